@@ -1,0 +1,167 @@
+"""The LCEL pipeline: validate -> condense -> retrieve -> gate -> answer -> (verify) -> Answer.
+
+``Assistant`` is the single entry point the CLI, the web app and the evaluation call.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from .answering import extractive
+from .citations import Quote, cite, one_line
+from .config import BACKENDS, Settings
+from .errors import BackendError, UsageError
+from .ingest import COMPUTE_LOCK, Library
+from .retrieval import Searcher, condense
+from .types import Answer, Passage, Sentence
+
+REFUSAL = "The corpus does not contain an answer to this question."
+History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, *, library: Library | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.library = library or Library(self.settings)
+        self.searcher = Searcher(self.library)
+        self.retrieve_chain = self._build_retrieve_chain()
+
+    # -- the pipeline --------------------------------------------------------------------------
+    def _build_retrieve_chain(self) -> Runnable:
+        """{question, history, k, sources} -> + query, passages (LCEL, so callbacks/tracing apply)."""
+        return (
+            RunnableLambda(self._validate)
+            | RunnablePassthrough.assign(query=lambda x: condense(x["question"], x["history"]))
+            | RunnablePassthrough.assign(
+                passages=lambda x: self.searcher.search(x["query"], k=x["k"], sources=x["sources"])
+            )
+        )
+
+    def _validate(self, request: dict[str, Any]) -> dict[str, Any]:
+        question = " ".join(str(request.get("question") or "").split())
+        if not question:
+            raise UsageError("the question is empty: type a question about the documents")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise UsageError(f"the question is {len(question)} characters long, over the limit of {limit}; shorten it")
+        backend = request.get("backend") or self.settings.backend
+        if backend not in BACKENDS:
+            raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        return {
+            "question": question,
+            "history": list(request.get("history") or ()),
+            "k": request.get("k") or self.settings.k,
+            "sources": list(request.get("sources") or ()) or None,
+            "backend": backend,
+        }
+
+    # -- public API ----------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        history: History = (),
+        backend: str | None = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        answer = None
+        for event in self.stream(question, history=history, backend=backend, k=k, sources=sources):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: History = (),
+        backend: str | None = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is produced, then the final, verified ``Answer``."""
+        started = time.perf_counter()
+        state = self.retrieve_chain.invoke(
+            {"question": question, "history": history, "backend": backend, "k": k, "sources": sources}
+        )
+        passages: list[Passage] = state["passages"]
+        extract = extractive.extract(
+            state["query"], passages, self.library.encoder, max_words=self.settings.max_answer_words
+        )
+        if not self._answerable(passages, extract):
+            answer = Answer(state["question"], REFUSAL, True, state["backend"], retrieved=tuple(passages))
+        elif state["backend"] == "extractive":
+            answer = extractive_answer(state["question"], extract.quotes, passages)
+        else:
+            answer = yield from self._generate(state, passages, extract)
+            if answer is None:
+                return
+        answer = _with_latency(answer, time.perf_counter() - started)
+        if answer.backend == "extractive" or answer.refused:
+            yield answer.answer
+        yield answer
+
+    def _answerable(self, passages: list[Passage], extract: extractive.Extract) -> bool:
+        """The refusal gate, calibrated on measured data (docs/EVALUATION.md)."""
+        if not passages or not extract.quotes:
+            return False
+        if max(p.relevance for p in passages) < self.settings.min_relevance:
+            return False
+        return extract.coverage >= self.settings.min_coverage
+
+    def _generate(self, state: dict[str, Any], passages: list[Passage], extract: extractive.Extract):
+        from .answering import generative, verify
+
+        backend = state["backend"]
+        tokens: list[str] = []
+        try:
+            with COMPUTE_LOCK:
+                for token in generative.stream(backend, self.settings, state["question"], passages):
+                    tokens.append(token)
+                    yield token
+        except BackendError as exc:
+            if not self.settings.fallback_to_extractive:
+                raise
+            answer = extractive_answer(state["question"], extract.quotes, passages)
+            return _noted(answer, f"{exc}; answered extractively instead")
+        checked = verify.verify("".join(tokens), passages, self.library.encoder)
+        if checked.mostly_unsupported and self.settings.fallback_to_extractive:
+            answer = extractive_answer(state["question"], extract.quotes, passages)
+            return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")
+        return Answer(
+            question=state["question"],
+            answer=checked.text,
+            refused=False,
+            backend=backend,
+            citations=checked.citations,
+            sentences=checked.sentences,
+            retrieved=tuple(passages),
+            notes=checked.notes,
+        )
+
+    def search(self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
+        if not query.strip():
+            raise UsageError("the query is empty")
+        return self.searcher.search(query, k=k, sources=sources)
+
+
+def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence[Passage]) -> Answer:
+    citations = tuple(cite(q, n) for n, q in enumerate(quotes, start=1))
+    sentences = tuple(Sentence(one_line(q.text), (n,), True) for n, q in enumerate(quotes, start=1))
+    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+    return Answer(question, text, False, "extractive", citations, sentences, tuple(passages))
+
+
+def _with_latency(answer: Answer, seconds: float) -> Answer:
+    return replace(answer, latency_s=seconds)
+
+
+def _noted(answer: Answer, note: str) -> Answer:
+    return replace(answer, notes=(*answer.notes, note))

@@ -1,0 +1,236 @@
+"""The ``assistant`` command: argument parsing and printing over ``Library`` and ``Assistant``.
+
+``--json`` output is one JSON document on stdout; messages and progress go to stderr.
+Exit codes: 0 all done, 1 some inputs failed (the others went in), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import BACKENDS, Settings
+from .errors import AssistantError, UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Offline, citation-first answers over your documents.")
+    parser.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/, or ASSISTANT_CORPUS)")
+    parser.add_argument("--index", type=Path, help="index folder (default: index/, or ASSISTANT_INDEX)")
+    parser.add_argument("--chroma-url", help="use a Chroma server instead of the embedded index (ASSISTANT_CHROMA_URL)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add = commands.add_parser("add", help="copy files or folders into the corpus and index them")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--json", action="store_true")
+    for name, text in (("sync", "bring the index in line with the corpus folder"), ("reindex", "rebuild the index from scratch")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--json", action="store_true")
+    remove = commands.add_parser("remove", help="remove documents from the corpus and the index")
+    remove.add_argument("names", nargs="+")
+    remove.add_argument("--json", action="store_true")
+    listing = commands.add_parser("list", help="list the indexed documents")
+    listing.add_argument("--json", action="store_true")
+    check = commands.add_parser("check", help="verify that the registry and the vectors agree")
+    check.add_argument("--repair", action="store_true", help="make them agree")
+    check.add_argument("--json", action="store_true")
+
+    search = commands.add_parser("search", help="retrieve passages for a query")
+    search.add_argument("query")
+    search.add_argument("--k", type=int)
+    search.add_argument("--json", action="store_true")
+
+    ask = commands.add_parser("ask", help="answer a question with citations (no question: interactive)")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--backend", choices=BACKENDS)
+    ask.add_argument("--k", type=int)
+    ask.add_argument("--source", action="append", dest="sources", help="answer only from this document (repeatable)")
+
+    evaluate = commands.add_parser("eval", help="evaluate answers on a question file (JSONL)")
+    evaluate.add_argument("questions", type=Path)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--backend", choices=BACKENDS)
+    evaluate.add_argument("--max-words", type=int, help="word limit of a correct answer (default: the file's, or 120)")
+    evaluate.add_argument("--min-correct", type=float, help="fail (exit 1) below this fully-correct rate")
+    evaluate.add_argument("--min-refusal", type=float, help="fail below this refusal accuracy")
+    evaluate.add_argument("--min-support", type=float, help="fail below this citation support rate")
+
+    serve = commands.add_parser("serve", help="start the web app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_OK
+    try:
+        settings = Settings.from_env(corpus=args.corpus, index=args.index, chroma_url=args.chroma_url)
+        return COMMANDS[args.command](args, settings)
+    except UsageError as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AssistantError as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _emit(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _library(settings: Settings):
+    from .ingest import Library
+
+    return Library(settings)
+
+
+def _report(args: argparse.Namespace, report) -> int:
+    if args.json:
+        _emit(report.to_dict())
+    print(report.summary(), file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest import terminal_progress
+
+    return _report(args, _library(settings).add(args.paths, progress=terminal_progress(args.quiet)))
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest import terminal_progress
+
+    return _report(args, _library(settings).sync(progress=terminal_progress(args.quiet)))
+
+
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest import terminal_progress
+
+    return _report(args, _library(settings).reindex(progress=terminal_progress(args.quiet)))
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    return _report(args, _library(settings).remove(args.names))
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    listing = _library(settings).listing()
+    if args.json:
+        _emit(listing)
+        return EXIT_OK
+    for d in listing["documents"]:
+        print(f"{d['source']}  ({d['pages']} pages, {d['chunks']} chunks)  {d['title']}")
+    model = listing["embedding_model"]
+    print(f"{len(listing['documents'])} documents, {listing['chunks']} chunks, model {model['name']}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    problems = _library(settings).check(repair=args.repair)
+    if args.json:
+        _emit({"ok": not problems, "problems": problems, "repaired": bool(args.repair and problems)})
+    for problem in problems:
+        print(f"{'repaired' if args.repair else 'problem'}: {problem}", file=sys.stderr)
+    if not problems:
+        print("the registry and the vectors agree", file=sys.stderr)
+    return EXIT_OK if not problems or args.repair else EXIT_FAILED
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from .chain import Assistant
+
+    passages = Assistant(settings).search(args.query, k=args.k)
+    results = [
+        {"source": p.chunk.source, "title": p.chunk.title, "page": p.chunk.page, "chunk_id": p.chunk.chunk_id,
+         "score": round(p.score, 6), "text": p.chunk.text}
+        for p in passages
+    ]
+    if args.json:
+        _emit({"query": args.query, "results": results})
+    else:
+        for n, r in enumerate(results, start=1):
+            page = f", page {r['page']}" if r["page"] else ""
+            print(f"[{n}] {r['source']}{page}  score {r['score']:.3f}\n    {' '.join(r['text'].split())[:300]}")
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .chain import Assistant
+    from .citations import format_plain
+
+    assistant = Assistant(settings)
+    if args.question is None:
+        return _interactive(assistant, args)
+    answer = assistant.ask(args.question, backend=args.backend, k=args.k, sources=args.sources)
+    if args.json:
+        _emit(answer.to_dict())
+    else:
+        print(format_plain(answer))
+    return EXIT_OK
+
+
+def _interactive(assistant, args: argparse.Namespace) -> int:
+    from .citations import format_plain
+
+    history: list[tuple[str, str]] = []
+    print("Ask about the corpus (an empty line or Ctrl-D quits).", file=sys.stderr)
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            return EXIT_OK
+        if not question:
+            return EXIT_OK
+        try:
+            answer = assistant.ask(question, history=history, backend=args.backend, k=args.k, sources=args.sources)
+        except AssistantError as exc:
+            print(f"assistant: {exc}", file=sys.stderr)
+            continue
+        print(format_plain(answer) + "\n")
+        history.append((question, answer.answer))
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .chain import Assistant
+    from .evaluation import Thresholds, evaluate_file, format_table
+
+    report = evaluate_file(Assistant(settings), args.questions, backend=args.backend, max_words=args.max_words)
+    if args.json:
+        _emit(report.to_dict())
+    else:
+        print(format_table(report))
+    failures = Thresholds(correct=args.min_correct, refusal=args.min_refusal, support=args.min_support).failures(report.metrics)
+    for failure in failures:
+        print(f"threshold not met: {failure}", file=sys.stderr)
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .ui import serve
+
+    serve(settings.with_(host=args.host, port=args.port))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "add": cmd_add, "sync": cmd_sync, "reindex": cmd_reindex, "remove": cmd_remove, "list": cmd_list,
+    "check": cmd_check, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

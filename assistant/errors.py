@@ -1,0 +1,40 @@
+"""One exception hierarchy; every message says what went wrong and what the user can do."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant reports to a user."""
+
+
+class UsageError(AssistantError):
+    """The request itself is malformed (empty question, unknown backend, bad option)."""
+
+
+class IngestError(AssistantError):
+    """One file could not be ingested; the rest of a batch is unaffected."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+class IndexBusy(AssistantError):
+    """Another process holds the index's writer lock."""
+
+
+class ModelMismatch(AssistantError):
+    """The index was built by another embedding model."""
+
+
+class EmptyIndex(AssistantError):
+    """No documents are indexed yet."""
+
+
+class IndexCorrupt(AssistantError):
+    """The registry or the vector store cannot be read."""
+
+
+class BackendError(AssistantError):
+    """A generative backend is misconfigured or unreachable."""

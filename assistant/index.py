@@ -1,0 +1,116 @@
+"""The vector store behind a small Protocol: Chroma embedded (PersistentClient) or server (HttpClient).
+
+Only precomputed embeddings go in and out: the collection never gets an embedding function,
+because Chroma's default one downloads a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+from .errors import AssistantError, IndexCorrupt
+from .types import Chunk
+
+COLLECTION = "assistant-chunks"
+MAX_CHROMA_BATCH = 5000  # Chroma refuses more than 5461 records in one add
+
+
+class VectorStore(Protocol):
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def query(self, embedding: Sequence[float], n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``n`` nearest chunks, best first."""
+        ...
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
+
+    def ids(self) -> set[str]: ...
+
+    def count(self) -> int: ...
+
+    def reset(self) -> None: ...
+
+
+class ChromaStore:
+    def __init__(self, client) -> None:
+        self.client = client
+        self.collection = self._open()
+
+    def _open(self):
+        return self.client.get_or_create_collection(
+            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        for i in range(0, len(chunks), MAX_CHROMA_BATCH):
+            part = chunks[i : i + MAX_CHROMA_BATCH]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=[list(map(float, e)) for e in embeddings[i : i + MAX_CHROMA_BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), MAX_CHROMA_BATCH):
+            self.collection.delete(ids=ids[i : i + MAX_CHROMA_BATCH])
+
+    def query(self, embedding: Sequence[float], n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        if n <= 0:
+            return []
+        where = {"source": {"$in": list(sources)}} if sources else None
+        result = self.collection.query(
+            query_embeddings=[list(map(float, embedding))], n_results=n, where=where, include=["distances"]
+        )
+        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"]))
+
+    def ids(self) -> set[str]:
+        found: set[str] = set()
+        offset, page = 0, 10000
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)
+            found.update(got["ids"])
+            if len(got["ids"]) < page:
+                return found
+            offset += page
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def reset(self) -> None:
+        self.client.delete_collection(COLLECTION)
+        self.collection = self._open()
+
+
+def open_store(index_dir: Path, chroma_url: str = "") -> ChromaStore:
+    """Embedded Chroma under ``index_dir/chroma``, or the server at ``chroma_url``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if chroma_url:
+            url = urlparse(chroma_url)
+            client = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=settings
+            )
+        else:
+            client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
+        return ChromaStore(client)
+    except Exception as exc:  # chromadb raises untyped errors for unreachable servers and bad files
+        where = chroma_url or str(index_dir / "chroma")
+        if chroma_url:
+            raise AssistantError(f"cannot reach the Chroma server at {chroma_url} ({exc}); is `chroma run` started?") from None
+        raise IndexCorrupt(f"cannot open the vector index at {where} ({exc}); run `assistant reindex`") from None

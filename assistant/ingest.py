@@ -1,0 +1,395 @@
+"""Files in the corpus folder -> chunks -> vectors + registry, incrementally and crash-safely.
+
+``Library`` is the one object both faces (CLI and web app) use to change the index. Every write
+holds the writer lock and follows the registry's journal protocol, so a document is either
+wholly in the index or not at all, whatever moment the process dies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import sys
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import chunk_pages, make_splitter
+from .config import SUPPORTED_SUFFIXES, Settings
+from .embeddings import Encoder
+from .errors import IngestError
+from .index import VectorStore, open_store
+from .loaders import load
+from .registry import DocumentRecord, Registry, WriterLock, now
+from .types import Chunk
+
+# Generation and embedding both want every core; running them at once made generation 14x
+# slower here, so the heavy parts of ingestion and of local generation take turns.
+COMPUTE_LOCK = threading.Lock()
+
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[IngestError] = field(default_factory=list)
+    embedded: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def merge(self, other: "IngestReport") -> "IngestReport":
+        for name in ("added", "updated", "unchanged", "removed", "failed"):
+            getattr(self, name).extend(getattr(other, name))
+        self.embedded += other.embedded
+        return self
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"file": e.file, "reason": e.reason} for e in self.failed],
+            "embedded": self.embedded,
+        }
+
+    def summary(self) -> str:
+        parts = [f"{len(v)} {k}" for k, v in self.to_dict().items() if isinstance(v, list) and v]
+        lines = [", ".join(parts) or "nothing to do"]
+        lines += [f"  failed: {e.file}: {e.reason}" for e in self.failed]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    source: str
+    sha256: str
+    size: int
+    pages: int
+    chunks: list[Chunk]
+    new: list[Chunk]  # chunks whose ids have no vector yet
+    stale: set[str]  # ids of the previous version that go away
+    existed: bool
+
+
+_UNSAFE_NAME = re.compile(r"[^\w.\-() ]+")
+
+
+def safe_name(name: str, *, limit: int = 120) -> str:
+    """A file name that cannot leave the corpus folder or hide: no separators, no leading dot."""
+    base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[: max(1, limit - len(suffix) - 1)]
+    cleaned = f"{stem}.{suffix}" if suffix else stem
+    return cleaned if cleaned.strip("._ ") else "document" + (f".{suffix}" if suffix else "")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Library:
+    """The corpus folder and its index (registry + vector store)."""
+
+    def __init__(self, settings: Settings, *, encoder: Encoder | None = None, store: VectorStore | None = None) -> None:
+        self.settings = settings
+        self.corpus = Path(settings.corpus).resolve()
+        self.encoder = encoder or Encoder(settings.embedding_model or None, batch_size=settings.embed_batch)
+        settings.index.mkdir(parents=True, exist_ok=True)
+        self.registry = Registry(settings.index / "registry.sqlite3")
+        self.store = store or open_store(settings.index, settings.chroma_url)
+        self.lock = WriterLock(settings.index / "write.lock") if not settings.chroma_url else nullcontext()
+        self._splitter = None
+
+    # -- reading ---------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        return self.registry.documents()
+
+    def check_model(self, *, claim: bool = False) -> None:
+        self.registry.check_model(self.encoder.name, self.encoder.dimension, claim=claim)
+
+    def listing(self) -> dict:
+        """The ``assistant list --json`` contract."""
+        model = self.registry.model()
+        return {
+            "documents": [
+                {"source": d.source, "title": d.title, "pages": d.pages, "chunks": d.chunks, "sha256": d.sha256, "added": d.added}
+                for d in self.documents()
+            ],
+            "chunks": self.registry.chunk_count(),
+            "embedding_model": {"name": model[0], "dimension": model[1]} if model else {"name": self.encoder.name, "dimension": None},
+        }
+
+    # -- writing ---------------------------------------------------------------------------
+    def add(self, paths: Iterable[Path], *, progress: ProgressCallback | None = None) -> IngestReport:
+        """Copy files (or the supported files of folders) into the corpus and index them."""
+        report = IngestReport()
+        targets: list[Path] = []
+        with self.lock:
+            self.repair()
+            for path in paths:
+                for file, name in self._expand(Path(path), report):
+                    try:
+                        targets.append(self._copy_in(file, name))
+                    except IngestError as exc:
+                        report.failed.append(exc)
+            return report.merge(self._index_files(targets, progress=progress))
+
+    def sync(self, *, progress: ProgressCallback | None = None) -> IngestReport:
+        """Bring the index in line with the corpus folder: new, changed and deleted files."""
+        with self.lock:
+            self.repair()
+            files = self._corpus_files()
+            report = IngestReport()
+            present = {self._source(f) for f in files}
+            for record in self.documents():
+                if record.source not in present:
+                    self._remove_source(record.source)
+                    report.removed.append(record.source)
+            return report.merge(self._index_files(files, progress=progress))
+
+    def remove(self, names: Iterable[str]) -> IngestReport:
+        report = IngestReport()
+        with self.lock:
+            self.repair()
+            for name in names:
+                source = self._resolve_name(name)
+                if source is None:
+                    report.failed.append(IngestError(name, "no such document in the corpus (see `assistant list`)"))
+                    continue
+                self._remove_source(source)
+                (self.corpus / source).unlink(missing_ok=True)
+                report.removed.append(source)
+        return report
+
+    def reindex(self, *, progress: ProgressCallback | None = None) -> IngestReport:
+        with self.lock:
+            self.store.reset()
+            self.registry.reset()
+            return self.sync(progress=progress)
+
+    def repair(self) -> list[str]:
+        """Finish what a crashed writer left: drop vectors that no committed chunk owns."""
+        notes = []
+        with self.lock:
+            for source, touched in self.registry.pending().items():
+                orphans = touched - self.registry.chunk_ids(source)
+                self.store.delete(sorted(orphans))
+                self.registry.end_write(source)
+                notes.append(f"repaired an interrupted write of {source} ({len(orphans)} orphan vectors removed)")
+        return notes
+
+    def check(self, *, repair: bool = False) -> list[str]:
+        """Compare the registry with the vector store; with ``repair`` make them agree."""
+        problems = self.registry.integrity_errors()
+        if problems:
+            return [f"registry integrity: {p}" for p in problems]
+        committed, stored = self.registry.chunk_ids(), self.store.ids()
+        orphans, missing = stored - committed, committed - stored
+        if self.registry.pending():
+            problems.append(f"{len(self.registry.pending())} interrupted writes")
+        if orphans:
+            problems.append(f"{len(orphans)} vectors belong to no document")
+        if missing:
+            problems.append(f"{len(missing)} chunks have no vector")
+        if repair and problems:
+            with self.lock:
+                self.repair()
+                self.store.delete(sorted(orphans))
+                broken = {c.source for c in self.registry.chunks(missing)}
+                for source in broken:
+                    self._remove_source(source)
+                if broken:
+                    self.sync()
+        return problems
+
+    # -- internals -------------------------------------------------------------------------
+    def _expand(self, path: Path, report: IngestReport) -> Iterator[tuple[Path, str]]:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                if file.suffix.lower() in SUPPORTED_SUFFIXES:
+                    rel = file.relative_to(path)
+                    yield file, "/".join([safe_name(path.name)] + [safe_name(p) for p in rel.parts])
+        elif path.is_file():
+            yield path, safe_name(path.name)
+        else:
+            report.failed.append(IngestError(str(path), "no such file or folder"))
+
+    def _copy_in(self, file: Path, name: str) -> Path:
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise IngestError(str(file), f"unsupported file type {file.suffix!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        target = self.corpus / name
+        if file.resolve() == target.resolve():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.partial")
+        shutil.copyfile(file, temporary)
+        os.replace(temporary, target)  # atomic: the corpus never holds half a file
+        return target
+
+    def _corpus_files(self) -> list[Path]:
+        self.corpus.mkdir(parents=True, exist_ok=True)
+        return sorted(
+            p for p in self.corpus.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(self.corpus).parts)
+        )
+
+    def _source(self, file: Path) -> str:
+        return file.resolve().relative_to(self.corpus).as_posix()
+
+    def _resolve_name(self, name: str) -> str | None:
+        known = {d.source for d in self.documents()}
+        if name in known:
+            return name
+        by_file_name = [s for s in known if s.rsplit("/", 1)[-1] == name]
+        return by_file_name[0] if len(by_file_name) == 1 else None
+
+    def _remove_source(self, source: str) -> None:
+        ids = self.registry.chunk_ids(source)
+        self.registry.begin_write(source, ids)
+        self.registry.commit_removal(source)
+        self.store.delete(sorted(ids))
+        self.registry.end_write(source)
+
+    def _index_files(self, files: list[Path], *, progress: ProgressCallback | None) -> IngestReport:
+        report = IngestReport()
+        self.check_model(claim=True)
+        batch: list[_Prepared] = []
+        pending_new = 0
+        for i, file in enumerate(files):
+            try:
+                prepared = self._prepare(file, report)
+            except IngestError as exc:
+                report.failed.append(exc)
+                prepared = None
+            except Exception as exc:  # one unreadable file must not stop the batch
+                report.failed.append(IngestError(file.name, f"could not be processed ({type(exc).__name__}: {exc})"))
+                prepared = None
+            if progress:
+                progress("reading", i + 1, len(files))
+            if prepared is None:
+                continue
+            batch.append(prepared)
+            pending_new += len(prepared.new)
+            if pending_new >= self.settings.embed_batch * 4:
+                self._write_batch(batch, report, progress)
+                batch, pending_new = [], 0
+        self._write_batch(batch, report, progress)
+        return report
+
+    def _prepare(self, file: Path, report: IngestReport) -> _Prepared | None:
+        source = self._source(file)
+        if not file.resolve().is_relative_to(self.corpus):
+            raise IngestError(source, "the file lies outside the corpus folder (a link?)")
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise IngestError(source, f"unsupported file type {file.suffix!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        sha = sha256_file(file)
+        existing = self.registry.document(source)
+        if existing and existing.sha256 == sha:
+            report.unchanged.append(source)
+            return None
+        twins = [s for s in self.registry.find_by_hash(sha) if s != source]
+        if twins:
+            raise IngestError(source, f"same content as {twins[0]!r}, which is already indexed; not indexed twice")
+        pages = load(
+            file, source=source, max_bytes=int(self.settings.max_file_mb * 2**20), max_pdf_pages=self.settings.max_pdf_pages
+        )
+        chunks = chunk_pages(pages, self._get_splitter())
+        old_ids = self.registry.chunk_ids(source)
+        stored = old_ids & {c.chunk_id for c in chunks}
+        return _Prepared(
+            source=source,
+            sha256=sha,
+            size=file.stat().st_size,
+            pages=len(pages),
+            chunks=chunks,
+            new=[c for c in chunks if c.chunk_id not in stored],
+            stale=old_ids - {c.chunk_id for c in chunks},
+            existed=existing is not None,
+        )
+
+    def _get_splitter(self):
+        if self._splitter is None:
+            self._splitter = make_splitter(
+                self.encoder.count_tokens, chunk_tokens=self.settings.chunk_tokens, overlap=self.settings.chunk_overlap
+            )
+        return self._splitter
+
+    def _write_batch(self, batch: list[_Prepared], report: IngestReport, progress: ProgressCallback | None) -> None:
+        if not batch:
+            return
+        texts = [c.text for doc in batch for c in doc.new]
+        vectors = []
+        step = self.settings.embed_batch
+        for i in range(0, len(texts), step):
+            with COMPUTE_LOCK:
+                vectors.extend(self.encoder.encode(texts[i : i + step]))
+            if progress:
+                progress("embedding", min(i + step, len(texts)), len(texts))
+        offset = 0
+        for doc in batch:
+            doc_vectors = vectors[offset : offset + len(doc.new)]
+            offset += len(doc.new)
+            self._commit(doc, doc_vectors)
+            report.embedded += len(doc.new)
+            (report.updated if doc.existed else report.added).append(doc.source)
+
+    def _commit(self, doc: _Prepared, vectors) -> None:
+        """Journal -> new vectors -> registry commit -> stale vectors deleted -> journal cleared."""
+        previous = self.registry.document(doc.source)
+        self.registry.begin_write(doc.source, {c.chunk_id for c in doc.new} | doc.stale)
+        if doc.new:
+            self.store.add(doc.new, vectors)
+        stamp = now()
+        record = DocumentRecord(
+            source=doc.source,
+            sha256=doc.sha256,
+            title=doc.chunks[0].title if doc.chunks else doc.source,
+            pages=doc.pages,
+            chunks=len(doc.chunks),
+            bytes=doc.size,
+            added=previous.added if previous else stamp,
+            updated=stamp,
+        )
+        self.registry.commit_document(record, doc.chunks)
+        if doc.stale:
+            self.store.delete(sorted(doc.stale))
+        self.registry.end_write(doc.source)
+
+
+def terminal_progress(quiet: bool = False) -> ProgressCallback | None:
+    """A tqdm bar per stage on stderr; None when quiet or not on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embedding" else "file", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    return update
+

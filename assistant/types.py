@@ -1,0 +1,106 @@
+"""The records that flow one way: Page -> Chunk -> Passage -> Answer (with Citations)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Page:
+    """Clean text of one PDF page (``page`` 1-based) or of a whole text document (``page`` None)."""
+
+    text: str
+    source: str
+    title: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice ``page_text[start:end]`` of one page, small enough for the encoder."""
+
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    page: int | None
+    chunk_index: int
+    start: int
+    end: int
+
+    def metadata(self) -> dict[str, Any]:
+        meta = asdict(self)
+        meta.pop("text")
+        meta["page"] = self.page if self.page is not None else 0  # Chroma metadata has no None
+        return meta
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: ``score`` is the fused rank score, ``relevance`` the dense cosine."""
+
+    chunk: Chunk
+    score: float
+    relevance: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Numbered source of a claim: ``quote`` is ``text``'s supporting span, at ``start:end`` of
+    the page (or document) text."""
+
+    n: int
+    source: str
+    title: str
+    page: int | None
+    chunk_id: str
+    text: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    citations: tuple[int, ...]
+    supported: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    backend: str
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    retrieved: tuple[Passage, ...] = ()
+    latency_s: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``assistant ask --json`` contract."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "backend": self.backend,
+            "citations": [asdict(c) for c in self.citations],
+            "sentences": [
+                {"text": s.text, "citations": list(s.citations), "supported": s.supported}
+                for s in self.sentences
+            ],
+            "retrieved": [
+                {
+                    "source": p.chunk.source,
+                    "page": p.chunk.page,
+                    "chunk_id": p.chunk.chunk_id,
+                    "score": round(p.score, 6),
+                }
+                for p in self.retrieved
+            ],
+            "latency_s": round(self.latency_s, 4),
+            "notes": list(self.notes),
+        }
