@@ -17,7 +17,7 @@ from .citations import Quote, cite, one_line
 from .config import BACKENDS, Settings
 from .errors import BackendError, UsageError
 from .ingest import COMPUTE_LOCK, Library
-from .retrieval import Searcher, condense
+from .retrieval import Searcher, condense, follow_up_context
 from .types import Answer, Passage, Sentence
 
 REFUSAL = "The corpus does not contain an answer to this question."
@@ -36,6 +36,7 @@ class Assistant:
         """{question, history, k, sources} -> + query, passages (LCEL, so callbacks/tracing apply)."""
         return (
             RunnableLambda(self._validate)
+            | RunnablePassthrough.assign(context=lambda x: follow_up_context(x["question"], x["history"]))
             | RunnablePassthrough.assign(query=lambda x: condense(x["question"], x["history"]))
             | RunnablePassthrough.assign(
                 passages=lambda x: self.searcher.search(x["query"], k=x["k"], sources=x["sources"])
@@ -93,7 +94,8 @@ class Assistant:
         )
         passages: list[Passage] = state["passages"]
         extract = extractive.extract(
-            state["query"], passages, self.library.encoder, max_words=self.settings.max_answer_words
+            state["question"], passages, self.library.encoder,
+            max_words=self.settings.max_answer_words, context=state["context"],
         )
         if not self._answerable(passages, extract):
             answer = Answer(state["question"], REFUSAL, True, state["backend"], retrieved=tuple(passages))
@@ -113,6 +115,8 @@ class Assistant:
         if not passages or not extract.quotes:
             return False
         if max(p.relevance for p in passages) < self.settings.min_relevance:
+            return False
+        if extract.wants_quantity and not extract.has_quantity:  # "how many ...?" needs a number
             return False
         return extract.coverage >= self.settings.min_coverage
 

@@ -172,15 +172,17 @@ def document_to_passage(document: Document) -> Passage:
 _PRONOUN = re.compile(r"\b(he|she|they|it|its|his|her|hers|him|them|their|theirs|this|that|these|those|there|then)\b", re.I)
 
 
-def condense(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """A standalone retrieval query for a follow-up, without an LLM.
+def follow_up_context(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """What a follow-up refers back to, without an LLM: the previous user question (itself
+    resolved) when this one has a pronoun or too few content words to stand alone; else ""."""
+    if not history or not (_PRONOUN.search(question) or len(terms(question)) < 3):
+        return ""
+    previous, earlier = history[-1][0], history[:-1]
+    context = follow_up_context(previous, earlier)
+    return f"{previous} ({context})" if context else previous
 
-    A follow-up that refers back (a pronoun, or too few content words to stand alone) carries
-    the previous user question (itself condensed) along; a self-contained question goes as is.
-    """
-    if not history:
-        return question
-    previous = condense(history[-1][0], history[:-1])
-    if _PRONOUN.search(question) or len(terms(question)) < 3:
-        return f"{question} ({previous})"
-    return question
+
+def condense(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """A standalone retrieval query for a follow-up question."""
+    context = follow_up_context(question, history)
+    return f"{question} ({context})" if context else question
