@@ -1,0 +1,873 @@
+"""The web chat: a thin Gradio shell over the same ``Assistant`` and ``Library`` the CLI uses.
+
+One ``Service`` per process holds the shared ``Assistant`` (models load once, in a background
+thread, while the server starts). Each browser session keeps its own conversation in a
+``gr.State``, so two users never see each other's history. Named API endpoints (``/ask``,
+``/list_documents``, ``/add_documents``, ``/remove_document``) return the same JSON as the CLI's
+``--json`` output.
+
+Gradio is imported lazily so that refusing an unsafe configuration (a public address without
+auth) is instant.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import BACKENDS, SUPPORTED_SUFFIXES, Settings
+from .errors import AssistantError, IndexBusy, UsageError
+
+log = logging.getLogger("assistant.ui")
+
+TITLE = "Assistant — ask your documents"
+READY_TIMEOUT_S = 900.0  # a first question waits this long for the start-up indexing at most
+MAX_TURNS = 50  # turns kept per browser session
+
+# -----------------------------------------------------------------------------------------------
+# Binding and authentication
+# -----------------------------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    host = (host or "").strip().strip("[]")
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_pair(line: str, where: str) -> tuple[str, str]:
+    user, sep, password = line.strip().partition(":")
+    if not sep or not user.strip() or not password:
+        raise UsageError(f"{where}: expected user:password, got {line.strip()[:40]!r}")
+    return user.strip(), password
+
+
+def load_auth(environ: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Credentials from ASSISTANT_AUTH ("user:password") and/or ASSISTANT_AUTH_FILE (one per line)."""
+    env = os.environ if environ is None else environ
+    pairs: list[tuple[str, str]] = []
+    if env.get("ASSISTANT_AUTH"):
+        pairs.append(_parse_pair(env["ASSISTANT_AUTH"], "ASSISTANT_AUTH"))
+    if env.get("ASSISTANT_AUTH_FILE"):
+        path = Path(env["ASSISTANT_AUTH_FILE"]).expanduser()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UsageError(f"ASSISTANT_AUTH_FILE {path} cannot be read ({exc.strerror or exc})") from None
+        for number, line in enumerate(lines, start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                pairs.append(_parse_pair(line, f"{path} line {number}"))
+        if not pairs:
+            raise UsageError(f"ASSISTANT_AUTH_FILE {path} holds no user:password line")
+    return pairs
+
+
+def resolve_auth(settings: Settings, environ: dict[str, str] | None = None) -> list[tuple[str, str]] | None:
+    """The launch ``auth``; refuses a non-loopback address without credentials."""
+    pairs = load_auth(environ)
+    if not pairs and not is_loopback(settings.host):
+        raise UsageError(
+            f"authentication is required to listen on {settings.host} (reachable from other machines): "
+            "set ASSISTANT_AUTH=user:password or ASSISTANT_AUTH_FILE=/path/to/file (lines user:password), "
+            "or keep the default --host 127.0.0.1"
+        )
+    return pairs or None
+
+
+# -----------------------------------------------------------------------------------------------
+# The service: one shared Assistant, its start-up checks, and what the UI and the API call
+# -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    level: str  # starting | working | ok | warning | error
+    message: str  # Markdown-free plain text; commands in `backticks`
+
+
+class Service:
+    """Owns the process's one ``Assistant``; every web session and API call shares it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.assistant = None
+        self.ready = threading.Event()
+        self._status = Status("starting", "loading the index and the embedding model…")
+        self._blocking: str | None = None  # set when the index cannot be used at all
+        self._thread: threading.Thread | None = None
+        self.started_at = time.perf_counter()
+
+    # -- start-up ------------------------------------------------------------------------------
+    def start(self, *, background: bool = True) -> "Service":
+        if self._thread is None and not self.ready.is_set():
+            if background:
+                self._thread = threading.Thread(target=self._start_up, name="assistant-startup", daemon=True)
+                self._thread.start()
+            else:
+                self._start_up()
+        return self
+
+    def _start_up(self) -> None:
+        try:
+            from .chain import Assistant
+
+            self.assistant = Assistant(self.settings)
+            library = self.assistant.library
+            steps = {"index": time.perf_counter() - self.started_at}
+            library.encoder.model  # load the encoder once, now, not on the first question
+            steps["model"] = time.perf_counter() - self.started_at
+            library.check_model()
+            problems = library.check()
+            if problems:
+                self._status = Status(
+                    "warning",
+                    "The index needs repair (" + "; ".join(problems) + "). Stop the app and run "
+                    "`assistant check --repair` (or `assistant reindex`), then start it again.",
+                )
+            elif not library.documents() and self._corpus_has_files():
+                self._status = Status("working", f"indexing the documents in {self.settings.corpus} for the first time…")
+                try:
+                    report = library.sync(progress=self._sync_progress)
+                except IndexBusy as exc:  # another process is writing: answer from what is there
+                    report = None
+                    self._status = Status("warning", f"{exc}. Restart the app once it is done to index corpus/.")
+                if report is not None and report.failed:
+                    failed = "; ".join(f"{e.file}: {e.reason}" for e in report.failed)
+                    self._status = Status("warning", f"Some documents in the corpus could not be indexed: {failed}")
+            steps["checks"] = time.perf_counter() - self.started_at
+            self._warm_up()
+            if self._status.level in ("starting", "working"):
+                self._status = Status("ok", "")
+            log.info(
+                "ready in %.1f s (index open %.1f s, encoder loaded %.1f s, checked %.1f s)",
+                time.perf_counter() - self.started_at, steps["index"], steps["model"], steps["checks"],
+            )
+        except AssistantError as exc:
+            self._blocking = str(exc)
+            self._status = Status("error", _what_to_do(exc))
+            log.warning("not ready: %s", exc)
+        except Exception as exc:  # never let start-up die silently: say what happened
+            log.exception("start-up failed")
+            self._blocking = f"the assistant could not start ({type(exc).__name__}: {exc}); see the server log"
+            self._status = Status("error", self._blocking)
+        finally:
+            self.ready.set()
+
+    def _corpus_has_files(self) -> bool:
+        corpus = Path(self.settings.corpus)
+        return corpus.is_dir() and any(
+            p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+            for p in corpus.rglob("*")
+        )
+
+    def _sync_progress(self, stage: str, done: int, total: int) -> None:
+        self._status = Status("working", f"indexing the corpus for the first time: {stage} {done}/{total}…")
+
+    def _warm_up(self) -> None:
+        """One extractive answer, so the first real question pays no import, BM25 or first-inference cost."""
+        if self.assistant is None or not self.assistant.library.documents():
+            return
+        try:
+            self.assistant.ask("What is this document about?", backend="extractive")
+        except AssistantError:
+            pass
+
+    def status(self) -> Status:
+        return self._status
+
+    def wait(self, timeout: float = READY_TIMEOUT_S):
+        """The Assistant, once start-up is done; raises the start-up problem if there was one."""
+        if not self.ready.wait(timeout):
+            raise AssistantError("the assistant is still starting up; try again in a moment")
+        if self._blocking or self.assistant is None:
+            raise AssistantError(self._blocking or "the assistant could not start; see the server log")
+        return self.assistant
+
+    # -- answering -----------------------------------------------------------------------------
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[tuple[str, str]] = (),
+        backend: str | None = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ):
+        assistant = self.wait()
+        return assistant.stream(question, history=history, backend=backend or None, k=k or None, sources=sources or None)
+
+    def ask(self, question: str, **options: Any):
+        from .types import Answer
+
+        answer = None
+        for event in self.stream(question, **options):
+            if isinstance(event, Answer):
+                answer = event
+        if answer is None:
+            raise AssistantError("no answer was produced")
+        return answer
+
+    # -- the library ---------------------------------------------------------------------------
+    def listing(self) -> dict:
+        return self.wait().library.listing()
+
+    def add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
+        """Uploaded files -> the corpus and the index; the ``assistant add --json`` report.
+
+        Names are sanitised (no folders, no traversal). A file that fails leaves nothing behind:
+        a new name is taken out of the corpus folder again, and the earlier version of an updated
+        name is put back, so the corpus folder and the index keep agreeing.
+        """
+        from .errors import IngestError
+        from .ingest import IngestReport, safe_name
+
+        library = self.wait().library
+        limit = int(self.settings.max_upload_mb * 2**20)
+        report = IngestReport()
+        staging = Path(tempfile.mkdtemp(prefix="assistant-upload-"))
+        try:
+            staged: dict[str, Path] = {}
+            for upload in uploads:
+                path = Path(upload)
+                name = safe_name(path.name)  # Gradio keeps the original name as the cache file's name
+                if not path.is_file():
+                    report.failed.append(IngestError(name, "the upload did not arrive; try again"))
+                elif path.stat().st_size > limit:
+                    size = path.stat().st_size / 2**20
+                    report.failed.append(IngestError(
+                        name, f"the file is {size:.1f} MiB, over the {self.settings.max_upload_mb:g} MiB upload limit (ASSISTANT_MAX_UPLOAD_MB)"
+                    ))
+                elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                    report.failed.append(IngestError(
+                        name, f"unsupported file type {Path(name).suffix or '(none)'!r}; supported: PDF, TXT, MD, HTML"
+                    ))
+                elif name in staged:
+                    report.failed.append(IngestError(name, "another file in this upload has the same name"))
+                else:
+                    target = staging / name
+                    shutil.copyfile(path, target)
+                    staged[name] = target
+            if not staged:
+                return report.to_dict()
+            with library.lock:  # nobody else writes between the copy-in and the clean-up
+                backups = self._back_up(library.corpus, staged, staging)
+                try:
+                    result = library.add(list(staged.values()), progress=progress)
+                except AssistantError as exc:
+                    result = IngestReport(failed=[IngestError(name, str(exc)) for name in staged])
+                except Exception as exc:
+                    log.exception("adding %s failed", list(staged))
+                    result = IngestReport(failed=[IngestError(name, f"could not be added ({type(exc).__name__})") for name in staged])
+                finally:
+                    self._clean_up(library, staged, backups)
+            for error in result.failed:  # name files as the user knows them, not by temp paths
+                file = error.file
+                if file.startswith(str(staging)):
+                    file = Path(file).name
+                report.failed.append(IngestError(file, error.reason) if file != error.file else error)
+            result.failed = []
+            return report.merge(result).to_dict()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @staticmethod
+    def _back_up(corpus: Path, staged: dict[str, Path], staging: Path) -> dict[str, Path]:
+        backups = {}
+        folder = staging / ".previous"
+        for name in staged:
+            current = corpus / name
+            if current.is_file():
+                folder.mkdir(exist_ok=True)
+                backups[name] = folder / name
+                shutil.copy2(current, backups[name])
+        return backups
+
+    @staticmethod
+    def _clean_up(library, staged: dict[str, Path], backups: dict[str, Path]) -> None:
+        """Undo the copy-in of every staged file the index did not take."""
+        from .ingest import sha256_file
+
+        for name in staged:
+            record = library.registry.document(name)
+            target = library.corpus / name
+            if record is not None and target.is_file():
+                if sha256_file(target) == record.sha256:
+                    continue  # the corpus file is what the index holds
+            if name in backups:
+                os.replace(backups[name], target)
+            elif record is None:
+                target.unlink(missing_ok=True)
+
+    def remove(self, name: str) -> dict:
+        from .errors import IngestError
+        from .ingest import IngestReport
+
+        name = (name or "").strip()
+        if not name:
+            return IngestReport(failed=[IngestError("(none)", "choose a document to remove")]).to_dict()
+        return self.wait().library.remove([name]).to_dict()
+
+
+def _what_to_do(exc: AssistantError) -> str:
+    from .errors import IndexBusy, IndexCorrupt, ModelMismatch
+
+    text = str(exc)
+    if isinstance(exc, ModelMismatch):
+        return f"The index cannot be used: {text}. Stop the app before you do, then start it again."
+    if isinstance(exc, IndexCorrupt):
+        return f"The index cannot be read: {text}."
+    if isinstance(exc, IndexBusy):
+        return f"{text[0].upper()}{text[1:]}."
+    return f"The assistant could not start: {text}."
+
+
+# -----------------------------------------------------------------------------------------------
+# Rendering (pure functions: Answer / report / listing -> HTML or Markdown)
+# -----------------------------------------------------------------------------------------------
+
+
+def render_answer(answer) -> str:
+    """One assistant chat message: the answer with [n] markers, then its numbered sources."""
+    parts = []
+    if answer.refused:
+        parts.append("<p class='refusal'><b>Not found in your documents.</b></p>")
+    parts.append(f"<p class='answer-text'>{_escape_text(answer.answer)}</p>")
+    if answer.citations:
+        parts.append(f"<div class='sources'><p class='sources-title'>Sources ({len(answer.citations)})</p>")
+        parts += [render_citation(c) for c in answer.citations]
+        parts.append("</div>")
+    elif answer.retrieved:
+        closest = answer.retrieved[:3]
+        parts.append("<div class='sources'><p class='sources-title'>Closest passages (none of them answers the question)</p>")
+        parts += [render_passage(p) for p in closest]
+        parts.append("</div>")
+    for note in answer.notes:
+        parts.append(f"<p class='note'>Note: {html.escape(note)}</p>")
+    parts.append(f"<p class='answer-meta'>{html.escape(answer.backend)} · {answer.latency_s:.1f} s</p>")
+    return "\n".join(parts)
+
+
+def _where(source: str, title: str, page: int | None) -> str:
+    page_text = f" · page {page}" if page else ""
+    return (
+        f"<span class='source-title'>{html.escape(title)}</span> "
+        f"<span class='source-file'>{html.escape(source)}{page_text}</span>"
+    )
+
+
+def render_citation(citation, context: int = 160) -> str:
+    """[n] title, file, page; the passage around the quote, the quote highlighted."""
+    text, quote = citation.text, citation.quote
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        excerpt, whole = f"<mark>{_escape_text(quote)}</mark>", _escape_text(text)
+    else:
+        before, after = text[:at], text[at + len(quote):]
+        cut_before, cut_after = _tail(before, context), _head(after, context)
+        mark = f"<mark>{_escape_text(quote)}</mark>"
+        excerpt = (
+            ("…" if len(cut_before) < len(before) else "") + _escape_text(cut_before) + mark
+            + _escape_text(cut_after) + ("…" if len(cut_after) < len(after) else "")
+        )
+        whole = _escape_text(before) + mark + _escape_text(after) if (cut_before, cut_after) != (before, after) else ""
+    more = f"<details class='whole'><summary>whole passage</summary><blockquote>{whole}</blockquote></details>" if whole else ""
+    return (
+        f"<div class='source'><div class='source-head'><span class='source-n'>[{citation.n}]</span> "
+        f"{_where(citation.source, citation.title, citation.page)}</div>"
+        f"<blockquote>{excerpt}</blockquote>{more}</div>"
+    )
+
+
+def render_passage(passage, limit: int = 360) -> str:
+    chunk = passage.chunk
+    text = chunk.text
+    shown = _head(text, limit)
+    return (
+        f"<div class='source'><div class='source-head'>{_where(chunk.source, chunk.title, chunk.page)}</div>"
+        f"<blockquote>{_escape_text(shown)}{'…' if len(shown) < len(text) else ''}</blockquote></div>"
+    )
+
+
+def _head(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
+
+
+def _tail(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.find(" ", len(text) - limit)
+    return text[cut + 1 if 0 <= cut < len(text) - limit // 2 else len(text) - limit:]
+
+
+def render_error(message: str) -> str:
+    return f"<p class='error-message'><b>Could not answer:</b> {html.escape(message)}</p>"
+
+
+def render_pending(text: str = "", status: str = "Searching your documents…") -> str:
+    if text:
+        return f"<p class='answer-text'>{_escape_text(text)} ▍</p>"
+    return f"<p class='pending'><i>{html.escape(status)}</i></p>"
+
+
+def _escape_text(text: str) -> str:
+    """Plain text -> HTML; paragraph breaks kept as one line break."""
+    return "<br>".join(html.escape(line) for line in text.split("\n") if line.strip())
+
+
+def render_banner(status: Status, listing: dict | None = None) -> str:
+    if status.level == "ok":
+        if not listing or not listing["documents"]:
+            return _banner("info", "No documents yet: add PDF, text, Markdown or HTML files in the Documents panel.")
+        docs, chunks = len(listing["documents"]), listing["chunks"]
+        model = listing["embedding_model"]["name"]
+        return (
+            f"<div class='banner banner-ok'>{docs} document{'s' * (docs != 1)} · {chunks} passages indexed · "
+            f"embeddings: {html.escape(str(model))}</div>"
+        )
+    return _banner(status.level, status.message)
+
+
+def _banner(level: str, message: str) -> str:
+    labels = {"starting": "Starting", "working": "Working", "warning": "Attention", "error": "Cannot answer"}
+    text = html.escape(message)
+    # `command` -> <code>command</code>, so the fix stands out
+    pieces = text.split("`")
+    text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+    label = f"<b>{labels[level]}:</b> " if level in labels else ""
+    return f"<div class='banner banner-{level}' role='status'>{label}{text}</div>"
+
+
+def render_report(report: dict) -> str:
+    lines = []
+    for name in report.get("added", []):
+        lines.append(f"<span class='ok'>✓ Added <b>{html.escape(name)}</b></span>")
+    for name in report.get("updated", []):
+        lines.append(
+            f"<span class='ok'>✓ Updated <b>{html.escape(name)}</b>: the new version replaced the earlier file of that name</span>"
+        )
+    for name in report.get("unchanged", []):
+        lines.append(f"<span class='same'>= <b>{html.escape(name)}</b> is already in the library, unchanged</span>")
+    for name in report.get("removed", []):
+        lines.append(f"<span class='ok'>✓ Removed <b>{html.escape(name)}</b></span>")
+    for failure in report.get("failed", []):
+        verb = "was not removed" if report.get("removing") else "was not added"
+        lines.append(
+            f"<span class='failed'>✗ <b>{html.escape(failure['file'])}</b> {verb}: {html.escape(failure['reason'])}</span>"
+        )
+    return "<div class='report'>" + "<br>".join(lines) + "</div>" if lines else ""
+
+
+def render_documents(listing: dict | None) -> str:
+    if listing is None:
+        return "<div class='doc-list empty'>Loading the library…</div>"
+    if not listing["documents"]:
+        return "<div class='doc-list empty'>No documents yet. Add some below.</div>"
+    rows = []
+    for d in listing["documents"]:
+        pages = f"{d['pages']} page{'s' * (d['pages'] != 1)}"
+        rows.append(
+            f"<div class='doc' data-source='{html.escape(d['source'], quote=True)}'>"
+            f"<div class='doc-title'>{html.escape(d['title'])}</div>"
+            f"<div class='doc-meta'>{html.escape(d['source'])} · {pages} · {d['chunks']} chunks</div></div>"
+        )
+    return "<div class='doc-list'>" + "".join(rows) + "</div>"
+
+
+# -----------------------------------------------------------------------------------------------
+# The Gradio app
+# -----------------------------------------------------------------------------------------------
+
+CSS = """
+.gradio-container { max-width: 1440px !important; margin: 0 auto; }
+#app-header h1 { margin: 0 0 2px 0; font-size: 1.6em; }
+#app-header p { margin: 0; color: var(--body-text-color-subdued); }
+.banner { padding: 7px 14px; border-radius: 8px; font-size: 0.92em; }
+.banner code { font-weight: 600; }
+.banner-ok { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
+.banner-info, .banner-starting, .banner-working { background: #eef2ff; color: #312e81; border: 1px solid #c7d2fe; }
+.banner-warning { background: #fffbeb; color: #78350f; border: 1px solid #fcd34d; }
+.banner-error { background: #fef2f2; color: #7f1d1d; border: 1px solid #fca5a5; }
+#chat .answer-text { line-height: 1.55; }
+#chat .sources { margin-top: 12px; border-top: 1px solid var(--border-color-primary); padding-top: 6px; }
+#chat .sources-title { font-weight: 600; font-size: 0.82em; text-transform: uppercase; letter-spacing: 0.04em;
+  margin: 6px 0; color: var(--body-text-color-subdued); }
+#chat .source { margin: 8px 0 10px 0; }
+#chat .source-head { font-size: 0.9em; }
+#chat .source-n { font-weight: 700; color: var(--color-accent); }
+#chat .source-title { font-weight: 600; }
+#chat .source-file { color: var(--body-text-color-subdued); margin-left: 4px; }
+#chat .source blockquote { margin: 4px 0 2px 0; padding: 6px 10px; font-size: 0.88em; line-height: 1.5;
+  border-left: 3px solid #a5b4fc; background: var(--background-fill-secondary); border-radius: 0 6px 6px 0; }
+#chat details.whole summary { cursor: pointer; font-size: 0.78em; color: var(--body-text-color-subdued); }
+#chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }
+#chat .refusal { color: #92400e; margin-bottom: 2px; }
+#chat .error-message { color: #991b1b; }
+#chat .note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+#chat .answer-meta { font-size: 0.75em; color: var(--body-text-color-subdued); margin-top: 8px; }
+#chat .pending { color: var(--body-text-color-subdued); }
+#documents .doc-list { max-height: 280px; overflow-y: auto; }
+#documents .doc { padding: 7px 4px; border-bottom: 1px solid var(--border-color-primary); }
+#documents .doc:last-child { border-bottom: none; }
+#documents .doc-title { font-weight: 600; }
+#documents .doc-meta { font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }
+#documents .empty { color: var(--body-text-color-subdued); padding: 6px 4px; }
+.remove-label { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-top: 4px; }
+#ingest-status .failed { color: #991b1b; }
+#ingest-status .ok { color: #166534; }
+#ingest-status .same { color: var(--body-text-color-subdued); }
+#ingest-status .report { font-size: 0.92em; line-height: 1.6; }
+"""
+
+
+def _theme():
+    import gradio as gr
+
+    from gradio.themes.utils.fonts import LocalFont
+
+    # Fonts Gradio ships (no font CDN: the app works offline).
+    return gr.themes.Default(
+        primary_hue="indigo",
+        secondary_hue="slate",
+        neutral_hue="slate",
+        radius_size="md",
+        # (no 600: the SemiBold file Gradio ships lacks glyphs, so semi-bold text uses Bold)
+        font=(LocalFont("IBM Plex Sans", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"),
+    )
+
+
+def build_app(settings: Settings, service: Service | None = None):
+    """The Blocks app (not launched). Starts the shared ``Service`` if none is given."""
+    import gradio as gr
+
+    service = service or Service(settings).start()
+    default_backend = settings.backend if settings.backend in BACKENDS else "extractive"
+
+    # -- handlers ------------------------------------------------------------------------------
+    def documents_view(selected: list[str] | None = None):
+        """(banner, table, remove choices, filter choices) as the library stands now."""
+        listing = None
+        if service.ready.is_set() and service.assistant is not None:
+            try:
+                listing = service.assistant.library.listing()
+            except AssistantError as exc:
+                return _banner("error", str(exc)), render_documents(None), gr.update(choices=[]), gr.update(choices=[])
+        sources = [d["source"] for d in listing["documents"]] if listing else []
+        keep = {} if selected is None else {"value": [s for s in selected if s in sources]}
+        return (
+            render_banner(service.status(), listing),
+            render_documents(listing),
+            gr.update(choices=sources, value=None),
+            gr.update(choices=sources, **keep),
+        )
+
+    def refresh():
+        """On page load, and every second while the service starts: the library and the banner."""
+        return (*documents_view(), gr.Timer(active=not service.ready.is_set()))
+
+    def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None):
+        turns = list(turns or [])[-MAX_TURNS:]
+        question = (message or "").strip()
+        if not question:
+            yield _messages(turns), turns, ""
+            return
+        history = [(t["question"], t["answer"]) for t in turns if t.get("answer") is not None]
+        turn = {"question": question, "answer": None, "html": render_pending()}
+        turns.append(turn)
+        yield _messages(turns), turns, ""
+        while not service.ready.wait(0.5):
+            turn["html"] = render_pending(status=f"Waiting for start-up to finish: {service.status().message}")
+            yield _messages(turns), turns, ""
+        try:
+            text = ""
+            for event in service.stream(question, history=history, backend=backend, k=int(k or 0), sources=selected):
+                if isinstance(event, str):
+                    text += event
+                    turn["html"] = render_pending(text)
+                    yield _messages(turns), turns, ""
+                else:
+                    turn["answer"] = event.answer
+                    turn["html"] = render_answer(event)
+        except AssistantError as exc:
+            turn["html"] = render_error(str(exc))
+        except Exception as exc:  # a bug must not show a traceback to the user
+            log.exception("answering %r failed", question)
+            turn["html"] = render_error(f"an unexpected error occurred ({type(exc).__name__}); the details are in the server log")
+        if turn["answer"] is None and turn["html"].startswith("<p class='answer-text'"):
+            turn["html"] = render_error("the answer was interrupted")
+        yield _messages(turns), turns, ""
+
+    def new_conversation():
+        return [], [], ""
+
+    def upload(files, selected, progress=gr.Progress()):
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return (gr.update(), *documents_view(selected), None)
+
+        def report_progress(stage: str, done: int, total: int) -> None:
+            progress((done, total), desc=f"{'Reading' if stage == 'reading' else 'Embedding'}", unit="files" if stage == "reading" else "chunks")
+
+        progress(0, desc="Adding documents")
+        try:
+            report = service.add(paths, progress=report_progress)
+        except AssistantError as exc:
+            report = {"added": [], "updated": [], "unchanged": [], "removed": [], "embedded": 0,
+                      "failed": [{"file": ", ".join(Path(p).name for p in paths), "reason": str(exc)}]}
+        return (render_report(report), *documents_view(selected), None)
+
+    def remove(name: str | None, selected: list[str] | None):
+        if not name:
+            return ("<div class='report'>Choose a document to remove first.</div>", *documents_view(selected))
+        try:
+            report = service.remove(name)
+        except AssistantError as exc:
+            report = {"removed": [], "failed": [{"file": name, "reason": str(exc)}]}
+        return (render_report({**report, "removing": True}), *documents_view(selected or []))
+
+    # -- API handlers ---------------------------------------------------------------------------
+    def api_ask(
+        question: str,
+        k: int = 0,
+        backend: str = "",
+        sources: list[str] | None = None,
+        history: list[list[str]] | None = None,
+    ) -> dict:
+        """Answer a question with citations. Returns the `assistant ask --json` object: question, answer,
+        refused, backend, citations [n, source, title, page, chunk_id, text, quote, start, end],
+        sentences, retrieved, latency_s, notes. `history` is a list of [question, answer] pairs
+        (oldest first) for follow-up questions; `sources` limits the answer to those documents."""
+        if not all(isinstance(p, (list, tuple)) and 1 <= len(p) <= 2 for p in history or []):
+            raise gr.Error("history must be a list of [question, answer] pairs, oldest first")
+        pairs = [(str(p[0]), str(p[1]) if len(p) > 1 else "") for p in history or []]
+        try:
+            return service.ask(question, history=pairs, backend=backend or None, k=int(k or 0) or None, sources=sources or None).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def api_list_documents() -> dict:
+        """The indexed documents (the `assistant list --json` object)."""
+        try:
+            return service.listing()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def api_add_documents(files):
+        """Add files (PDF, TXT, MD, HTML) to the corpus and the index; returns the ingest report
+        {added, updated, unchanged, removed, failed [{file, reason}], embedded}."""
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        try:
+            return service.add(paths)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def api_remove_document(name: str) -> dict:
+        """Remove a document (by its file name) from the corpus and the index; returns the report."""
+        try:
+            return service.remove(name)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    # -- layout ---------------------------------------------------------------------------------
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        with gr.Row(elem_id="app-header"):
+            gr.Markdown(
+                "# Ask your documents\n"
+                "Answers quote your documents, with numbered sources for every claim. "
+                "When the documents do not hold the answer, the assistant says so."
+            )
+        banner = gr.HTML(render_banner(service.status()), elem_id="banner")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    label="Conversation",
+                    show_label=False,
+                    height="68vh",
+                    placeholder=(
+                        "<b>Ask a question about your documents.</b><br>"
+                        "Every claim in an answer carries a number like [1]; the sources under the "
+                        "answer show the file, the page and the passage, with the quote highlighted."
+                    ),
+                    feedback_options=None,
+                    buttons=["copy"],
+                    autoscroll=True,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        elem_id="question",
+                        placeholder="Ask a question, e.g. “Who wrote the paper?” — press Enter to send",
+                        show_label=False,
+                        lines=1,
+                        max_lines=6,
+                        scale=8,
+                        autofocus=True,
+                        max_length=settings.max_question_chars,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
+                with gr.Row():
+                    clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="new-conversation")
+            with gr.Column(scale=2, min_width=320):
+                with gr.Accordion("Documents", open=True, elem_id="documents-panel"):
+                    table = gr.HTML(render_documents(None), elem_id="documents")
+                    files = gr.File(
+                        label=f"Add documents — PDF, TXT, MD, HTML (up to {settings.max_upload_mb:g} MiB each)",
+                        file_count="multiple",
+                        file_types=list(SUPPORTED_SUFFIXES),
+                        elem_id="upload",
+                        height=140,
+                    )
+                    ingest_status = gr.HTML("", elem_id="ingest-status")
+                    gr.HTML("<div class='remove-label'>Remove a document</div>", padding=False)
+                    with gr.Row(equal_height=True, elem_id="remove-row"):
+                        to_remove = gr.Dropdown(
+                            choices=[], value=None, label="Remove a document", show_label=False, container=False,
+                            elem_id="remove-choice", scale=3,
+                        )
+                        remove_button = gr.Button(
+                            "Remove", variant="stop", size="md", scale=1, min_width=90, elem_id="remove-button"
+                        )
+                with gr.Accordion("Answer settings", open=True, elem_id="settings-panel"):
+                    backend = gr.Dropdown(
+                        choices=list(BACKENDS),
+                        value=default_backend,
+                        label="Answer backend",
+                        info="extractive quotes the documents directly (no language model); llamacpp and openai "
+                        "need a local model (see the README)",
+                        elem_id="backend",
+                    )
+                    k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to read (k)", elem_id="k")
+                    only = gr.Dropdown(
+                        choices=[],
+                        value=[],
+                        multiselect=True,
+                        label="Answer only from selected documents",
+                        info="Leave empty to use every document",
+                        elem_id="sources-filter",
+                    )
+        timer = gr.Timer(1.0, active=not service.ready.is_set())
+
+        # Hidden parts of the API: file uploads need a File component.
+        with gr.Row(visible=False):
+            api_files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES))
+            api_report = gr.JSON()
+            api_add_button = gr.Button()
+
+        # -- events -----------------------------------------------------------------------------
+        library_outputs = [banner, table, to_remove, only]
+        demo.load(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
+        timer.tick(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
+        gr.on(
+            triggers=[question.submit, send.click],
+            fn=chat,
+            inputs=[question, turns, backend, k, only],
+            outputs=[chatbot, turns, question],
+            api_name="chat",
+            api_visibility="undocumented",
+            concurrency_limit=4,
+            concurrency_id="answer",
+            show_progress="hidden",
+        )
+        clear.click(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
+        files.upload(
+            upload,
+            [files, only],
+            [ingest_status, *library_outputs, files],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="write",
+            show_progress_on=[files],
+        )
+        remove_button.click(
+            remove,
+            [to_remove, only],
+            [ingest_status, *library_outputs],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="write",
+        )
+
+        gr.api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="answer")
+        gr.api(api_list_documents, api_name="list_documents", concurrency_limit=None)
+        api_add_button.click(
+            api_add_documents, [api_files], [api_report], api_name="add_documents", concurrency_limit=1, concurrency_id="write"
+        )
+        gr.api(api_remove_document, api_name="remove_document", concurrency_limit=1, concurrency_id="write")
+    demo.service = service  # type: ignore[attr-defined]  (for tests and embedding)
+    return demo
+
+
+def _messages(turns: list[dict]) -> list[dict]:
+    messages: list[dict] = []
+    for turn in turns:
+        messages.append({"role": "user", "content": turn["question"]})
+        messages.append({"role": "assistant", "content": turn["html"]})
+    return messages
+
+
+def _blocked_paths(settings: Settings) -> list[str]:
+    """The index and corpus folders are never served, unless one holds Gradio's upload folder."""
+    uploads = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    folders = [Path(settings.index).resolve(), Path(settings.corpus).resolve()]
+    return [str(f) for f in folders if not uploads.is_relative_to(f)]
+
+
+def serve(settings: Settings) -> None:
+    """Check the binding, start the shared assistant, and serve until interrupted."""
+    auth = resolve_auth(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    service = Service(settings).start()
+    demo = build_app(settings, service)
+    demo.queue(default_concurrency_limit=1)
+    blocked = _blocked_paths(settings)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        auth_message="Sign in to ask questions about the documents." if auth else None,
+        share=False,
+        inbrowser=False,
+        max_file_size=int(settings.max_upload_mb * 2**20),
+        allowed_paths=[],
+        blocked_paths=blocked,
+        show_error=False,
+        footer_links=["api"],
+        run_history=False,
+        enable_monitoring=False,
+        mcp_server=False,
+        pwa=False,
+        ssr_mode=False,
+        theme=_theme(),
+        css=CSS,
+        quiet=True,
+        prevent_thread_lock=True,
+    )
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(
+        f"assistant: web chat on http://{host}:{demo.server_port}"
+        f"{' (sign-in required)' if auth else ''}; Ctrl+C stops it",
+        flush=True,
+    )
+    try:
+        demo.block_thread()
+    finally:
+        demo.close()

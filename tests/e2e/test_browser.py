@@ -1,0 +1,138 @@
+"""The web chat in a real browser: Debian's Chromium driven by Playwright (no display needed).
+
+Scenarios run in file order against one app and one page; each test starts a new conversation.
+A screenshot of the final state is saved to test-artifacts/ for CI.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(600)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
+WAIT_MS = 60_000
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def page(app_server, tmp_path_factory: pytest.TempPathFactory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        context.set_default_timeout(WAIT_MS)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(app_server.url, wait_until="load", timeout=WAIT_MS)
+        page.wait_for_selector("#question textarea")
+        page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
+        yield page
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-chat-final.png"), full_page=True)
+        context.close()
+
+
+def new_conversation(page) -> None:
+    page.click("#new-conversation")
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+
+
+def ask(page, question: str):
+    """Type a question, press Enter, wait for the finished answer; the answer's element."""
+    done = "#chat .answer-meta, #chat .error-message"
+    before = page.locator(done).count()
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(f"n => document.querySelectorAll({json.dumps(done)}).length > n", arg=before, timeout=WAIT_MS)
+    return page.locator('#chat [data-testid="bot"]').last
+
+
+def upload(page, path: Path) -> None:
+    page.set_input_files("#upload input[type=file]", str(path))
+
+
+def test_question_gets_a_cited_answer(page):
+    new_conversation(page)
+    answer = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    text = answer.inner_text()
+    assert "[1]" in text
+    assert "Not found in your documents" not in text
+    assert SEED_FILE in text
+    first = answer.locator(".source").first
+    assert first.locator(".source-n").inner_text() == "[1]"
+    quote = first.locator("mark").first.inner_text()
+    assert len(quote.split()) >= 4, "the supporting quote is highlighted in the passage"
+    assert page.locator("#question textarea").input_value() == "", "the input is cleared after sending"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-chat-answer.png"))
+
+
+def test_uploaded_pdf_is_cited_with_its_page_then_removed(page, sample_pdf: Path, app_server):
+    new_conversation(page)
+    upload(page, sample_pdf)
+    status = page.locator("#ingest-status")
+    status.filter(has_text="zorblax.pdf").wait_for()
+    assert "Added" in status.inner_text(), status.inner_text()
+    page.wait_for_selector("#documents .doc[data-source='zorblax.pdf']")
+    assert "2 pages" in page.locator("#documents .doc[data-source='zorblax.pdf']").inner_text()
+
+    answer = ask(page, "When and where was the Zorblax protocol ratified?")
+    text = answer.inner_text()
+    assert "1987" in text and "Tallinn" in text, text
+    heads = [h for h in answer.locator(".source-head").all_inner_texts() if "zorblax.pdf" in h]
+    assert heads, text
+    assert all("page 2" in h for h in heads), heads
+    assert "Tallinn" in " ".join(answer.locator("mark").all_inner_texts())
+
+    # remove it: it leaves the list, the corpus folder, and the answers
+    page.click("#remove-choice input")
+    page.get_by_role("option", name="zorblax.pdf").click()
+    page.click("#remove-button")
+    status.filter(has_text="Removed").wait_for()
+    page.wait_for_selector("#documents .doc[data-source='zorblax.pdf']", state="detached")
+    assert not (app_server.corpus / "zorblax.pdf").exists()
+
+    answer = ask(page, "When and where was the Zorblax protocol ratified?")
+    assert "zorblax.pdf" not in answer.inner_text()
+
+
+def test_corrupt_upload_is_reported_by_name(page, tmp_path: Path, app_server):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 garbage")
+    upload(page, bad)
+    failed = page.locator("#ingest-status .failed").filter(has_text="bad.pdf")
+    failed.wait_for()
+    message = failed.inner_text()
+    assert "was not added" in message and ("corrupt" in message or "PDF" in message), message
+    assert "Traceback" not in page.locator("#ingest-status").inner_text()
+    assert page.locator("#documents .doc[data-source='bad.pdf']").count() == 0
+    assert not (app_server.corpus / "bad.pdf").exists(), "nothing half-added"
+
+
+def test_refusal_and_follow_up(page):
+    new_conversation(page)
+    refusal = ask(page, "What is the boiling point of liquid nitrogen in Kelvin?")
+    text = refusal.inner_text()
+    assert "Not found in your documents" in text
+    assert "closest passages" in text.lower() and SEED_FILE in text
+
+    ask(page, "What did Shaoqing Ren do?")
+    follow_up = ask(page, "Where did he go after MSRA?")
+    assert "Momenta" in follow_up.inner_text()
+    assert page.locator('#chat [data-testid="user"]').count() == 3
