@@ -75,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
-        settings = Settings.from_env(corpus=args.corpus, index=args.index, chroma_url=args.chroma_url)
+        try:
+            settings = Settings.from_env(corpus=args.corpus, index=args.index, chroma_url=args.chroma_url)
+        except (TypeError, ValueError) as exc:  # a malformed ASSISTANT_* variable is a usage error
+            raise UsageError(str(exc)) from None
         return COMMANDS[args.command](args, settings)
     except UsageError as exc:
         print(f"assistant: {exc}", file=sys.stderr)

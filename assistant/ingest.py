@@ -14,19 +14,21 @@ import shutil
 import sys
 import threading
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import chunk_pages, make_splitter
+from .chunking import chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import Encoder
 from .errors import IngestError
 from .index import VectorStore, open_store
 from .loaders import load
 from .registry import DocumentRecord, Registry, WriterLock, now
-from .types import Chunk
+from .types import Chunk, Page
 
 # Generation and embedding both want every core; running them at once made generation 14x
 # slower here, so the heavy parts of ingestion and of local generation take turns.
@@ -83,6 +85,22 @@ class _Prepared:
     existed: bool
 
 
+@dataclass(frozen=True)
+class _ToRead:
+    """A corpus file that is new or changed: fingerprinted, not yet read."""
+
+    file: Path
+    source: str
+    sha256: str
+    size: int
+    existing: DocumentRecord | None
+
+
+# Files read (parsed and chunked) ahead of the encoder, on a thread: PDF parsing overlaps with
+# embedding instead of adding to it.
+READ_AHEAD = 2
+BACKUP_SUFFIX, PARTIAL_SUFFIX = ".previous", ".partial"
+
 _UNSAFE_NAME = re.compile(r"[^\w.\-() ]+")
 
 
@@ -135,23 +153,56 @@ class Library:
                 for d in self.documents()
             ],
             "chunks": self.registry.chunk_count(),
-            "embedding_model": {"name": model[0], "dimension": model[1]} if model else {"name": self.encoder.name, "dimension": None},
+            "embedding_model": (
+                {"name": model[0], "dimension": model[1]} if model
+                else {"name": self.encoder.name, "dimension": self.encoder.dimension}  # nothing indexed yet
+            ),
         }
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, paths: Iterable[Path], *, progress: ProgressCallback | None = None) -> IngestReport:
-        """Copy files (or the supported files of folders) into the corpus and index them."""
+        """Copy files (or the supported files of folders) into the corpus and index them.
+
+        A file that fails leaves the corpus as it was: a new one is taken out again, one that
+        replaced a document gets the previous version back (the one the index still holds).
+        """
         report = IngestReport()
         targets: list[Path] = []
+        copied: dict[Path, Path | None] = {}  # copied-in file -> backup of what it replaced (None: new)
         with self.lock:
             self.repair()
-            for path in paths:
-                for file, name in self._expand(Path(path), report):
-                    try:
-                        targets.append(self._copy_in(file, name))
-                    except IngestError as exc:
-                        report.failed.append(exc)
-            return report.merge(self._index_files(targets, progress=progress))
+            self.registry.check_model_name(self.encoder.name)  # refuse before touching the corpus
+            try:
+                for path in paths:
+                    for file, name in self._expand(Path(path), report):
+                        try:
+                            target, backup, was_copied = self._copy_in(file, name, targets)
+                        except IngestError as exc:
+                            report.failed.append(exc)
+                            continue
+                        except OSError as exc:
+                            report.failed.append(IngestError(str(file), f"cannot be copied into the corpus ({exc.strerror or exc})"))
+                            continue
+                        targets.append(target)
+                        if was_copied:
+                            copied[target] = backup
+                report.merge(self._index_files(targets, progress=progress))
+            finally:
+                self._settle(copied)
+            return report
+
+    def _settle(self, copied: dict[Path, Path | None]) -> None:
+        """Keep each copied-in file the index now holds; put back the rest (even after a crash
+        of this call: the registry, not the report, says what went in)."""
+        for target, backup in copied.items():
+            record = self.registry.document(self._source(target))
+            if record is not None and target.is_file() and sha256_file(target) == record.sha256:
+                if backup is not None:
+                    backup.unlink(missing_ok=True)
+            elif backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
 
     def sync(self, *, progress: ProgressCallback | None = None) -> IngestReport:
         """Bring the index in line with the corpus folder: new, changed and deleted files."""
@@ -182,8 +233,10 @@ class Library:
 
     def reindex(self, *, progress: ProgressCallback | None = None) -> IngestReport:
         with self.lock:
-            self.store.reset()
+            # The registry first: a crash between the two leaves vectors that no document owns,
+            # which the next repair() drops; the other order would leave documents without vectors.
             self.registry.reset()
+            self.store.reset()
             return self.sync(progress=progress)
 
     def repair(self) -> list[str]:
@@ -195,7 +248,30 @@ class Library:
                 self.store.delete(sorted(orphans))
                 self.registry.end_write(source)
                 notes.append(f"repaired an interrupted write of {source} ({len(orphans)} orphan vectors removed)")
+            if self.registry.chunk_count() == 0 and self.store.count() > 0:
+                self.store.reset()  # an interrupted reindex (or a registry deleted by hand)
+                notes.append("dropped the vectors of an interrupted rebuild")
+            self._clear_leftovers()
         return notes
+
+    def _clear_leftovers(self) -> None:
+        """Hidden copies an interrupted `add` left in the corpus: a backup means the replaced
+        document was never taken out of the index, so it goes back."""
+        if not self.corpus.is_dir():
+            return
+        for leftover in self.corpus.rglob(".*"):
+            if not leftover.is_file():
+                continue
+            if leftover.name.endswith(PARTIAL_SUFFIX):
+                leftover.unlink(missing_ok=True)
+            elif leftover.name.endswith(BACKUP_SUFFIX):
+                target = leftover.with_name(leftover.name[1 : -len(BACKUP_SUFFIX)])
+                record = self.registry.document(self._source(target))
+                if record is not None and (not target.is_file() or sha256_file(target) != record.sha256):
+                    if sha256_file(leftover) == record.sha256:
+                        os.replace(leftover, target)
+                        continue
+                leftover.unlink(missing_ok=True)
 
     def check(self, *, repair: bool = False) -> list[str]:
         """Compare the registry with the vector store; with ``repair`` make them agree."""
@@ -233,17 +309,29 @@ class Library:
         else:
             report.failed.append(IngestError(str(path), "no such file or folder"))
 
-    def _copy_in(self, file: Path, name: str) -> Path:
+    def _copy_in(self, file: Path, name: str, targets: list[Path]) -> tuple[Path, Path | None, bool]:
+        """Copy ``file`` to ``corpus/name`` atomically. Returns the target, a backup (hard link)
+        of the file it replaced if any, and whether a copy was made (not for a corpus file)."""
         if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise IngestError(str(file), f"unsupported file type {file.suffix!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+            raise IngestError(str(file), f"unsupported file type {file.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
         target = self.corpus / name
+        if target in targets:
+            raise IngestError(str(file), f"another file of this batch is also named {name!r}; rename one of them")
         if file.resolve() == target.resolve():
-            return target
+            return target, None, False
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.partial")
+        backup = None
+        if target.is_file():
+            backup = target.with_name(f".{target.name}{BACKUP_SUFFIX}")
+            backup.unlink(missing_ok=True)
+            try:
+                os.link(target, backup)
+            except OSError:  # a file system without hard links
+                shutil.copy2(target, backup)
+        temporary = target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
         shutil.copyfile(file, temporary)
         os.replace(temporary, target)  # atomic: the corpus never holds half a file
-        return target
+        return target, backup, True
 
     def _corpus_files(self) -> list[Path]:
         self.corpus.mkdir(parents=True, exist_ok=True)
@@ -253,7 +341,8 @@ class Library:
         )
 
     def _source(self, file: Path) -> str:
-        return file.resolve().relative_to(self.corpus).as_posix()
+        """The path relative to the corpus, links not followed (a link is refused later, by name)."""
+        return Path(os.path.abspath(file)).relative_to(self.corpus).as_posix()
 
     def _resolve_name(self, name: str) -> str | None:
         known = {d.source for d in self.documents()}
@@ -270,21 +359,42 @@ class Library:
         self.registry.end_write(source)
 
     def _index_files(self, files: list[Path], *, progress: ProgressCallback | None) -> IngestReport:
+        """Fingerprint every file (cheap), then read the new and changed ones on a thread while
+        the encoder embeds the ones read before, committing document by document."""
         report = IngestReport()
+        self.registry.check_model_name(self.encoder.name)
+        todo: list[_ToRead] = []
+        hashes: dict[str, str] = {}  # content -> source, for copies within this batch
+        for file in files:
+            try:
+                item = self._fingerprint(file, hashes)
+            except IngestError as exc:
+                report.failed.append(exc)
+                continue
+            except OSError as exc:
+                report.failed.append(IngestError(self._name(file), f"cannot be read ({exc.strerror or exc})"))
+                continue
+            if item is None:
+                report.unchanged.append(self._source(file))
+            else:
+                todo.append(item)
+        if not todo:
+            return report  # nothing to embed: the model is not even loaded
         self.check_model(claim=True)
+        splitter = self._get_splitter()
         batch: list[_Prepared] = []
         pending_new = 0
-        for i, file in enumerate(files):
+        for done, (item, future) in enumerate(self._read_ahead(todo, splitter), start=1):
             try:
-                prepared = self._prepare(file, report)
+                prepared = self._prepared(item, *future.result())
             except IngestError as exc:
                 report.failed.append(exc)
                 prepared = None
             except Exception as exc:  # one unreadable file must not stop the batch
-                report.failed.append(IngestError(file.name, f"could not be processed ({type(exc).__name__}: {exc})"))
+                report.failed.append(IngestError(item.source, f"could not be processed ({type(exc).__name__}: {exc})"))
                 prepared = None
             if progress:
-                progress("reading", i + 1, len(files))
+                progress("reading", done, len(todo))
             if prepared is None:
                 continue
             batch.append(prepared)
@@ -295,41 +405,75 @@ class Library:
         self._write_batch(batch, report, progress)
         return report
 
-    def _prepare(self, file: Path, report: IngestReport) -> _Prepared | None:
+    def _name(self, file: Path) -> str:
+        try:
+            return self._source(file)
+        except ValueError:
+            return str(file)
+
+    def _fingerprint(self, file: Path, hashes: dict[str, str]) -> _ToRead | None:
+        """None when the index already holds this content under this name."""
         source = self._source(file)
         if not file.resolve().is_relative_to(self.corpus):
             raise IngestError(source, "the file lies outside the corpus folder (a link?)")
         if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise IngestError(source, f"unsupported file type {file.suffix!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+            raise IngestError(
+                source, f"unsupported file type {file.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            )
+        if not file.is_file():
+            raise IngestError(source, "no such file")
         sha = sha256_file(file)
         existing = self.registry.document(source)
         if existing and existing.sha256 == sha:
-            report.unchanged.append(source)
             return None
         twins = [s for s in self.registry.find_by_hash(sha) if s != source]
         if twins:
             raise IngestError(source, f"same content as {twins[0]!r}, which is already indexed; not indexed twice")
+        if sha in hashes:
+            raise IngestError(source, f"same content as {hashes[sha]!r} in this batch; not indexed twice")
+        hashes[sha] = source
+        return _ToRead(file=file, source=source, sha256=sha, size=file.stat().st_size, existing=existing)
+
+    def _read(self, item: _ToRead, splitter) -> tuple[list[Page], list[Chunk]]:
+        """Parse and chunk one file (runs on the read-ahead thread; touches no shared state)."""
         pages = load(
-            file, source=source, max_bytes=int(self.settings.max_file_mb * 2**20), max_pdf_pages=self.settings.max_pdf_pages
+            item.file, source=item.source, max_bytes=int(self.settings.max_file_mb * 2**20),
+            max_pdf_pages=self.settings.max_pdf_pages,
         )
-        chunks = chunk_pages(pages, self._get_splitter())
-        old_ids = self.registry.chunk_ids(source)
-        stored = old_ids & {c.chunk_id for c in chunks}
+        return pages, chunk_pages(pages, splitter)
+
+    def _read_ahead(self, todo: list[_ToRead], splitter) -> Iterator[tuple[_ToRead, Future]]:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-read")
+        try:
+            queued: deque[tuple[_ToRead, Future]] = deque()
+            items = iter(todo)
+            for item in items:
+                queued.append((item, pool.submit(self._read, item, splitter)))
+                if len(queued) > READ_AHEAD:
+                    yield queued.popleft()
+            while queued:
+                yield queued.popleft()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _prepared(self, item: _ToRead, pages: list[Page], chunks: list[Chunk]) -> _Prepared:
+        old_ids = self.registry.chunk_ids(item.source)
+        new_ids = {c.chunk_id for c in chunks}
         return _Prepared(
-            source=source,
-            sha256=sha,
-            size=file.stat().st_size,
-            pages=len(pages),
+            source=item.source,
+            sha256=item.sha256,
+            size=item.size,
+            pages=max((p.page or 1) for p in pages),  # blank pages carry no text but still count
             chunks=chunks,
-            new=[c for c in chunks if c.chunk_id not in stored],
-            stale=old_ids - {c.chunk_id for c in chunks},
-            existed=existing is not None,
+            new=[c for c in chunks if c.chunk_id not in old_ids],
+            stale=old_ids - new_ids,
+            existed=item.existing is not None,
         )
 
     def _get_splitter(self):
         if self._splitter is None:
             self._splitter = make_splitter(
-                self.encoder.count_tokens, chunk_tokens=self.settings.chunk_tokens, overlap=self.settings.chunk_overlap
+                fast_token_counter(self.encoder), chunk_tokens=self.settings.chunk_tokens, overlap=self.settings.chunk_overlap
             )
         return self._splitter
 
@@ -337,11 +481,16 @@ class Library:
         if not batch:
             return
         texts = [c.text for doc in batch for c in doc.new]
-        vectors = []
+        # Longest first, as the encoder does within one call, so each batch pads to similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors: list = [None] * len(texts)
         step = self.settings.embed_batch
-        for i in range(0, len(texts), step):
+        for i in range(0, len(order), step):
+            part = order[i : i + step]
             with COMPUTE_LOCK:
-                vectors.extend(self.encoder.encode(texts[i : i + step]))
+                encoded = self.encoder.encode([texts[j] for j in part])
+            for j, vector in zip(part, encoded):
+                vectors[j] = vector
             if progress:
                 progress("embedding", min(i + step, len(texts)), len(texts))
         offset = 0

@@ -19,7 +19,6 @@ _HYPHENATED_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_BINARY_SAMPLE = 8192
 
 
 def clean_text(raw: str) -> str:
@@ -44,7 +43,7 @@ def load(path: Path, *, source: str, max_bytes: int, max_pdf_pages: int = 2000) 
         raise IngestError(source, "the file is empty")
     if size > max_bytes:
         raise IngestError(
-            source, f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit (ASSISTANT_MAX_FILE_MB)"
+            source, f"the file is {_mib(size)}, over the {_mib(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)"
         )
     if suffix == ".pdf":
         pages = _load_pdf(path, source, max_pdf_pages)
@@ -52,13 +51,23 @@ def load(path: Path, *, source: str, max_bytes: int, max_pdf_pages: int = 2000) 
         text = _decode(path.read_bytes(), source)
         pages = _load_html(text, source) if suffix in (".html", ".htm") else _load_plain(text, source)
     if not any(p.text for p in pages):
-        raise IngestError(source, "no text could be extracted (a scanned PDF needs OCR first)")
+        if suffix == ".pdf":
+            raise IngestError(source, "no text could be extracted (a scanned PDF needs OCR first)")
+        raise IngestError(source, "the file holds no text (only white space or markup)")
     return [p for p in pages if p.text]
 
 
+def _mib(size: float) -> str:
+    """A size for a message: 0.05 MiB stays 0.05 MiB, not "0 MiB"."""
+    return f"{size / 2**20:.3g} MiB"
+
+
 def _decode(data: bytes, source: str) -> str:
-    if b"\x00" in data[:_BINARY_SAMPLE] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(source, "the file holds binary data, not text")
+    # A NUL byte anywhere (not only in the first block) means binary data; UTF-16 text
+    # announces itself with a byte-order mark and is decoded below.
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        at = data.find(b"\x00")
+        raise IngestError(source, f"the file holds binary data, not text (a NUL byte at offset {at})")
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             try:
@@ -81,23 +90,88 @@ def _title_from_lines(text: str, fallback: str) -> str:
     return fallback
 
 
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*[\"']?(.+?)[\"']?[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _markdown_title(text: str, fallback: str) -> str:
+    """The first heading (ATX "# Title" or setext "Title\n====="); else a front-matter
+    ``title:``; else the first line."""
+    lines = text.split("\n")
+    front_title = ""
+    if lines and lines[0].strip() == "---":  # YAML front matter: not the document's first line
+        for end in range(1, len(lines)):
+            if lines[end].strip() in ("---", "..."):
+                found = _FRONT_MATTER_TITLE.search("\n".join(lines[1:end]))
+                front_title = found.group(1).strip() if found else ""
+                lines = lines[end + 1 :]
+                break
+    fence = False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        if fence:
+            continue
+        heading = _ATX_HEADING.match(line)
+        if heading:
+            return heading.group(1).strip()[:200]
+        if (
+            line.strip()
+            and i + 1 < len(lines)
+            and _SETEXT_UNDERLINE.match(lines[i + 1])
+            and not _SETEXT_UNDERLINE.match(line)
+        ):
+            return line.strip()[:200]
+    return front_title[:200] or _title_from_lines("\n".join(lines), fallback)
+
+
 def _load_plain(raw: str, source: str) -> list[Page]:
     text = clean_text(raw)
-    return [Page(text=text, source=source, title=_title_from_lines(text, Path(source).stem))]
+    if Path(source).suffix.lower() in (".md", ".markdown"):
+        title = _markdown_title(text, Path(source).stem)
+    else:
+        title = _title_from_lines(text, Path(source).stem)
+    return [Page(text=text, source=source, title=title)]
+
+
+_HTML_HIDDEN_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "head", "button", "select"]
+_HTML_BLOCK_TAGS = frozenset(
+    """address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure
+    footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody td tfoot
+    th thead tr ul""".split()
+)
+_HTML_INVISIBLE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def _load_html(raw: str, source: str) -> list[Page]:
-    from bs4 import BeautifulSoup
+    """Visible text only: no script, style, head, comments or hidden elements; block elements
+    (paragraphs, headings, list items, cells) become lines, inline ones (<b>, <a>) stay in them."""
+    from bs4 import BeautifulSoup, NavigableString
 
     soup = BeautifulSoup(raw, "html.parser")
-    for hidden in soup(["script", "style", "noscript", "template", "svg", "iframe", "object"]):
-        hidden.decompose()
     head_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    if soup.head:
-        soup.head.decompose()
-    body = soup.body or soup
-    text = clean_text(body.get_text("\n"))
-    heading = soup.find(["h1", "h2"])
+    for element in soup(_HTML_HIDDEN_TAGS):
+        element.decompose()
+    invisible = soup.find_all(
+        lambda tag: tag.has_attr("hidden") or bool(_HTML_INVISIBLE_STYLE.search(str(tag.get("style") or "")))
+    )
+    for element in invisible:
+        if not element.decomposed:  # a hidden element inside another one went with it
+            element.decompose()
+    # Source formatting is not text: collapse white space in text nodes outside <pre> ...
+    for string in list(soup.find_all(string=True)):
+        if type(string) is NavigableString and not string.find_parent("pre"):
+            string.replace_with(_HTML_WHITESPACE.sub(" ", str(string)))
+    # ... and let block elements (and <br>) break lines.
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(_HTML_BLOCK_TAGS):
+        block.insert_before("\n")
+        block.append("\n")
+    text = clean_text(soup.get_text(""))
+    heading = soup.find("h1") or soup.find("h2")
     title = head_title or (heading.get_text(" ", strip=True) if heading else "") or _title_from_lines(text, Path(source).stem)
     return [Page(text=text, source=source, title=clean_text(title)[:200])]
 

@@ -95,10 +95,14 @@ class Registry:
                     db.execute("INSERT INTO meta VALUES ('model', ?), ('dimension', ?)", (name, str(dimension)))
             return
         if row.get("model") != name or int(row.get("dimension", 0)) != dimension:
-            raise ModelMismatch(
-                f"the index was built with the embedding model {row.get('model')} ({row.get('dimension')} dimensions), "
-                f"not {name} ({dimension}); run `assistant reindex` to rebuild it with {name}"
-            )
+            raise _mismatch(row.get("model"), row.get("dimension"), name, f" ({dimension})")
+
+    def check_model_name(self, name: str) -> None:
+        """The cheap half of ``check_model``: needs no loaded model, so a sync that has nothing
+        to embed never loads one, yet still refuses an index built by another model."""
+        recorded = self.model()
+        if recorded is not None and recorded[0] != name:
+            raise _mismatch(recorded[0], recorded[1], name, "")
 
     def model(self) -> tuple[str, int] | None:
         row = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('model', 'dimension')").fetchall())
@@ -177,6 +181,13 @@ class Registry:
     def integrity_errors(self) -> list[str]:
         rows = [r[0] for r in self.db.execute("PRAGMA integrity_check")]
         return [] if rows == ["ok"] else rows
+
+
+def _mismatch(built: object, dimension: object, name: str, detail: str) -> ModelMismatch:
+    return ModelMismatch(
+        f"the index was built with the embedding model {built} ({dimension} dimensions), "
+        f"not {name}{detail}; run `assistant reindex` to rebuild it with {name}"
+    )
 
 
 def _row(record: DocumentRecord) -> tuple:

@@ -1,0 +1,471 @@
+"""Ingestion with the real model and a real Chroma on disk: incremental sync, edits and removals
+that leave nothing retrievable behind, the model fingerprint, bad input that changes nothing,
+one writer at a time, and a kill -9 at several moments of a multi-file ingest."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_pages
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.errors import IndexBusy, ModelMismatch
+from assistant.ingest import Library
+from assistant.loaders import load
+from assistant.retrieval import Searcher
+
+SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
+SEED = SEED_ARTICLE.name
+
+
+def settings_for(root: Path, **overrides) -> Settings:
+    return Settings.from_env(corpus=root / "corpus", index=root / "index", **overrides)
+
+
+def snapshot(library: Library) -> dict:
+    """Everything a bad input must leave alone: the listing, the registry's chunks, the vectors."""
+    return {
+        "listing": library.listing(),
+        "chunk_ids": library.registry.chunk_ids(),
+        "vectors": library.store.ids(),
+        "pending": library.registry.pending(),
+    }
+
+
+def assert_consistent(library: Library) -> None:
+    committed, stored = library.registry.chunk_ids(), library.store.ids()
+    assert committed == stored, (len(committed - stored), len(stored - committed))
+    assert library.registry.pending() == {}
+    for record in library.documents():
+        assert len(library.registry.chunk_ids(record.source)) == record.chunks
+    assert library.check() == []
+
+
+# Paragraphs with facts that no other document holds, so that retrieval can be asked for them.
+NOTES = [
+    "Field notes from the harbour survey",
+    "The survey team met every morning at the old customs house to plan the tides. " * 8,
+    "Water samples were taken at nine stations along the breakwater, each labelled by hand. " * 8,
+    "Gulls nested on the roof of the fish market, and the survey counted forty-two nests. " * 8,
+    "The lighthouse keeper's parrot is called Bartholomew and it whistles sea shanties at dawn. " * 3,
+]
+GARDEN = "# Allotment diary\n\nThe giant pumpkin in plot seventeen weighed ninety-one kilograms at the autumn show.\n"
+
+
+def _passages(searcher: Searcher, query: str):
+    return searcher.search(query, k=20, candidates=80)
+
+
+def test_sync_edit_remove_lifecycle(fresh_root: Path):
+    corpus = fresh_root / "corpus"
+    shutil.copyfile(SEED_ARTICLE, corpus / SEED)
+    (corpus / "notes.txt").write_text("\n\n".join(NOTES))
+    (corpus / "garden.md").write_text(GARDEN)
+    library = Library(settings_for(fresh_root))
+
+    first = library.sync()
+    assert first.ok and sorted(first.added) == sorted([SEED, "notes.txt", "garden.md"])
+    total = library.registry.chunk_count()
+    assert first.embedded == total == library.store.count() > 10
+    assert_consistent(library)
+    ids = library.registry.chunk_ids()
+
+    # Twice: nothing embedded, nothing changed, also for a new Library (as a new process would be).
+    for again in (library.sync(), Library(settings_for(fresh_root), encoder=library.encoder).sync()):
+        assert again.ok and again.embedded == 0 and again.added == [] and len(again.unchanged) == 3
+    assert library.registry.chunk_ids() == ids and library.store.count() == total
+
+    searcher = Searcher(library)
+    hits = _passages(searcher, "What is the lighthouse keeper's parrot called?")
+    assert any("Bartholomew" in p.chunk.text for p in hits[:3])
+    old_notes = library.registry.chunk_ids("notes.txt")
+    old_parrot = {p.chunk.chunk_id for p in hits if "Bartholomew" in p.chunk.text}
+
+    # Edit the last paragraph: its old chunks go from the registry and from Chroma; the chunks
+    # before it keep their ids and are not embedded again.
+    edited = NOTES[:-1] + ["The lighthouse keeper's parrot is called Penelope and it sleeps through the dawn. " * 3]
+    (corpus / "notes.txt").write_text("\n\n".join(edited))
+    update = library.sync()
+    assert update.ok and update.updated == ["notes.txt"] and len(update.unchanged) == 2
+    new_notes = library.registry.chunk_ids("notes.txt")
+    assert 0 < update.embedded < len(new_notes)  # only the changed part was embedded
+    gone = old_notes - new_notes
+    assert old_parrot <= gone
+    assert not gone & library.store.ids() and not gone & library.registry.chunk_ids()
+    assert_consistent(library)
+    hits = _passages(searcher, "What is the lighthouse keeper's parrot called?")
+    assert not [p for p in hits if "Bartholomew" in p.chunk.text or p.chunk.chunk_id in gone]
+    assert any("Penelope" in p.chunk.text for p in hits[:3])
+    assert library.store.embeddings(sorted(gone)) == {}
+
+    # Remove by name: out of the corpus, the registry, Chroma and the results.
+    garden_ids = library.registry.chunk_ids("garden.md")
+    removed = library.remove(["garden.md"])
+    assert removed.ok and removed.removed == ["garden.md"]
+    assert not (corpus / "garden.md").exists()
+    assert library.registry.document("garden.md") is None and not garden_ids & library.store.ids()
+    hits = _passages(searcher, "How heavy was the giant pumpkin in plot seventeen?")
+    assert not [p for p in hits if p.chunk.source == "garden.md" or "pumpkin" in p.chunk.text]
+
+    # A file deleted from the corpus folder leaves the index at the next sync.
+    (corpus / "notes.txt").unlink()
+    report = library.sync()
+    assert report.removed == ["notes.txt"] and report.embedded == 0
+    hits = _passages(searcher, "What is the lighthouse keeper's parrot called?")
+    assert not [p for p in hits if p.chunk.source == "notes.txt"]
+    assert [d.source for d in library.documents()] == [SEED]
+    assert_consistent(library)
+
+    unknown = library.remove(["no-such-document.txt"])
+    assert not unknown.ok and "no-such-document.txt" in unknown.summary() and "no such document" in unknown.summary()
+
+
+def _model_copy(tmp_path: Path) -> Path:
+    """The packaged model under another folder name (files linked, not copied): another model
+    as far as the index can tell."""
+    from assistant.embeddings import default_model_path
+
+    original = default_model_path()
+    other = tmp_path / "models" / "other-minilm"
+    other.mkdir(parents=True)
+    for item in original.iterdir():
+        (other / item.name).symlink_to(item, target_is_directory=item.is_dir())
+    return other
+
+
+def test_another_embedding_model_is_refused_until_reindex(fresh_root: Path, tmp_path_factory):
+    corpus = fresh_root / "corpus"
+    (corpus / "garden.md").write_text(GARDEN)
+    library = Library(settings_for(fresh_root))
+    assert library.sync().ok
+    before = snapshot(library)
+    assert before["listing"]["embedding_model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384}
+
+    other_path = _model_copy(tmp_path_factory.mktemp("model"))
+    other = Library(settings_for(fresh_root, embedding_model=str(other_path)), store=library.store)
+    with pytest.raises(ModelMismatch) as caught:
+        other.sync()
+    message = str(caught.value)
+    assert "`assistant reindex`" in message and "all-MiniLM-L6-v2" in message and "other-minilm" in message
+    extra = tmp_path_factory.mktemp("extra") / "extra.txt"
+    extra.write_text("An extra document that must not be copied in while the model is wrong.")
+    with pytest.raises(ModelMismatch, match="reindex"):
+        other.add([extra])
+    assert not (corpus / "extra.txt").exists()
+    with pytest.raises(ModelMismatch, match="reindex"):
+        Searcher(other).search("pumpkin")
+    assert snapshot(library) == before  # refused: nothing changed
+
+    rebuilt = other.reindex()
+    assert rebuilt.ok and rebuilt.added == ["garden.md"] and rebuilt.embedded == other.registry.chunk_count()
+    assert other.registry.model() == ("other-minilm", 384)
+    assert_consistent(other)
+    assert any("pumpkin" in p.chunk.text for p in Searcher(other).search("giant pumpkin weight"))
+    with pytest.raises(ModelMismatch, match="reindex"):  # and now the original model is the stranger
+        library.sync()
+
+
+# -- bad input -------------------------------------------------------------------------------
+def _pdf(path: Path, lines: list[str]) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for line in lines:
+        pdf.add_page()
+        pdf.cell(0, 8, line)
+    pdf.output(str(path))
+    return path
+
+
+def make_bad_files(folder: Path) -> dict[str, tuple[Path, list[str]]]:
+    """kind -> (file, words its reason must contain). Sizes assume max_file_mb=0.05."""
+    folder.mkdir(parents=True, exist_ok=True)
+    good_pdf = _pdf(folder / "source.pdf", ["A valid page of text.", "A second page of text."])
+    data = good_pdf.read_bytes()
+    bad: dict[str, tuple[Path, list[str]]] = {}
+
+    def put(kind: str, name: str, content: bytes, *reason: str) -> None:
+        path = folder / name
+        path.write_bytes(content)
+        bad[kind] = (path, list(reason))
+
+    put("corrupt-pdf", "corrupt.pdf", b"%PDF-1.7\n" + os.urandom(3000), "corrupt")
+    put("truncated-pdf", "truncated.pdf", data[: len(data) // 2], "truncated")
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=good_pdf)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    encrypted = folder / "encrypted.pdf"
+    with encrypted.open("wb") as fh:
+        writer.write(fh)
+    bad["encrypted-pdf"] = (encrypted, ["encrypted", "password"])
+    put("empty", "empty.txt", b"", "empty")
+    put("binary", "binary.txt", b"some text\x00\x01\x02\xff\xfe binary", "binary")
+    put("undecodable", "latin1.txt", "Grüße aus Köln".encode("latin-1"), "UTF-8")
+    put("unsupported", "slides.pptx", b"PK\x03\x04 zip", "unsupported", ".pptx")
+    put("oversize", "huge.txt", b"many words " * 10_000, "over the", "limit", "ASSISTANT_MAX_FILE_MB")
+    put("duplicate", "copy-of-seed.txt", SEED_ARTICLE.read_bytes(), "same content", SEED)
+    bad["missing"] = (folder / "missing.txt", ["no such file"])
+    good_pdf.unlink()
+    return bad
+
+
+@pytest.fixture(scope="module")
+def guarded_library(tmp_path_factory) -> Library:
+    """An index holding the seed article, with a 0.05 MiB file limit."""
+    root = tmp_path_factory.mktemp("guarded")
+    (root / "corpus").mkdir()
+    shutil.copyfile(SEED_ARTICLE, root / "corpus" / SEED)
+    library = Library(settings_for(root, max_file_mb=0.05))
+    assert library.sync().ok
+    return library
+
+
+BAD_KINDS = [
+    "corrupt-pdf", "truncated-pdf", "encrypted-pdf", "empty", "binary", "undecodable", "unsupported", "missing",
+    "oversize", "duplicate",
+]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_bad_input_is_named_and_changes_nothing(guarded_library: Library, tmp_path: Path, kind: str):
+    library = guarded_library
+    path, reason = make_bad_files(tmp_path / "incoming")[kind]
+    before = snapshot(library)
+    corpus_before = sorted(p.name for p in library.corpus.rglob("*"))
+
+    report = library.add([path])
+
+    assert not report.ok and report.embedded == 0 and not report.added
+    [error] = report.failed
+    assert path.name in error.file and path.name in report.summary()
+    for word in reason:
+        assert word in error.reason, error.reason
+    assert snapshot(library) == before
+    assert sorted(p.name for p in library.corpus.rglob("*")) == corpus_before  # not left in the corpus
+
+
+def test_a_batch_with_bad_files_still_takes_the_good_ones(guarded_library: Library, tmp_path: Path):
+    library = guarded_library
+    bad = make_bad_files(tmp_path / "incoming")
+    good = tmp_path / "incoming" / "good-notes.txt"
+    good.write_text("\n\n".join(NOTES))
+    good_pdf = _pdf(tmp_path / "incoming" / "good.pdf", ["Residual learning on page one.", "Shortcut connections on page two."])
+    twin_a = tmp_path / "incoming" / "twin-a.md"
+    twin_a.write_text("# Twin\n\nThe same words twice under two names.\n")
+    twin_b = tmp_path / "incoming" / "twin-b.md"
+    twin_b.write_text(twin_a.read_text())
+    before = snapshot(library)
+
+    report = library.add([p for p, _ in bad.values()] + [good, good_pdf, twin_a, twin_b])
+
+    assert sorted(report.added) == ["good-notes.txt", "good.pdf", "twin-a.md"]
+    failed = {Path(e.file).name: e.reason for e in report.failed}
+    assert set(failed) == {p.name for p, _ in bad.values()} | {"twin-b.md"}
+    for path, reason in bad.values():
+        assert all(word in failed[path.name] for word in reason), failed[path.name]
+    assert "same content" in failed["twin-b.md"] and "twin-a.md" in failed["twin-b.md"]
+    after = snapshot(library)
+    new_ids = after["chunk_ids"] - before["chunk_ids"]
+    assert before["chunk_ids"] <= after["chunk_ids"] and after["vectors"] == after["chunk_ids"]
+    assert {c.source for c in library.registry.chunks(new_ids)} == {"good-notes.txt", "good.pdf", "twin-a.md"}
+    assert sorted(p.name for p in library.corpus.iterdir()) == sorted([SEED, "good-notes.txt", "good.pdf", "twin-a.md"])
+    assert library.registry.document("good.pdf").pages == 2
+    assert_consistent(library)
+    assert library.remove(["good-notes.txt", "good.pdf", "twin-a.md"]).ok  # leave the fixture as it was
+    assert snapshot(library) == before
+
+
+def test_a_bad_new_version_keeps_the_indexed_one(guarded_library: Library, tmp_path: Path):
+    library = guarded_library
+    before = snapshot(library)
+    original = (library.corpus / SEED).read_bytes()
+    broken = tmp_path / SEED
+    broken.write_bytes(original[:100] + b"\xff\xfe broken encoding")
+    report = library.add([broken])
+    assert [e.file for e in report.failed] == [SEED] and "UTF-8" in report.failed[0].reason
+    assert (library.corpus / SEED).read_bytes() == original  # the corpus file the index holds is back
+    assert snapshot(library) == before
+    assert not [p for p in library.corpus.iterdir() if p.name.startswith(".")]
+
+
+def test_bad_files_put_straight_into_the_corpus_are_reported_by_sync(fresh_root: Path):
+    corpus = fresh_root / "corpus"
+    shutil.copyfile(SEED_ARTICLE, corpus / SEED)
+    bad = make_bad_files(fresh_root / "bad")
+    del bad["missing"]
+    for path, _ in bad.values():
+        shutil.copyfile(path, corpus / path.name)
+    report = Library(settings_for(fresh_root, max_file_mb=0.05)).sync()
+    # The seed article and its copy are both new: whichever comes first goes in, the other is refused.
+    assert len(report.added) == 1 and report.added[0] in (SEED, "copy-of-seed.txt")
+    assert len(report.failed) == len(bad)
+    failed = {e.file: e.reason for e in report.failed}
+    for kind, (path, reason) in bad.items():
+        if kind == "duplicate":
+            continue
+        assert all(word in failed[path.name] for word in reason), (kind, failed[path.name])
+
+
+# -- one writer at a time, and kill -9 at any moment -----------------------------------------
+_VOCABULARY = (
+    "harbour survey tide station sample breakwater lighthouse keeper channel buoy pilot vessel cargo crane "
+    "warehouse ledger inspector weather gale fog signal lantern rope anchor hull keel mast sail deck cabin "
+    "galley chart compass bearing latitude longitude depth sounding shoal reef current estuary river bank "
+    "quay wharf dock berth mooring ferry passenger ticket schedule timetable harbourmaster office clerk"
+).split()
+
+
+def write_text_corpus(folder: Path, documents: int = 8, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(documents):
+        paragraphs = [
+            " ".join(rng.choice(_VOCABULARY) for _ in range(55)).capitalize() + f" (document {n}, part {p})."
+            for p in range(4)
+        ]
+        (folder / f"doc{n:02d}.txt").write_text(f"Harbour record {n}\n\n" + "\n\n".join(paragraphs))
+
+
+def _registry_state(path: Path) -> tuple[bool, int, int] | None:
+    """(model claimed, committed documents, journal rows) read from outside the writer, or None."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
+        try:
+            claimed = db.execute("SELECT COUNT(*) FROM meta WHERE key = 'model'").fetchone()[0] > 0
+            docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            pending = db.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
+            return claimed, docs, pending
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+def _cli_env(root: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(ASSISTANT_CORPUS=str(root / "corpus"), ASSISTANT_INDEX=str(root / "index"), **extra)
+    return env
+
+
+class _NoStore:
+    """A Library that is refused the lock never reaches its vector store: open none (a second
+    in-process Chroma client on an index another process writes would cache stale state)."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the vector store was used ({name}) without the writer lock")
+
+
+def _kill_when(root: Path, condition, *, check_busy: bool) -> int:
+    """Run `assistant sync` in a subprocess and kill -9 it once ``condition(registry state)``
+    holds. Returns how many documents were committed at the kill."""
+    registry_path = root / "index" / "registry.sqlite3"
+    lock_path = root / "index" / "write.lock"
+    # Small embedding batches: documents are committed one or two at a time, over a few seconds.
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "--quiet", "sync"],
+        env=_cli_env(root, ASSISTANT_EMBED_BATCH="2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    busy_checked = not check_busy
+    state = None
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and writer.poll() is None:
+            if not busy_checked and lock_path.exists() and lock_path.read_text().strip() == str(writer.pid):
+                # One writer at a time: a second one is refused at once, by name, and writes nothing.
+                started = time.monotonic()
+                with pytest.raises(IndexBusy, match="busy") as caught:
+                    Library(settings_for(root), store=_NoStore()).sync()
+                assert time.monotonic() - started < 2.0
+                assert f"pid {writer.pid}" in str(caught.value)
+                busy_checked = True
+            state = _registry_state(registry_path)
+            if state is not None and condition(state):
+                os.kill(writer.pid, signal.SIGKILL)
+                break
+            time.sleep(0.002)
+    finally:
+        if writer.poll() is None and (state is None or not condition(state)):
+            writer.kill()
+        returncode = writer.wait(timeout=60)
+        stderr = writer.stderr.read().decode(errors="replace")
+        writer.stderr.close()
+    assert returncode == -signal.SIGKILL and state is not None and condition(state), (
+        f"the writer ended before the crash point: {returncode} {state}\n{stderr}"
+    )
+    assert busy_checked
+    return state[1]
+
+
+def _assert_whole_documents_after_kill(root: Path, copy: Path, *, expect_journal: bool) -> set[str]:
+    """Inspect a copy of the killed index (this process must not cache a Chroma client on an
+    index another process goes on writing): no document is half present, every stray vector is
+    journaled, and `check --repair` makes registry and vectors agree. Returns committed sources."""
+    shutil.copytree(root / "index", copy / "index")
+    library = Library(Settings.from_env(corpus=root / "corpus", index=copy / "index"))
+    stored = library.store.ids()
+    for record in library.documents():  # each committed document has all its vectors
+        ids = library.registry.chunk_ids(record.source)
+        assert len(ids) == record.chunks and ids <= stored, record.source
+    journal = library.registry.pending()
+    assert bool(journal) == expect_journal, journal
+    strays = stored - library.registry.chunk_ids()
+    assert strays <= set().union(*journal.values())  # where repair() finds them
+    committed = {d.source for d in library.documents()}
+
+    problems = library.check(repair=True)  # what `assistant check --repair` does
+    assert bool(problems) == bool(journal or strays), problems
+    assert library.store.ids() == library.registry.chunk_ids()
+    assert library.registry.pending() == {} and library.check() == []
+    assert {d.source for d in library.documents()} == committed  # repair drops no whole document
+    library.registry.close()
+    return committed
+
+
+def test_kill_9_during_sync_leaves_no_partial_document(tmp_path: Path):
+    """Three kills of `assistant sync` on one growing index: while the first batch is embedded
+    (nothing committed), inside a document's write (journal open, vectors going in, registry
+    not committed), and half-way (documents committed, more to come). After each, the index
+    holds whole documents only; then the next sync completes it."""
+    root = tmp_path / "root"
+    write_text_corpus(root / "corpus")
+    all_sources = {f"doc{n:02d}.txt" for n in range(8)}
+
+    assert _kill_when(root, lambda state: state[0], check_busy=True) == 0
+    assert _assert_whole_documents_after_kill(root, tmp_path / "after-embedding", expect_journal=False) == set()
+
+    _kill_when(root, lambda state: state[2] > 0, check_busy=False)
+    committed = _assert_whole_documents_after_kill(root, tmp_path / "after-mid-write", expect_journal=True)
+
+    target = len(committed) + 2
+    assert _kill_when(root, lambda state: state[1] >= target and state[2] == 0, check_busy=False) >= target
+    committed = _assert_whole_documents_after_kill(root, tmp_path / "after-half-way", expect_journal=False)
+    assert len(committed) >= target and committed < all_sources
+
+    library = Library(settings_for(root))  # the lock died with the writer
+    report = library.sync()  # the next sync repairs and finishes the job
+    assert report.ok, report.summary()
+    assert {d.source for d in library.documents()} == all_sources
+    assert set(report.unchanged) >= committed
+    assert_consistent(library)
+    splitter = library._get_splitter()
+    want = set()
+    for source in sorted(all_sources):
+        path = root / "corpus" / source
+        want |= {c.chunk_id for c in chunk_pages(load(path, source=source, max_bytes=2**20), splitter)}
+    assert library.registry.chunk_ids() == want == library.store.ids()
+    assert library.sync().embedded == 0
