@@ -69,7 +69,8 @@ def _turn(turn: Any) -> tuple[str, str]:
 
 
 def answer_words(answer: str) -> int:
-    return len(_MARKER.sub(" ", answer).split())
+    """Words of the answer; citation markers and stray punctuation are not words."""
+    return sum(1 for token in _MARKER.sub(" ", answer).split() if any(ch.isalnum() for ch in token))
 
 
 def covered(text: str, group: Sequence[str]) -> bool:
@@ -151,11 +152,23 @@ def evaluate(assistant, questions: Sequence[Question], *, backend: str | None = 
     limit = max_words or DEFAULT_MAX_WORDS
     results = []
     for question in questions:
-        answer = assistant.ask(question.question, history=question.history, backend=backend)
+        history = _played(assistant, question.history, backend)
+        answer = assistant.ask(question.question, history=history, backend=backend)
         result = {"id": question.id, **answer.to_dict()}
         result["score"] = score(question, result, max_words=limit)
         results.append(result)
     return EvalReport(results=results, metrics=summarize(results))
+
+
+def _played(assistant, history: Sequence[tuple[str, str]], backend: str | None) -> list[tuple[str, str]]:
+    """The conversation as the user would have had it: earlier turns without a recorded answer
+    are asked, in order, so a follow-up sees the answers the assistant really gives."""
+    played: list[tuple[str, str]] = []
+    for asked, answered in history:
+        if not answered:
+            answered = assistant.ask(asked, history=played, backend=backend).answer
+        played.append((asked, answered))
+    return played
 
 
 def evaluate_file(assistant, path: Path, *, backend: str | None = None, max_words: int | None = None) -> EvalReport:

@@ -174,7 +174,8 @@ _PRONOUN = re.compile(r"\b(he|she|they|it|its|his|her|hers|him|them|their|theirs
 
 def follow_up_context(question: str, history: Sequence[tuple[str, str]]) -> str:
     """What a follow-up refers back to, without an LLM: the previous user question (itself
-    resolved) when this one has a pronoun or too few content words to stand alone; else ""."""
+    resolved) when this one has a pronoun or too few content words to stand alone; else "".
+    Earlier answers are left out: a wrong or refused one would steer the follow-up astray."""
     if not history or not (_PRONOUN.search(question) or len(terms(question)) < 3):
         return ""
     previous, earlier = history[-1][0], history[:-1]

@@ -27,23 +27,28 @@ class Weights:
     """Sentence-score weights and selection rules, tuned on the dev questions (docs/EVALUATION.md)."""
 
     semantic: float = 0.5
-    window: float = 0.2
+    window: float = 0.4
     lexical: float = 0.3
-    rank: float = 0.1
+    rank: float = 0.35
     # A further sentence joins when it scores within this ratio of the best one and adds a
     # question term, or within ``close_ratio`` without adding one...
-    relative_floor: float = 0.75
-    close_ratio: float = 0.9
+    relative_floor: float = 0.7
+    close_ratio: float = 0.97
     # ...and is not a near-duplicate of one already chosen.
     max_similarity: float = 0.85
-    max_sentences: int = 3
+    max_sentences: int = 4
     # Weight of terms that come from the conversation rather than the question itself.
     history_term_weight: float = 0.4
+    # Bonus for a sentence holding what the question asks for: names for who/where, numbers
+    # for how many/when (answer-type matching, scaled by how many new ones it holds, up to 2).
+    answer_type: float = 0.1
 
 
 DEFAULT_WEIGHTS = Weights()
 MIN_SENTENCE_WORDS = 4
 _NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]")
+_ENTITY_QUESTION = re.compile(r"\b(who|whom|whose|where|which (company|companies|lab|labs|firm|university|person|people))\b", re.I)
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|old|big|large|often|fast)|when|what year|which year|what date|salary|cost|price|"
     r"percentage|number of|amount)\b",
@@ -83,6 +88,21 @@ def _is_heading_or_question(text: str) -> bool:
     return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
 
 
+def _is_table(text: str) -> bool:
+    """PDF tables come out as long runs of numbers and symbols: not prose a reader can quote."""
+    tokens = text.split()
+    wordlike = sum(1 for t in tokens if t.strip("()[],.;:").isalpha())
+    return wordlike < 0.6 * len(tokens)
+
+
+def _answer_type_hits(question: str, sentence: str, question_words: set[str]) -> int:
+    if _ENTITY_QUESTION.search(question):
+        return len(_new_names(question, sentence, question_words))
+    if _QUANTITY_QUESTION.search(question):
+        return len(_NUMBER.findall(sentence)) and 1
+    return 0
+
+
 def _sentences(passages: list[Passage]) -> list[Quote]:
     seen: set[tuple[str, int | None, int]] = set()
     quotes: list[Quote] = []
@@ -91,7 +111,7 @@ def _sentences(passages: list[Passage]) -> list[Quote]:
         for start, end in sentence_spans(chunk.text):
             key = (chunk.source, chunk.page, chunk.start + start)  # overlapping chunks repeat sentences
             text = chunk.text[start:end]
-            if key in seen or word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text):
+            if key in seen or word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text) or _is_table(text):
                 continue
             seen.add(key)
             quotes.append(Quote(passage, start, end))
@@ -113,30 +133,36 @@ def candidates(question: str, passages: list[Passage], encoder: Encoder, *, cont
     quotes = _sentences(passages)
     if not quotes:
         return [], np.zeros((0, 1), dtype=np.float32), {}
-    windows = [_window(quotes, i) for i in range(len(quotes))]
     query = f"{question} ({context})" if context else question
-    vectors = encoder.encode([query] + [q.text for q in quotes] + windows)
-    sentence_vectors = vectors[1 : 1 + len(quotes)]
+    vectors = encoder.encode([query] + [q.text for q in quotes])
+    sentence_vectors = vectors[1:]
     semantic = sentence_vectors @ vectors[0]
-    window_semantic = vectors[1 + len(quotes) :] @ vectors[0]
+    window_semantic = _window_vectors(quotes, sentence_vectors) @ vectors[0]
     pool_terms = [frozenset(terms(q.text)) for q in quotes]
     term_weight = _term_weights(question, context, pool_terms, weights.history_term_weight)
     total = sum(term_weight.values()) or 1.0
     ranks = {id(p): r for r, p in enumerate(passages)}
+    question_words = _question_words(question, context)
     found = []
     for quote, have, sem, win in zip(quotes, pool_terms, semantic, window_semantic):
         lexical = sum(w for t, w in term_weight.items() if t in have) / total
         rank_prior = 1.0 / (1 + ranks[id(quote.passage)])
-        score = weights.semantic * float(sem) + weights.window * float(win) + weights.lexical * lexical + weights.rank * rank_prior
+        typed = min(2, _answer_type_hits(question, quote.text, question_words)) / 2
+        score = (weights.semantic * float(sem) + weights.window * float(win) + weights.lexical * lexical
+                 + weights.rank * rank_prior + weights.answer_type * typed)
         found.append(Candidate(quote, have, float(sem), lexical, bool(_NUMBER.search(quote.text)), score))
     return found, sentence_vectors, term_weight
 
 
-def _window(quotes: list[Quote], i: int) -> str:
-    """The sentence with its neighbours from the same passage: the context a reader sees."""
-    passage = quotes[i].passage
-    parts = [q.text for q in quotes[max(0, i - 1) : i + 2] if q.passage is passage]
-    return " ".join(parts)
+def _window_vectors(quotes: list[Quote], vectors: np.ndarray) -> np.ndarray:
+    """Each sentence with its neighbours from the same passage (the context a reader sees),
+    as the normalised sum of their vectors: nearly what embedding the window gives, for free."""
+    windows = vectors.copy()
+    for i, quote in enumerate(quotes):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(quotes) and quotes[j].passage is quote.passage:
+                windows[i] += vectors[j]
+    return windows / np.linalg.norm(windows, axis=1, keepdims=True)
 
 
 def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str = "",
@@ -144,30 +170,47 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     pool, vectors, term_weight = candidates(question, passages, encoder, context=context, weights=weights)
     if not pool:
         return Extract((), 0.0, 0.0)
+    question_words = _question_words(question, context)
     order = sorted(range(len(pool)), key=lambda i: -pool[i].score)
     best = pool[order[0]]
-    chosen = [order[0]] if word_count(best.quote.text) <= max_words else []
-    words = sum(word_count(pool[i].quote.text) for i in chosen)
-    covered = set(best.terms) & set(term_weight)
+    chosen: list[int] = []
+    words = 0
+    covered: set[str] = set()
+
+    def take(i: int) -> None:
+        nonlocal words, covered
+        chosen.append(i)
+        words += word_count(pool[i].quote.text)
+        covered |= (pool[i].terms & set(term_weight)) | _new_names(question, pool[i].quote.text, question_words)
+
+    def take_with_continuation(i: int) -> None:
+        take(i)
+        follower = _continuation(pool, i)  # "And ..." right after a chosen sentence completes its list
+        if (follower is not None and follower not in chosen and words + word_count(pool[follower].quote.text) <= max_words
+                and _new_names(question, pool[follower].quote.text, question_words) - covered):
+            take(follower)
+
+    if word_count(best.quote.text) <= max_words:
+        take_with_continuation(order[0])
     for i in order[1:]:
         if len(chosen) >= weights.max_sentences or pool[i].score < weights.relative_floor * best.score:
             break
+        if i in chosen:
+            continue
         candidate = pool[i]
-        adds = (candidate.terms & set(term_weight)) - covered
+        adds = ((candidate.terms & set(term_weight)) | _new_names(question, candidate.quote.text, question_words)) - covered
         if not adds and candidate.score < weights.close_ratio * best.score:
             continue
         if words + word_count(candidate.quote.text) > max_words:
             continue
         if chosen and max(float(vectors[i] @ vectors[j]) for j in chosen) > weights.max_similarity:
             continue
-        chosen.append(i)
-        words += word_count(candidate.quote.text)
-        covered |= adds
+        take_with_continuation(i)
     quotes = sorted((pool[i].quote for i in chosen), key=_reading_order)
-    total = sum(term_weight.values()) or 1.0
-    own = set(question_terms(question))
-    own_total = sum(w for t, w in term_weight.items() if t in own) or total
-    coverage = sum(w for t, w in term_weight.items() if t in covered and t in own) / own_total
+    # A follow-up's own words are few ("where did he go?"): its conversation terms count too.
+    counted = set(term_weight) if context else set(question_terms(question))
+    counted_total = sum(w for t, w in term_weight.items() if t in counted) or 1.0
+    coverage = sum(w for t, w in term_weight.items() if t in covered and t in counted) / counted_total
     return Extract(
         quotes=tuple(quotes),
         coverage=coverage,
@@ -175,6 +218,32 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         wants_quantity=bool(_QUANTITY_QUESTION.search(question)),
         has_quantity=any(pool[i].has_number for i in chosen),
     )
+
+
+_CONNECTIVE = re.compile(r"^(And|Also|Moreover|Likewise|Similarly|In addition|Additionally|Meanwhile)\b")
+
+
+def _continuation(pool: list[Candidate], i: int) -> int | None:
+    """The index of the sentence right after pool[i] in the same passage, if it opens with a connective."""
+    quote = pool[i].quote
+    following = [j for j, c in enumerate(pool) if c.quote.passage is quote.passage and c.quote.start > quote.end]
+    if not following:
+        return None
+    j = min(following, key=lambda j: pool[j].quote.start)
+    gap = quote.passage.chunk.text[quote.end : pool[j].quote.start]
+    return j if not gap.strip() and _CONNECTIVE.match(pool[j].quote.text) else None
+
+
+def _question_words(question: str, context: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[\w’'-]+", f"{question} {context}")}
+
+
+def _new_names(question: str, sentence: str, question_words: set[str]) -> set[str]:
+    """Names a who/where question asks for that the sentence holds and the question does not."""
+    if not _ENTITY_QUESTION.search(question):
+        return set()
+    names = {re.sub(r"[’']s$", "", m.group(0)).lower() for m in _NAME.finditer(sentence)}
+    return names - question_words
 
 
 def _reading_order(quote: Quote) -> tuple:

@@ -1,0 +1,92 @@
+"""The evaluation harness: scoring rules, thresholds, the question format and `assistant eval`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.errors import UsageError
+from assistant.evaluation import Question, Thresholds, answer_words, covered, load_questions, score, summarize
+
+from .conftest import SEED_QUESTIONS
+
+
+def result(answer: str, *, refused: bool = False, cited: tuple[tuple[str, str], ...] = (), retrieved: tuple[str, ...] = ()):
+    return {
+        "answer": answer,
+        "refused": refused,
+        "citations": [{"source": s, "text": t} for s, t in cited],
+        "retrieved": [{"source": s} for s in retrieved],
+        "latency_s": 0.1,
+    }
+
+
+QUESTION = Question("q", "Who?", (("Facebook", "FAIR"), ("2016",)), ("a.txt",), True)
+
+
+def test_facts_are_compared_after_unicode_case_and_space_folding():
+    assert covered("joined ＦＡＣＥＢＯＯＫ   AI", ("facebook ai",))
+    assert not covered("joined Meta", ("Facebook", "FAIR"))
+
+
+def test_citation_markers_do_not_count_as_words():
+    assert answer_words("He left [1] in 2016 [2, 3].") == 4
+
+
+def test_a_correct_answer_covers_every_group_within_the_word_limit():
+    good = score(QUESTION, result("FAIR in 2016 [1]", cited=(("a.txt", "He joined FAIR in 2016."),), retrieved=("a.txt",)), max_words=120)
+    assert good["correct"] and good["fact_recall"] == 1.0 and good["citation_support"] and good["right_source"]
+    partial = score(QUESTION, result("FAIR [1]", cited=(("a.txt", "FAIR"),)), max_words=120)
+    assert not partial["correct"] and partial["fact_recall"] == 0.5
+
+
+def test_an_answer_over_the_word_limit_is_wrong_whatever_it_contains():
+    long = score(QUESTION, result("FAIR 2016 " + "word " * 200), max_words=120)
+    assert not long["correct"] and long["over_limit"]
+
+
+def test_a_fact_not_in_any_cited_passage_is_unsupported():
+    unsupported = score(QUESTION, result("FAIR in 2016 [1]", cited=(("b.txt", "He joined FAIR."),)), max_words=120)
+    assert unsupported["citation_support"] is False and unsupported["right_source"] is False
+
+
+def test_unanswerable_questions_are_correct_only_when_refused():
+    question = Question("u", "Boiling point?", (), (), False)
+    assert score(question, result("x", refused=True), max_words=120)["correct"]
+    assert not score(question, result("100 degrees [1]"), max_words=120)["correct"]
+
+
+def test_summary_and_thresholds():
+    rows = [
+        {"score": score(QUESTION, result("FAIR 2016", cited=(("a.txt", "FAIR 2016"),)), max_words=120), "latency_s": 0.2},
+        {"score": score(Question("u", "?", (), (), False), result("no", refused=True), max_words=120), "latency_s": 0.4},
+    ]
+    metrics = summarize(rows)
+    assert metrics["correct"] == 1.0 and metrics["refusal_accuracy"] == 1.0 and metrics["false_refusal"] == 0.0
+    assert Thresholds(correct=1.0, refusal=1.0).failures(metrics) == []
+    assert Thresholds(support=1.01).failures(metrics) == ["citation_support 1.0 < 1.01"]
+
+
+def test_question_file_format(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        json.dumps({"id": "f", "question": "And then?", "facts": [["x"]], "sources": [], "answerable": True,
+                    "history": ["Who?", {"question": "Where?", "answer": "There."}], "max_words": 30}) + "\n\n"
+    )
+    (question,) = load_questions(path)
+    assert question.history == (("Who?", ""), ("Where?", "There.")) and question.max_words == 30
+    path.write_text("{not json}\n")
+    with pytest.raises(UsageError, match="line 1"):
+        load_questions(path)
+
+
+def test_eval_command_json_and_threshold_exit_codes(seed_root, capsys):
+    args = ["--corpus", str(seed_root / "corpus"), "--index", str(seed_root / "index"), "eval", str(SEED_QUESTIONS)]
+    assert main([*args, "--json", "--min-correct", "0.9", "--min-refusal", "1.0"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["results"]) == 14 and {"id", "answer", "citations", "score"} <= set(data["results"][0])
+    assert data["metrics"]["correct"] >= 0.9
+    assert main([*args, "--min-correct", "1.01"]) == 1
+    assert "threshold not met" in capsys.readouterr().err
