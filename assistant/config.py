@@ -81,8 +81,8 @@ class Settings:
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     # Refusal gate: the best passage's cosine similarity to the question must reach this
-    # (calibrated on the dev questions, see assistant/calibration.json and docs/EVALUATION.md).
-    min_relevance: float = 0.30
+    # (calibrated on the dev questions: docs/EVALUATION.md).
+    min_relevance: float = 0.20
     # ...and the quoted sentences must contain at least this share of the question's content terms
     # (a passage about the right people that does not hold the asked fact is refused).
     min_coverage: float = 0.34
