@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chunking import chunk_pages, fast_token_counter, make_splitter
@@ -27,7 +27,7 @@ from .embeddings import Encoder
 from .errors import IngestError
 from .index import VectorStore, open_store
 from .loaders import load
-from .registry import DocumentRecord, Registry, WriterLock, now
+from .registry import DocumentRecord, Registry, WriterLock, now, source_lock
 from .types import Chunk, Page
 
 # Generation and embedding both want every core; running them at once made generation 14x
@@ -100,6 +100,7 @@ class _ToRead:
 # embedding instead of adding to it.
 READ_AHEAD = 2
 BACKUP_SUFFIX, PARTIAL_SUFFIX = ".previous", ".partial"
+STAGING = ".staging"  # under the corpus: where `add` keeps a file until the index holds it
 
 _UNSAFE_NAME = re.compile(r"[^\w.\-() ]+")
 
@@ -163,12 +164,16 @@ class Library:
     def add(self, paths: Iterable[Path], *, progress: ProgressCallback | None = None) -> IngestReport:
         """Copy files (or the supported files of folders) into the corpus and index them.
 
-        A file that fails leaves the corpus as it was: a new one is taken out again, one that
-        replaced a document gets the previous version back (the one the index still holds).
+        All or nothing per file: each file is indexed from a staged copy in ``corpus/.staging/``
+        (hidden, on the corpus's file system) and moved into place only once its registry commit
+        holds. A file that fails leaves the corpus as it was (a new name never appears; an
+        updated one keeps the version the index holds), and its error names it as the user
+        knows it, never by the staged path. A crash at any moment is finished by ``repair``.
         """
         report = IngestReport()
         targets: list[Path] = []
-        copied: dict[Path, Path | None] = {}  # copied-in file -> backup of what it replaced (None: new)
+        files: list[Path] = []  # what is indexed: staged copies, and corpus files added in place
+        staged: dict[Path, str] = {}  # staged copy -> its name in the corpus
         with self.lock:
             self.repair()
             self.registry.check_model_name(self.encoder.name)  # refuse before touching the corpus
@@ -176,33 +181,56 @@ class Library:
                 for path in paths:
                     for file, name in self._expand(Path(path), report):
                         try:
-                            target, backup, was_copied = self._copy_in(file, name, targets)
+                            target, copy = self._stage(file, name, targets)
                         except IngestError as exc:
                             report.failed.append(exc)
                             continue
                         except OSError as exc:
-                            report.failed.append(IngestError(str(file), f"cannot be copied into the corpus ({exc.strerror or exc})"))
+                            report.failed.append(IngestError(name, f"cannot be copied into the corpus ({exc.strerror or exc})"))
                             continue
                         targets.append(target)
-                        if was_copied:
-                            copied[target] = backup
-                report.merge(self._index_files(targets, progress=progress))
+                        files.append(copy or target)
+                        if copy is not None:
+                            staged[copy] = name
+                report.merge(self._index_files(files, progress=progress, names=staged))
             finally:
-                self._settle(copied)
+                self._settle(staged)
             return report
 
-    def _settle(self, copied: dict[Path, Path | None]) -> None:
-        """Keep each copied-in file the index now holds; put back the rest (even after a crash
-        of this call: the registry, not the report, says what went in)."""
-        for target, backup in copied.items():
-            record = self.registry.document(self._source(target))
-            if record is not None and target.is_file() and sha256_file(target) == record.sha256:
-                if backup is not None:
-                    backup.unlink(missing_ok=True)
-            elif backup is not None:
-                os.replace(backup, target)
-            else:
-                target.unlink(missing_ok=True)
+    @property
+    def _staging(self) -> Path:
+        if self.settings.chroma_url:  # server mode: several processes add at once, each stages apart
+            return self.corpus / STAGING / f"pid-{os.getpid()}"
+        return self.corpus / STAGING
+
+    def _settle(self, staged: dict[Path, str]) -> None:
+        """Move each staged copy the registry committed into place; drop the rest. The registry,
+        not the report, decides, so this also finishes an `add` that crashed."""
+        for copy, name in staged.items():
+            if not copy.is_file():
+                continue
+            record = self.registry.document(name)
+            target = self.corpus / name
+            if record is not None and sha256_file(copy) == record.sha256 and not target.is_dir():
+                if not (target.is_file() and not target.is_symlink() and sha256_file(target) == record.sha256):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(copy, target)  # atomic: the corpus never holds half a file
+                    continue
+            copy.unlink(missing_ok=True)
+        self._prune_staging()
+
+    def _prune_staging(self) -> None:
+        if not self._staging.is_dir():
+            return
+        for folder in sorted((p for p in self._staging.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        try:
+            self._staging.rmdir()
+        except OSError:
+            pass
 
     def sync(self, *, progress: ProgressCallback | None = None) -> IngestReport:
         """Bring the index in line with the corpus folder: new, changed and deleted files."""
@@ -243,12 +271,17 @@ class Library:
         """Finish what a crashed writer left: drop vectors that no committed chunk owns."""
         notes = []
         with self.lock:
-            for source, touched in self.registry.pending().items():
-                orphans = touched - self.registry.chunk_ids(source)
-                self.store.delete(sorted(orphans))
-                self.registry.end_write(source)
+            for source in self.registry.pending():
+                with self._source_lock(source, wait=False) as free:
+                    touched = self.registry.pending().get(source)
+                    if not free or touched is None:
+                        continue  # a live writer (server mode: another process) holds it, or it finished
+                    orphans = touched - self.registry.chunk_ids(source)
+                    self.store.delete(sorted(orphans))
+                    self.registry.end_write(source)
                 notes.append(f"repaired an interrupted write of {source} ({len(orphans)} orphan vectors removed)")
-            if self.registry.chunk_count() == 0 and self.store.count() > 0:
+            # Server mode: another process's first document has vectors before its commit.
+            if not self.settings.chroma_url and self.registry.chunk_count() == 0 and self.store.count() > 0:
                 self.store.reset()  # an interrupted reindex (or a registry deleted by hand)
                 notes.append("dropped the vectors of an interrupted rebuild")
             self._clear_leftovers()
@@ -259,6 +292,8 @@ class Library:
         document was never taken out of the index, so it goes back."""
         if not self.corpus.is_dir():
             return
+        if self._staging.is_dir():  # an `add` that crashed: keep what the registry committed
+            self._settle({p: p.relative_to(self._staging).as_posix() for p in self._staging.rglob("*") if p.is_file()})
         for leftover in self.corpus.rglob(".*"):
             if not leftover.is_file():
                 continue
@@ -301,7 +336,9 @@ class Library:
     def _expand(self, path: Path, report: IngestReport) -> Iterator[tuple[Path, str]]:
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                if file.suffix.lower() in SUPPORTED_SUFFIXES:
+                if any(part.is_symlink() for part in [file, *file.parents] if part.is_relative_to(path) and part != path):
+                    report.failed.append(IngestError(str(file.relative_to(path)), "is a link; links in a folder are not followed (add the file itself)"))
+                elif file.suffix.lower() in SUPPORTED_SUFFIXES:
                     rel = file.relative_to(path)
                     yield file, "/".join([safe_name(path.name)] + [safe_name(p) for p in rel.parts])
         elif path.is_file():
@@ -309,29 +346,24 @@ class Library:
         else:
             report.failed.append(IngestError(str(path), "no such file or folder"))
 
-    def _copy_in(self, file: Path, name: str, targets: list[Path]) -> tuple[Path, Path | None, bool]:
-        """Copy ``file`` to ``corpus/name`` atomically. Returns the target, a backup (hard link)
-        of the file it replaced if any, and whether a copy was made (not for a corpus file)."""
-        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise IngestError(str(file), f"unsupported file type {file.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    def _stage(self, file: Path, name: str, targets: list[Path]) -> tuple[Path, Path | None]:
+        """Copy ``file`` to ``corpus/.staging/name``. Returns the target in the corpus and the
+        staged copy (None for a file already at its place in the corpus)."""
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise IngestError(name, f"unsupported file type {Path(name).suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
         target = self.corpus / name
         if target in targets:
-            raise IngestError(str(file), f"another file of this batch is also named {name!r}; rename one of them")
-        if file.resolve() == target.resolve():
-            return target, None, False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        backup = None
-        if target.is_file():
-            backup = target.with_name(f".{target.name}{BACKUP_SUFFIX}")
-            backup.unlink(missing_ok=True)
-            try:
-                os.link(target, backup)
-            except OSError:  # a file system without hard links
-                shutil.copy2(target, backup)
-        temporary = target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
-        shutil.copyfile(file, temporary)
-        os.replace(temporary, target)  # atomic: the corpus never holds half a file
-        return target, backup, True
+            raise IngestError(name, f"another file of this batch is also named {name!r}; rename one of them")
+        if target.is_dir() and not target.is_symlink():
+            raise IngestError(name, "a folder of that name is in the corpus; rename the file or the folder")
+        if any(parent.is_file() for parent in target.parents if parent.is_relative_to(self.corpus)):
+            raise IngestError(name, "its folder's name is taken by a file in the corpus; rename the folder")
+        if os.path.lexists(target) and file.resolve() == target.resolve():
+            return target, None
+        copy = self._staging / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, copy)
+        return target, copy
 
     def _corpus_files(self) -> list[Path]:
         self.corpus.mkdir(parents=True, exist_ok=True)
@@ -351,14 +383,21 @@ class Library:
         by_file_name = [s for s in known if s.rsplit("/", 1)[-1] == name]
         return by_file_name[0] if len(by_file_name) == 1 else None
 
-    def _remove_source(self, source: str) -> None:
-        ids = self.registry.chunk_ids(source)
-        self.registry.begin_write(source, ids)
-        self.registry.commit_removal(source)
-        self.store.delete(sorted(ids))
-        self.registry.end_write(source)
+    def _source_lock(self, source: str, *, wait: bool = True):
+        """One writer per document across processes (server mode has no global writer lock)."""
+        return source_lock(self.settings.index / "locks", source, wait=wait)
 
-    def _index_files(self, files: list[Path], *, progress: ProgressCallback | None) -> IngestReport:
+    def _remove_source(self, source: str) -> None:
+        with self._source_lock(source):
+            ids = self.registry.chunk_ids(source)
+            self.registry.begin_write(source, ids)
+            self.registry.commit_removal(source)
+            self.store.delete(sorted(ids))
+            self.registry.end_write(source)
+
+    def _index_files(
+        self, files: list[Path], *, progress: ProgressCallback | None, names: dict[Path, str] | None = None
+    ) -> IngestReport:
         """Fingerprint every file (cheap), then read the new and changed ones on a thread while
         the encoder embeds the ones read before, committing document by document."""
         report = IngestReport()
@@ -367,15 +406,15 @@ class Library:
         hashes: dict[str, str] = {}  # content -> source, for copies within this batch
         for file in files:
             try:
-                item = self._fingerprint(file, hashes)
+                item = self._fingerprint(file, hashes, (names or {}).get(file))
             except IngestError as exc:
                 report.failed.append(exc)
                 continue
             except OSError as exc:
-                report.failed.append(IngestError(self._name(file), f"cannot be read ({exc.strerror or exc})"))
+                report.failed.append(IngestError((names or {}).get(file) or self._name(file), f"cannot be read ({exc.strerror or exc})"))
                 continue
             if item is None:
-                report.unchanged.append(self._source(file))
+                report.unchanged.append((names or {}).get(file) or self._source(file))
             else:
                 todo.append(item)
         if not todo:
@@ -411,9 +450,10 @@ class Library:
         except ValueError:
             return str(file)
 
-    def _fingerprint(self, file: Path, hashes: dict[str, str]) -> _ToRead | None:
-        """None when the index already holds this content under this name."""
-        source = self._source(file)
+    def _fingerprint(self, file: Path, hashes: dict[str, str], name: str | None = None) -> _ToRead | None:
+        """None when the index already holds this content under this name (``name``: the
+        corpus name of a staged copy)."""
+        source = name or self._source(file)
         if not file.resolve().is_relative_to(self.corpus):
             raise IngestError(source, "the file lies outside the corpus folder (a link?)")
         if file.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -502,6 +542,26 @@ class Library:
             (report.updated if doc.existed else report.added).append(doc.source)
 
     def _commit(self, doc: _Prepared, vectors) -> None:
+        with self._source_lock(doc.source):
+            self._commit_locked(*self._rebase(doc, vectors))
+
+    def _rebase(self, doc: _Prepared, vectors) -> tuple[_Prepared, list]:
+        """Under the document's lock: if another process committed this document since it was
+        prepared, recompute which vectors are new and which are stale against what is committed
+        now (embedding any chunk whose vector that process deleted), so nothing is lost or left."""
+        committed = self.registry.chunk_ids(doc.source)
+        new_ids = {c.chunk_id for c in doc.chunks}
+        if committed == (new_ids - {c.chunk_id for c in doc.new}) | doc.stale:
+            return doc, list(vectors)  # unchanged since prepared: the usual case
+        have = {c.chunk_id: v for c, v in zip(doc.new, vectors)}
+        new = [c for c in doc.chunks if c.chunk_id not in committed]
+        missing = [c for c in new if c.chunk_id not in have]
+        if missing:
+            with COMPUTE_LOCK:
+                have.update(zip([c.chunk_id for c in missing], self.encoder.encode([c.text for c in missing])))
+        return replace(doc, new=new, stale=committed - new_ids), [have[c.chunk_id] for c in new]
+
+    def _commit_locked(self, doc: _Prepared, vectors) -> None:
         """Journal -> new vectors -> registry commit -> stale vectors deleted -> journal cleared."""
         previous = self.registry.document(doc.source)
         self.registry.begin_write(doc.source, {c.chunk_id for c in doc.new} | doc.stale)
