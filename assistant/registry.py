@@ -9,6 +9,7 @@ and the registry commit leaves vectors nobody reads, which ``repair`` deletes.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -90,10 +91,13 @@ class Registry:
         """Refuse an index built by another model; record the model on the first write."""
         row = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('model', 'dimension')").fetchall())
         if not row:
-            if claim:
-                with self.transaction() as db:
-                    db.execute("INSERT INTO meta VALUES ('model', ?), ('dimension', ?)", (name, str(dimension)))
-            return
+            if not claim:
+                return
+            # Race-free claim: the first writer's INSERT wins inside BEGIN IMMEDIATE; every other
+            # process (server mode: several writers) re-reads the winner and is checked against it.
+            with self.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('model', ?), ('dimension', ?)", (name, str(dimension)))
+                row = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('model', 'dimension')").fetchall())
         if row.get("model") != name or int(row.get("dimension", 0)) != dimension:
             raise _mismatch(row.get("model"), row.get("dimension"), name, f" ({dimension})")
 
@@ -194,6 +198,26 @@ def _row(record: DocumentRecord) -> tuple:
     return (
         record.source, record.sha256, record.title, record.pages, record.chunks, record.bytes, record.added, record.updated,
     )
+
+
+@contextmanager
+def source_lock(folder: Path, source: str, *, wait: bool = True) -> Iterator[bool]:
+    """An exclusive flock on ``folder/<sha256 of source>.lock``: one writer per document across
+    the processes of this machine (server mode has no global writer lock, so different documents
+    are written in parallel). Yields whether the lock is held (always True when ``wait``). The
+    kernel releases it when the holder dies; lock files are never deleted (that would race)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(source.encode("utf-8")).hexdigest()[:32] + ".lock"
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            held = True
+        except BlockingIOError:
+            held = False
+        yield held
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
 
 
 class WriterLock:
