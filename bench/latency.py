@@ -1,0 +1,129 @@
+"""Answer latency: retrieval and full extractive answers, on the seed corpus and a larger one.
+
+    .venv/bin/python bench/latency.py [--chunks 10000] [--questions 30] [--llamacpp]
+
+* ``seed``: the seed article (12 chunks), the dev questions asked in turn;
+* ``large``: SciFact abstracts (../shared/beir/scifact) ingested until the index holds about
+  ``--chunks`` chunks, plus the seed article, the same questions. Embeddings are cached in
+  bench/.cache/ (model + text hash), so only the first run pays for embedding.
+
+For each corpus it reports p50/p95 of ``Searcher.search`` (hybrid, k=6) and of
+``Assistant.ask`` (retrieval + extractive answer), and, as the in-run baseline, the p50 of
+encoding the question alone (the floor every query pays). With ``--llamacpp`` it also reports
+time to first token of the llamacpp backend (SmolLM2-135M) on the seed corpus.
+Results: docs/BENCHMARKS.md, "Answer latency".
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from assistant.chain import Assistant  # noqa: E402
+from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.ingest import Library  # noqa: E402
+from embedding_cache import DEFAULT_CACHE, CachedEncoder  # noqa: E402
+
+SHARED = PROJECT_ROOT.parent / "shared"
+QUESTIONS = SHARED / "eval" / "seed_questions.jsonl"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def build(root: Path, chunks: int) -> Library:
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt", corpus)
+    settings = Settings.from_env(corpus=corpus, index=root / "index")
+    library = Library(settings, encoder=CachedEncoder(batch_size=settings.embed_batch, cache_path=DEFAULT_CACHE))
+    if chunks > 100:
+        with gzip.open(SHARED / "beir" / "scifact" / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
+            docs = [json.loads(line) for line in fh]
+        written = 0
+        for doc in docs:
+            (corpus / f"{doc['_id']}.txt").write_text(f"{doc['title']}\n\n{doc['text']}", encoding="utf-8")
+            written += 1
+            if written % 500 == 0:
+                library.sync()
+                if library.registry.chunk_count() >= chunks:
+                    break
+    library.sync()
+    return library
+
+
+def measure(name: str, library: Library, questions: list[str]) -> dict:
+    assistant = Assistant(library.settings, library=library)
+    assistant.ask(questions[0])  # warm: model, BM25 index
+    encode, search, answer = [], [], []
+    for question in questions:
+        started = time.perf_counter()
+        library.encoder.model.encode([question], normalize_embeddings=True)
+        encode.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assistant.search(question)
+        search.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assistant.ask(question)
+        answer.append(time.perf_counter() - started)
+    row = {
+        "corpus": name,
+        "chunks": library.registry.chunk_count(),
+        "encode_p50_ms": 1000 * statistics.median(encode),
+        "search_p50_ms": 1000 * statistics.median(search),
+        "search_p95_ms": 1000 * percentile(search, 0.95),
+        "answer_p50_ms": 1000 * statistics.median(answer),
+        "answer_p95_ms": 1000 * percentile(answer, 0.95),
+    }
+    row["search_vs_encode"] = row["search_p50_ms"] / row["encode_p50_ms"]
+    return row
+
+
+def time_to_first_token(library: Library, question: str) -> float:
+    assistant = Assistant(library.settings, library=library)
+    next(iter(assistant.stream(question, backend="llamacpp")))  # load the model once
+    started = time.perf_counter()
+    for _ in assistant.stream(question, backend="llamacpp"):
+        return time.perf_counter() - started
+    return float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chunks", type=int, default=10000)
+    parser.add_argument("--questions", type=int, default=30)
+    parser.add_argument("--llamacpp", action="store_true")
+    args = parser.parse_args(argv)
+    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    questions = (questions * (1 + args.questions // len(questions)))[: args.questions]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = build(Path(tmp) / "seed", 0)
+        rows.append(measure("seed", seed, questions))
+        ttft = time_to_first_token(seed, questions[0]) if args.llamacpp else None
+        large = build(Path(tmp) / "large", args.chunks)
+        rows.append(measure("large", large, questions))
+    print(f"{'corpus':<6} {'chunks':>7} {'encode p50':>10} {'search p50':>10} {'p95':>7} {'answer p50':>10} {'p95':>7} {'search/encode':>13}")
+    for r in rows:
+        print(f"{r['corpus']:<6} {r['chunks']:>7} {r['encode_p50_ms']:>8.1f}ms {r['search_p50_ms']:>8.1f}ms {r['search_p95_ms']:>5.0f}ms "
+              f"{r['answer_p50_ms']:>8.1f}ms {r['answer_p95_ms']:>5.0f}ms {r['search_vs_encode']:>12.1f}x")
+    if ttft is not None:
+        print(f"llamacpp (SmolLM2-135M) time to first token: {ttft:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
