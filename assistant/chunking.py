@@ -69,6 +69,8 @@ def chunk_pages(pages: Iterable[Page], splitter: RecursiveCharacterTextSplitter)
         for piece in splitter.create_documents([page.text]):
             text = piece.page_content
             start = _locate(page.text, text, piece.metadata["start_index"], previous)
+            if start is None:
+                continue  # a piece wholly inside the previous chunk adds nothing
             previous = (start, start + len(text))
             occurrence = seen[(page.page, text)]
             seen[(page.page, text)] += 1
@@ -87,7 +89,7 @@ def chunk_pages(pages: Iterable[Page], splitter: RecursiveCharacterTextSplitter)
     return chunks
 
 
-def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> int:
+def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> int | None:
     """Where ``text`` starts in the page, given the previous chunk's (start, end).
 
     A chunk starts after the previous chunk's start and no later than the first non-space
@@ -108,6 +110,11 @@ def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> 
     found = page_text.rfind(text, after + 1, limit + len(text))  # the overlap is at the end
     if found < 0:
         found = page_text.find(text, after + 1)
+    if found < 0 and after >= 0 and page_text.find(text, after, end) >= 0:
+        # At the end of repetitive text ("xy xy xy ...") the splitter can emit a last piece that
+        # is all overlap, a copy of the previous chunk's tail: None, skip it (it used to make
+        # the whole file fail with "not a slice").
+        return None
     if found < 0:  # cannot happen with strip_whitespace on a slice, but never store a wrong offset
         raise ValueError("chunk text is not a slice of its page")
     return found

@@ -97,8 +97,13 @@ class _ToRead:
 
 
 # Files read (parsed and chunked) ahead of the encoder, on a thread: PDF parsing overlaps with
-# embedding instead of adding to it.
+# embedding instead of adding to it (bench/ingest.py --read-ahead compares).
 READ_AHEAD = 2
+# Chunks are embedded and committed in groups of this many encoder batches. A group is sorted by
+# length before it is cut into batches, so that each batch pads to similar lengths (unsorted
+# batches cost 25-40% more encoder time than one sorted call here; sorted groups of 4 batches
+# 3-5%), and a larger group pads less. A kill -9 loses at most one group's embedding work.
+WRITE_BATCHES = 8
 BACKUP_SUFFIX, PARTIAL_SUFFIX = ".previous", ".partial"
 STAGING = ".staging"  # under the corpus: where `add` keeps a file until the index holds it
 
@@ -335,6 +340,8 @@ class Library:
     # -- internals -------------------------------------------------------------------------
     def _expand(self, path: Path, report: IngestReport) -> Iterator[tuple[Path, str]]:
         if path.is_dir():
+            if not any(p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES for p in path.rglob("*")):
+                report.failed.append(IngestError(path.name or str(path), f"a folder with no supported files ({', '.join(SUPPORTED_SUFFIXES)})"))
             for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
                 if any(part.is_symlink() for part in [file, *file.parents] if part.is_relative_to(path) and part != path):
                     report.failed.append(IngestError(str(file.relative_to(path)), "is a link; links in a folder are not followed (add the file itself)"))
@@ -367,9 +374,9 @@ class Library:
 
     def _corpus_files(self) -> list[Path]:
         self.corpus.mkdir(parents=True, exist_ok=True)
-        return sorted(
+        return sorted(  # links too (a link to a FIFO is no file), to be refused by name, unread
             p for p in self.corpus.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(self.corpus).parts)
+            if (p.is_file() or p.is_symlink()) and not any(part.startswith(".") for part in p.relative_to(self.corpus).parts)
         )
 
     def _source(self, file: Path) -> str:
@@ -438,7 +445,7 @@ class Library:
                 continue
             batch.append(prepared)
             pending_new += len(prepared.new)
-            if pending_new >= self.settings.embed_batch * 4:
+            if pending_new >= self.settings.embed_batch * WRITE_BATCHES:
                 self._write_batch(batch, report, progress)
                 batch, pending_new = [], 0
         self._write_batch(batch, report, progress)
