@@ -16,7 +16,6 @@ import html
 import ipaddress
 import logging
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -131,6 +130,11 @@ class Service:
             library.encoder.model  # load the encoder once, now, not on the first question
             steps["model"] = time.perf_counter() - self.started_at
             library.check_model()
+            try:  # the fast part of `check --repair`: finish writes (and uploads) a crash interrupted
+                for note in library.repair():
+                    log.warning("%s", note)
+            except IndexBusy:
+                pass  # another process is writing; it repairs first, and check() below reports
             problems = library.check()
             if problems:
                 self._status = Status(
@@ -228,9 +232,10 @@ class Service:
     def add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
         """Uploaded files -> the corpus and the index; the ``assistant add --json`` report.
 
-        Names are sanitised (no folders, no traversal). A file that fails leaves nothing behind:
-        a new name is taken out of the corpus folder again, and the earlier version of an updated
-        name is put back, so the corpus folder and the index keep agreeing.
+        The upload checks (arrived, size, type, one file per name) are made here; the rest is
+        ``Library.add``: names sanitised (no folders, no traversal), and all or nothing per file
+        (a file that fails never appears in the corpus folder, an updated one that fails keeps
+        the indexed version), errors naming files as the user knows them.
         """
         from .errors import IngestError
         from .ingest import IngestReport, safe_name
@@ -238,79 +243,35 @@ class Service:
         library = self.wait().library
         limit = int(self.settings.max_upload_mb * 2**20)
         report = IngestReport()
-        staging = Path(tempfile.mkdtemp(prefix="assistant-upload-"))
+        accepted: dict[str, Path] = {}
+        for upload in uploads:
+            path = Path(upload)
+            name = safe_name(path.name)  # Gradio keeps the original name as the cache file's name
+            if not path.is_file():
+                report.failed.append(IngestError(name, "the upload did not arrive; try again"))
+            elif path.stat().st_size > limit:
+                size = path.stat().st_size / 2**20
+                report.failed.append(IngestError(
+                    name, f"the file is {size:.1f} MiB, over the {self.settings.max_upload_mb:g} MiB upload limit (ASSISTANT_MAX_UPLOAD_MB)"
+                ))
+            elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                report.failed.append(IngestError(
+                    name, f"unsupported file type {Path(name).suffix or '(none)'!r}; supported: PDF, TXT, MD, HTML"
+                ))
+            elif name in accepted:
+                report.failed.append(IngestError(name, "another file in this upload has the same name"))
+            else:
+                accepted[name] = path
+        if not accepted:
+            return report.to_dict()
         try:
-            staged: dict[str, Path] = {}
-            for upload in uploads:
-                path = Path(upload)
-                name = safe_name(path.name)  # Gradio keeps the original name as the cache file's name
-                if not path.is_file():
-                    report.failed.append(IngestError(name, "the upload did not arrive; try again"))
-                elif path.stat().st_size > limit:
-                    size = path.stat().st_size / 2**20
-                    report.failed.append(IngestError(
-                        name, f"the file is {size:.1f} MiB, over the {self.settings.max_upload_mb:g} MiB upload limit (ASSISTANT_MAX_UPLOAD_MB)"
-                    ))
-                elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                    report.failed.append(IngestError(
-                        name, f"unsupported file type {Path(name).suffix or '(none)'!r}; supported: PDF, TXT, MD, HTML"
-                    ))
-                elif name in staged:
-                    report.failed.append(IngestError(name, "another file in this upload has the same name"))
-                else:
-                    target = staging / name
-                    shutil.copyfile(path, target)
-                    staged[name] = target
-            if not staged:
-                return report.to_dict()
-            with library.lock:  # nobody else writes between the copy-in and the clean-up
-                backups = self._back_up(library.corpus, staged, staging)
-                try:
-                    result = library.add(list(staged.values()), progress=progress)
-                except AssistantError as exc:
-                    result = IngestReport(failed=[IngestError(name, str(exc)) for name in staged])
-                except Exception as exc:
-                    log.exception("adding %s failed", list(staged))
-                    result = IngestReport(failed=[IngestError(name, f"could not be added ({type(exc).__name__})") for name in staged])
-                finally:
-                    self._clean_up(library, staged, backups)
-            for error in result.failed:  # name files as the user knows them, not by temp paths
-                file = error.file
-                if file.startswith(str(staging)):
-                    file = Path(file).name
-                report.failed.append(IngestError(file, error.reason) if file != error.file else error)
-            result.failed = []
-            return report.merge(result).to_dict()
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-
-    @staticmethod
-    def _back_up(corpus: Path, staged: dict[str, Path], staging: Path) -> dict[str, Path]:
-        backups = {}
-        folder = staging / ".previous"
-        for name in staged:
-            current = corpus / name
-            if current.is_file():
-                folder.mkdir(exist_ok=True)
-                backups[name] = folder / name
-                shutil.copy2(current, backups[name])
-        return backups
-
-    @staticmethod
-    def _clean_up(library, staged: dict[str, Path], backups: dict[str, Path]) -> None:
-        """Undo the copy-in of every staged file the index did not take."""
-        from .ingest import sha256_file
-
-        for name in staged:
-            record = library.registry.document(name)
-            target = library.corpus / name
-            if record is not None and target.is_file():
-                if sha256_file(target) == record.sha256:
-                    continue  # the corpus file is what the index holds
-            if name in backups:
-                os.replace(backups[name], target)
-            elif record is None:
-                target.unlink(missing_ok=True)
+            result = library.add(list(accepted.values()), progress=progress)
+        except AssistantError as exc:
+            result = IngestReport(failed=[IngestError(name, str(exc)) for name in accepted])
+        except Exception as exc:
+            log.exception("adding %s failed", list(accepted))
+            result = IngestReport(failed=[IngestError(name, f"could not be added ({type(exc).__name__})") for name in accepted])
+        return report.merge(result).to_dict()
 
     def remove(self, name: str) -> dict:
         from .errors import IngestError

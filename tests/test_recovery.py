@@ -148,3 +148,36 @@ def test_sqlite_damage_is_reported_not_hidden(tmp_path: Path):
         [sys.executable, "-m", "assistant.cli", "--quiet", "check"], env=_env(tmp_path), capture_output=True, timeout=300
     )
     assert result.returncode != 0 and b"reindex" in result.stderr, result.stderr
+
+
+def test_web_app_start_up_finishes_an_interrupted_write_and_upload(tmp_path: Path):
+    """What a crash leaves (a journaled orphan vector, an upload staged after its commit) is
+    repaired by the app's start-up, which then finds registry and vectors in agreement."""
+    from assistant.ui import Service
+
+    write_text_corpus(tmp_path / "corpus", documents=2)
+    settings = Settings.from_env(corpus=tmp_path / "corpus", index=tmp_path / "index")
+    library = Library(settings)
+    assert library.sync().ok
+    some = library.registry.chunks(sorted(library.registry.chunk_ids("doc00.txt")))[0]
+    vector = library.store.embeddings([some.chunk_id])[some.chunk_id]
+    orphan = dataclasses.replace(some, chunk_id="e" * 32)
+    upload = tmp_path / "upload.txt"
+    upload.write_text("The dredger worked the channel all night.")
+    original_settle = Library._settle
+    Library._settle = lambda self, staged: None  # the crash: committed, never moved into place
+    try:
+        assert library.add([upload]).added == ["upload.txt"]
+    finally:
+        Library._settle = original_settle
+    library.registry.begin_write("doc00.txt", {orphan.chunk_id})  # the journal, then the vector, then the crash
+    library.store.add([orphan], [vector])
+    assert library.check() != [] and not (library.corpus / "upload.txt").exists()
+    library.registry.close()
+    del library
+
+    service = Service(settings).start(background=False)
+    assert service.status().level == "ok", service.status()
+    repaired = service.assistant.library
+    assert (repaired.corpus / "upload.txt").is_file() and not (repaired.corpus / STAGING).exists()
+    _assert_agree(repaired, {"doc00.txt", "doc01.txt", "upload.txt"})
