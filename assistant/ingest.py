@@ -1,8 +1,9 @@
 """Files in the corpus folder -> chunks -> vectors + registry, incrementally and crash-safely.
 
 ``Library`` is the one object both faces (CLI and web app) use to change the index. Every write
-holds the writer lock and follows the registry's journal protocol, so a document is either
-wholly in the index or not at all, whatever moment the process dies.
+holds the writer lock (embedded Chroma; in server mode, the document's own lock, so several
+processes write different documents at once: docs/SCALING.md) and follows the registry's journal
+protocol, so a document is either wholly in the index or not at all, whatever moment the process dies.
 """
 
 from __future__ import annotations
