@@ -89,32 +89,28 @@ def chunk_pages(pages: Iterable[Page], splitter: RecursiveCharacterTextSplitter)
     return chunks
 
 
-def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> int | None:
+def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> int:
     """Where ``text`` starts in the page, given the previous chunk's (start, end).
 
     A chunk starts after the previous chunk's start and no later than the first non-space
-    character after its end (it overlaps it, or follows it). The splitter's start_index is a
-    search from an offset that treats the overlap (in tokens) as characters: right in most text,
-    but in repetitive text it can land on a later copy or on none, and a search from 0 would put
-    the chunk on an earlier copy. So the hint is taken only inside that window; otherwise the
-    last occurrence in the window (the overlap is a tail of the previous chunk). In text that
-    does not repeat itself there is only one occurrence; in text that does, every choice is an
-    exact slice, and this one keeps the chunks in order and advancing.
+    character after its end (it overlaps it, or follows it), so it is looked for in that window,
+    at the last place it occurs there: the overlap is a tail of the previous chunk, and the last
+    place leaves no text uncovered. The splitter's own start_index (``hint``) is a search from an
+    offset that treats the overlap (in tokens) as characters: in repetitive text it lands on a
+    later copy, on none, or (for a short chunk that repeats the previous one's tail) on the
+    tail instead of the text after it. In text that does not repeat itself there is only one
+    place; in text that does, every choice is an exact slice, and this one keeps chunks in order
+    and the page covered.
     """
     after, end = previous
     limit = end
     while limit < len(page_text) and page_text[limit].isspace():
         limit += 1
-    if after < hint <= limit and page_text.startswith(text, hint):
-        return hint
-    found = page_text.rfind(text, after + 1, limit + len(text))  # the overlap is at the end
+    found = page_text.rfind(text, after + 1, limit + len(text))
     if found < 0:
         found = page_text.find(text, after + 1)
-    if found < 0 and after >= 0 and page_text.find(text, after, end) >= 0:
-        # At the end of repetitive text ("xy xy xy ...") the splitter can emit a last piece that
-        # is all overlap, a copy of the previous chunk's tail: None, skip it (it used to make
-        # the whole file fail with "not a slice").
-        return None
+    if found < 0 and hint >= 0 and page_text.startswith(text, hint):
+        found = hint
     if found < 0:  # cannot happen with strip_whitespace on a slice, but never store a wrong offset
         raise ValueError("chunk text is not a slice of its page")
     return found

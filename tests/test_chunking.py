@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
@@ -187,6 +187,9 @@ _SEPARATORS = st.sampled_from([" ", " ", " ", " ", "\n", "\n\n", ". ", ", ", "; 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(_WORDS, _SEPARATORS), min_size=1, max_size=700), st.integers(20, 120))
+@example(  # a last chunk that repeats the previous one's tail was put on the tail, leaving the end uncovered
+    pieces=[("the", " ")] * 4 + [("ﬁne-tuned", " "), ("x_{l+1}", " "), ("x_l", "\n"), ("x_l", " ")], chunk_tokens=20
+)
 def test_any_text_chunks_into_exact_fitting_slices(encoder: Encoder, pieces, chunk_tokens):
     text = "".join(word + sep for word, sep in pieces).strip()
     if not text:

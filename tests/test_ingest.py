@@ -5,12 +5,13 @@ one writer at a time, and a kill -9 at several moments of a multi-file ingest.""
 from __future__ import annotations
 
 import os
+import queue
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def test_sync_edit_remove_lifecycle(fresh_root: Path):
     hits = _passages(searcher, "What is the lighthouse keeper's parrot called?")
     assert any("Bartholomew" in p.chunk.text for p in hits[:3])
     old_notes = library.registry.chunk_ids("notes.txt")
+    first_added = library.registry.document("notes.txt").added
     old_parrot = {p.chunk.chunk_id for p in hits if "Bartholomew" in p.chunk.text}
 
     # Edit the last paragraph: its old chunks go from the registry and from Chroma; the chunks
@@ -97,6 +99,7 @@ def test_sync_edit_remove_lifecycle(fresh_root: Path):
     update = library.sync()
     assert update.ok and update.updated == ["notes.txt"] and len(update.unchanged) == 2
     new_notes = library.registry.chunk_ids("notes.txt")
+    assert library.registry.document("notes.txt").added == first_added  # an update keeps "added"
     assert 0 < update.embedded < len(new_notes)  # only the changed part was embedded
     gone = old_notes - new_notes
     assert old_parrot <= gone
@@ -337,21 +340,64 @@ def write_text_corpus(folder: Path, documents: int = 8, seed: int = 11) -> None:
         (folder / f"doc{n:02d}.txt").write_text(f"Harbour record {n}\n\n" + "\n\n".join(paragraphs))
 
 
-def _registry_state(path: Path) -> tuple[bool, int, int] | None:
-    """(model claimed, committed documents, journal rows) read from outside the writer, or None."""
-    if not path.exists():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
+_POLLER = r"""
+import sqlite3, sys, time
+from pathlib import Path
+path, last = Path(sys.argv[1]), None
+while True:
+    state = None
+    if path.exists():
         try:
-            claimed = db.execute("SELECT COUNT(*) FROM meta WHERE key = 'model'").fetchone()[0] > 0
-            docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-            pending = db.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
-            return claimed, docs, pending
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
+            try:
+                state = (
+                    int(db.execute("SELECT COUNT(*) FROM meta WHERE key = 'model'").fetchone()[0] > 0),
+                    db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+                    db.execute("SELECT COUNT(*) FROM pending").fetchone()[0],
+                )
+            finally:
+                db.close()
+        except sqlite3.Error:
+            state = None
+    if state is not None and state != last:
+        print(*state, flush=True)
+        last = state
+    time.sleep(0.002)
+"""
+
+
+class _RegistryWatch:
+    """(model claimed, committed documents, journal rows) of a registry another process writes,
+    read by a helper process: a reader that shares the WAL index of a writer being killed has
+    died of SIGBUS here once, and that must not take pytest with it (the helper is restarted)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.states: queue.Queue = queue.Queue()
+        self.process: subprocess.Popen | None = None
+        self._start()
+
+    def _start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _POLLER, str(self.path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        threading.Thread(target=self._pump, args=(self.process,), daemon=True).start()
+
+    def _pump(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            self.states.put(tuple(int(x) for x in line.split()))
+
+    def next(self, timeout: float) -> tuple[int, int, int] | None:
+        if self.process.poll() is not None:
+            self._start()
+        try:
+            return self.states.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 def _cli_env(root: Path, **extra: str) -> dict[str, str]:
@@ -376,29 +422,35 @@ def _kill_when(root: Path, condition, *, check_busy: bool) -> int:
     # Small embedding batches: documents are committed one or two at a time, over a few seconds.
     writer = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "--quiet", "sync"],
-        env=_cli_env(root, ASSISTANT_EMBED_BATCH="2"),
+        env=_cli_env(root, ASSISTANT_EMBED_BATCH="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     busy_checked = not check_busy
     state = None
+    watch = _RegistryWatch(registry_path)
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and writer.poll() is None:
             if not busy_checked and lock_path.exists() and lock_path.read_text().strip() == str(writer.pid):
                 # One writer at a time: a second one is refused at once, by name, and writes nothing.
+                second = Library(settings_for(root), store=_NoStore())
                 started = time.monotonic()
                 with pytest.raises(IndexBusy, match="busy") as caught:
-                    Library(settings_for(root), store=_NoStore()).sync()
+                    second.sync()
                 assert time.monotonic() - started < 2.0
                 assert f"pid {writer.pid}" in str(caught.value)
+                second.registry.close()
+                del caught, second
                 busy_checked = True
-            state = _registry_state(registry_path)
-            if state is not None and condition(state):
-                os.kill(writer.pid, signal.SIGKILL)
-                break
-            time.sleep(0.002)
+            seen = watch.next(timeout=0.02)
+            if seen is not None:
+                state = seen
+                if condition(state):
+                    os.kill(writer.pid, signal.SIGKILL)
+                    break
     finally:
+        watch.close()
         if writer.poll() is None and (state is None or not condition(state)):
             writer.kill()
         returncode = writer.wait(timeout=60)
