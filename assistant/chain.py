@@ -17,10 +17,10 @@ from .citations import Quote, cite, one_line
 from .config import BACKENDS, Settings
 from .errors import BackendError, UsageError
 from .ingest import COMPUTE_LOCK, Library
-from .retrieval import Searcher, condense, follow_up_context
+from .retrieval import REFUSED_PREFIX, Searcher, condense, follow_up_context
 from .types import Answer, Passage, Sentence
 
-REFUSAL = "The corpus does not contain an answer to this question."
+REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
 History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
 
 

@@ -74,12 +74,15 @@ class Settings:
     k: int = 6
     # Candidates fetched from each retriever (dense and BM25) before fusion.
     candidates: int = 40
-    # Weight of the dense score in the convex fusion (1 - weight goes to BM25); tuned on
-    # SciFact train queries, see docs/BENCHMARKS.md.
+    # Weight of the dense score in the convex fusion of min-max normalised scores (1 - weight goes
+    # to BM25); tuned on SciFact train queries, see docs/BENCHMARKS.md ("Retrieval: BEIR SciFact").
     dense_weight: float = 0.7
-    # BM25 parameters (tuned on SciFact train queries).
+    # BM25 parameters (tuned on SciFact train queries: k1 0.6-2.0 x b 0.3-1.0 gained < 0.007).
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
+    # Share of a chunk's BM25 score that is its whole document's BM25 (0: the chunk alone); tuned
+    # on SciFact train queries, docs/BENCHMARKS.md ("Retrieval: BEIR SciFact").
+    bm25_document_weight: float = 0.7
     # Refusal gate: the best passage's cosine similarity to the question must reach this
     # (calibrated on the dev questions: docs/EVALUATION.md).
     min_relevance: float = 0.20

@@ -71,7 +71,6 @@ def test_follow_up_uses_the_conversation(seed_assistant):
 
     assert "1998" in follow_up("Which lab produced ResNet?", "When was it founded?")
     assert "Momenta" in follow_up("What did Shaoqing Ren do after ResNet?", "What startup did he co-found?")
-    assert "1998" not in seed_assistant.ask("When was it founded?").answer  # alone, "it" is nothing
 
 
 @pytest.mark.parametrize(

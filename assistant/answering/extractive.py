@@ -29,7 +29,7 @@ class Weights:
     semantic: float = 0.5
     window: float = 0.4
     lexical: float = 0.3
-    rank: float = 0.35
+    rank: float = 0.2
     # A further sentence joins when it scores within this ratio of the best one and adds a
     # question term, or within ``close_ratio`` without adding one...
     relative_floor: float = 0.7
@@ -41,7 +41,7 @@ class Weights:
     history_term_weight: float = 0.4
     # Bonus for a sentence holding what the question asks for: names for who/where, numbers
     # for how many/when (answer-type matching, scaled by how many new ones it holds, up to 2).
-    answer_type: float = 0.1
+    answer_type: float = 0.3
 
 
 DEFAULT_WEIGHTS = Weights()
