@@ -7,8 +7,10 @@ BEIR SciFact"). The dense score of every fused candidate is its exact cosine to 
 
 A chunk's lexical score blends its own BM25 with its whole document's BM25
 (``bm25_document_weight``): query terms spread over a document's chunks, or in its title, count
-for each of them (measured on SciFact's train queries). The document part is the same for every
-chunk of a document, so it never reorders the passages of one document among themselves.
+for each of them that matches the query itself (measured on SciFact's train queries, where it
+adds +0.006 nDCG@10 at the default depth). The document part is the same for every chunk of a
+document and min-max normalisation removes a common offset, so the passages of a one-document
+corpus are fused exactly as without it.
 
 The BM25 side is built from the registry's committed chunks and rebuilt whenever the registry's
 generation changes, so it never holds a stale or missing chunk.
@@ -45,13 +47,15 @@ class _Bm25Index:
     document_weight: float
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
-        """Every chunk's lexical score: (1 - w) * its BM25 + w * its document's BM25."""
+        """Every chunk's lexical score: (1 - w) * its BM25 + w * its document's BM25, for the
+        chunks that match a query term themselves (the others keep 0, as without the blend)."""
         if not query_terms or not self.ids:
             return np.zeros(len(self.ids), dtype=np.float32)
         scores = np.asarray(self.model.get_scores(query_terms), dtype=np.float32)
         if self.documents is not None and self.document_weight > 0:
             whole = np.asarray(self.documents.get_scores(query_terms), dtype=np.float32)
-            scores = (1 - self.document_weight) * scores + self.document_weight * whole[self.chunk_document]
+            blended = (1 - self.document_weight) * scores + self.document_weight * whole[self.chunk_document]
+            scores = np.where(scores > 0, blended, np.float32(0.0)).astype(np.float32)
         return scores
 
 
