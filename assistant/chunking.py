@@ -89,7 +89,7 @@ def chunk_pages(pages: Iterable[Page], splitter: RecursiveCharacterTextSplitter)
     return chunks
 
 
-def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> int:
+def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> int | None:
     """Where ``text`` starts in the page, given the previous chunk's (start, end).
 
     A chunk starts after the previous chunk's start and no later than the first non-space
@@ -100,7 +100,7 @@ def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> 
     later copy, on none, or (for a short chunk that repeats the previous one's tail) on the
     tail instead of the text after it. In text that does not repeat itself there is only one
     place; in text that does, every choice is an exact slice, and this one keeps chunks in order
-    and the page covered.
+    and the page covered. None: the piece adds nothing to the previous chunk.
     """
     after, end = previous
     limit = end
@@ -109,8 +109,12 @@ def _locate(page_text: str, text: str, hint: int, previous: tuple[int, int]) -> 
     found = page_text.rfind(text, after + 1, limit + len(text))
     if found < 0:
         found = page_text.find(text, after + 1)
+    if found < 0 and 0 <= page_text.find(text, 0, end):
+        return None  # nothing after the previous chunk: the piece repeats text already covered
     if found < 0 and hint >= 0 and page_text.startswith(text, hint):
         found = hint
+    if found < 0 and page_text.find(text, max(after, 0), end) >= 0:
+        return None  # all overlap: the piece lies wholly inside the previous chunk
     if found < 0:  # cannot happen with strip_whitespace on a slice, but never store a wrong offset
         raise ValueError("chunk text is not a slice of its page")
     return found

@@ -24,8 +24,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 def clean_text(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    text = _HYPHENATED_BREAK.sub(r"\1", text)
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    text = _HYPHENATED_BREAK.sub(r"\1", text)  # after the strip: "learn- \ning" is a break too
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
