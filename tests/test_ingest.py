@@ -463,7 +463,7 @@ def _kill_when(root: Path, condition, *, check_busy: bool) -> int:
     return state[1]
 
 
-def _assert_whole_documents_after_kill(root: Path, copy: Path, *, expect_journal: bool) -> set[str]:
+def _assert_whole_documents_after_kill(root: Path, copy: Path, *, expect_journal: bool | None) -> set[str]:
     """Inspect a copy of the killed index (this process must not cache a Chroma client on an
     index another process goes on writing): no document is half present, every stray vector is
     journaled, and `check --repair` makes registry and vectors agree. Returns committed sources."""
@@ -474,7 +474,8 @@ def _assert_whole_documents_after_kill(root: Path, copy: Path, *, expect_journal
         ids = library.registry.chunk_ids(record.source)
         assert len(ids) == record.chunks and ids <= stored, record.source
     journal = library.registry.pending()
-    assert bool(journal) == expect_journal, journal
+    if expect_journal is not None:  # None: the kill may land just as the next write opens its entry
+        assert bool(journal) == expect_journal, journal
     strays = stored - library.registry.chunk_ids()
     assert strays <= set().union(*journal.values())  # where repair() finds them
     committed = {d.source for d in library.documents()}
@@ -505,7 +506,7 @@ def test_kill_9_during_sync_leaves_no_partial_document(tmp_path: Path):
 
     target = len(committed) + 2
     assert _kill_when(root, lambda state: state[1] >= target and state[2] == 0, check_busy=False) >= target
-    committed = _assert_whole_documents_after_kill(root, tmp_path / "after-half-way", expect_journal=False)
+    committed = _assert_whole_documents_after_kill(root, tmp_path / "after-half-way", expect_journal=None)
     assert len(committed) >= target and committed < all_sources
 
     library = Library(settings_for(root))  # the lock died with the writer
