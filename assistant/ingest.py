@@ -18,7 +18,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -541,17 +541,22 @@ class Library:
                 vectors[j] = vector
             if progress:
                 progress("embedding", min(i + step, len(texts)), len(texts))
-        offset = 0
+        offset, embedded = 0, []
         for doc in batch:
-            doc_vectors = vectors[offset : offset + len(doc.new)]
+            embedded.append((doc, vectors[offset : offset + len(doc.new)]))
             offset += len(doc.new)
-            self._commit(doc, doc_vectors)
+        self._commit(embedded)
+        for doc in batch:
             report.embedded += len(doc.new)
             (report.updated if doc.existed else report.added).append(doc.source)
 
-    def _commit(self, doc: _Prepared, vectors) -> None:
-        with self._source_lock(doc.source):
-            self._commit_locked(*self._rebase(doc, vectors))
+    def _commit(self, embedded: list[tuple[_Prepared, list]]) -> None:
+        """Commit a batch of documents under their locks (taken in name order, so two writers
+        never wait on each other in a cycle)."""
+        with ExitStack() as locks:
+            for doc, _ in sorted(embedded, key=lambda pair: pair[0].source):
+                locks.enter_context(self._source_lock(doc.source))
+            self._commit_locked([self._rebase(doc, vectors) for doc, vectors in embedded])
 
     def _rebase(self, doc: _Prepared, vectors) -> tuple[_Prepared, list]:
         """Under the document's lock: if another process committed this document since it was
@@ -569,27 +574,36 @@ class Library:
                 have.update(zip([c.chunk_id for c in missing], self.encoder.encode([c.text for c in missing])))
         return replace(doc, new=new, stale=committed - new_ids), [have[c.chunk_id] for c in new]
 
-    def _commit_locked(self, doc: _Prepared, vectors) -> None:
-        """Journal -> new vectors -> registry commit -> stale vectors deleted -> journal cleared."""
-        previous = self.registry.document(doc.source)
-        self.registry.begin_write(doc.source, {c.chunk_id for c in doc.new} | doc.stale)
-        if doc.new:
-            self.store.add(doc.new, vectors)
+    def _commit_locked(self, embedded: list[tuple[_Prepared, list]]) -> None:
+        """Journal -> new vectors -> registry commit -> stale vectors deleted -> journal cleared,
+        each step once for the whole batch: Chroma's per-call cost (~0.1 s an upsert, whatever
+        its size) dominated ingest when it ran per document (docs/BENCHMARKS.md, "Scale").
+        A crash between two steps leaves only vectors the journal names; `repair` deletes them."""
+        docs = [doc for doc, _ in embedded]
+        self.registry.begin_writes({doc.source: {c.chunk_id for c in doc.new} | doc.stale for doc in docs})
+        new = [(chunk, vector) for doc, vectors in embedded for chunk, vector in zip(doc.new, vectors)]
+        if new:
+            self.store.add([chunk for chunk, _ in new], [vector for _, vector in new])
         stamp = now()
-        record = DocumentRecord(
-            source=doc.source,
-            sha256=doc.sha256,
-            title=doc.chunks[0].title if doc.chunks else doc.source,
-            pages=doc.pages,
-            chunks=len(doc.chunks),
-            bytes=doc.size,
-            added=previous.added if previous else stamp,
-            updated=stamp,
-        )
-        self.registry.commit_document(record, doc.chunks)
-        if doc.stale:
-            self.store.delete(sorted(doc.stale))
-        self.registry.end_write(doc.source)
+        records = []
+        for doc in docs:
+            previous = self.registry.document(doc.source)
+            record = DocumentRecord(
+                source=doc.source,
+                sha256=doc.sha256,
+                title=doc.chunks[0].title if doc.chunks else doc.source,
+                pages=doc.pages,
+                chunks=len(doc.chunks),
+                bytes=doc.size,
+                added=previous.added if previous else stamp,
+                updated=stamp,
+            )
+            records.append((record, doc.chunks))
+        self.registry.commit_documents(records)
+        stale = sorted(set().union(*(doc.stale for doc in docs)))
+        if stale:
+            self.store.delete(stale)
+        self.registry.end_writes([doc.source for doc in docs])
 
 
 def terminal_progress(quiet: bool = False) -> ProgressCallback | None:

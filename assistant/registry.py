@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -151,19 +151,30 @@ class Registry:
 
     # -- the write protocol: begin (journal) -> vectors -> commit -> vectors cleaned -> end ----
     def begin_write(self, source: str, touched_ids: Iterable[str]) -> None:
+        self.begin_writes({source: touched_ids})
+
+    def begin_writes(self, touched: Mapping[str, Iterable[str]]) -> None:
+        """Journal the chunk ids each source's write may add or delete (one transaction)."""
         with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?)", (source, json.dumps(sorted(touched_ids)), now())
+            stamp = now()
+            db.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?)",
+                [(source, json.dumps(sorted(ids)), stamp) for source, ids in touched.items()],
             )
 
     def commit_document(self, record: DocumentRecord, chunks: list[Chunk]) -> None:
+        self.commit_documents([(record, chunks)])
+
+    def commit_documents(self, documents: Sequence[tuple[DocumentRecord, list[Chunk]]]) -> None:
+        """Replace each document's record and chunks, all in one transaction."""
         with self.transaction() as db:
-            db.execute("DELETE FROM chunks WHERE source = ?", (record.source,))
-            db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
-            db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text) for c in chunks],
-            )
+            for record, chunks in documents:
+                db.execute("DELETE FROM chunks WHERE source = ?", (record.source,))
+                db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                db.executemany(
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text) for c in chunks],
+                )
 
     def commit_removal(self, source: str) -> None:
         with self.transaction() as db:
@@ -171,8 +182,11 @@ class Registry:
             db.execute("DELETE FROM documents WHERE source = ?", (source,))
 
     def end_write(self, source: str) -> None:
+        self.end_writes([source])
+
+    def end_writes(self, sources: Iterable[str]) -> None:
         with self.transaction() as db:
-            db.execute("DELETE FROM pending WHERE source = ?", (source,))
+            db.executemany("DELETE FROM pending WHERE source = ?", [(s,) for s in sources])
 
     def pending(self) -> dict[str, set[str]]:
         return {s: set(json.loads(ids)) for s, ids in self.db.execute("SELECT source, chunk_ids FROM pending")}
