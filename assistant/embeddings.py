@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 _LOCK = threading.Lock()
 _MODELS: dict[str, object] = {}
+
+# Short texts (questions, a passage's sentences, an answer's claims) are encoded in batches of this many:
+# the encoder sorts its inputs by length, so small batches pad each sentence to a near neighbour
+# rather than to the longest of ~30 (measured 1.3-1.4x faster than 64 on a typical answer).
+SENTENCE_BATCH = 16
+# Sentence vectors remembered per encoder (least recently used dropped first): ~15 MB of vectors;
+# the same passages come back question after question, and a sentence's vector never changes.
+SENTENCE_CACHE_SIZE = 10_000
 
 
 def default_model_path() -> Path:
@@ -27,6 +37,8 @@ class Encoder(Embeddings):
     def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 64) -> None:
         self.path = str(model_path or default_model_path())
         self.batch_size = batch_size
+        self.sentence_cache: OrderedDict[str, object] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -55,15 +67,35 @@ class Encoder(Embeddings):
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def encode(self, texts: list[str]):
+    def encode(self, texts: list[str], *, batch_size: int | None = None):
         """numpy array (len(texts), dimension), float32, normalised."""
         return self.model.encode(
             list(texts),
-            batch_size=self.batch_size,
+            batch_size=batch_size or self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+
+    def encode_sentences(self, texts: list[str]):
+        """``encode`` for short texts (questions, sentences, claims): small batches, and vectors
+        remembered across calls."""
+        texts = list(texts)
+        with self._cache_lock:
+            known = {t: self.sentence_cache[t] for t in texts if t in self.sentence_cache}
+            for text in known:
+                self.sentence_cache.move_to_end(text)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = dict(zip(missing, self.encode(missing, batch_size=SENTENCE_BATCH)))
+            known.update(fresh)
+            with self._cache_lock:
+                self.sentence_cache.update(fresh)
+                while len(self.sentence_cache) > SENTENCE_CACHE_SIZE:
+                    self.sentence_cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()

@@ -179,7 +179,7 @@ class Searcher:
         if self.library.registry.chunk_count() == 0:
             raise EmptyIndex("no documents yet: add some with `assistant add` or the upload panel")
         self.library.check_model()
-        query_vector = self.library.encoder.encode([query])[0]
+        query_vector = self.library.encoder.encode_sentences([query])[0]  # the answerer reads it again
         dense = dict(self.library.store.query(query_vector, n, sources)) if mode != "bm25" else {}
         lexical = dict(self.bm25.search(query, n, sources)) if mode != "dense" else {}
         candidates_ids = list(dict.fromkeys([*dense, *lexical]))

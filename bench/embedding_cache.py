@@ -37,7 +37,7 @@ class CachedEncoder(Encoder):
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.name}\x00{text}".encode("utf-8")).hexdigest()
 
-    def encode(self, texts: list[str]):
+    def encode(self, texts: list[str], *, batch_size: int | None = None):
         texts = list(texts)
         keys = [self._key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
@@ -53,7 +53,7 @@ class CachedEncoder(Encoder):
         self.hits += len(keys) - sum(1 for k in keys if k not in found)
         if missing:
             first = {k: t for k, t in zip(keys, texts)}
-            vectors = super().encode([first[k] for k in missing])
+            vectors = super().encode([first[k] for k in missing], batch_size=batch_size)
             with self._lock:
                 self._db.execute("BEGIN")
                 self._db.executemany(

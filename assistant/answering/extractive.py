@@ -134,7 +134,7 @@ def candidates(question: str, passages: list[Passage], encoder: Encoder, *, cont
     if not quotes:
         return [], np.zeros((0, 1), dtype=np.float32), {}
     query = f"{question} ({context})" if context else question
-    vectors = encoder.encode([query] + [q.text for q in quotes])
+    vectors = encoder.encode_sentences([query] + [q.text for q in quotes])
     sentence_vectors = vectors[1:]
     semantic = sentence_vectors @ vectors[0]
     window_semantic = _window_vectors(quotes, sentence_vectors) @ vectors[0]

@@ -190,7 +190,7 @@ def assess(claims: Sequence[str], passages: Sequence[Passage], encoder: Encoder)
     sentences = index.sentence_texts()
     if not claims or not sentences:
         return [[] for _ in claims]
-    vectors = encoder.encode([*claims, *sentences])
+    vectors = encoder.encode_sentences([*claims, *sentences])
     cosines = vectors[len(claims):] @ vectors[: len(claims)].T  # (sentences, claims)
     table = []
     for i, claim in enumerate(claims):
