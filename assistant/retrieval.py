@@ -5,24 +5,15 @@ reciprocal rank fusion, z-scores and max-scaling by measurement (docs/BENCHMARKS
 BEIR SciFact"). The dense score of every fused candidate is its exact cosine to the question, so
 ``Passage.relevance`` is comparable across questions and feeds the refusal gate.
 
-A chunk's lexical score blends its own BM25 with its whole document's BM25
-(``bm25_document_weight``): query terms spread over a document's chunks, or in its title, count
-for each of them that matches the query itself (measured on SciFact's train queries, where it
-adds +0.006 nDCG@10 at the default depth). The document part is the same for every chunk of a
-document and min-max normalisation removes a common offset, so the passages of a one-document
-corpus are fused exactly as without it.
-
-The BM25 side is built from the registry's committed chunks and rebuilt whenever the registry's
-generation changes, so it never holds a stale or missing chunk.
+The lexical side (assistant/lexical.py) is BM25 over the registry's committed chunks, blended
+with their documents' BM25, and follows every add, update and remove incrementally, so it never
+holds a stale or missing chunk.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -32,121 +23,9 @@ from pydantic import ConfigDict
 
 from .errors import EmptyIndex
 from .ingest import Library
+from .lexical import Bm25Side
 from .text import terms
 from .types import Chunk, Passage
-
-
-@dataclass
-class _Bm25Index:
-    generation: int
-    ids: list[str]
-    sources: np.ndarray
-    model: Any  # BM25 over chunks (title + chunk text)
-    documents: Any  # BM25 over whole documents (title + the text their chunks cover), or None
-    chunk_document: np.ndarray  # chunk position -> document position
-    document_weight: float
-
-    def scores(self, query_terms: list[str]) -> np.ndarray:
-        """Every chunk's lexical score: (1 - w) * its BM25 + w * its document's BM25, for the
-        chunks that match a query term themselves (the others keep 0, as without the blend)."""
-        if not query_terms or not self.ids:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        scores = np.asarray(self.model.get_scores(query_terms), dtype=np.float32)
-        if self.documents is not None and self.document_weight > 0:
-            whole = np.asarray(self.documents.get_scores(query_terms), dtype=np.float32)
-            blended = (1 - self.document_weight) * scores + self.document_weight * whole[self.chunk_document]
-            scores = np.where(scores > 0, blended, np.float32(0.0)).astype(np.float32)
-        return scores
-
-
-class Bm25Side:
-    """BM25 (bm25s, Lucene variant) over the registry's chunks, kept in step with its generation."""
-
-    def __init__(self, library: Library) -> None:
-        self.library = library
-        self._index: _Bm25Index | None = None
-        self._lock = threading.Lock()
-
-    def current(self) -> _Bm25Index:
-        generation = self.library.registry.generation()
-        with self._lock:
-            if self._index is None or self._index.generation != generation:
-                self._index = self._build(generation)
-            return self._index
-
-    def _build(self, generation: int) -> _Bm25Index:
-        import bm25s
-
-        settings = self.library.settings
-        rows = self.library.registry.db.execute(
-            "SELECT chunk_id, source, title, text, page, start, end FROM chunks ORDER BY source, chunk_index"
-        ).fetchall()
-        model = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
-        documents = None
-        position: dict[str, int] = {}
-        chunk_document = np.array([position.setdefault(r[1], len(position)) for r in rows], dtype=np.int64)
-        if rows:
-            # A title-less chunk of a long document still matches words of the title.
-            model.index([terms(f"{title}\n{text}") or ["\x00"] for _, _, title, text, *_ in rows], show_progress=False)
-            if settings.bm25_document_weight > 0:
-                documents = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
-                documents.index([terms(text) or ["\x00"] for text in _document_texts(rows)], show_progress=False)
-        return _Bm25Index(
-            generation=generation,
-            ids=[r[0] for r in rows],
-            sources=np.array([r[1] for r in rows], dtype=object),
-            model=model,
-            documents=documents,
-            chunk_document=chunk_document,
-            document_weight=settings.bm25_document_weight,
-        )
-
-    def scores(self, query: str, sources: Sequence[str] | None = None) -> tuple[_Bm25Index, np.ndarray]:
-        """The index and every chunk's lexical score for ``query`` (0 outside ``sources``)."""
-        index = self.current()
-        scores = np.asarray(index.scores(terms(query)), dtype=np.float32)
-        if sources:
-            scores = np.where(np.isin(index.sources, list(sources)), scores, 0.0)
-        return index, scores
-
-    def search(self, query: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        index, scores = self.scores(query, sources)
-        return [(index.ids[i], float(scores[i])) for i in _top_positive(scores, n)]
-
-
-def _top_positive(scores: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the ``n`` best positive scores, best first (ties: lower position first)."""
-    n = min(n, int((scores > 0).sum()))
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64)
-    top = np.argpartition(-scores, n - 1)[:n]
-    return top[np.argsort(-scores[top], kind="stable")]
-
-
-def _document_texts(rows: list[tuple]) -> list[str]:
-    """Each document's title and the page text its chunks cover (overlaps counted once), rebuilt
-    from the chunks' exact offsets; ``rows`` are ordered by source, one document after another."""
-    texts: list[str] = []
-    current, pages = None, {}
-    for _, source, title, text, page, start, end in [*rows, (None, None, "", "", None, 0, 0)]:
-        if source != current:
-            if current is not None:
-                body = "\n".join(_stitch(spans) for _, spans in sorted(pages.items(), key=lambda kv: kv[0] or 0))
-                texts.append(body if body.startswith(current_title) else f"{current_title}\n{body}")
-            current, current_title, pages = source, title, {}
-        pages.setdefault(page, []).append((start, end, text))
-    return texts
-
-
-def _stitch(spans: list[tuple[int, int, str]]) -> str:
-    out, covered = [], None
-    for start, end, text in sorted(spans):
-        if covered is None or start > covered:
-            out.append(text if covered is None else " " + text)
-        elif end > covered:
-            out.append(text[covered - start :])
-        covered = end if covered is None else max(covered, end)
-    return "".join(out)
 
 
 def _minmax(values: dict[str, float], keys: list[str]) -> dict[str, float]:
@@ -162,7 +41,10 @@ class Searcher:
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self.bm25 = Bm25Side(library)
+        settings = library.settings
+        self.bm25 = Bm25Side(
+            library.registry, k1=settings.bm25_k1, b=settings.bm25_b, document_weight=settings.bm25_document_weight
+        )
 
     def search(
         self,
