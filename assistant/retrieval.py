@@ -36,6 +36,9 @@ def _minmax(values: dict[str, float], keys: list[str]) -> dict[str, float]:
     return {k: ((values[k] - low) / span if span > 0 else 1.0) if k in values else 0.0 for k in keys}
 
 
+LEXICAL_SNAPSHOT = "lexical.npz"  # in the index folder: a cache of the BM25 side for large indexes
+
+
 class Searcher:
     """Finds passages for a query; the one retrieval entry point of the chain, CLI and benchmarks."""
 
@@ -43,7 +46,8 @@ class Searcher:
         self.library = library
         settings = library.settings
         self.bm25 = Bm25Side(
-            library.registry, k1=settings.bm25_k1, b=settings.bm25_b, document_weight=settings.bm25_document_weight
+            library.registry, k1=settings.bm25_k1, b=settings.bm25_b, document_weight=settings.bm25_document_weight,
+            snapshot=settings.index / LEXICAL_SNAPSHOT,
         )
 
     def search(

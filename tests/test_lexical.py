@@ -147,3 +147,33 @@ def test_the_document_share_blends_only_matching_chunks(seed_root):
     for key, score in zip(keys, blended):
         expected = (1 - weight) * own[key] + weight * document_score if own[key] > 0 else 0.0
         assert score == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_snapshot_restores_the_index_and_the_registry_stays_the_truth(fresh_root, monkeypatch):
+    from assistant import lexical
+    from assistant.ingest import Library
+
+    monkeypatch.setattr(lexical, "SNAPSHOT_AFTER", 1)
+    settings = make_settings(fresh_root)
+    corpus = settings.corpus
+    for name, text in {"okapi.txt": "The okapi eats leaves in the Congo rainforest.",
+                       "zebra.txt": "A zebra has stripes that confuse biting flies."}.items():
+        (corpus / name).write_text(text + "\n")
+    library = Library(settings)
+    library.sync()
+    snapshot = fresh_root / "lexical.npz"
+    first = Bm25Side(library.registry, k1=K1, b=B, document_weight=0.7, snapshot=snapshot)
+    expected = first.search("zebra stripes okapi", 10)
+    assert snapshot.is_file()
+
+    (corpus / "zebra.txt").unlink()  # a change after the snapshot: the next process applies it
+    library.sync()
+    restored = Bm25Side(library.registry, k1=K1, b=B, document_weight=0.7, snapshot=snapshot)
+    fresh = Bm25Side(library.registry, k1=K1, b=B, document_weight=0.7)
+    assert restored.search("zebra stripes okapi", 10) == fresh.search("zebra stripes okapi", 10)
+    assert {key for key, _ in expected} - {key for key, _ in fresh.search("zebra stripes okapi", 10)}
+    assert set(restored.chunks.position) == library.registry.chunk_ids()
+
+    snapshot.write_bytes(b"not a snapshot")  # unreadable: ignored, everything indexed again
+    broken = Bm25Side(library.registry, k1=K1, b=B, document_weight=0.7, snapshot=snapshot)
+    assert broken.search("okapi", 10) == fresh.search("okapi", 10)
