@@ -1,10 +1,10 @@
 """The web chat: a thin Gradio shell over the same ``Assistant`` and ``Library`` the CLI uses.
 
 One ``Service`` per process holds the shared ``Assistant`` (models load once, in a background
-thread, while the server starts). Each browser session keeps its own conversation in a
-``gr.State``, so two users never see each other's history. Named API endpoints (``/ask``,
-``/list_documents``, ``/add_documents``, ``/remove_document``) return the same JSON as the CLI's
-``--json`` output.
+thread started as soon as the server listens; a question asked meanwhile waits for it). Each
+browser session keeps its own conversation in a ``gr.State``, so two users never see each
+other's history. Named API endpoints (``/ask``, ``/list_documents``, ``/add_documents``,
+``/remove_document``) return the same JSON as the CLI's ``--json`` output.
 
 Gradio is imported lazily so that refusing an unsafe configuration (a public address without
 auth) is instant.
@@ -19,7 +19,8 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,8 @@ class Service:
         self._status = Status("starting", "loading the index and the embedding model…")
         self._blocking: str | None = None  # set when the index cannot be used at all
         self._thread: threading.Thread | None = None
+        self._waiting = 0  # requests waiting for start-up to finish
+        self._waiting_lock = threading.Lock()
         self.started_at = time.perf_counter()
 
     # -- start-up ------------------------------------------------------------------------------
@@ -153,12 +156,15 @@ class Service:
                     failed = "; ".join(f"{e.file}: {e.reason}" for e in report.failed)
                     self._status = Status("warning", f"Some documents in the corpus could not be indexed: {failed}")
             steps["checks"] = time.perf_counter() - self.started_at
-            self._warm_up()
+            warm = not self._waiting  # a question already waiting warms up the same (and would wait for this)
+            if warm:
+                self._warm_up()
             if self._status.level in ("starting", "working"):
                 self._status = Status("ok", "")
             log.info(
-                "ready in %.1f s (index open %.1f s, encoder loaded %.1f s, checked %.1f s)",
+                "ready in %.1f s (index open %.1f s, encoder loaded %.1f s, checked %.1f s, %s)",
                 time.perf_counter() - self.started_at, steps["index"], steps["model"], steps["checks"],
+                "warmed up" if warm else "no warm-up: a question was waiting",
             )
         except AssistantError as exc:
             self._blocking = str(exc)
@@ -193,9 +199,24 @@ class Service:
     def status(self) -> Status:
         return self._status
 
-    def wait(self, timeout: float = READY_TIMEOUT_S):
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Marks a request that waits for start-up: start-up then skips its warm-up answer (the
+        waiting question warms the same caches and would otherwise wait for the warm-up too)."""
+        with self._waiting_lock:
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+
+    def wait(self, timeout: float = READY_TIMEOUT_S, *, question: bool = False):
         """The Assistant, once start-up is done; raises the start-up problem if there was one."""
-        if not self.ready.wait(timeout):
+        if not self.ready.is_set():
+            with self.waiting() if question else nullcontext():
+                self.ready.wait(timeout)
+        if not self.ready.is_set():
             raise AssistantError("the assistant is still starting up; try again in a moment")
         if self._blocking or self.assistant is None:
             raise AssistantError(self._blocking or "the assistant could not start; see the server log")
@@ -211,7 +232,7 @@ class Service:
         k: int | None = None,
         sources: Sequence[str] | None = None,
     ):
-        assistant = self.wait()
+        assistant = self.wait(question=True)
         return assistant.stream(question, history=history, backend=backend or None, k=k or None, sources=sources or None)
 
     def ask(self, question: str, **options: Any):
@@ -552,9 +573,11 @@ def build_app(settings: Settings, service: Service | None = None):
         turn = {"question": question, "answer": None, "html": render_pending()}
         turns.append(turn)
         yield _messages(turns), turns, ""
-        while not service.ready.wait(0.5):
-            turn["html"] = render_pending(status=f"Waiting for start-up to finish: {service.status().message}")
-            yield _messages(turns), turns, ""
+        if not service.ready.is_set():
+            with service.waiting():
+                while not service.ready.wait(0.5):
+                    turn["html"] = render_pending(status=f"Waiting for start-up to finish: {service.status().message}")
+                    yield _messages(turns), turns, ""
         try:
             text = ""
             for event in service.stream(question, history=history, backend=backend, k=int(k or 0), sources=selected):
@@ -796,7 +819,7 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    service = Service(settings).start()
+    service = Service(settings)  # started once the server listens (below)
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=1)
     blocked = _blocked_paths(settings)
@@ -822,6 +845,10 @@ def serve(settings: Settings) -> None:
         quiet=True,
         prevent_thread_lock=True,
     )
+    # Only now open the index and load the encoder (in the background; a question waits for it).
+    # Doing it alongside Gradio's import and the Blocks build made both slower: imports hold the
+    # GIL, so two threads of them take turns (docs/BENCHMARKS.md, "Start-up").
+    service.start()
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(
         f"assistant: web chat on http://{host}:{demo.server_port}"

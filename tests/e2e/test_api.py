@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+
+from assistant.config import PROJECT_ROOT
+
+from .conftest import SEED_CORPUS
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -244,6 +249,39 @@ def test_upload_size_limit_is_enforced(api_client, tmp_path: Path):
     assert "size" in str(rejected.value).lower() or "413" in str(rejected.value) or "limit" in str(rejected.value)
     listing = api_client.predict(api_name="/list_documents")
     assert "big.txt" not in [d["source"] for d in listing["documents"]]
+
+
+# -- start-up -----------------------------------------------------------------------------------
+
+
+def test_questions_asked_during_start_up_wait_and_are_answered(tmp_path: Path, start_app, app_env):
+    """On a built index the server listens before the index is open and the encoder loaded. A
+    question asked then (API and chat, at the same time) waits for start-up and gets the same cited
+    answer as later, never an error; start-up then skips its own warm-up answer."""
+    shutil.copytree(SEED_CORPUS, tmp_path / "corpus", copy_function=shutil.copyfile)
+    subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"),
+         "--quiet", "sync"],
+        cwd=PROJECT_ROOT, env=app_env(tmp_path), check=True, capture_output=True, timeout=300,
+    )
+    server = start_app("startup", wait_ready=False)
+    assert "ready in" not in server.output(), "start-up finished before the server listened"
+
+    def chat():
+        messages, _ = _client(server.url).predict(RESNET_QUESTION, "extractive", 6, [], api_name="/chat")
+        return _text(messages[-1]["content"])
+
+    results = _in_parallel({"ask": lambda: _client(server.url).predict(RESNET_QUESTION, api_name="/ask"), "chat": chat})
+    server.wait_for(r"assistant\.ui: ready in", 120)
+    assert "no warm-up: a question was waiting" in server.output(), server.output()
+
+    answer = results["ask"]
+    assert answer["refused"] is False and answer["citations"], answer
+    assert {c["source"] for c in answer["citations"]} == {SEED_FILE}
+    assert "Could not answer" not in results["chat"] and "Waiting for start-up" not in results["chat"]
+    assert "[1]" in results["chat"] and SEED_FILE in results["chat"] and "<mark>" in results["chat"]
+    later = _client(server.url).predict(RESNET_QUESTION, api_name="/ask")
+    assert later["answer"] == answer["answer"], "a question asked during start-up gets the usual answer"
 
 
 # -- binding and authentication -----------------------------------------------------------------
