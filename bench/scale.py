@@ -155,6 +155,9 @@ def one_run(args: argparse.Namespace) -> dict:
         start = time.perf_counter()
         searcher.bm25.sync()
         bm25_update_s = time.perf_counter() - start
+        start = time.perf_counter()  # a restarted process: from the snapshot the first build saved
+        Searcher(library).bm25.sync()
+        bm25_restart_s = time.perf_counter() - start
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size_bytes = disk_usage(work / "index", work / "chroma-server")
     finally:
@@ -167,7 +170,7 @@ def one_run(args: argparse.Namespace) -> dict:
         "size": args.one, "mode": args.mode, "chunks": indexed, "documents": len(library.documents()),
         "ingest_s": round(ingest_s, 1), "chunks_per_s": round(indexed / ingest_s, 1),
         "index_mb": round(size_bytes / 2**20, 1), "peak_rss_mb": round(rss_mb), "server_peak_rss_mb": server_rss_mb and round(server_rss_mb),
-        "bm25_build_s": round(bm25_build_s, 2), "bm25_update_s": round(bm25_update_s, 3), "queries": len(queries), "cache_hits": cached.hits, "cache_misses": cached.misses,
+        "bm25_build_s": round(bm25_build_s, 2), "bm25_update_s": round(bm25_update_s, 3), "bm25_restart_s": round(bm25_restart_s, 2), "queries": len(queries), "cache_hits": cached.hits, "cache_misses": cached.misses,
         **{f"{m}_p50_ms": round(statistics.median(s) * 1000, 1) for m, s in seconds.items()},
         **{f"{m}_p95_ms": round(percentile(s, 0.95) * 1000, 1) for m, s in seconds.items()},
     }
@@ -175,14 +178,14 @@ def one_run(args: argparse.Namespace) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| chunks | mode | ingest (chunks/s, warm embedding cache) | index on disk | peak RSS app (server) | BM25 build at start / after one added document | dense p50/p95 | BM25 p50/p95 | hybrid p50/p95 |",
+        "| chunks | mode | ingest (chunks/s, warm embedding cache) | index on disk | peak RSS app (server) | BM25 first build / restart / after one added document | dense p50/p95 | BM25 p50/p95 | hybrid p50/p95 |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         server = f" ({r['server_peak_rss_mb']} MB)" if r["server_peak_rss_mb"] else ""
         lines.append(
             f"| {r['chunks']:,} | {r['mode']} | {r['chunks_per_s']} ({r['ingest_s']} s) | {r['index_mb']} MB | {r['peak_rss_mb']} MB{server} "
-            f"| {r['bm25_build_s']} s / {r['bm25_update_s']} s | " + " | ".join(f"{r[f'{m}_p50_ms']} / {r[f'{m}_p95_ms']} ms" for m in MODES) + " |"
+            f"| {r['bm25_build_s']} / {r['bm25_restart_s']} / {r['bm25_update_s']} s | " + " | ".join(f"{r[f'{m}_p50_ms']} / {r[f'{m}_p95_ms']} ms" for m in MODES) + " |"
         )
     return "\n".join(lines)
 

@@ -158,3 +158,15 @@ def test_paper_questions_are_answered_from_the_paper_with_pages(papers_root):
     training = assistant.ask("What mini-batch size was used for SGD training on ImageNet?")
     assert any(c.page == 4 and "256" in c.quote for c in training.citations)
     assert_quality(assistant, QUESTIONS / "papers.jsonl", min_correct=PAPERS_MIN_CORRECT, min_support=1.0)
+
+
+def test_the_langchain_retriever_returns_documents_with_provenance(seed_assistant):
+    from assistant.retrieval import HybridRetriever, document_to_passage
+
+    retriever = HybridRetriever(searcher=seed_assistant.searcher, k=3)
+    documents = retriever.invoke("Which lab produced the ResNet paper?")
+    passages = seed_assistant.search("Which lab produced the ResNet paper?", k=3)
+    assert [d.id for d in documents] == [p.chunk.chunk_id for p in passages]
+    for document, passage in zip(documents, passages):
+        assert document_to_passage(document) == passage
+        assert document.metadata["source"] == passage.chunk.source and document.page_content == passage.chunk.text
