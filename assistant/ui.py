@@ -817,7 +817,7 @@ def serve(settings: Settings) -> None:
     """Check the binding, start the shared assistant, and serve until interrupted."""
     auth = resolve_auth(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "bm25s"):
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     service = Service(settings)  # started once the server listens (below)
     demo = build_app(settings, service)
