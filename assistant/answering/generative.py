@@ -16,6 +16,7 @@ the delimiters nor open a new chat turn. What the model writes is checked afterw
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
@@ -165,11 +166,15 @@ def load_llama(settings: Settings):
                     f"(or pip install 'llama-cpp-python[server]==0.3.36'), or choose another backend ({exc})"
                 ) from exc
             try:
-                _LLAMAS[key] = Llama(model_path=str(path), n_ctx=N_CTX, n_threads=N_THREADS, verbose=False)
+                llama = Llama(model_path=str(path), n_ctx=N_CTX, n_threads=N_THREADS, verbose=False)
             except Exception as exc:  # llama.cpp reports a bad file as ValueError or RuntimeError
                 raise BackendError(
                     f"llamacpp backend: could not load the model {path} ({exc}); is it a valid GGUF file? {LLAMACPP_HINT}"
                 ) from exc
+            # Freed while the interpreter still works: left to __del__ at shutdown, llama.cpp's
+            # bindings are already torn down and it prints a traceback.
+            atexit.register(llama.close)
+            _LLAMAS[key] = llama
         return _LLAMAS[key]
 
 
