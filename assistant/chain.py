@@ -116,7 +116,7 @@ class Assistant:
             return False
         if max(p.relevance for p in passages) < self.settings.min_relevance:
             return False
-        if extract.wants_quantity and not extract.has_quantity:  # "how many ...?" needs a number
+        if extract.typed and not extract.has_type:  # "how many ...?" needs a number, "what role ...?" a role
             return False
         return extract.coverage >= self.settings.min_coverage
 

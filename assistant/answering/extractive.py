@@ -54,6 +54,23 @@ _QUANTITY_QUESTION = re.compile(
     r"percentage|number of|amount)\b",
     re.I,
 )
+# Quantities of money: a year or a count in the sentence does not answer them.
+_MONEY_QUESTION = re.compile(
+    r"\b(salary|salaries|wages?|price|paid|pay|invest(ed|ment)?|funding|raised|revenue|budget|valuation|"
+    r"how much money|how much did .* (cost|pay|spend|invest))\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|usd|yuan|rmb|euros?|pounds|million|billion|trillion|thousand|[mbk])\b",
+    re.I,
+)
+# "What position/role/title ...?": a sentence naming a role answers it.
+_ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which) titles?\b", re.I)
+_ROLE = re.compile(
+    r"\b(chief|scientist|director|head|president|ceo|cto|cfo|(co-?)?founder|co-?founding|professor|manager|"
+    r"chair(man|woman)?|vice|officer|partner|dean|editor|fellow|principal|executive)s?\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,6 @@ class Candidate:
     terms: frozenset[str]
     semantic: float
     lexical: float
-    has_number: bool
     score: float
 
 
@@ -73,8 +89,8 @@ class Extract:
     quotes: tuple[Quote, ...]
     coverage: float  # weighted share of the question's terms the quotes contain
     best_semantic: float
-    wants_quantity: bool = False
-    has_quantity: bool = False
+    typed: bool = False  # the question asks for a number, an amount of money or a role...
+    has_type: bool = False  # ...and a quote holds one
 
 
 def question_terms(question: str) -> list[str]:
@@ -98,9 +114,20 @@ def _is_table(text: str) -> bool:
 def _answer_type_hits(question: str, sentence: str, question_words: set[str]) -> int:
     if _ENTITY_QUESTION.search(question):
         return len(_new_names(question, sentence, question_words))
-    if _QUANTITY_QUESTION.search(question):
-        return len(_NUMBER.findall(sentence)) and 1
-    return 0
+    wanted = _required(question)
+    if wanted is _ROLE:
+        return len({m.group(0).lower() for m in _ROLE.finditer(sentence)} - question_words)
+    return bool(wanted and wanted.search(sentence))
+
+
+def _required(question: str) -> re.Pattern | None:
+    """What an answer must hold for a typed question: a role for "what position ...?", an
+    amount of money for "what salary ...?", a number for "how many ...?" (None: untyped)."""
+    if _ROLE_QUESTION.search(question):
+        return _ROLE
+    if _MONEY_QUESTION.search(question):
+        return _MONEY
+    return _NUMBER if _QUANTITY_QUESTION.search(question) else None
 
 
 def _sentences(passages: list[Passage]) -> list[Quote]:
@@ -150,7 +177,7 @@ def candidates(question: str, passages: list[Passage], encoder: Encoder, *, cont
         typed = min(2, _answer_type_hits(question, quote.text, question_words)) / 2
         score = (weights.semantic * float(sem) + weights.window * float(win) + weights.lexical * lexical
                  + weights.rank * rank_prior + weights.answer_type * typed)
-        found.append(Candidate(quote, have, float(sem), lexical, bool(_NUMBER.search(quote.text)), score))
+        found.append(Candidate(quote, have, float(sem), lexical, score))
     return found, sentence_vectors, term_weight
 
 
@@ -207,6 +234,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
             continue
         take_with_continuation(i)
     quotes = sorted((pool[i].quote for i in chosen), key=_reading_order)
+    wanted = _required(question)
     # A follow-up's own words are few ("where did he go?"): its conversation terms count too.
     counted = set(term_weight) if context else set(question_terms(question))
     counted_total = sum(w for t, w in term_weight.items() if t in counted) or 1.0
@@ -215,8 +243,8 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         quotes=tuple(quotes),
         coverage=coverage,
         best_semantic=best.semantic,
-        wants_quantity=bool(_QUANTITY_QUESTION.search(question)),
-        has_quantity=any(pool[i].has_number for i in chosen),
+        typed=wanted is not None,
+        has_type=wanted is not None and any(wanted.search(pool[i].quote.text) for i in chosen),
     )
 
 
