@@ -97,8 +97,10 @@ class Assistant:
             state["question"], passages, self.library.encoder,
             max_words=self.settings.max_answer_words, context=state["context"],
         )
-        if not self._answerable(passages, extract):
-            answer = Answer(state["question"], REFUSAL, True, state["backend"], retrieved=tuple(passages))
+        unknown = self.searcher.bm25.unknown(extractive.names_and_identifiers(state["question"]))
+        if unknown or not self._answerable(passages, extract):
+            notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
+            answer = Answer(state["question"], REFUSAL, True, state["backend"], retrieved=tuple(passages), notes=notes)
         elif state["backend"] == "extractive":
             answer = extractive_answer(state["question"], extract.quotes, passages)
         else:

@@ -121,6 +121,11 @@ class Postings:
             if position is not None:
                 self.alive[position] = False
 
+    def contains(self, term: str) -> bool:
+        """Whether any live entry holds ``term``."""
+        term_id = self.vocabulary.get(term)
+        return term_id is not None and self._postings(term_id)[0].size > 0
+
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 of every position for ``query_terms`` (a repeated term counts again, as in
         bm25s); masked positions score 0."""
@@ -322,6 +327,12 @@ class Bm25Side:
             if sources:
                 scores[~np.isin(self._chunk_sources, list(sources))] = 0.0
         return keys, scores
+
+    def unknown(self, words: Iterable[str]) -> list[str]:
+        """The words no committed chunk mentions (compared as BM25 terms)."""
+        self.sync()
+        with self._lock:
+            return [w for w in words if (found := terms(w)) and not all(self.chunks.contains(t) for t in found)]
 
     def search(self, query: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         keys, scores = self.scores(query, sources)

@@ -123,9 +123,11 @@ def test_the_side_follows_adds_updates_and_removals(fresh_root):
     keys, scores = side.scores("giraffes acacia")
     assert {keys[i] for i in np.flatnonzero(scores)} == library.registry.chunk_ids("zebra.txt")
 
+    assert side.unknown(["Giraffes", "Zebra", "Okapi"]) == ["Zebra"]
     library.remove(["zebra.txt"])
     keys, scores = side.scores("giraffes acacia")
     assert not scores.any()
+    assert side.unknown(["Giraffes", "Okapi"]) == ["Giraffes"], "a removed document's words are unknown again"
     assert set(side.chunks.position) == library.registry.chunk_ids()
 
 

@@ -262,6 +262,16 @@ def _continuation(pool: list[Candidate], i: int) -> int | None:
     return j if not gap.strip() and _CONNECTIVE.match(pool[j].quote.text) else None
 
 
+def names_and_identifiers(question: str) -> list[str]:
+    """What a question names: capitalised words past its first ("Yann", "LeCun") and words
+    mixing letters and digits ("Places365", "V100")."""
+    found = [m.group(0) for m in _NAME.finditer(question)] + _IDENTIFIER.findall(question)
+    return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
+
+
+_IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
+
+
 def _question_words(question: str, context: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[\w’'-]+", f"{question} {context}")}
 
