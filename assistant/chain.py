@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from .config import BACKENDS, Settings
 from .errors import BackendError, UsageError
 from .ingest import COMPUTE_LOCK, Library
 from .retrieval import REFUSED_PREFIX, Searcher, condense, follow_up_context
+from .text import terms
 from .types import Answer, Passage, Sentence
 
 REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
@@ -97,7 +99,7 @@ class Assistant:
             state["question"], passages, self.library.encoder,
             max_words=self.settings.max_answer_words, context=state["context"],
         )
-        unknown = self.searcher.bm25.unknown(extractive.names_and_identifiers(state["question"]))
+        unknown = self._unknown_names(state["question"])
         if unknown or not self._answerable(passages, extract):
             notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
             answer = Answer(state["question"], REFUSAL, True, state["backend"], retrieved=tuple(passages), notes=notes)
@@ -111,6 +113,17 @@ class Assistant:
         if answer.backend == "extractive" or answer.refused:
             yield answer.answer
         yield answer
+
+    def _unknown_names(self, question: str) -> list[str]:
+        """The names and identifiers of the question that no indexed chunk mentions ("Places365",
+        "Yann LeCun"): the passages, whatever they say, are not about them. Not applied when most
+        of the question's words are unknown to the corpus (another language: the gate decides)."""
+        unknown = self.searcher.bm25.unknown(extractive.names_and_identifiers(question))
+        if unknown:
+            words = [w for w in re.findall(r"[\w’'-]+", question) if terms(w)]
+            if 2 * len(self.searcher.bm25.unknown(words)) > len(words):
+                return []
+        return unknown
 
     def _answerable(self, passages: list[Passage], extract: extractive.Extract) -> bool:
         """The refusal gate, calibrated on measured data (docs/EVALUATION.md)."""

@@ -179,3 +179,9 @@ def test_a_question_naming_what_no_document_mentions_is_refused_and_says_so(seed
     assert answer.retrieved, "the closest passages are still shown"
     known = seed_assistant.ask("What did Kaiming He do after leaving MSRA?")
     assert not any("mentions" in note for note in known.notes)
+
+
+def test_a_question_in_another_language_is_not_refused_for_its_words(seed_assistant):
+    """German capitalises nouns: "Firma", "Forschung" are not names the corpus lacks."""
+    answer = seed_assistant.ask("Welche Firma hat von der ResNet Forschung bei Microsoft Research Asia profitiert?")
+    assert not any("mentions" in note for note in answer.notes)
