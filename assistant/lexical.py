@@ -275,7 +275,8 @@ class Bm25Side:
     def _apply_changes(self) -> None:
         db = self.registry.db
         self._committed = committed = dict(db.execute("SELECT chunk_id, source FROM chunks").fetchall())
-        documents = {_document_key(source, sha): source for source, sha in db.execute("SELECT source, sha256 FROM documents")}
+        sha = dict(db.execute("SELECT source, sha256 FROM documents").fetchall())
+        documents = {_document_key(source, digest): source for source, digest in sha.items()}
         self.chunks.remove([key for key in list(self.chunks.position) if key not in committed])
         self.documents.remove([key for key in list(self.documents.position) if key not in documents])
         new_chunks = [key for key in committed if key not in self.chunks.position]
@@ -290,7 +291,6 @@ class Bm25Side:
             self.chunks.add(items)
             self._tokenized += len(items)
         if self.document_weight > 0:
-            sha = dict(db.execute("SELECT source, sha256 FROM documents").fetchall())
             for part in _batches(changed_sources, 200):
                 marks = ",".join("?" * len(part))
                 rows = db.execute(

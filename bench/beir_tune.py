@@ -69,29 +69,24 @@ class Data:
         self._bm25: dict = {}
 
     def bm25(self, split: str, k1: float, b: float, title: str = "concat") -> np.ndarray:
-        key = (split, k1, b, title)
-        if key not in self._bm25:
-            import bm25s
-
-            model = bm25s.BM25(k1=k1, b=b)
-            model.index([self._bm25_text(i, title) or ["\x00"] for i in range(len(self.ids))], show_progress=False)
-            out = np.zeros((len(self.queries[split]), len(self.ids)), dtype=np.float32)
-            for row, text in enumerate(self.queries[split].values()):
-                q = terms(text)
-                if q:
-                    out[row] = model.get_scores(q)
-            self._bm25[key] = out
-        return self._bm25[key]
+        """Query x chunk BM25."""
+        return self._bm25_scores(
+            (split, k1, b, title), split, k1, b, lambda: [self._bm25_text(i, title) for i in range(len(self.ids))]
+        )
 
     def doc_bm25(self, split: str, k1: float, b: float) -> np.ndarray:
         """Query x document BM25 over whole documents (title + stitched text)."""
-        key = ("doc", split, k1, b)
+        return self._bm25_scores(("doc", split, k1, b), split, k1, b, lambda: [terms(t) for t in self.doc_texts])
+
+    def _bm25_scores(self, key: tuple, split: str, k1: float, b: float, tokens) -> np.ndarray:
+        """Every query of ``split`` scored against a bm25s index of ``tokens()`` (memoised by ``key``)."""
         if key not in self._bm25:
             import bm25s
 
             model = bm25s.BM25(k1=k1, b=b)
-            model.index([terms(t) or ["\x00"] for t in self.doc_texts], show_progress=False)
-            out = np.zeros((len(self.queries[split]), len(self.doc_texts)), dtype=np.float32)
+            corpus = tokens()
+            model.index([t or ["\x00"] for t in corpus], show_progress=False)
+            out = np.zeros((len(self.queries[split]), len(corpus)), dtype=np.float32)
             for row, text in enumerate(self.queries[split].values()):
                 q = terms(text)
                 if q:

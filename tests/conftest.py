@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,17 @@ def no_network(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
     yield attempts
     assert not attempts, f"non-loopback connections attempted: {attempts}"
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Terminate a server the test started; kill it if it does not exit within ``timeout``."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
 
 
 def make_settings(root: Path, **overrides) -> Settings:

@@ -24,6 +24,8 @@ from assistant.chain import Assistant
 from assistant.errors import BackendError
 from assistant.types import Answer, Chunk, Passage
 
+from .conftest import stop_process
+
 QUESTION = "Which company did Kaiming He join after leaving MSRA?"
 SMALL = {"max_new_tokens": 48}
 K = 2
@@ -104,12 +106,7 @@ def openai_server(tmp_path_factory) -> str:
             time.sleep(0.5)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
 
 
 def test_openai_backend_against_a_real_server(seed_assistant, openai_server):

@@ -111,10 +111,10 @@ def _is_table(text: str) -> bool:
     return wordlike < 0.6 * len(tokens)
 
 
-def _answer_type_hits(question: str, sentence: str, question_words: set[str]) -> int:
+def _answer_type_hits(question: str, wanted: re.Pattern | None, sentence: str, question_words: set[str]) -> int:
+    """How much of what the question asks for the sentence holds (``wanted``: ``_required(question)``)."""
     if _ENTITY_QUESTION.search(question):
         return len(_new_names(question, sentence, question_words))
-    wanted = _required(question)
     if wanted is _ROLE:
         return len({m.group(0).lower() for m in _ROLE.finditer(sentence)} - question_words)
     return bool(wanted and wanted.search(sentence))
@@ -170,11 +170,12 @@ def candidates(question: str, passages: list[Passage], encoder: Encoder, *, cont
     total = sum(term_weight.values()) or 1.0
     ranks = {id(p): r for r, p in enumerate(passages)}
     question_words = _question_words(question, context)
+    wanted = _required(question)
     found = []
     for quote, have, sem, win in zip(quotes, pool_terms, semantic, window_semantic):
         lexical = sum(w for t, w in term_weight.items() if t in have) / total
         rank_prior = 1.0 / (1 + ranks[id(quote.passage)])
-        typed = min(2, _answer_type_hits(question, quote.text, question_words)) / 2
+        typed = min(2, _answer_type_hits(question, wanted, quote.text, question_words)) / 2
         score = (weights.semantic * float(sem) + weights.window * float(win) + weights.lexical * lexical
                  + weights.rank * rank_prior + weights.answer_type * typed)
         found.append(Candidate(quote, have, float(sem), lexical, score))

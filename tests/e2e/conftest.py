@@ -22,6 +22,8 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 
+from ..conftest import stop_process
+
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -74,13 +76,7 @@ class Server:
         raise AssertionError(f"no {pattern!r} within {timeout:.0f} s:\n{self.output()}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        stop_process(self.process)
 
 
 def start_server(

@@ -21,6 +21,7 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 
+from ..conftest import stop_process
 from .conftest import ARTIFACTS, SEED_CORPUS, free_port
 
 CHROMA = Path(sys.executable).with_name("chroma")
@@ -62,12 +63,7 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
