@@ -99,13 +99,13 @@ class Encoder(Embeddings):
         return np.stack([known[t] for t in texts])
 
     def _encode_one(self, text: str):
-        """One text through the model's own tokenize + forward: the same vector as ``encode``
+        """One text through the model's own preprocess + forward: the same vector as ``encode``
         without its per-call bookkeeping (~3 ms of a ~20 ms question here)."""
         import torch
 
         model = self.model
         with torch.inference_mode():
-            features = model.tokenize([text])
+            features = model.preprocess([text])
             vector = model(features)["sentence_embedding"][0]
             return torch.nn.functional.normalize(vector, dim=0).numpy()
 
