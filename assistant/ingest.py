@@ -137,7 +137,12 @@ class Library:
     def __init__(self, settings: Settings, *, encoder: Encoder | None = None, store: VectorStore | None = None) -> None:
         self.settings = settings
         self.corpus = Path(settings.corpus).resolve()
-        self.encoder = encoder or Encoder(settings.embedding_model or None, batch_size=settings.embed_batch)
+        self.encoder = encoder or Encoder(
+            settings.embedding_model or None,
+            batch_size=settings.embed_batch,
+            runtime=settings.encoder_runtime,
+            cache_dir=settings.cache_dir,
+        )
         settings.index.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(settings.index / "registry.sqlite3")
         self.store = store or open_store(settings.index, settings.chroma_url)

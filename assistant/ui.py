@@ -162,9 +162,9 @@ class Service:
             if self._status.level in ("starting", "working"):
                 self._status = Status("ok", "")
             log.info(
-                "ready in %.1f s (index open %.1f s, encoder loaded %.1f s, checked %.1f s, %s)",
+                "ready in %.1f s (index open %.1f s, encoder loaded %.1f s, checked %.1f s, %s encoder, %s)",
                 time.perf_counter() - self.started_at, steps["index"], steps["model"], steps["checks"],
-                "warmed up" if warm else "no warm-up: a question was waiting",
+                library.encoder.model.runtime, "warmed up" if warm else "no warm-up: a question was waiting",
             )
         except AssistantError as exc:
             self._blocking = str(exc)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.embeddings import Encoder
+from assistant.embeddings import Encoder, _sentence_transformer
 from assistant.loaders import load
 from assistant.types import Page
 
@@ -104,13 +104,17 @@ def test_chunks_at_the_largest_size_still_fit(encoder: Encoder, resnet_pages):
     assert_well_formed(resnet_pages, chunks, encoder, limit)
 
 
-def test_fast_counter_agrees_with_the_encoder(encoder: Encoder, resnet_pages):
+def test_token_counts_are_what_sentence_transformers_counts(encoder: Encoder, resnet_pages):
+    """Chunk sizes are measured with the model folder's Rust tokenizer (no torch needed); the
+    counts must be those of the tokenizer sentence-transformers encodes with, untruncated."""
+    reference = _sentence_transformer(encoder.path).tokenizer
     counter = fast_token_counter(encoder)
     text = "\n".join(p.text for p in resnet_pages)
     samples = ["", " ", "ﬁ", "naïve café — 東京 😀", "x" * 3000, text[:20000]]
     samples += [text[i : i + n] for i, n in zip(range(0, 60000, 997), [7, 60, 400, 1500] * 20)]
     for sample in samples:
-        assert counter(sample) == encoder.count_tokens(sample), sample[:60]
+        expected = len(reference(sample, add_special_tokens=False, truncation=False)["input_ids"])
+        assert counter(sample) == encoder.count_tokens(sample) == expected, sample[:60]
     assert counter(text[:20000]) > 512  # measured whole, not truncated at the model's limit
 
 
@@ -148,17 +152,13 @@ _OTHER_PROCESS = r"""
 import json, sys
 from pathlib import Path
 from types import SimpleNamespace
-from tokenizers import Tokenizer
 from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import Settings
-from assistant.embeddings import default_model_path
+from assistant.embeddings import default_model_path, load_tokenizer
 from assistant.loaders import load
 
-tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
-stand_in = SimpleNamespace(
-    model=SimpleNamespace(tokenizer=SimpleNamespace(backend_tokenizer=tokenizer)),
-    count_tokens=lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids),
-)
+tokenizer = load_tokenizer(default_model_path())
+stand_in = SimpleNamespace(count_tokens=lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids))
 s = Settings()
 pages = load(Path(sys.argv[1]), source=Path(sys.argv[1]).name, max_bytes=2**26)
 splitter = make_splitter(fast_token_counter(stand_in), chunk_tokens=s.chunk_tokens, overlap=s.chunk_overlap)

@@ -1,10 +1,19 @@
-"""The encoder's short-text path: the same vectors as a plain ``encode``, remembered, bounded."""
+"""The encoder: its ONNX runtime gives sentence-transformers' vectors (exported once, checked,
+made again when damaged, torch when it cannot be made); its short-text path gives ``encode``'s
+vectors, remembered, bounded."""
 
 from __future__ import annotations
 
-import numpy as np
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-from assistant import embeddings
+import numpy as np
+import pytest
+
+from assistant import embeddings, onnx_export
+from assistant.config import DEFAULT_CACHE_DIR
 from assistant.embeddings import Encoder
 
 TEXTS = ["Who benefited from the ResNet research?", "Kaiming He joined Facebook AI Research in 2016.", "Sun now serves as the company’s chief scientist."]
@@ -38,3 +47,90 @@ def test_vectors_are_remembered_and_the_memory_is_bounded(monkeypatch):
     np.testing.assert_array_equal(first, again)
     encoder.encode_sentences(TEXTS[:1])  # one more: the least recently used one is dropped
     assert list(encoder.sentence_cache) == TEXTS[2:] + TEXTS[:1]
+
+
+# The texts the ONNX runtime must encode exactly as sentence-transformers does: padded together
+# and alone, stripped, cut at 256 word pieces, Unicode.
+RUNTIME_TEXTS = TEXTS + [
+    "  leading and trailing spaces  ",
+    "naïve café — 東京 😀 ½",
+    " ".join(["Deeper neural networks are more difficult to train, so we present a residual framework."] * 40),
+    "x",
+]
+
+
+def test_the_onnx_runtime_gives_sentence_transformers_vectors():
+    onnx, torch = Encoder(runtime="onnx"), Encoder(runtime="torch")
+    assert (onnx.model.runtime, torch.model.runtime) == ("onnx", "torch")
+    assert (onnx.dimension, onnx.max_tokens) == (torch.dimension, torch.max_tokens) == (384, 256)
+    expected = torch.encode(RUNTIME_TEXTS)
+    for batch_size in (1, 3, 64):
+        np.testing.assert_allclose(onnx.encode(RUNTIME_TEXTS, batch_size=batch_size), expected, atol=1e-5)
+    np.testing.assert_allclose(onnx.model.encode_one(RUNTIME_TEXTS[3]), expected[3], atol=1e-5)
+    assert onnx.encode([]).shape == (0, 384)
+
+
+@pytest.fixture
+def private_models(monkeypatch):
+    """Encoders that load their model again rather than share the process's."""
+    monkeypatch.setattr(embeddings, "_MODELS", {})
+
+
+def test_the_export_is_made_once_checked_and_reused(tmp_path: Path, private_models, monkeypatch):
+    first = Encoder(cache_dir=tmp_path)
+    assert first.model.runtime == "onnx"
+    folder = onnx_export.export_folder(first.path, tmp_path)
+    record = onnx_export.read_record(folder)
+    assert record is not None and record.max_abs_diff <= onnx_export.MAX_ABS_DIFF
+    assert record.dimension == 384 and record.max_tokens == 256
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_export, "export", no_export)
+    monkeypatch.setattr(embeddings, "_MODELS", {})
+    again = Encoder(cache_dir=tmp_path)
+    np.testing.assert_array_equal(again.encode(TEXTS), first.encode(TEXTS))
+
+
+def test_a_damaged_export_is_made_again(tmp_path: Path, private_models, caplog):
+    folder = onnx_export.export_folder(Encoder().path, tmp_path)
+    Encoder(cache_dir=tmp_path).model
+    (folder / "model.onnx").write_bytes(b"\x00not a graph")
+    embeddings._MODELS.clear()
+    encoder = Encoder(cache_dir=tmp_path)
+    assert encoder.model.runtime == "onnx"
+    assert "exporting it again" in caplog.text
+    np.testing.assert_allclose(encoder.encode(TEXTS), Encoder(runtime="torch").encode(TEXTS), atol=1e-5)
+    # An interrupted export (no record) is made again too.
+    (folder / "export.json").unlink()
+    embeddings._MODELS.clear()
+    assert Encoder(cache_dir=tmp_path).model.runtime == "onnx" and onnx_export.read_record(folder)
+
+
+def test_when_export_fails_auto_falls_back_to_torch_and_onnx_says_why(tmp_path: Path, private_models, monkeypatch, caplog):
+    def failing(model, model_path, folder):
+        raise onnx_export.ExportError("the onnx package is missing (pip install onnx)")
+
+    monkeypatch.setattr(onnx_export, "export", failing)
+    assert Encoder(cache_dir=tmp_path).model.runtime == "torch"
+    assert "the onnx package is missing" in caplog.text
+    with pytest.raises(onnx_export.ExportError, match="onnx package is missing"):
+        Encoder(cache_dir=tmp_path, runtime="onnx").model
+    with pytest.raises(ValueError, match="not one of auto, onnx, torch"):
+        Encoder(runtime="gpu")
+
+
+def test_onnx_runtime_keeps_no_telemetry(tmp_path: Path):
+    """ONNX Runtime 1.32 keeps a device id and queues usage events under ~/.cache unless
+    ORT_DISABLE_TELEMETRY is set; importing `assistant` sets it, whatever the shell says."""
+    home = tmp_path / "home"
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "ORT_DISABLE_TELEMETRY": "0"}
+    code = (
+        "from assistant.embeddings import Encoder; "
+        f"e = Encoder(cache_dir={str(DEFAULT_CACHE_DIR)!r}); print(e.model.runtime, e.encode(['hello']).shape)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["onnx", "(1,", "384)"]
+    assert [str(p.relative_to(home)) for p in home.rglob("*")] == [], "nothing written under the home folder"

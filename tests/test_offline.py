@@ -17,13 +17,14 @@ OFFLINE = {
     "TRANSFORMERS_OFFLINE": "1",
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
+    "ORT_DISABLE_TELEMETRY": "1",
 }
 
 
 def test_importing_assistant_forces_the_offline_variables():
     """Even a shell that turned them on cannot bring the network back."""
     env = {**os.environ, "HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0", "ANONYMIZED_TELEMETRY": "True",
-           "GRADIO_ANALYTICS_ENABLED": "True"}
+           "GRADIO_ANALYTICS_ENABLED": "True", "ORT_DISABLE_TELEMETRY": "0"}
     code = "import json, os, assistant; print(json.dumps({k: os.environ.get(k) for k in %r}))" % sorted(OFFLINE)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
