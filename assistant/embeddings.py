@@ -105,6 +105,8 @@ class OnnxModel:
         self.tokenizer.enable_padding()
         self.max_tokens = max_tokens
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
+        # Models without token types (DistilBERT, MPNet) export without that input.
+        self.inputs = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -122,7 +124,7 @@ class OnnxModel:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feed)[0]
+        return self.session.run(None, {name: value for name, value in feed.items() if name in self.inputs})[0]
 
 
 def load_tokenizer(model_path: Path):

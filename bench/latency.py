@@ -1,6 +1,6 @@
 """Answer latency: retrieval and full extractive answers, on the seed corpus and a larger one.
 
-    .venv/bin/python bench/latency.py [--chunks 10000] [--questions 30] [--llamacpp]
+    .venv/bin/python bench/latency.py [--chunks 10000] [--questions 30] [--runtime onnx torch] [--llamacpp]
 
 * ``seed``: the seed article (12 chunks);
 * ``large``: SciFact abstracts (../shared/beir/scifact) ingested until the index holds about
@@ -10,7 +10,8 @@ Both are asked the same distinct questions, each once: the dev questions
 (../shared/eval/seed_questions.jsonl) and the project's own seed set
 (tests/questions/seed_extra.jsonl). Ingestion embeds through bench/.cache/'s CachedEncoder
 (only the first run pays for embedding the abstracts); questions are answered with the plain
-``Encoder`` the app uses, so no query or sentence vector comes from a cache.
+``Encoder`` the app uses, so no query or sentence vector comes from a cache. With several
+``--runtime``s each corpus is measured with each encoder runtime in turn (same index, same run).
 
 For each corpus it reports p50/p95 of ``Assistant.search`` (hybrid, k=6) and of
 ``Assistant.ask`` (retrieval + extractive answer), and, as the in-run baseline, the p50 of
@@ -50,7 +51,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def build(root: Path, chunks: int) -> Library:
+def build(root: Path, chunks: int) -> Settings:
     corpus = root / "corpus"
     corpus.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt", corpus)
@@ -68,7 +69,12 @@ def build(root: Path, chunks: int) -> Library:
                 if library.registry.chunk_count() >= chunks:
                     break
     library.sync()
-    return Library(settings, encoder=Encoder(batch_size=settings.embed_batch))
+    library.registry.close()
+    return settings
+
+
+def open_library(settings: Settings, runtime: str) -> Library:
+    return Library(settings, encoder=Encoder(batch_size=settings.embed_batch, runtime=runtime))
 
 
 def measure(name: str, library: Library, questions: list[str]) -> dict:
@@ -96,7 +102,7 @@ def measure(name: str, library: Library, questions: list[str]) -> dict:
         started = time.perf_counter()
         assistant.ask(question)
         session.append(time.perf_counter() - started)
-    row = {"corpus": name, "chunks": library.registry.chunk_count()}
+    row = {"corpus": name, "runtime": encoder.model.runtime, "chunks": library.registry.chunk_count()}
     for label, seconds in (("encode", encode), ("search", search), ("fresh", fresh), ("session", session)):
         row[f"{label}_p50_ms"] = 1000 * statistics.median(seconds)
         row[f"{label}_p95_ms"] = 1000 * percentile(seconds, 0.95)
@@ -122,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=10000)
     parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions (default: all)")
+    parser.add_argument("--runtime", nargs="+", default=["auto"], choices=["auto", "onnx", "torch"],
+                        help="encoder runtime(s) to answer with (default: auto, as the app)")
     parser.add_argument("--llamacpp", action="store_true")
     args = parser.parse_args(argv)
     questions = [json.loads(line)["question"] for f in QUESTION_FILES for line in f.read_text().splitlines() if line.strip()]
@@ -129,14 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         seed = build(Path(tmp) / "seed", 0)
-        rows.append(measure("seed", seed, questions))
-        ttft = time_to_first_token(seed, questions[:11]) if args.llamacpp else None
+        rows += [measure("seed", open_library(seed, runtime), questions) for runtime in args.runtime]
+        ttft = time_to_first_token(open_library(seed, args.runtime[0]), questions[:11]) if args.llamacpp else None
         large = build(Path(tmp) / "large", args.chunks)
-        rows.append(measure("large", large, questions))
+        rows += [measure("large", open_library(large, runtime), questions) for runtime in args.runtime]
     print(f"{len(questions)} distinct questions, each asked once per corpus")
-    print(f"{'corpus':<6} {'chunks':>7} {'encode p50':>10} {'search p50/p95':>15} {'answer p50/p95 fresh':>21} {'in session':>14}")
+    print(f"{'corpus':<6} {'runtime':<7} {'chunks':>7} {'encode p50':>10} {'search p50/p95':>15} {'answer p50/p95 fresh':>21} {'in session':>14}")
     for r in rows:
-        print(f"{r['corpus']:<6} {r['chunks']:>7} {r['encode_p50_ms']:>8.1f}ms {r['search_p50_ms']:>7.1f}/{r['search_p95_ms']:.0f}ms "
+        print(f"{r['corpus']:<6} {r['runtime']:<7} {r['chunks']:>7} {r['encode_p50_ms']:>8.1f}ms {r['search_p50_ms']:>7.1f}/{r['search_p95_ms']:.0f}ms "
               f"{r['fresh_p50_ms']:>13.0f}/{r['fresh_p95_ms']:.0f}ms {r['session_p50_ms']:>7.0f}/{r['session_p95_ms']:.0f}ms")
     if ttft is not None:
         print(f"llamacpp (SmolLM2-135M) time to first token over {len(ttft)} questions: "

@@ -11,9 +11,11 @@ index and measures, from the launch:
   its event stream), asked as soon as the page answers; it must hold citations;
 * ``ready``: the app's own log line "ready in ... s" (index open, encoder loaded, checked, warm).
 
-As the in-run baseline each run also times the import floor, a fresh
-``python -c "import gradio, torch, sentence_transformers, chromadb, langchain_core"`` (the
-libraries the first answer cannot do without), and every time is also given as a ratio to it.
+As the in-run baseline each run also times the import floor of the chosen stack, a fresh
+``python -c "import gradio, torch, sentence_transformers, chromadb, langchain_core"`` (what the
+first answer needed before the encoder ran on ONNX Runtime; the app now skips torch and
+sentence-transformers), and every time is also given as a ratio to it. Compare checkouts with
+several ``--app``s for a before/after in the same run.
 Medians of ``--runs``; the load average is printed before and after, since the machine is shared.
 Results: docs/BENCHMARKS.md, "Startup".
 """
