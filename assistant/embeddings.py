@@ -21,7 +21,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import onnx_export
-from .config import DEFAULT_CACHE_DIR
+from .config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class Encoder(Embeddings):
         self.path = str(model_path or default_model_path())
         self.batch_size = batch_size
         self.runtime = runtime
-        self.cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR)
+        self.cache_dir = Path(cache_dir) if cache_dir else Settings.from_env().cache_dir  # ASSISTANT_CACHE_DIR
         self.sentence_cache: OrderedDict[str, object] = OrderedDict()
         self._cache_lock = threading.Lock()
 
