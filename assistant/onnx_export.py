@@ -9,7 +9,7 @@ sentence-transformers on probe texts of every length (docs/BENCHMARKS.md, "Start
 An export lives in ``<cache_dir>/encoders/<key>/``: ``model.onnx`` and ``export.json``
 (written last, so a folder without it is an interrupted export). The key hashes the model
 folder's path and each file's name, size and modification time, so a changed model is
-exported again.
+exported again, and the export it supersedes is deleted.
 """
 
 from __future__ import annotations
@@ -121,9 +121,20 @@ def export(model, model_path: str | Path, folder: Path) -> ExportRecord:
             if read_record(folder) is None:
                 raise
         log.info("exported the encoder to ONNX in %.1f s (%s, max difference %.1g)", record.seconds, folder, diff)
+        _remove_superseded(folder, record.model)
         return record
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_superseded(folder: Path, model: str) -> None:
+    """Delete the other exports of this model folder (its files changed since) and those of
+    model folders that no longer exist, so the cache holds one export per model in use."""
+    for other in folder.parent.iterdir():
+        record = read_record(other) if other != folder and not other.name.startswith(".") else None
+        if record is not None and (record.model == model or not Path(record.model).is_dir()):
+            shutil.rmtree(other, ignore_errors=True)
+            log.info("removed the superseded encoder export %s", other)
 
 
 def _write_graph(model, target: Path) -> None:

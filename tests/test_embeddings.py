@@ -4,9 +4,12 @@ vectors, remembered, bounded."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +86,19 @@ def test_the_export_is_made_once_checked_and_reused(tmp_path: Path, private_mode
     record = onnx_export.read_record(folder)
     assert record is not None and record.max_abs_diff <= onnx_export.MAX_ABS_DIFF
     assert record.dimension == 384 and record.max_tokens == 256
+
+    # An export of the same folder with other files (superseded), and one of a folder since deleted.
+    for name, model in (("model-0000000000000000", first.path), ("gone-0000000000000000", str(tmp_path / "gone"))):
+        stale = tmp_path / "encoders" / name
+        stale.mkdir()
+        (stale / "model.onnx").write_bytes(b"old")
+        stale_record = onnx_export.ExportRecord(model=model, key=name, dimension=384, max_tokens=256, max_abs_diff=0, seconds=0)
+        (stale / "export.json").write_text(json.dumps(asdict(stale_record)))
+        assert onnx_export.read_record(stale)
+    shutil.rmtree(folder)
+    embeddings._MODELS.clear()
+    Encoder(cache_dir=tmp_path).model
+    assert sorted(p.name for p in (tmp_path / "encoders").iterdir()) == [folder.name], "one export per model in use"
 
     def no_export(*args, **kwargs):
         raise AssertionError("exported again")

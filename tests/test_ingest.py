@@ -154,7 +154,8 @@ def test_another_embedding_model_is_refused_until_reindex(fresh_root: Path, tmp_
     assert before["listing"]["embedding_model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384}
 
     other_path = _model_copy(tmp_path_factory.mktemp("model"))
-    other = Library(settings_for(fresh_root, embedding_model=str(other_path)), store=library.store)
+    other_settings = settings_for(fresh_root, embedding_model=str(other_path), cache_dir=tmp_path_factory.mktemp("cache"))
+    other = Library(other_settings, store=library.store)
     with pytest.raises(ModelMismatch) as caught:
         other.sync()
     message = str(caught.value)
