@@ -150,3 +150,31 @@ def test_onnx_runtime_keeps_no_telemetry(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["onnx", "(1,", "384)"]
     assert [str(p.relative_to(home)) for p in home.rglob("*")] == [], "nothing written under the home folder"
+
+
+def test_an_unwritable_cache_falls_back_to_torch(tmp_path: Path, private_models, caplog):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    encoder = Encoder(cache_dir=blocked)
+    assert encoder.model.runtime == "torch"
+    assert "ONNX encoder is unavailable" in caplog.text
+    np.testing.assert_allclose(encoder.encode(TEXTS), Encoder(runtime="torch").encode(TEXTS), atol=1e-6)
+
+
+_EXPORT_IN_ANOTHER_PROCESS = """
+import sys
+from pathlib import Path
+from assistant.embeddings import Encoder
+print(Encoder(cache_dir=Path(sys.argv[1]), runtime="onnx").encode(["a question"])[0][:4].tolist())
+"""
+
+
+def test_two_processes_exporting_at_once_both_get_the_export(tmp_path: Path):
+    """Each writes its own staging folder and moves it in whole; the second finds the first's."""
+    command = [sys.executable, "-c", _EXPORT_IN_ANOTHER_PROCESS, str(tmp_path)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], [err[-2000:] for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0]
+    exports = list((tmp_path / "encoders").iterdir())
+    assert len(exports) == 1 and onnx_export.read_record(exports[0]) is not None, exports
