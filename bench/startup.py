@@ -9,7 +9,8 @@ index and measures, from the launch:
 * ``http``: the first HTTP 200 on ``/`` (the page a user opens);
 * ``answer``: the first ``/ask`` answer (Gradio's HTTP API: POST ``/gradio_api/call/ask``, then
   its event stream), asked as soon as the page answers; it must hold citations;
-* ``ready``: the app's own log line "ready in ... s" (index open, encoder loaded, checked, warm).
+* ``ready``: the app's own log line "ready in ... s" (index open, encoder loaded, checked, warm);
+* ``peak_rss_mb``: the app process's peak resident memory (VmHWM) once it has answered.
 
 As the in-run baseline each run also times the import floor of the chosen stack, a fresh
 ``python -c "import gradio, torch, sentence_transformers, chromadb, langchain_core"`` (what the
@@ -147,6 +148,7 @@ def one_run(app: Path, built: Path, tmp: Path, number: int) -> dict:
                 ready = [float(x) for x in found.groups()]
                 break
             time.sleep(0.1)
+        peak_rss_mb = peak_rss(process.pid)
     finally:
         process.terminate()
         try:
@@ -154,7 +156,13 @@ def one_run(app: Path, built: Path, tmp: Path, number: int) -> dict:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
-    return {"http": http, "answer": answered, "ready_log": ready}
+    return {"http": http, "answer": answered, "ready_log": ready, "peak_rss_mb": peak_rss_mb}
+
+
+def peak_rss(pid: int) -> float:
+    """Peak resident memory of a running process, in MB (Linux /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -165,6 +173,7 @@ def summarise(runs: list[dict]) -> dict:
         "floor_s": median("floor"),
         "http_s": median("http"),
         "answer_s": median("answer"),
+        "peak_rss_mb": median("peak_rss_mb"),
         "http_ratio": round(statistics.median(r["http"] / r["floor"] for r in runs), 2),
         "answer_ratio": round(statistics.median(r["answer"] / r["floor"] for r in runs), 2),
         "per_run": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()} for r in runs],
@@ -216,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  import floor                {summary['floor_s']:7.1f}   1.00")
         print(f"  first HTTP 200 on /         {summary['http_s']:7.1f}   {summary['http_ratio']:.2f}")
         print(f"  first /ask answer           {summary['answer_s']:7.1f}   {summary['answer_ratio']:.2f}")
+        print(f"  peak RSS                    {summary['peak_rss_mb']:7.0f} MB")
     return 0
 
 
