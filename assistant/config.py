@@ -44,6 +44,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "assistant"
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
 BACKENDS = ("extractive", "llamacpp", "openai")
+ENCODER_RUNTIMES = ("auto", "onnx", "torch")
 
 
 def _env_name(name: str) -> str:
@@ -120,6 +121,12 @@ class Settings:
     port: int = 7860
     # Largest upload accepted by the web app, in MiB.
     max_upload_mb: float = 50.0
+
+    def __post_init__(self) -> None:
+        if self.encoder_runtime not in ENCODER_RUNTIMES:
+            raise ValueError(
+                f"{_env_name('encoder_runtime')}={self.encoder_runtime!r} is not one of {', '.join(ENCODER_RUNTIMES)}"
+            )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Settings":

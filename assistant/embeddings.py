@@ -21,14 +21,9 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import onnx_export
-from .config import Settings
+from .config import ENCODER_RUNTIMES, Settings
 
 log = logging.getLogger(__name__)
-
-# auto: ONNX Runtime, exporting the model first if this machine has no export of it yet (falls
-# back to torch, with a warning, if that fails); onnx: the same, but a failure is an error;
-# torch: sentence-transformers on torch throughout.
-RUNTIMES = ("auto", "onnx", "torch")
 
 _LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str, str], "RuntimeModel"] = {}
@@ -156,8 +151,8 @@ class Encoder(Embeddings):
         runtime: str = "auto",
         cache_dir: Path | None = None,
     ) -> None:
-        if runtime not in RUNTIMES:
-            raise ValueError(f"encoder runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
+        if runtime not in ENCODER_RUNTIMES:  # what each means: Settings.encoder_runtime
+            raise ValueError(f"encoder runtime {runtime!r} is not one of {', '.join(ENCODER_RUNTIMES)}")
         self.path = str(model_path or default_model_path())
         self.batch_size = batch_size
         self.runtime = runtime

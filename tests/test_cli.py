@@ -75,6 +75,9 @@ def test_the_console_script_exits_2_on_a_usage_error(tmp_path: Path):
     assert "invalid choice" in done.stderr
     done = run(tmp_path, "list", env={"ASSISTANT_MAX_FILE_MB": "lots"})  # a malformed variable
     assert done.returncode == 2 and "ASSISTANT_MAX_FILE_MB" in done.stderr and "Traceback" not in done.stderr
+    done = run(tmp_path, "search", "q", env={"ASSISTANT_ENCODER_RUNTIME": "gpu"})  # not one of the choices
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "ASSISTANT_ENCODER_RUNTIME='gpu' is not one of auto, onnx, torch" in done.stderr
 
 
 # -- one real index, driven through the command line -----------------------------------------
