@@ -22,7 +22,7 @@ QUESTIONS = Path(__file__).parent / "questions"
 # Measured on the dev questions (docs/EVALUATION.md); thresholds only go up.
 SEED_MIN_CORRECT = 1.0
 SEED_MIN_REFUSAL = 1.0
-EXTRA_MIN_CORRECT = 0.89
+EXTRA_MIN_CORRECT = 0.91
 PAPERS_MIN_CORRECT = 0.78
 
 

@@ -120,14 +120,24 @@ def _answer_type_hits(question: str, wanted: re.Pattern | None, sentence: str, q
     return bool(wanted and wanted.search(sentence))
 
 
+# Typed questions, in order of precedence: the words that ask, and what an answer must hold.
+_TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_QUANTITY_QUESTION, _NUMBER))
+
+
 def _required(question: str) -> re.Pattern | None:
     """What an answer must hold for a typed question: a role for "what position ...?", an
     amount of money for "what salary ...?", a number for "how many ...?" (None: untyped)."""
-    if _ROLE_QUESTION.search(question):
-        return _ROLE
-    if _MONEY_QUESTION.search(question):
-        return _MONEY
-    return _NUMBER if _QUANTITY_QUESTION.search(question) else None
+    return next((answer for asking, answer in _TYPED if asking.search(question)), None)
+
+
+def _asking_terms(question: str) -> set[str]:
+    """The terms of the words that ask for a role or an amount ("position", "salary"): a quote
+    answers them with a role or an amount, not with the word itself. (Not for numbers: "what
+    year" is answered by any year, too weak a sign that the quote is about the asked event.)"""
+    asking = next((pattern for pattern, _ in _TYPED if pattern.search(question)), None)
+    if asking not in (_ROLE_QUESTION, _MONEY_QUESTION):
+        return set()
+    return set(question_terms(" ".join(m.group(0) for m in asking.finditer(question))))
 
 
 def _sentences(passages: list[Passage]) -> list[Quote]:
@@ -236,6 +246,9 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         take_with_continuation(i)
     quotes = sorted((pool[i].quote for i in chosen), key=_reading_order)
     wanted = _required(question)
+    has_type = wanted is not None and any(wanted.search(pool[i].quote.text) for i in chosen)
+    if has_type:
+        covered |= _asking_terms(question)
     # A follow-up's own words are few ("where did he go?"): its conversation terms count too.
     counted = set(term_weight) if context else set(question_terms(question))
     counted_total = sum(w for t, w in term_weight.items() if t in counted) or 1.0
@@ -245,7 +258,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         coverage=coverage,
         best_semantic=best.semantic,
         typed=wanted is not None,
-        has_type=wanted is not None and any(wanted.search(pool[i].quote.text) for i in chosen),
+        has_type=has_type,
     )
 
 
