@@ -1,8 +1,9 @@
 """The web app as a real subprocess (``python app.py``) on a free loopback port.
 
 Each server gets its own copy of the seed corpus and an empty index folder, so its start-up
-indexes the corpus itself (the "empty index, files in corpus/" path). Server output goes to
-test-artifacts/, kept for CI.
+indexes the corpus itself (the "empty index, files in corpus/" path). The encoder's ONNX export
+is made before the first server starts, as `make run`'s indexing step makes it. Server output
+goes to test-artifacts/, kept for CI.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -79,9 +81,19 @@ class Server:
         stop_process(self.process)
 
 
+@cache
+def export_the_encoder() -> None:
+    """On a fresh machine the first process to load the encoder exports it, loading torch to do
+    so; the apps under test should start as users' apps do, with the export already made."""
+    from assistant.embeddings import Encoder
+
+    assert Encoder().model.runtime == "onnx"
+
+
 def start_server(
     root: Path, name: str, *, env: dict[str, str] | None = None, wait_ready: bool = True, corpus: bool = True
 ) -> Server:
+    export_the_encoder()
     if corpus and not (root / "corpus").exists():
         shutil.copytree(SEED_CORPUS, root / "corpus", copy_function=shutil.copyfile)
     (root / "corpus").mkdir(exist_ok=True)

@@ -86,6 +86,16 @@ def test_ask_returns_the_cli_json_contract(api_client):
     assert isinstance(result["latency_s"], float)
 
 
+def test_the_app_answers_without_loading_torch(app_server, api_client):
+    """Start-up speed rests on the encoder running on ONNX Runtime: a silent fall-back to torch
+    would still answer, only seconds later (docs/BENCHMARKS.md, "Startup"). The app says which
+    encoder it loaded, and torch's library is not in the process even after answering."""
+    assert api_client.predict(RESNET_QUESTION, api_name="/ask")["citations"]
+    assert "onnx encoder" in app_server.wait_for(r"assistant\.ui: ready in .*", 5).group(0)
+    mapped = Path(f"/proc/{app_server.process.pid}/maps").read_text()
+    assert "onnxruntime" in mapped and "libtorch" not in mapped
+
+
 def test_ask_options_and_refusal(api_client):
     result = api_client.predict(RESNET_QUESTION, k=2, backend="extractive", api_name="/ask")
     assert len(result["retrieved"]) <= 2
