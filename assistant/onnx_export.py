@@ -1,7 +1,8 @@
 """A sentence-transformers model exported to ONNX, once per machine, and checked before use.
 
 Importing torch and sentence-transformers costs ~8 s here, most of the web app's start-up;
-ONNX Runtime (already a Chroma dependency) imports in ~0.3 s and encodes 1.1-1.25x faster. So
+ONNX Runtime (already a Chroma dependency) imports in ~0.3 s and encodes 1.1x (chunks) to 3.4x
+(one question) faster (docs/BENCHMARKS.md, "Encoder runtimes"). So
 the model is exported from sentence-transformers itself, the whole pipeline (transformer, mean
 pooling, normalisation) in one graph, and kept only if ONNX Runtime gives the same vectors as
 sentence-transformers on probe texts of every length (docs/BENCHMARKS.md, "Startup").

@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from assistant.chain import Assistant  # noqa: E402
-from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.config import ENCODER_RUNTIMES, PROJECT_ROOT, Settings  # noqa: E402
 from assistant.embeddings import Encoder  # noqa: E402
 from assistant.ingest import Library  # noqa: E402
 from embedding_cache import DEFAULT_CACHE, CachedEncoder  # noqa: E402
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=10000)
     parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions (default: all)")
-    parser.add_argument("--runtime", nargs="+", default=["auto"], choices=["auto", "onnx", "torch"],
+    parser.add_argument("--runtime", nargs="+", default=["auto"], choices=ENCODER_RUNTIMES,
                         help="encoder runtime(s) to answer with (default: auto, as the app)")
     parser.add_argument("--llamacpp", action="store_true")
     args = parser.parse_args(argv)

@@ -124,17 +124,22 @@ def _answer_type_hits(question: str, wanted: re.Pattern | None, sentence: str, q
 _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_QUANTITY_QUESTION, _NUMBER))
 
 
+def _typed(question: str) -> tuple[re.Pattern, re.Pattern] | None:
+    """The question's (asking words, what an answer must hold), or None for an untyped question."""
+    return next(((asking, answer) for asking, answer in _TYPED if asking.search(question)), None)
+
+
 def _required(question: str) -> re.Pattern | None:
     """What an answer must hold for a typed question: a role for "what position ...?", an
     amount of money for "what salary ...?", a number for "how many ...?" (None: untyped)."""
-    return next((answer for asking, answer in _TYPED if asking.search(question)), None)
+    typed = _typed(question)
+    return typed[1] if typed else None
 
 
-def _asking_terms(question: str) -> set[str]:
+def _asking_terms(question: str, asking: re.Pattern) -> set[str]:
     """The terms of the words that ask for a role or an amount ("position", "salary"): a quote
     answers them with a role or an amount, not with the word itself. (Not for numbers: "what
     year" is answered by any year, too weak a sign that the quote is about the asked event.)"""
-    asking = next((pattern for pattern, _ in _TYPED if pattern.search(question)), None)
     if asking not in (_ROLE_QUESTION, _MONEY_QUESTION):
         return set()
     return set(question_terms(" ".join(m.group(0) for m in asking.finditer(question))))
@@ -245,10 +250,10 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
             continue
         take_with_continuation(i)
     quotes = sorted((pool[i].quote for i in chosen), key=_reading_order)
-    wanted = _required(question)
+    asking, wanted = _typed(question) or (None, None)
     has_type = wanted is not None and any(wanted.search(pool[i].quote.text) for i in chosen)
     if has_type:
-        covered |= _asking_terms(question)
+        covered |= _asking_terms(question, asking)
     # A follow-up's own words are few ("where did he go?"): its conversation terms count too.
     counted = set(term_weight) if context else set(question_terms(question))
     counted_total = sum(w for t, w in term_weight.items() if t in counted) or 1.0
