@@ -6,6 +6,7 @@ import ipaddress
 import shutil
 import socket
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,16 @@ def no_network(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
     yield attempts
     assert not attempts, f"non-loopback connections attempted: {attempts}"
+
+
+@cache
+def export_the_encoder() -> None:
+    """On a fresh machine the first process to load the encoder exports it, loading torch to do
+    so: subprocesses under test (apps, timed CLI runs) should start as users' do, with the export
+    already made (as `make run`'s indexing step makes it)."""
+    from assistant.embeddings import Encoder
+
+    assert Encoder().model.runtime == "onnx"
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:

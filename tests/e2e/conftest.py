@@ -17,14 +17,13 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from assistant.config import PROJECT_ROOT
 
-from ..conftest import stop_process
+from ..conftest import export_the_encoder, stop_process
 
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
@@ -79,15 +78,6 @@ class Server:
 
     def stop(self) -> None:
         stop_process(self.process)
-
-
-@cache
-def export_the_encoder() -> None:
-    """On a fresh machine the first process to load the encoder exports it, loading torch to do
-    so; the apps under test should start as users' apps do, with the export already made."""
-    from assistant.embeddings import Encoder
-
-    assert Encoder().model.runtime == "onnx"
 
 
 def start_server(
