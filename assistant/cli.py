@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-correct", type=float, help="fail (exit 1) below this fully-correct rate")
     evaluate.add_argument("--min-refusal", type=float, help="fail below this refusal accuracy")
     evaluate.add_argument("--min-support", type=float, help="fail below this citation support rate")
+    evaluate.add_argument("--kind", action="append", dest="kinds", help="only questions of this kind (repeatable)")
+    evaluate.add_argument("--oracle", action="store_true",
+                          help="also check whether the top 6 / top 20 retrieved passages hold each question's facts")
 
     serve = commands.add_parser("serve", help="start the web app")
     serve.add_argument("--host")
@@ -211,7 +214,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .chain import Assistant
     from .evaluation import Thresholds, evaluate_file, format_table
 
-    report = evaluate_file(Assistant(settings), args.questions, backend=args.backend, max_words=args.max_words)
+    report = evaluate_file(Assistant(settings), args.questions, backend=args.backend, max_words=args.max_words,
+                           kinds=args.kinds or (), oracle=args.oracle)
     if args.json:
         _emit(report.to_dict())
     else:

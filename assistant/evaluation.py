@@ -3,9 +3,13 @@
 A question file is JSONL: ``id``, ``question``, ``facts`` (alias groups; a group is covered when
 the answer contains one alias after NFKC, case and whitespace folding), ``sources`` (file names
 that should be cited), ``answerable`` (false: the right answer is a refusal), and optionally
-``history`` (earlier user questions, or {"question", "answer"} objects) and ``max_words``.
+``history`` (earlier user questions, or {"question", "answer"} objects), ``max_words`` and
+``kind`` (fact, number, list, definition, follow-up, cross-document, unanswerable; a question
+without one is a follow-up when it has a history, else unanswerable or "unlabelled").
 
-An answer longer than the word limit is not correct, whatever it contains.
+An answer longer than the word limit is not correct, whatever it contains. Metrics are reported
+overall, per kind and per document (the expected sources of the answerable questions; a
+cross-document question counts for each of its sources).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from .errors import UsageError
 from .text import fold
 
 DEFAULT_MAX_WORDS = 120
+UNLABELLED = "unlabelled"
+ORACLE_DEPTHS = (6, 20)  # passages read by default (ASSISTANT_K) and a deeper pool: retrieval's share of the losses
 _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
@@ -33,6 +39,7 @@ class Question:
     answerable: bool
     history: tuple[tuple[str, str], ...] = ()
     max_words: int | None = None
+    kind: str = UNLABELLED
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -44,20 +51,29 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             raw = json.loads(line)
+            answerable = bool(raw.get("answerable", True))
+            history = tuple(_turn(t) for t in raw.get("history", []))
             questions.append(
                 Question(
                     id=str(raw.get("id", number)),
                     question=raw["question"],
                     facts=tuple(tuple(group) for group in raw.get("facts", [])),
                     sources=tuple(raw.get("sources", [])),
-                    answerable=bool(raw.get("answerable", True)),
-                    history=tuple(_turn(t) for t in raw.get("history", [])),
+                    answerable=answerable,
+                    history=history,
                     max_words=raw.get("max_words"),
+                    kind=str(raw.get("kind") or _implied_kind(answerable, history)),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise UsageError(f"{path}, line {number}: not a question object ({exc})") from None
     return questions
+
+
+def _implied_kind(answerable: bool, history: Sequence[tuple[str, str]]) -> str:
+    if history:
+        return "follow-up"
+    return UNLABELLED if answerable else "unanswerable"
 
 
 def _turn(turn: Any) -> tuple[str, str]:
@@ -78,8 +94,10 @@ def covered(text: str, group: Sequence[str]) -> bool:
     return any(fold(alias) in folded for alias in group)
 
 
-def score(question: Question, result: dict[str, Any], *, max_words: int, k: int | None = None) -> dict[str, Any]:
-    """Per-question metrics for one ``ask --json`` result."""
+def score(question: Question, result: dict[str, Any], *, max_words: int, k: int | None = None,
+          pool: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per-question metrics for one ``ask --json`` result. ``pool``: the texts of the passages the
+    question's retrieval ranks first (at least ``ORACLE_DEPTHS[-1]`` of them), for the oracle."""
     refused = bool(result["refused"])
     limit = question.max_words or max_words
     words = answer_words(result["answer"])
@@ -94,6 +112,8 @@ def score(question: Question, result: dict[str, Any], *, max_words: int, k: int 
     else:
         correct = refused
     return {
+        "kind": question.kind,
+        "documents": sorted(expected) if question.answerable else [],
         "answerable": question.answerable,
         "refused": refused,
         "words": words,
@@ -103,7 +123,18 @@ def score(question: Question, result: dict[str, Any], *, max_words: int, k: int 
         "citation_support": (all(supported) if supported else None),
         "right_source": (bool(cited_sources & expected) if expected and not refused else None),
         "retrieval_hit": (bool(retrieved_sources & expected) if expected else None),
+        **{f"oracle_top{depth}": _oracle(question, pool, depth) for depth in ORACLE_DEPTHS},
     }
+
+
+def _oracle(question: Question, pool: Sequence[str] | None, depth: int) -> bool | None:
+    """Whether the first ``depth`` retrieved passages hold every fact group (each in one of them):
+    the best answer an answerer could quote from what retrieval gave it. None when not measured
+    or when there is no fact to find."""
+    if pool is None or not question.answerable or not question.facts:
+        return None
+    passages = pool[:depth]
+    return all(any(covered(text, group) for text in passages) for group in question.facts)
 
 
 def _mean(values: list[Any]) -> float | None:
@@ -128,6 +159,28 @@ class EvalReport:
 
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The overall metrics, then ``by_kind`` and ``by_document`` (answerable questions by their
+    expected sources: unanswerables have none and are counted by kind only)."""
+    metrics = _metrics(results)
+    kinds = sorted({r["score"].get("kind", UNLABELLED) for r in results})
+    metrics["by_kind"] = {kind: _group_metrics([r for r in results if r["score"].get("kind", UNLABELLED) == kind])
+                          for kind in kinds}
+    documents = sorted({d for r in results for d in r["score"].get("documents", ())})
+    metrics["by_document"] = {document: _group_metrics([r for r in results if document in r["score"].get("documents", ())])
+                              for document in documents}
+    return metrics
+
+
+GROUP_METRICS = ("questions", "correct", "fact_recall", "refusal_accuracy", "false_refusal",
+                 *(f"oracle_top{depth}" for depth in ORACLE_DEPTHS))
+
+
+def _group_metrics(results: list[dict[str, Any]]) -> dict[str, Any]:
+    metrics = _metrics(results)
+    return {name: metrics[name] for name in GROUP_METRICS}
+
+
+def _metrics(results: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r["score"] for r in results if r["score"]["answerable"]]
     unanswerable = [r["score"] for r in results if not r["score"]["answerable"]]
     latencies = [r["latency_s"] for r in results]
@@ -142,22 +195,35 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         "false_refusal": _mean([s["refused"] for s in answerable]),
         "retrieval_hit": _mean([s["retrieval_hit"] for s in answerable]),
         "over_limit": _mean([s["over_limit"] for s in answerable]),
+        **{f"oracle_top{depth}": _mean([s.get(f"oracle_top{depth}") for s in answerable]) for depth in ORACLE_DEPTHS},
         "latency_p50_s": _percentile(latencies, 0.5),
         "latency_p95_s": _percentile(latencies, 0.95),
     }
 
 
-def evaluate(assistant, questions: Sequence[Question], *, backend: str | None = None, max_words: int | None = None) -> EvalReport:
-    """Ask every question (with its history) and score the answers."""
+def evaluate(assistant, questions: Sequence[Question], *, backend: str | None = None, max_words: int | None = None,
+             oracle: bool = False) -> EvalReport:
+    """Ask every question (with its history) and score the answers. With ``oracle``, each
+    question's retrieval is also run ``ORACLE_DEPTHS[-1]`` deep (same query, same follow-up
+    handling as the answer's) to tell retrieval's losses from the answerer's."""
     limit = max_words or DEFAULT_MAX_WORDS
     results = []
     for question in questions:
         history = _played(assistant, question.history, backend)
         answer = assistant.ask(question.question, history=history, backend=backend)
         result = {"id": question.id, **answer.to_dict()}
-        result["score"] = score(question, result, max_words=limit)
+        pool = _retrieved_texts(assistant, question.question, history) if oracle else None
+        result["score"] = score(question, result, max_words=limit, pool=pool)
         results.append(result)
     return EvalReport(results=results, metrics=summarize(results))
+
+
+def _retrieved_texts(assistant, question: str, history: Sequence[tuple[str, str]]) -> list[str]:
+    """The texts of the passages the assistant's own retrieval step ranks first for a question."""
+    state = assistant.retrieve_chain.invoke(
+        {"question": question, "history": history, "backend": None, "k": max(ORACLE_DEPTHS), "sources": None}
+    )
+    return [passage.chunk.text for passage in state["passages"]]
 
 
 def _played(assistant, history: Sequence[tuple[str, str]], backend: str | None) -> list[tuple[str, str]]:
@@ -171,8 +237,11 @@ def _played(assistant, history: Sequence[tuple[str, str]], backend: str | None) 
     return played
 
 
-def evaluate_file(assistant, path: Path, *, backend: str | None = None, max_words: int | None = None) -> EvalReport:
-    return evaluate(assistant, load_questions(path), backend=backend, max_words=max_words)
+def evaluate_file(assistant, path: Path, *, backend: str | None = None, max_words: int | None = None,
+                  kinds: Sequence[str] = (), oracle: bool = False) -> EvalReport:
+    """Evaluate a question file (only the questions of ``kinds``, when given)."""
+    questions = [q for q in load_questions(path) if not kinds or q.kind in kinds]
+    return evaluate(assistant, questions, backend=backend, max_words=max_words, oracle=oracle)
 
 
 @dataclass(frozen=True)
@@ -193,15 +262,36 @@ class Thresholds:
 
 
 def format_table(report: EvalReport) -> str:
-    lines = [f"{'id':<6} {'ok':<3} {'refused':<8} {'words':>5} {'recall':>6}  question"]
+    """One row per question (the oracle column: a fact-holding passage set in the top 6 / top 20,
+    "-" when not measured), the overall metrics, then the per-kind and per-document tables."""
+    lines = [f"{'id':<6} {'ok':<3} {'refused':<8} {'words':>5} {'recall':>6} {'oracle':<6} {'kind':<14} question"]
     for r in report.results:
         s = r["score"]
         recall = "-" if s["fact_recall"] is None else f"{s['fact_recall']:.2f}"
+        oracle = "".join(_mark(s.get(f"oracle_top{depth}")) for depth in ORACLE_DEPTHS)
         lines.append(
-            f"{r['id']:<6} {'✓' if s['correct'] else '✗':<3} {str(s['refused']):<8} {s['words']:>5} {recall:>6}  {r['question'][:70]}"
+            f"{r['id']:<6} {_mark(s['correct']):<3} {str(s['refused']):<8} {s['words']:>5} {recall:>6} {oracle:<6} "
+            f"{s.get('kind', UNLABELLED):<14} {r['question'][:70]}"
         )
     lines.append("")
-    lines += [f"{name:>18}: {value}" for name, value in report.metrics.items()]
+    lines += [f"{name:>18}: {value}" for name, value in report.metrics.items() if not isinstance(value, dict)]
+    for group in ("by_kind", "by_document"):
+        if report.metrics.get(group):
+            lines += ["", format_breakdown(report.metrics[group], group.removeprefix("by_"))]
+    return "\n".join(lines)
+
+
+def _mark(value: bool | None) -> str:
+    return "-" if value is None else ("✓" if value else "✗")
+
+
+def format_breakdown(groups: dict[str, dict[str, Any]], label: str) -> str:
+    """A Markdown table of per-group metrics (``summarize``'s ``by_kind`` or ``by_document``)."""
+    lines = [f"| {label} | " + " | ".join(GROUP_METRICS) + " |", "|---" * (len(GROUP_METRICS) + 1) + "|"]
+    for name, metrics in groups.items():
+        cells = ["–" if metrics[m] is None else (str(metrics[m]) if m == "questions" else f"{metrics[m]:.2f}")
+                 for m in GROUP_METRICS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

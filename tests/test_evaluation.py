@@ -8,7 +8,8 @@ import pytest
 
 from assistant.cli import main
 from assistant.errors import UsageError
-from assistant.evaluation import Question, Thresholds, answer_words, covered, load_questions, score, summarize
+from assistant.evaluation import (EvalReport, Question, Thresholds, answer_words, covered, format_table, load_questions,
+                                  score, summarize)
 
 from .conftest import SEED_QUESTIONS
 
@@ -69,6 +70,35 @@ def test_summary_and_thresholds():
     assert Thresholds(support=1.01).failures(metrics) == ["citation_support 1.0 < 1.01"]
 
 
+def test_metrics_are_broken_down_by_kind_and_by_expected_document():
+    number = Question("n", "How many?", (("3.57%",),), ("resnet.pdf",), True, kind="number")
+    both = Question("c", "Which two?", (("FAIR",), ("Megvii",)), ("article.txt", "resnet.pdf"), True, kind="cross-document")
+    absent = Question("u", "PhD topic?", (), (), False, kind="unanswerable")
+    rows = [
+        {"score": score(number, result("3.57% [1]", cited=(("resnet.pdf", "3.57%"),)), max_words=120), "latency_s": 0.1},
+        {"score": score(both, result("FAIR [1]", cited=(("article.txt", "FAIR"),)), max_words=120), "latency_s": 0.1},
+        {"score": score(absent, result("no", refused=True), max_words=120), "latency_s": 0.1},
+    ]
+    metrics = summarize(rows)
+    assert set(metrics["by_kind"]) == {"number", "cross-document", "unanswerable"}
+    assert metrics["by_kind"]["number"]["correct"] == 1.0 and metrics["by_kind"]["cross-document"]["correct"] == 0.0
+    assert metrics["by_kind"]["unanswerable"]["refusal_accuracy"] == 1.0
+    # a cross-document question counts for each of its sources; an unanswerable one for none
+    assert metrics["by_document"]["resnet.pdf"]["questions"] == 2 and metrics["by_document"]["resnet.pdf"]["correct"] == 0.5
+    assert metrics["by_document"]["article.txt"]["questions"] == 1
+    table = format_table(EvalReport(results=[{"id": q, "question": q, **r} for q, r in zip("ncu", rows)], metrics=metrics))
+    assert "| cross-document | 1 | 0.00 | 0.50 |" in table and "| resnet.pdf | 2 | 0.50 |" in table
+
+
+def test_the_oracle_asks_whether_the_top_passages_hold_every_fact():
+    question = Question("q", "Who and when?", (("FAIR",), ("2016",)), ("a.txt",), True)
+    pool = ["x"] * 3 + ["He joined FAIR."] + ["y"] * 10 + ["in 2016"] + ["z"] * 5
+    scored = score(question, result("no", refused=True), max_words=120, pool=pool)
+    assert scored["oracle_top6"] is False and scored["oracle_top20"] is True  # the facts may sit in two passages
+    assert score(question, result("no", refused=True), max_words=120)["oracle_top6"] is None  # not measured
+    assert score(Question("u", "?", (), (), False), result("no", refused=True), max_words=120, pool=pool)["oracle_top20"] is None
+
+
 def test_question_file_format(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text(
@@ -77,6 +107,10 @@ def test_question_file_format(tmp_path):
     )
     (question,) = load_questions(path)
     assert question.history == (("Who?", ""), ("Where?", "There.")) and question.max_words == 30
+    assert question.kind == "follow-up"  # implied by the history when the file gives no kind
+    path.write_text(json.dumps({"question": "Boiling point?", "answerable": False}) + "\n"
+                    + json.dumps({"question": "Who?", "kind": "list"}) + "\n")
+    assert [q.kind for q in load_questions(path)] == ["unanswerable", "list"]
     path.write_text("{not json}\n")
     with pytest.raises(UsageError, match="line 1"):
         load_questions(path)
@@ -84,9 +118,14 @@ def test_question_file_format(tmp_path):
 
 def test_eval_command_json_and_threshold_exit_codes(seed_root, capsys):
     args = ["--corpus", str(seed_root / "corpus"), "--index", str(seed_root / "index"), "eval", str(SEED_QUESTIONS)]
-    assert main([*args, "--json", "--min-correct", "0.9", "--min-refusal", "1.0"]) == 0
+    assert main([*args, "--json", "--oracle", "--min-correct", "0.9", "--min-refusal", "1.0"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["results"]) == 14 and {"id", "answer", "citations", "score"} <= set(data["results"][0])
     assert data["metrics"]["correct"] >= 0.9
+    by_kind = data["metrics"]["by_kind"]  # the shared seed file has no kinds: answerable or not
+    assert sum(group["questions"] for group in by_kind.values()) == 14 and by_kind["unanswerable"]["refusal_accuracy"] == 1.0
+    assert data["metrics"]["oracle_top20"] >= data["metrics"]["oracle_top6"] > 0.5
+    assert main([*args, "--json", "--kind", "unanswerable"]) == 0
+    assert {r["score"]["kind"] for r in json.loads(capsys.readouterr().out)["results"]} == {"unanswerable"}
     assert main([*args, "--min-correct", "1.01"]) == 1
     assert "threshold not met" in capsys.readouterr().err

@@ -1,0 +1,67 @@
+"""Evaluate one split of the library question bank on the library index (the article + six PDFs).
+
+    .venv/bin/python bench/eval_library.py --split train|dev|test [--kind KIND ...] [--json OUT]
+                                           [--backend NAME] [--root bench/.cache/library]
+
+Builds or brings up to date the library index with ``bench/library.py``'s ``library_settings()``,
+asks every question of ``tests/questions/library_<split>.jsonl`` (follow-ups after their history,
+as a user would have asked it), and prints the per-question table, the overall metrics and the
+breakdowns per question kind and per document, with the retrieval oracle (whether the top 6 /
+top 20 passages hold every fact of the question: what the answerer could have quoted).
+``--json OUT`` writes ``{"split", "date", "metrics", "results"}`` (the ``eval --json`` shape plus
+the split and the UTC date).
+
+The test split is sealed: it is run once, by the lead, at the end (docs/EVALUATION.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from library import DEFAULT_ROOT, library_settings  # noqa: E402
+
+from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
+
+SPLITS = ("train", "dev", "test")
+KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
+
+
+def split_path(split: str) -> Path:
+    return PROJECT_ROOT / "tests" / "questions" / f"library_{split}.jsonl"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=SPLITS, required=True)
+    parser.add_argument("--kind", action="append", choices=KINDS, dest="kinds", help="only this kind (repeatable)")
+    parser.add_argument("--backend", choices=BACKENDS)
+    parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the library's folder (corpus and index)")
+    args = parser.parse_args()
+
+    from assistant.chain import Assistant
+    from assistant.evaluation import evaluate_file, format_table
+
+    settings = library_settings(args.root)
+    started = time.perf_counter()
+    report = evaluate_file(Assistant(settings), split_path(args.split), backend=args.backend,
+                           kinds=args.kinds or (), oracle=True)
+    print(format_table(report))
+    print(f"\n{len(report.results)} questions of the {args.split} split in {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)
+    if args.json:
+        date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        args.json.write_text(json.dumps({"split": args.split, "date": date, **report.to_dict()}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
