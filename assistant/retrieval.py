@@ -12,7 +12,6 @@ holds a stale or missing chunk.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,9 +21,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .errors import EmptyIndex
+from .followup import REFUSED_PREFIX, condense, follow_up_context, with_context  # noqa: F401 (the chain's imports)
 from .ingest import Library
 from .lexical import Bm25Side
-from .text import terms
 from .types import Chunk, Passage
 
 
@@ -116,30 +115,3 @@ def document_to_passage(document: Document) -> Passage:
         page=meta["page"], chunk_index=meta["chunk_index"], start=meta["start"], end=meta["end"],
     )
     return Passage(chunk=chunk, score=meta["score"], relevance=meta["relevance"])
-
-
-_PRONOUN = re.compile(r"\b(he|she|they|it|its|his|her|hers|him|them|their|theirs|this|that|these|those|there|then)\b", re.I)
-
-
-REFUSED_PREFIX = "The corpus does not contain"
-
-
-def follow_up_context(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """What a follow-up refers back to, without an LLM: the previous answered user question
-    (itself resolved) when this one has a pronoun or a single content word; else "".
-    Earlier answers' text is left out (a wrong one would steer the follow-up astray), and so
-    are refused turns: nothing in them can be what a pronoun points at."""
-    if not (_PRONOUN.search(question) or len(terms(question)) < 2):
-        return ""
-    answered = [turn for turn in history if not turn[1].startswith(REFUSED_PREFIX)]
-    if not answered:
-        return ""
-    previous, earlier = answered[-1][0], answered[:-1]
-    context = follow_up_context(previous, earlier)
-    return f"{previous} ({context})" if context else previous
-
-
-def condense(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """A standalone retrieval query for a follow-up question."""
-    context = follow_up_context(question, history)
-    return f"{question} ({context})" if context else question
