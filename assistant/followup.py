@@ -99,7 +99,7 @@ def follow_up_context(question: str, history: Sequence[tuple[str, str]], max_cha
     if people_named:  # the person is the referent; the earlier question's words would pull back its answer
         return _joined([", ".join(people_named)], max_chars)
     things = _THING.search(question) and _new_names(turns[-1])
-    return _joined([", ".join(things or ()), *_leaned_on(turns)], max_chars)
+    return _joined([", ".join(things or ()), *dict.fromkeys(_leaned_on(turns))], max_chars)
 
 
 def with_context(question: str, context: str) -> str:

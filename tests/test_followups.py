@@ -85,6 +85,8 @@ def test_only_the_last_turns_are_read_and_the_context_fits_its_budget():
     assert len(context) <= 80 and context.startswith("What is it?")
     assert time.perf_counter() - started < 2  # a loop over a few turns' first characters, not the history
     assert len(condense("And then?", huge, max_chars=100)) <= 100
+    repeated = [("Which lab produced ResNet?", "MSRA. [1]")] + [("And then?", "It grew. [1]")] * 3
+    assert follow_up_context("And then?", repeated) == "And then?; Which lab produced ResNet?"  # each question once
 
 
 # -- whole conversations on the seed article, answered by the assistant ---------------------------
