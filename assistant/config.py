@@ -107,8 +107,24 @@ class Settings:
     min_coverage: float = 0.34
     # Word budget of an extractive answer.
     max_answer_words: int = 110
-    # Longest question accepted, in characters.
+    # -- Request limits: every argument of a question (CLI or API) is checked against these
+    # before any work is done, so no request costs more than they allow (docs/RELIABILITY.md).
+    # Longest question accepted, in characters. Also the longest query searched: a follow-up
+    # condensed with the earlier questions it refers back to is cut to this length.
     max_question_chars: int = 2000
+    # Conversation turns one request may carry (the web chat sends at most its last 50).
+    max_history_turns: int = 50
+    # Longest answer text in one history turn, in characters (an extractive answer is ~110 words,
+    # a generated one 256 tokens: well under 2,000 characters). A turn's question is a question:
+    # at most max_question_chars.
+    max_history_answer_chars: int = 8000
+    # All the history's text together, in characters.
+    max_history_chars: int = 200_000
+    # Passages per answer (k) a request may ask for: 1 to this (0 or empty: the default k).
+    max_k: int = 50
+    # Documents one request may restrict its answer to (sources), and the longest name of one.
+    max_sources: int = 1000
+    max_source_chars: int = 1024
     # Answer backend: extractive (default, no LLM), llamacpp (local GGUF) or openai (any
     # OpenAI-compatible server).
     backend: str = "extractive"

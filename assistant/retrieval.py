@@ -124,22 +124,40 @@ _PRONOUN = re.compile(r"\b(he|she|they|it|its|his|her|hers|him|them|their|theirs
 REFUSED_PREFIX = "The corpus does not contain"
 
 
-def follow_up_context(question: str, history: Sequence[tuple[str, str]]) -> str:
+def follow_up_context(question: str, history: Sequence[tuple[str, str]], max_chars: int | None = None) -> str:
     """What a follow-up refers back to, without an LLM: the previous answered user question
     (itself resolved) when this one has a pronoun or a single content word; else "".
     Earlier answers' text is left out (a wrong one would steer the follow-up astray), and so
-    are refused turns: nothing in them can be what a pronoun points at."""
-    if not (_PRONOUN.search(question) or len(terms(question)) < 2):
-        return ""
+    are refused turns: nothing in them can be what a pronoun points at.
+
+    A chain of follow-ups resolves to nested referents, "Q3 (Q2 (Q1))", walked back turn by turn
+    (a loop: thousands of turns cost no stack). With ``max_chars`` the result is cut to that many
+    characters by leaving out the earliest referents, so a long conversation never makes the
+    searched query longer than the question limit."""
+    referents: list[str] = []  # nearest first
     answered = [turn for turn in history if not turn[1].startswith(REFUSED_PREFIX)]
-    if not answered:
-        return ""
-    previous, earlier = answered[-1][0], answered[:-1]
-    context = follow_up_context(previous, earlier)
-    return f"{previous} ({context})" if context else previous
+    length = -len(" ()")  # of "r1 (r2 (r3))": the referents and a " ()" between each two
+    current = question
+    while answered and (_PRONOUN.search(current) or len(terms(current)) < 2):
+        current = answered.pop()[0]
+        if max_chars is not None and length + len(" ()") + len(current) > max_chars:
+            if not referents:  # even the nearest is too long: its first words
+                referents.append(current[: max_chars + 1].rsplit(" ", 1)[0][:max_chars])
+            break
+        referents.append(current)
+        length += len(" ()") + len(current)
+    context = ""
+    for referent in reversed(referents):
+        context = f"{referent} ({context})" if context else referent
+    return context
 
 
-def condense(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """A standalone retrieval query for a follow-up question."""
-    context = follow_up_context(question, history)
+def with_context(question: str, context: str) -> str:
+    """The query searched for a question and what it refers back to."""
     return f"{question} ({context})" if context else question
+
+
+def condense(question: str, history: Sequence[tuple[str, str]], max_chars: int | None = None) -> str:
+    """A standalone retrieval query for a follow-up question (at most ``max_chars`` long)."""
+    budget = None if max_chars is None else max(0, max_chars - len(question) - len(" ()"))
+    return with_context(question, follow_up_context(question, history, budget))

@@ -233,7 +233,7 @@ class Service:
         sources: Sequence[str] | None = None,
     ):
         assistant = self.wait(question=True)
-        return assistant.stream(question, history=history, backend=backend or None, k=k or None, sources=sources or None)
+        return assistant.stream(question, history=history, backend=backend, k=k, sources=sources)
 
     def ask(self, question: str, **options: Any):
         from .types import Answer
@@ -637,11 +637,8 @@ def build_app(settings: Settings, service: Service | None = None):
         refused, backend, citations [n, source, title, page, chunk_id, text, quote, start, end],
         sentences, retrieved, latency_s, notes. `history` is a list of [question, answer] pairs
         (oldest first) for follow-up questions; `sources` limits the answer to those documents."""
-        if not all(isinstance(p, (list, tuple)) and 1 <= len(p) <= 2 for p in history or []):
-            raise gr.Error("history must be a list of [question, answer] pairs, oldest first")
-        pairs = [(str(p[0]), str(p[1]) if len(p) > 1 else "") for p in history or []]
-        try:
-            return service.ask(question, history=pairs, backend=backend or None, k=int(k or 0) or None, sources=sources or None).to_dict()
+        try:  # every argument is checked (type and size) by the Assistant's first step: assistant/limits.py
+            return service.ask(question, history=history, backend=backend, k=k, sources=sources).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
