@@ -86,6 +86,11 @@ class Settings:
     max_file_mb: float = 50.0
     # Largest page count accepted for a PDF (guards against page bombs).
     max_pdf_pages: int = 2000
+    # Longest one document may hold the index's writer, in seconds, from the start of its reading
+    # to its commit; a document over it is refused (its reading interrupted) and the rest of the
+    # batch goes on. 300 s is ~7,000 chunks of first-time embedding on 2 cores (a ~1,000-page
+    # book); the six papers take 3-15 s each. 0: no limit.
+    max_document_seconds: float = 300.0
     # Passages handed to the answerer.
     k: int = 6
     # Candidates fetched from each retriever (dense and BM25) before fusion.
@@ -143,6 +148,9 @@ class Settings:
     port: int = 7860
     # Largest upload accepted by the web app, in MiB.
     max_upload_mb: float = 50.0
+    # Web app with sign-in: failed sign-ins in a row from one address before it must wait (1 s,
+    # doubling with each further failure, up to 5 minutes).
+    max_signin_failures: int = 5
 
     def __post_init__(self) -> None:
         check_encoder_runtime(self.encoder_runtime, _env_name("encoder_runtime"))
