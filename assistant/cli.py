@@ -147,8 +147,15 @@ def _write(args: argparse.Namespace, settings: Settings, write: Callable[..., ob
     """Run a write command with progress and Ctrl+C cancel; its report, exit 130 when cancelled."""
     from .ingest import terminal_progress
 
+    from .errors import DiskFull, IndexReadOnly, IngestError
+    from .ingest import IngestReport
+
     with _cancel_on_ctrl_c() as cancel:
-        report = write(progress=terminal_progress(args.quiet), cancel=cancel)
+        try:
+            report = write(progress=terminal_progress(args.quiet), cancel=cancel)
+        except (DiskFull, IndexReadOnly) as exc:  # the index cannot even be opened for writing
+            names = [Path(p).name for p in getattr(args, "paths", ())] or [str(settings.index)]
+            report = IngestReport(failed=[IngestError(name, str(exc)) for name in names])
     code = _report(args, report)
     if cancel.is_set():
         print("assistant: cancelled; what is listed as added is indexed, nothing else was written", file=sys.stderr)

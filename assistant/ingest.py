@@ -117,7 +117,11 @@ _UNSAFE_NAME = re.compile(r"[^\w.\-() ]+")
 
 
 def safe_name(name: str, *, limit: int = 120) -> str:
-    """A file name that cannot leave the corpus folder or hide: no separators, no leading dot."""
+    """A file name that cannot leave the corpus folder or hide: no separators, no leading dot.
+
+    NFKC-normalised (which includes NFC), so the two spellings of "café.pdf" (é as one code point,
+    or e + U+0301 as macOS file names have it) are one document: the second upload replaces the
+    first and is reported as updated, under the composed name."""
     base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
     base = _UNSAFE_NAME.sub("_", base).strip(" .")
     stem, dot, suffix = base.rpartition(".")
@@ -421,6 +425,8 @@ class Library:
         known = {d.source for d in self.documents()}
         if name in known:
             return name
+        if unicodedata.normalize("NFKC", name) in known:  # "café" typed as e + U+0301, as `add` names it
+            return unicodedata.normalize("NFKC", name)
         by_file_name = [s for s in known if s.rsplit("/", 1)[-1] == name]
         return by_file_name[0] if len(by_file_name) == 1 else None
 

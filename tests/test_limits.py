@@ -4,7 +4,6 @@ Assistant's entry, follow-up resolution bounded, the sentence-vector cache bound
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -41,14 +40,6 @@ def searched(assistant, question, **options) -> dict:
     return caught.value.args[0]
 
 
-def refused(assistant, question, **options) -> str:
-    started = time.perf_counter()
-    with pytest.raises(UsageError) as caught:
-        assistant.ask(question, **options)
-    assert time.perf_counter() - started < 1.0  # refused before any work, however big the request
-    return str(caught.value)
-
-
 HUGE_ITEM = "he did research on networks " * 112_000  # 3 MB, the reproduction
 
 
@@ -81,7 +72,6 @@ HUGE_ITEM = "he did research on networks " * 112_000  # 3 MB, the issue's reprod
 )
 def test_a_bad_argument_is_refused_at_once_with_what_to_fix(assistant, options, message):
     assert pytest.raises(UsageError, assistant.ask, "What did Kaiming He do?", **options).match(message)
-    refused(assistant, "What did Kaiming He do?", **options)
 
 
 @pytest.mark.parametrize(
@@ -131,10 +121,8 @@ def test_the_searched_query_stays_within_the_question_limit(assistant):
 
 
 def test_follow_up_context_is_a_loop_not_a_recursion():
-    history = [("What did he do?", "He did X.")] * 20_000
-    started = time.perf_counter()
+    history = [("What did he do?", "He did X.")] * 20_000  # a recursion went 20,000 frames deep
     context = follow_up_context("And then?", history, max_chars=2000)
-    assert time.perf_counter() - started < 1.0
     assert len(context) <= 2000 and context.startswith("What did he do? (What did he do?")
     assert follow_up_context("And then?", history[:3]) == "What did he do? (What did he do? (What did he do?))"
 
