@@ -89,7 +89,8 @@ class Settings:
     # Longest one document may hold the index's writer, in seconds, from the start of its reading
     # to its commit; a document over it is refused (its reading interrupted) and the rest of the
     # batch goes on. 300 s is ~7,000 chunks of first-time embedding on 2 cores (a ~1,000-page
-    # book); the six papers take 3-15 s each. 0: no limit.
+    # book); one of the six papers takes ~6 s (1.4-2 s parsing, ~107 chunks at ~24 chunks/s:
+    # docs/BENCHMARKS.md). 0: no limit.
     max_document_seconds: float = 300.0
     # Passages handed to the answerer.
     k: int = 6

@@ -46,7 +46,3 @@ class DiskFull(AssistantError):
 
 class IndexReadOnly(AssistantError):
     """The index folder cannot be written: reading works, writing is refused."""
-
-
-class Cancelled(AssistantError):
-    """The user cancelled a write; the documents committed before it stay, the rest were not written."""

@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import storage
 from .chunking import chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import Encoder
@@ -32,7 +33,6 @@ from .errors import DiskFull, IngestError
 from .index import VectorStore, open_store
 from .loaders import load
 from .registry import DocumentRecord, Registry, WriterLock, now, source_lock
-from . import storage
 from .storage import is_writable
 from .types import Chunk, Page
 
