@@ -16,10 +16,11 @@ from collections import OrderedDict
 from http.cookies import CookieError, SimpleCookie
 
 # What the sign-in page needs before anyone is signed in: the page, its static files, the
-# sign-in and sign-out routes, and login_check (which itself answers 401 to strangers).
+# sign-in and sign-out routes, and login_check (which itself answers 401 to strangers); and
+# startup-events, which Gradio's launch calls on itself, unsigned (it only runs start-up once).
 PUBLIC_PATHS = {
     "/", "/login", "/login/", "/logout", "/logout/", "/favicon.ico", "/manifest.json", "/robots.txt", "/theme.css",
-    "/gradio_api/theme.css", "/gradio_api/login_check", "/gradio_api/login_check/",
+    "/gradio_api/theme.css", "/gradio_api/login_check", "/gradio_api/login_check/", "/gradio_api/startup-events",
 }
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon")
 LOGIN_PATHS = {"/login", "/login/"}
