@@ -118,7 +118,7 @@ class Settings:
     # Longest question accepted, in characters. Also the longest query searched: a follow-up
     # condensed with the earlier questions it refers back to is cut to this length.
     max_question_chars: int = 2000
-    # Conversation turns one request may carry (the web chat sends at most its last 50).
+    # Conversation turns one request may carry (the web chat keeps and sends its last this many).
     max_history_turns: int = 50
     # Longest answer text in one history turn, in characters (an extractive answer is ~110 words,
     # a generated one 256 tokens: well under 2,000 characters). A turn's question is a question:

@@ -33,7 +33,6 @@ log = logging.getLogger("assistant.ui")
 
 TITLE = "Assistant — ask your documents"
 READY_TIMEOUT_S = 900.0  # a first question waits this long for the start-up indexing at most
-MAX_TURNS = 50  # turns kept per browser session
 
 # -----------------------------------------------------------------------------------------------
 # Binding and authentication
@@ -615,7 +614,7 @@ def build_app(settings: Settings, service: Service | None = None):
         return (*documents_view(), gr.Timer(active=not service.ready.is_set()))
 
     def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None):
-        turns = list(turns or [])[-MAX_TURNS:]
+        turns = list(turns or [])[-settings.max_history_turns:]  # the history a request may carry
         question = (message or "").strip()
         if not question:
             yield _messages(turns), turns, ""
