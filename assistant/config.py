@@ -131,6 +131,9 @@ class Settings:
     # Documents one request may restrict its answer to (sources), and the longest name of one.
     max_sources: int = 1000
     max_source_chars: int = 1024
+    # Web app: largest body of one API call, in MiB (uploads excepted: max_upload_mb), refused from
+    # its Content-Length before it is read. A question with a full history is under 1 MiB of JSON.
+    max_request_mb: float = 2.0
     # Answer backend: extractive (default, no LLM), llamacpp (local GGUF) or openai (any
     # OpenAI-compatible server).
     backend: str = "extractive"

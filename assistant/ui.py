@@ -878,6 +878,7 @@ def serve(settings: Settings) -> None:
     """Check the binding, start the shared assistant, and serve until interrupted."""
     from starlette.middleware import Middleware
 
+    from .request_size import RequestSizeGuard
     from .signin import SignInGuard
 
     auth = resolve_auth(settings)
@@ -888,9 +889,13 @@ def serve(settings: Settings) -> None:
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=1)
     blocked = _blocked_paths(settings)
+    # An API call's body is bounded before it is read; with sign-in, every route needs it (Gradio
+    # leaves some open) and guesses are throttled.
+    guards = [Middleware(RequestSizeGuard, max_bytes=int(settings.max_request_mb * 2**20))]
+    if auth:
+        guards.append(Middleware(SignInGuard, max_failures=settings.max_signin_failures))
     demo.launch(
-        # With sign-in, every route needs it (Gradio leaves some open) and guesses are throttled.
-        app_kwargs={"middleware": [Middleware(SignInGuard, max_failures=settings.max_signin_failures)]} if auth else None,
+        app_kwargs={"middleware": guards},
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,

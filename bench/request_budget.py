@@ -10,8 +10,10 @@ helper), then measures with gradio_client:
    back (pre-encoded, through Gradio's HTTP API), and the app's CPU time meanwhile;
 4. the app's RSS at ready, its peak (VmHWM) and its RSS at the end.
 
-The hostile clients run on the same 2 cores as the app: their own HTTP and JSON work competes
-with it, so the slowdown measured here is an upper bound of what remote clients would cause.
+The hostile clients run on the same 2 cores as the app, at nice 19: their own HTTP and JSON work
+(sending 3 MB requests back to back) still competes with the app, so the slowdown measured here
+is an upper bound of what remote clients would cause; the app's CPU time per hostile request is
+the cost that would remain.
 
     PYTHONPATH=$PWD .venv/bin/python bench/request_budget.py [--hostile 4] [--normal 7]
 """
@@ -67,6 +69,7 @@ def attack(url: str, body: bytes, stop, sent) -> None:
     GIL): the same pre-encoded request, back to back, through Gradio's HTTP API."""
     import httpx
 
+    os.nice(19)  # remote attackers' own work would not run on the app's cores; here it yields to the app
     with httpx.Client(base_url=url, timeout=600) as http:
         while not stop.is_set():
             posted = http.post("/gradio_api/call/ask", content=body, headers={"content-type": "application/json"})

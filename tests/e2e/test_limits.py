@@ -19,6 +19,7 @@ import pytest
 from assistant.config import PROJECT_ROOT
 
 HUGE_ITEM = "he did research on networks " * 112_000  # 3 MB: 12-45 s of work per request before
+BIG_ITEM = "he did research " * 87_500  # 1.4 MB: under the request size limit, over the item limits
 
 
 def paragraphs(topic: str, n: int) -> str:
@@ -32,8 +33,10 @@ def paragraphs(topic: str, n: int) -> str:
     "options, message",
     [
         ({"history": [["What did he do?", "He did X."]] * 2000}, "the history has 2,000 turns, over the limit of 50"),
-        ({"history": [[HUGE_ITEM, ""]]}, "history turn 1's question is 3,136,000 characters long, over the limit"),
-        ({"history": [["Who?", HUGE_ITEM]]}, "history turn 1's answer is 3,136,000 characters long, over the limit"),
+        ({"history": [[HUGE_ITEM, ""]]}, "the request is 3.0 MiB, over the 2 MiB limit of one call (ASSISTANT_MAX_REQUEST_MB)"),
+        ({"history": [["Who?", HUGE_ITEM]]}, "the request is 3.0 MiB, over the 2 MiB limit of one call"),
+        ({"history": [[BIG_ITEM, ""]]}, "history turn 1's question is 1,400,000 characters long, over the limit of 2,000"),
+        ({"history": [["Who?", BIG_ITEM]]}, "history turn 1's answer is 1,400,000 characters long, over the limit of 8,000"),
         ({"history": [["Who?"], "no pair"]}, "history turn 2 must be a [question, answer] pair"),
         ({"k": "abc"}, "k (passages per answer) must be a whole number from 1 to 50"),
         ({"k": -1}, "got -1"),
@@ -43,10 +46,10 @@ def paragraphs(topic: str, n: int) -> str:
     ],
 )
 def test_every_bad_ask_gets_a_message_saying_what_to_fix(api_client, options, message):
-    from gradio_client.exceptions import AppError
+    from gradio_client.exceptions import AppError, ValidationError
 
     arguments = {"question": "What did Kaiming He do?", **options}
-    with pytest.raises(AppError) as caught:
+    with pytest.raises((AppError, ValidationError)) as caught:
         api_client.predict(**arguments, api_name="/ask")
     assert message in str(caught.value)
     assert "upstream Gradio app has raised an exception" not in str(caught.value)
