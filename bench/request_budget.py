@@ -60,7 +60,7 @@ def timed(call) -> tuple[float, str]:
         call()
         outcome = "answered"
     except Exception as exc:  # the refusal is the expected outcome for hostile requests
-        outcome = str(exc).splitlines()[0][:120]
+        outcome = " ".join(str(exc).split())[:200]
     return time.perf_counter() - started, outcome
 
 
