@@ -15,10 +15,11 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from .answering import extractive
 from .citations import Quote, cite, one_line
-from .config import BACKENDS, Settings
-from .errors import BackendError, UsageError
+from .config import Settings
+from .errors import BackendError
 from .ingest import COMPUTE_LOCK, Library
-from .retrieval import REFUSED_PREFIX, Searcher, condense, follow_up_context
+from .limits import checked_k, checked_question, checked_request, checked_sources
+from .retrieval import REFUSED_PREFIX, Searcher, follow_up_context, with_context
 from .text import terms
 from .types import Answer, Passage, Sentence
 
@@ -38,30 +39,21 @@ class Assistant:
         """{question, history, k, sources} -> + query, passages (LCEL, so callbacks/tracing apply)."""
         return (
             RunnableLambda(self._validate)
-            | RunnablePassthrough.assign(context=lambda x: follow_up_context(x["question"], x["history"]))
-            | RunnablePassthrough.assign(query=lambda x: condense(x["question"], x["history"]))
+            | RunnablePassthrough.assign(context=lambda x: follow_up_context(x["question"], x["history"], self._context_chars(x)))
+            | RunnablePassthrough.assign(query=lambda x: with_context(x["question"], x["context"]))
             | RunnablePassthrough.assign(
                 passages=lambda x: self.searcher.search(x["query"], k=x["k"], sources=x["sources"])
             )
         )
 
     def _validate(self, request: dict[str, Any]) -> dict[str, Any]:
-        question = " ".join(str(request.get("question") or "").split())
-        if not question:
-            raise UsageError("the question is empty: type a question about the documents")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise UsageError(f"the question is {len(question)} characters long, over the limit of {limit}; shorten it")
-        backend = request.get("backend") or self.settings.backend
-        if backend not in BACKENDS:
-            raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        return {
-            "question": question,
-            "history": list(request.get("history") or ()),
-            "k": request.get("k") or self.settings.k,
-            "sources": list(request.get("sources") or ()) or None,
-            "backend": backend,
-        }
+        """Every argument checked against the request limits (assistant/limits.py)."""
+        return checked_request(request, self.settings)
+
+    def _context_chars(self, request: dict[str, Any]) -> int:
+        """What the follow-up context may add to the question: the query searched stays within
+        the question limit."""
+        return max(0, self.settings.max_question_chars - len(request["question"]) - len(" ()"))
 
     # -- public API ----------------------------------------------------------------------------
     def ask(
@@ -166,9 +158,8 @@ class Assistant:
         )
 
     def search(self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
-        if not query.strip():
-            raise UsageError("the query is empty")
-        return self.searcher.search(query, k=k, sources=sources)
+        query = checked_question(query, self.settings, "the query")
+        return self.searcher.search(query, k=checked_k(k, self.settings), sources=checked_sources(sources, self.settings))
 
 
 def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence[Passage]) -> Answer:

@@ -1,21 +1,25 @@
 """The ``assistant`` command: argument parsing and printing over ``Library`` and ``Assistant``.
 
 ``--json`` output is one JSON document on stdout; messages and progress go to stderr.
-Exit codes: 0 all done, 1 some inputs failed (the others went in), 2 usage error.
+Exit codes: 0 all done, 1 some inputs failed (the others went in), 2 usage error, 130 cancelled
+(Ctrl+C: a write stops before its next document, nothing half-written).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import BACKENDS, Settings
 from .errors import AssistantError, UsageError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
+    settings: Settings | None = None
     try:
         try:
             settings = Settings.from_env(corpus=args.corpus, index=args.index, chroma_url=args.chroma_url)
@@ -90,7 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"assistant: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_CANCELLED
+    except Exception as exc:  # a full disk or a read-only folder, reported by a library untyped
+        from .storage import storage_error
+
+        typed = storage_error(exc, settings.index) if settings is not None else None
+        if typed is None:
+            raise
+        print(f"assistant: {typed}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _emit(data: object) -> None:
@@ -111,22 +124,58 @@ def _report(args: argparse.Namespace, report) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+@contextmanager
+def _cancel_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl+C cancels the write cooperatively (it stops before the next document or
+    batch, nothing half-written); a second one interrupts at once (still safe: the journal)."""
+    cancel = threading.Event()
+
+    def first(signum, frame) -> None:
+        cancel.set()
+        print("assistant: cancelling: stopping before the next document (Ctrl+C again to stop at once)", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    try:
+        previous = signal.signal(signal.SIGINT, first)
+    except ValueError:  # not the main thread (embedded use): no handler, no cancel
+        yield cancel
+        return
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _write(args: argparse.Namespace, settings: Settings, write: Callable[..., object]) -> int:
+    """Run a write command with progress and Ctrl+C cancel; its report, exit 130 when cancelled."""
     from .ingest import terminal_progress
 
-    return _report(args, _library(settings).add(args.paths, progress=terminal_progress(args.quiet)))
+    from .errors import DiskFull, IndexReadOnly, IngestError
+    from .ingest import IngestReport
+
+    with _cancel_on_ctrl_c() as cancel:
+        try:
+            report = write(progress=terminal_progress(args.quiet), cancel=cancel)
+        except (DiskFull, IndexReadOnly) as exc:  # the index cannot even be opened for writing
+            names = [Path(p).name for p in getattr(args, "paths", ())] or [str(settings.index)]
+            report = IngestReport(failed=[IngestError(name, str(exc)) for name in names])
+    code = _report(args, report)
+    if cancel.is_set():
+        print("assistant: cancelled; what is listed as added is indexed, nothing else was written", file=sys.stderr)
+        return EXIT_CANCELLED
+    return code
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    return _write(args, settings, lambda **options: _library(settings).add(args.paths, **options))
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    from .ingest import terminal_progress
-
-    return _report(args, _library(settings).sync(progress=terminal_progress(args.quiet)))
+    return _write(args, settings, lambda **options: _library(settings).sync(**options))
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    from .ingest import terminal_progress
-
-    return _report(args, _library(settings).reindex(progress=terminal_progress(args.quiet)))
+    return _write(args, settings, lambda **options: _library(settings).reindex(**options))
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:

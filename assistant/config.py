@@ -86,6 +86,12 @@ class Settings:
     max_file_mb: float = 50.0
     # Largest page count accepted for a PDF (guards against page bombs).
     max_pdf_pages: int = 2000
+    # Longest one document may hold the index's writer, in seconds, from the start of its reading
+    # to its commit; a document over it is refused (its reading interrupted) and the rest of the
+    # batch goes on. 300 s is ~7,000 chunks of first-time embedding on 2 cores (a ~1,000-page
+    # book); one of the six papers takes ~6 s (1.4-2 s parsing, ~107 chunks at ~24 chunks/s:
+    # docs/BENCHMARKS.md). 0: no limit.
+    max_document_seconds: float = 300.0
     # Passages handed to the answerer.
     k: int = 6
     # Candidates fetched from each retriever (dense and BM25) before fusion.
@@ -107,8 +113,27 @@ class Settings:
     min_coverage: float = 0.34
     # Word budget of an extractive answer.
     max_answer_words: int = 110
-    # Longest question accepted, in characters.
+    # -- Request limits: every argument of a question (CLI or API) is checked against these
+    # before any work is done, so no request costs more than they allow (docs/RELIABILITY.md).
+    # Longest question accepted, in characters. Also the longest query searched: a follow-up
+    # condensed with the earlier questions it refers back to is cut to this length.
     max_question_chars: int = 2000
+    # Conversation turns one request may carry (the web chat keeps and sends its last this many).
+    max_history_turns: int = 50
+    # Longest answer text in one history turn, in characters (an extractive answer is ~110 words,
+    # a generated one 256 tokens: well under 2,000 characters). A turn's question is a question:
+    # at most max_question_chars.
+    max_history_answer_chars: int = 8000
+    # All the history's text together, in characters.
+    max_history_chars: int = 200_000
+    # Passages per answer (k) a request may ask for: 1 to this (0 or empty: the default k).
+    max_k: int = 50
+    # Documents one request may restrict its answer to (sources), and the longest name of one.
+    max_sources: int = 1000
+    max_source_chars: int = 1024
+    # Web app: largest body of one API call, in MiB (uploads excepted: max_upload_mb), refused from
+    # its Content-Length before it is read. A question with a full history is under 1 MiB of JSON.
+    max_request_mb: float = 2.0
     # Answer backend: extractive (default, no LLM), llamacpp (local GGUF) or openai (any
     # OpenAI-compatible server).
     backend: str = "extractive"
@@ -127,6 +152,9 @@ class Settings:
     port: int = 7860
     # Largest upload accepted by the web app, in MiB.
     max_upload_mb: float = 50.0
+    # Web app with sign-in: failed sign-ins in a row from one address before it must wait (1 s,
+    # doubling with each further failure, up to 5 minutes).
+    max_signin_failures: int = 5
 
     def __post_init__(self) -> None:
         check_encoder_runtime(self.encoder_runtime, _env_name("encoder_runtime"))

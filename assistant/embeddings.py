@@ -35,6 +35,10 @@ SENTENCE_BATCH = 16
 # Sentence vectors remembered per encoder (least recently used dropped first): ~15 MB of vectors;
 # the same passages come back question after question, and a sentence's vector never changes.
 SENTENCE_CACHE_SIZE = 10_000
+# ...and only texts up to this many characters are remembered (a sentence, a question within the
+# question limit): a long text is encoded but never kept, so the cache holds at most
+# SENTENCE_CACHE_SIZE x this many characters (~40 MB), whatever the requests send.
+SENTENCE_CACHE_MAX_CHARS = 4_000
 
 
 def default_model_path() -> Path:
@@ -241,7 +245,7 @@ class Encoder(Embeddings):
             fresh = dict(zip(missing, vectors))
             known.update(fresh)
             with self._cache_lock:
-                self.sentence_cache.update(fresh)
+                self.sentence_cache.update((t, v) for t, v in fresh.items() if len(t) <= SENTENCE_CACHE_MAX_CHARS)
                 while len(self.sentence_cache) > SENTENCE_CACHE_SIZE:
                     self.sentence_cache.popitem(last=False)
         if not texts:

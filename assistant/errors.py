@@ -38,3 +38,11 @@ class IndexCorrupt(AssistantError):
 
 class BackendError(AssistantError):
     """A generative backend is misconfigured or unreachable."""
+
+
+class DiskFull(AssistantError):
+    """The disk holding the corpus or the index has no space left."""
+
+
+class IndexReadOnly(AssistantError):
+    """The index folder cannot be written: reading works, writing is refused."""

@@ -6,12 +6,15 @@ because Chroma's default one downloads a model.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
 from .errors import AssistantError, IndexCorrupt
+from .storage import storage_error
 from .types import Chunk
 
 COLLECTION = "assistant-chunks"
@@ -94,13 +97,23 @@ class ChromaStore:
         self.collection = self._open()
 
 
-def open_store(index_dir: Path, chroma_url: str = "") -> ChromaStore:
-    """Embedded Chroma under ``index_dir/chroma``, or the server at ``chroma_url``."""
+def open_store(index_dir: Path, chroma_url: str = "", *, read_only: bool = False) -> ChromaStore:
+    """Embedded Chroma under ``index_dir/chroma``, or the server at ``chroma_url``.
+
+    ``read_only``: the index folder cannot be written (a read-only mount). Chroma's core writes
+    to its database whenever it opens it, so it opens a private copy, deleted at exit; reads then
+    work as usual (the copy costs about the index's size in the temp folder, and its time)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
+        if read_only and not chroma_url:
+            copy = tempfile.TemporaryDirectory(prefix="assistant-read-only-index-")
+            shutil.copytree(index_dir / "chroma", Path(copy.name) / "chroma")
+            store = ChromaStore(chromadb.PersistentClient(path=str(Path(copy.name) / "chroma"), settings=settings))
+            store.copy = copy  # type: ignore[attr-defined]  (kept alive with the store; removed at exit)
+            return store
         if chroma_url:
             url = urlparse(chroma_url)
             client = chromadb.HttpClient(
@@ -111,6 +124,9 @@ def open_store(index_dir: Path, chroma_url: str = "") -> ChromaStore:
         return ChromaStore(client)
     except Exception as exc:  # chromadb raises untyped errors for unreachable servers and bad files
         where = chroma_url or str(index_dir / "chroma")
+        typed = storage_error(exc, index_dir)
+        if typed is not None and not chroma_url:
+            raise typed from None
         if chroma_url:
             raise AssistantError(f"cannot reach the Chroma server at {chroma_url} ({exc}); is `chroma run` started?") from None
         raise IndexCorrupt(f"cannot open the vector index at {where} ({exc}); run `assistant reindex`") from None

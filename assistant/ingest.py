@@ -8,27 +8,32 @@ protocol, so a document is either wholly in the index or not at all, whatever mo
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
 import shutil
 import sys
 import threading
+import time
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import storage
 from .chunking import chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import Encoder
-from .errors import IngestError
+from .errors import DiskFull, IngestError
 from .index import VectorStore, open_store
 from .loaders import load
 from .registry import DocumentRecord, Registry, WriterLock, now, source_lock
+from .storage import is_writable
 from .types import Chunk, Page
 
 # Generation and embedding both want every core; running them at once made generation 14x
@@ -112,7 +117,11 @@ _UNSAFE_NAME = re.compile(r"[^\w.\-() ]+")
 
 
 def safe_name(name: str, *, limit: int = 120) -> str:
-    """A file name that cannot leave the corpus folder or hide: no separators, no leading dot."""
+    """A file name that cannot leave the corpus folder or hide: no separators, no leading dot.
+
+    NFKC-normalised (which includes NFC), so the two spellings of "café.pdf" (é as one code point,
+    or e + U+0301 as macOS file names have it) are one document: the second upload replaces the
+    first and is reported as updated, under the composed name."""
     base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
     base = _UNSAFE_NAME.sub("_", base).strip(" .")
     stem, dot, suffix = base.rpartition(".")
@@ -143,9 +152,13 @@ class Library:
             runtime=settings.encoder_runtime,
             cache_dir=settings.cache_dir,
         )
-        settings.index.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings.index / "registry.sqlite3")
-        self.store = store or open_store(settings.index, settings.chroma_url)
+        if not settings.index.is_dir():
+            settings.index.mkdir(parents=True, exist_ok=True)
+        # A read-only index folder (a read-only mount) is opened for reading: list, search and
+        # ask work; every write is refused with a message that says why (IndexReadOnly).
+        self.read_only = not is_writable(settings.index)
+        self.registry = Registry(settings.index / "registry.sqlite3", read_only=self.read_only)
+        self.store = store or open_store(settings.index, settings.chroma_url, read_only=self.read_only)
         self.lock = WriterLock(settings.index / "write.lock") if not settings.chroma_url else nullcontext()
         self._splitter = None
 
@@ -172,7 +185,9 @@ class Library:
         }
 
     # -- writing ---------------------------------------------------------------------------
-    def add(self, paths: Iterable[Path], *, progress: ProgressCallback | None = None) -> IngestReport:
+    def add(
+        self, paths: Iterable[Path], *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
+    ) -> IngestReport:
         """Copy files (or the supported files of folders) into the corpus and index them.
 
         All or nothing per file: each file is indexed from a staged copy in ``corpus/.staging/``
@@ -180,11 +195,13 @@ class Library:
         holds. A file that fails leaves the corpus as it was (a new name never appears; an
         updated one keeps the version the index holds), and its error names it as the user
         knows it, never by the staged path. A crash at any moment is finished by ``repair``.
+        Setting ``cancel`` stops the write before the next document or batch (see ``_index_files``).
         """
         report = IngestReport()
         targets: list[Path] = []
         files: list[Path] = []  # what is indexed: staged copies, and corpus files added in place
         staged: dict[Path, str] = {}  # staged copy -> its name in the corpus
+        self._check_writable()
         with self.lock:
             self.repair()
             self.registry.check_model_name(self.encoder.name)  # refuse before touching the corpus
@@ -203,10 +220,14 @@ class Library:
                         files.append(copy or target)
                         if copy is not None:
                             staged[copy] = name
-                report.merge(self._index_files(files, progress=progress, names=staged))
+                report.merge(self._index_files(files, progress=progress, names=staged, cancel=cancel))
             finally:
                 self._settle(staged)
             return report
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise storage.read_only(self.settings.index)
 
     @property
     def _staging(self) -> Path:
@@ -243,8 +264,9 @@ class Library:
         except OSError:
             pass
 
-    def sync(self, *, progress: ProgressCallback | None = None) -> IngestReport:
+    def sync(self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> IngestReport:
         """Bring the index in line with the corpus folder: new, changed and deleted files."""
+        self._check_writable()
         with self.lock:
             self.repair()
             files = self._corpus_files()
@@ -254,10 +276,11 @@ class Library:
                 if record.source not in present:
                     self._remove_source(record.source)
                     report.removed.append(record.source)
-            return report.merge(self._index_files(files, progress=progress))
+            return report.merge(self._index_files(files, progress=progress, cancel=cancel))
 
     def remove(self, names: Iterable[str]) -> IngestReport:
         report = IngestReport()
+        self._check_writable()
         with self.lock:
             self.repair()
             for name in names:
@@ -270,17 +293,19 @@ class Library:
                 report.removed.append(source)
         return report
 
-    def reindex(self, *, progress: ProgressCallback | None = None) -> IngestReport:
+    def reindex(self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> IngestReport:
+        self._check_writable()
         with self.lock:
             # The registry first: a crash between the two leaves vectors that no document owns,
             # which the next repair() drops; the other order would leave documents without vectors.
             self.registry.reset()
             self.store.reset()
-            return self.sync(progress=progress)
+            return self.sync(progress=progress, cancel=cancel)
 
     def repair(self) -> list[str]:
         """Finish what a crashed writer left: drop vectors that no committed chunk owns."""
         notes = []
+        self._check_writable()
         with self.lock:
             for source in self.registry.pending():
                 with self._source_lock(source, wait=False) as free:
@@ -375,7 +400,14 @@ class Library:
             return target, None
         copy = self._staging / name
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(file, copy)
+        try:
+            shutil.copyfile(file, copy)
+        except BaseException as exc:  # a full disk, an unreadable file, Ctrl+C: no partial copy stays
+            copy.unlink(missing_ok=True)
+            self._prune_staging()
+            if isinstance(exc, OSError) and storage.is_disk_full(exc):
+                raise IngestError(name, f"cannot be copied into the corpus: {storage.disk_full(self.corpus)}") from None
+            raise
         return target, copy
 
     def _corpus_files(self) -> list[Path]:
@@ -393,6 +425,8 @@ class Library:
         known = {d.source for d in self.documents()}
         if name in known:
             return name
+        if unicodedata.normalize("NFKC", name) in known:  # "café" typed as e + U+0301, as `add` names it
+            return unicodedata.normalize("NFKC", name)
         by_file_name = [s for s in known if s.rsplit("/", 1)[-1] == name]
         return by_file_name[0] if len(by_file_name) == 1 else None
 
@@ -409,10 +443,17 @@ class Library:
             self.registry.end_write(source)
 
     def _index_files(
-        self, files: list[Path], *, progress: ProgressCallback | None, names: dict[Path, str] | None = None
+        self, files: list[Path], *, progress: ProgressCallback | None, names: dict[Path, str] | None = None,
+        cancel: threading.Event | None = None,
     ) -> IngestReport:
         """Fingerprint every file (cheap), then read the new and changed ones on a thread while
-        the encoder embeds the ones read before, committing document by document."""
+        the encoder embeds the ones read before, committing document by document.
+
+        Bounded: a document that holds the writer longer than ``max_document_seconds`` (reading
+        and embedding) is refused, its reading interrupted; ``cancel`` stops the write before the
+        next document or encoder batch; a full disk stops it with one message. In each case the
+        documents committed before stay, nothing of the others is written (the journal protocol),
+        and they are reported as failed with the reason."""
         report = IngestReport()
         self.registry.check_model_name(self.encoder.name)
         todo: list[_ToRead] = []
@@ -434,27 +475,35 @@ class Library:
             return report  # nothing to embed: the model is not even loaded
         self.check_model(claim=True)
         splitter = self._get_splitter()
+        budget = _Budget(self.settings.max_document_seconds, cancel)
         batch: list[_Prepared] = []
         pending_new = 0
-        for done, (item, future) in enumerate(self._read_ahead(todo, splitter), start=1):
-            try:
-                prepared = self._prepared(item, *future.result())
-            except IngestError as exc:
-                report.failed.append(exc)
-                prepared = None
-            except Exception as exc:  # one unreadable file must not stop the batch
-                report.failed.append(IngestError(item.source, f"could not be processed ({type(exc).__name__}: {exc})"))
-                prepared = None
-            if progress:
-                progress("reading", done, len(todo))
-            if prepared is None:
-                continue
-            batch.append(prepared)
-            pending_new += len(prepared.new)
-            if pending_new >= self.settings.embed_batch * WRITE_BATCHES:
-                self._write_batch(batch, report, progress)
-                batch, pending_new = [], 0
-        self._write_batch(batch, report, progress)
+        read = 0
+        try:
+            for read, (item, future) in enumerate(self._read_ahead(todo, splitter, budget), start=1):
+                try:
+                    prepared = self._prepared(item, *budget.result(item.source, future))
+                except IngestError as exc:
+                    report.failed.append(exc)
+                    prepared = None
+                except _Stopped:
+                    raise
+                except Exception as exc:  # one unreadable file must not stop the batch
+                    report.failed.append(IngestError(item.source, f"could not be processed ({type(exc).__name__}: {exc})"))
+                    prepared = None
+                if progress:
+                    progress("reading", read, len(todo))
+                if prepared is None:
+                    continue
+                batch.append(prepared)
+                pending_new += len(prepared.new)
+                if pending_new >= self.settings.embed_batch * WRITE_BATCHES:
+                    self._write_batch(batch, report, progress, budget)
+                    batch, pending_new = [], 0
+            self._write_batch(batch, report, progress, budget)
+        except _Stopped as stop:
+            done = {*report.added, *report.updated, *(e.file for e in report.failed)}
+            report.failed += [IngestError(i.source, stop.message) for i in todo if i.source not in done]
         return report
 
     def _name(self, file: Path) -> str:
@@ -487,21 +536,23 @@ class Library:
         hashes[sha] = source
         return _ToRead(file=file, source=source, sha256=sha, size=file.stat().st_size, existing=existing)
 
-    def _read(self, item: _ToRead, splitter) -> tuple[list[Page], list[Chunk]]:
-        """Parse and chunk one file (runs on the read-ahead thread; touches no shared state)."""
-        pages = load(
-            item.file, source=item.source, max_bytes=int(self.settings.max_file_mb * 2**20),
-            max_pdf_pages=self.settings.max_pdf_pages,
-        )
-        return pages, chunk_pages(pages, splitter)
+    def _read(self, item: _ToRead, splitter, budget: "_Budget") -> tuple[list[Page], list[Chunk]]:
+        """Parse and chunk one file (runs on the read-ahead thread; touches no shared state, so
+        the budget may interrupt it anywhere)."""
+        with budget.reading(item.source):
+            pages = load(
+                item.file, source=item.source, max_bytes=int(self.settings.max_file_mb * 2**20),
+                max_pdf_pages=self.settings.max_pdf_pages,
+            )
+            return pages, chunk_pages(pages, splitter)
 
-    def _read_ahead(self, todo: list[_ToRead], splitter) -> Iterator[tuple[_ToRead, Future]]:
+    def _read_ahead(self, todo: list[_ToRead], splitter, budget: "_Budget") -> Iterator[tuple[_ToRead, Future]]:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-read")
         try:
             queued: deque[tuple[_ToRead, Future]] = deque()
             items = iter(todo)
             for item in items:
-                queued.append((item, pool.submit(self._read, item, splitter)))
+                queued.append((item, pool.submit(self._read, item, splitter, budget)))
                 if len(queued) > READ_AHEAD:
                     yield queued.popleft()
             while queued:
@@ -530,27 +581,47 @@ class Library:
             )
         return self._splitter
 
-    def _write_batch(self, batch: list[_Prepared], report: IngestReport, progress: ProgressCallback | None) -> None:
+    def _write_batch(
+        self, batch: list[_Prepared], report: IngestReport, progress: ProgressCallback | None, budget: "_Budget"
+    ) -> None:
         if not batch:
             return
         texts = [c.text for doc in batch for c in doc.new]
+        owner = [n for n, doc in enumerate(batch) for _ in doc.new]
         # Longest first, as the encoder does within one call, so each batch pads to similar lengths.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         vectors: list = [None] * len(texts)
         step = self.settings.embed_batch
+        expired: set[int] = set()  # documents over their time budget: dropped, reported
         for i in range(0, len(order), step):
-            part = order[i : i + step]
-            with COMPUTE_LOCK:
-                encoded = self.encoder.encode([texts[j] for j in part])
-            for j, vector in zip(part, encoded):
-                vectors[j] = vector
+            budget.check_cancel()
+            expired |= {n for n, doc in enumerate(batch) if budget.expired(doc.source)}
+            part = [j for j in order[i : i + step] if owner[j] not in expired]
+            if part:
+                with COMPUTE_LOCK:
+                    encoded = self.encoder.encode([texts[j] for j in part])
+                for j, vector in zip(part, encoded):
+                    vectors[j] = vector
             if progress:
                 progress("embedding", min(i + step, len(texts)), len(texts))
+        report.failed += [budget.too_slow(batch[n].source) for n in sorted(expired)]
         offset, embedded = 0, []
-        for doc in batch:
-            embedded.append((doc, vectors[offset : offset + len(doc.new)]))
+        for n, doc in enumerate(batch):
+            if n not in expired:
+                embedded.append((doc, vectors[offset : offset + len(doc.new)]))
             offset += len(doc.new)
-        self._commit(embedded)
+        batch = [doc for doc, _ in embedded]
+        try:
+            self._commit(embedded)
+        except Exception as exc:
+            typed = storage.storage_error(exc, self.settings.index)
+            if not isinstance(typed, DiskFull):
+                raise
+            try:  # drop the vectors written before the disk filled up (the next write would)
+                self.repair()
+            except Exception:
+                pass  # still full: the journal names them, and the next write or `check --repair` drops them
+            raise _Stopped(str(typed)) from None
         for doc in batch:
             report.embedded += len(doc.new)
             (report.updated if doc.existed else report.added).append(doc.source)
@@ -609,6 +680,82 @@ class Library:
         if stale:
             self.store.delete(stale)
         self.registry.end_writes([doc.source for doc in docs])
+
+
+class _Interrupted(Exception):
+    """Raised inside the read-ahead thread to stop reading a document (cancel, or over its time)."""
+
+
+class _Stopped(Exception):
+    """The whole write stops (cancelled, disk full); ``message`` is what each unwritten file is told."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _Budget:
+    """What bounds one write: the time each document may hold the writer (from the moment its
+    reading starts to its commit), and the user's cancel. Both are checked while a document is
+    read (every POLL_S; its reading is then interrupted) and before each encoder batch."""
+
+    POLL_S = 0.1
+    INTERRUPT_WAIT_S = 10.0  # for the read thread to stop, after which the write goes on without it
+
+    def __init__(self, seconds: float, cancel: threading.Event | None) -> None:
+        self.seconds = seconds
+        self.cancel = cancel
+        self.started: dict[str, float] = {}
+        self._reading: dict[int, str] = {}  # read thread -> the document it reads
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def reading(self, source: str) -> Iterator[None]:
+        with self._lock:
+            self.started[source] = time.monotonic()
+            self._reading[threading.get_ident()] = source
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._reading.pop(threading.get_ident(), None)
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise _Stopped("not written: the write was cancelled before this document was committed; add it again")
+
+    def expired(self, source: str) -> bool:
+        started = self.started.get(source)
+        return bool(self.seconds) and started is not None and time.monotonic() - started > self.seconds
+
+    def too_slow(self, source: str) -> IngestError:
+        return IngestError(
+            source, f"not indexed: it held the index for over {self.seconds:g} s (reading and embedding), the most "
+            "one document may (ASSISTANT_MAX_DOCUMENT_SECONDS); split it into smaller files or raise the limit",
+        )
+
+    def result(self, source: str, future: Future):
+        """The read's result, waiting no longer than the document's budget or a cancel."""
+        self.check_cancel()
+        while True:
+            try:
+                return future.result(timeout=self.POLL_S)
+            except FutureTimeout:
+                pass
+            cancelled = self.cancel is not None and self.cancel.is_set()
+            if cancelled or self.expired(source):
+                self._interrupt(source)
+                wait([future], timeout=self.INTERRUPT_WAIT_S)
+                self.check_cancel()
+                raise self.too_slow(source)
+
+    def _interrupt(self, source: str) -> None:
+        """Raise ``_Interrupted`` in the thread reading ``source`` (pypdf and the splitter are
+        Python: it lands within a few bytecodes), only while that thread is still inside its read."""
+        with self._lock:
+            for ident, reading in self._reading.items():
+                if reading == source:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_Interrupted))
 
 
 def terminal_progress(quiet: bool = False) -> ProgressCallback | None:

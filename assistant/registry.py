@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import IndexBusy, IndexCorrupt, ModelMismatch
+from .errors import IndexBusy, IndexCorrupt, IndexReadOnly, ModelMismatch
+from .storage import storage_error
 from .types import Chunk
 
 SCHEMA = """
@@ -56,16 +57,32 @@ def now() -> str:
 
 
 class Registry:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """``read_only``: for an index folder this process cannot write (a read-only mount). The
+        file is opened immutable: SQLite then needs no -wal/-shm files beside it (in WAL mode it
+        cannot open at all without them), and nothing else can be writing it."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if read_only:
+                if not path.is_file():
+                    raise IndexReadOnly(
+                        f"the index folder {path.parent} is read-only and holds no index: make it writable, "
+                        "or use another --index"
+                    )
+                uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+                self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                self.db.execute("SELECT COUNT(*) FROM documents").fetchone()
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
+            typed = storage_error(exc, path.parent)
+            if typed is not None:
+                raise typed from None
             raise IndexCorrupt(
                 f"the registry {path} cannot be read ({exc}); run `assistant reindex` to rebuild it"
             ) from None

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import BACKENDS, SUPPORTED_SUFFIXES, Settings
-from .errors import AssistantError, IndexBusy, UsageError
+from . import storage
+from .errors import AssistantError, IndexBusy, IndexReadOnly, UsageError
 
 log = logging.getLogger("assistant.ui")
 
 TITLE = "Assistant — ask your documents"
 READY_TIMEOUT_S = 900.0  # a first question waits this long for the start-up indexing at most
-MAX_TURNS = 50  # turns kept per browser session
 
 # -----------------------------------------------------------------------------------------------
 # Binding and authentication
@@ -111,6 +111,7 @@ class Service:
         self._thread: threading.Thread | None = None
         self._waiting = 0  # requests waiting for start-up to finish
         self._waiting_lock = threading.Lock()
+        self._cancel: threading.Event | None = None  # set to stop the write in progress
         self.started_at = time.perf_counter()
 
     # -- start-up ------------------------------------------------------------------------------
@@ -136,8 +137,8 @@ class Service:
             try:  # the fast part of `check --repair`: finish writes (and uploads) a crash interrupted
                 for note in library.repair():
                     log.warning("%s", note)
-            except IndexBusy:
-                pass  # another process is writing; it repairs first, and check() below reports
+            except (IndexBusy, IndexReadOnly):
+                pass  # another process is writing (it repairs first), or nobody can: check() below reports
             problems = library.check()
             if problems:
                 self._status = Status(
@@ -148,13 +149,16 @@ class Service:
             elif not library.documents() and self._corpus_has_files():
                 self._status = Status("working", f"indexing the documents in {self.settings.corpus} for the first time…")
                 try:
-                    report = library.sync(progress=self._sync_progress)
-                except IndexBusy as exc:  # another process is writing: answer from what is there
+                    with self._write() as cancel:
+                        report = library.sync(progress=self._sync_progress, cancel=cancel)
+                except (IndexBusy, IndexReadOnly) as exc:  # another process is writing: answer from what is there
                     report = None
                     self._status = Status("warning", f"{exc}. Restart the app once it is done to index corpus/.")
                 if report is not None and report.failed:
                     failed = "; ".join(f"{e.file}: {e.reason}" for e in report.failed)
                     self._status = Status("warning", f"Some documents in the corpus could not be indexed: {failed}")
+            if library.read_only and self._status.level in ("starting", "working"):
+                self._status = Status("warning", f"{storage.read_only(self.settings.index)}.")
             steps["checks"] = time.perf_counter() - self.started_at
             warm = not self._waiting  # a question already waiting warms up the same (and would wait for this)
             if warm:
@@ -233,7 +237,7 @@ class Service:
         sources: Sequence[str] | None = None,
     ):
         assistant = self.wait(question=True)
-        return assistant.stream(question, history=history, backend=backend or None, k=k or None, sources=sources or None)
+        return assistant.stream(question, history=history, backend=backend, k=k, sources=sources)
 
     def ask(self, question: str, **options: Any):
         from .types import Answer
@@ -247,10 +251,33 @@ class Service:
         return answer
 
     # -- the library ---------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[threading.Event]:
+        """A write the user can cancel (``cancel_write``); the app makes one at a time."""
+        cancel = self._cancel = threading.Event()
+        try:
+            yield cancel
+        finally:
+            self._cancel = None
+
+    def cancel_write(self) -> bool:
+        """Stop the write in progress before its next document or batch; False if none runs."""
+        cancel = self._cancel
+        if cancel is not None:
+            cancel.set()
+        return cancel is not None
+
     def listing(self) -> dict:
         return self.wait().library.listing()
 
     def add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
+        """``_add``, then Gradio's copies of the uploads are deleted, added or refused alike."""
+        try:
+            return self._add(uploads, progress=progress)
+        finally:
+            discard_uploads(uploads)
+
+    def _add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
         """Uploaded files -> the corpus and the index; the ``assistant add --json`` report.
 
         The upload checks (arrived, size, type, one file per name) are made here; the rest is
@@ -286,7 +313,8 @@ class Service:
         if not accepted:
             return report.to_dict()
         try:
-            result = library.add(list(accepted.values()), progress=progress)
+            with self._write() as cancel:
+                result = library.add(list(accepted.values()), progress=progress, cancel=cancel)
         except AssistantError as exc:
             result = IngestReport(failed=[IngestError(name, str(exc)) for name in accepted])
         except Exception as exc:
@@ -302,6 +330,28 @@ class Service:
         if not name:
             return IngestReport(failed=[IngestError("(none)", "choose a document to remove")]).to_dict()
         return self.wait().library.remove([name]).to_dict()
+
+
+def uploads_folder() -> Path:
+    """Where Gradio keeps uploaded files (its cache): GRADIO_TEMP_DIR, or <tmp>/gradio."""
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def discard_uploads(uploads: Sequence[str | Path]) -> None:
+    """Delete Gradio's copies of uploaded files once they are in the corpus or refused: Gradio
+    keeps every upload otherwise (and serves it to signed-in users by its path, removed
+    documents included). Only files inside Gradio's upload folder are touched."""
+    folder = uploads_folder()
+    for upload in uploads:
+        path = Path(upload).resolve()
+        if not path.is_relative_to(folder) or path == folder:
+            continue
+        try:
+            path.unlink(missing_ok=True)
+            if path.parent != folder:
+                path.parent.rmdir()  # Gradio's per-upload folder, when it is empty now
+        except OSError:
+            pass
 
 
 def _what_to_do(exc: AssistantError) -> str:
@@ -564,7 +614,7 @@ def build_app(settings: Settings, service: Service | None = None):
         return (*documents_view(), gr.Timer(active=not service.ready.is_set()))
 
     def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None):
-        turns = list(turns or [])[-MAX_TURNS:]
+        turns = list(turns or [])[-settings.max_history_turns:]  # the history a request may carry
         question = (message or "").strip()
         if not question:
             yield _messages(turns), turns, ""
@@ -637,13 +687,21 @@ def build_app(settings: Settings, service: Service | None = None):
         refused, backend, citations [n, source, title, page, chunk_id, text, quote, start, end],
         sentences, retrieved, latency_s, notes. `history` is a list of [question, answer] pairs
         (oldest first) for follow-up questions; `sources` limits the answer to those documents."""
-        if not all(isinstance(p, (list, tuple)) and 1 <= len(p) <= 2 for p in history or []):
-            raise gr.Error("history must be a list of [question, answer] pairs, oldest first")
-        pairs = [(str(p[0]), str(p[1]) if len(p) > 1 else "") for p in history or []]
-        try:
-            return service.ask(question, history=pairs, backend=backend or None, k=int(k or 0) or None, sources=sources or None).to_dict()
+        try:  # every argument is checked (type and size) by the Assistant's first step: assistant/limits.py
+            return service.ask(question, history=history, backend=backend, k=k, sources=sources).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
+
+    def stop_write():
+        """The "Stop adding" button: the write in progress stops before its next document."""
+        if service.cancel_write():
+            return "<div class='report'>Stopping: documents already added stay; the rest are not written…</div>"
+        return "<div class='report'>Nothing is being added.</div>"
+
+    def api_cancel_write() -> dict:
+        """Stop the write in progress (an upload, or the start-up indexing) before its next document
+        or batch: what was committed stays, the rest is reported as not written. {"cancelled": bool}."""
+        return {"cancelled": service.cancel_write()}
 
     def api_list_documents() -> dict:
         """The indexed documents (the `assistant list --json` object)."""
@@ -719,6 +777,7 @@ def build_app(settings: Settings, service: Service | None = None):
                         height=140,
                     )
                     ingest_status = gr.HTML("", elem_id="ingest-status")
+                    stop_adding = gr.Button("Stop adding", size="sm", variant="secondary", elem_id="stop-adding")
                     gr.HTML("<div class='remove-label'>Remove a document</div>", padding=False)
                     with gr.Row(equal_height=True, elem_id="remove-row"):
                         to_remove = gr.Dropdown(
@@ -790,6 +849,8 @@ def build_app(settings: Settings, service: Service | None = None):
 
         gr.api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="answer")
         gr.api(api_list_documents, api_name="list_documents", concurrency_limit=None)
+        gr.api(api_cancel_write, api_name="cancel_write", concurrency_limit=None)
+        stop_adding.click(stop_write, None, [ingest_status], api_visibility="private", queue=False)
         api_add_button.click(
             api_add_documents, [api_files], [api_report], api_name="add_documents", concurrency_limit=1, concurrency_id="write"
         )
@@ -808,13 +869,18 @@ def _messages(turns: list[dict]) -> list[dict]:
 
 def _blocked_paths(settings: Settings) -> list[str]:
     """The index and corpus folders are never served, unless one holds Gradio's upload folder."""
-    uploads = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    uploads = uploads_folder()
     folders = [Path(settings.index).resolve(), Path(settings.corpus).resolve()]
     return [str(f) for f in folders if not uploads.is_relative_to(f)]
 
 
 def serve(settings: Settings) -> None:
     """Check the binding, start the shared assistant, and serve until interrupted."""
+    from starlette.middleware import Middleware
+
+    from .request_size import RequestSizeGuard
+    from .signin import SignInGuard
+
     auth = resolve_auth(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers"):
@@ -823,7 +889,13 @@ def serve(settings: Settings) -> None:
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=1)
     blocked = _blocked_paths(settings)
+    # An API call's body is bounded before it is read; with sign-in, every route needs it (Gradio
+    # leaves some open) and guesses are throttled.
+    guards = [Middleware(RequestSizeGuard, max_bytes=int(settings.max_request_mb * 2**20))]
+    if auth:
+        guards.append(Middleware(SignInGuard, max_failures=settings.max_signin_failures))
     demo.launch(
+        app_kwargs={"middleware": guards},
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,
