@@ -56,10 +56,19 @@ def now() -> str:
 
 
 class Registry:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """``read_only``: for a process that only answers (SQLite refuses any write through it;
+        it reads in WAL mode beside a writing process and sees each commit once it is made).
+        The file must exist: only a writer creates it."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if read_only:
+                self.db = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False
+                )
+                self.db.execute("SELECT 1 FROM meta LIMIT 1")  # an unreadable file fails here, not mid-question
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -193,8 +202,11 @@ class Registry:
 
     def reset(self) -> None:
         with self.transaction() as db:
-            for table in ("chunks", "documents", "pending", "meta"):
+            for table in ("chunks", "documents", "pending"):
                 db.execute(f"DELETE FROM {table}")
+            # The generation only grows: a reader that saw generation n before a rebuild must not
+            # take the rebuilt index's n for the one it knows.
+            db.execute("DELETE FROM meta WHERE key != 'generation'")
 
     def integrity_errors(self) -> list[str]:
         rows = [r[0] for r in self.db.execute("PRAGMA integrity_check")]
