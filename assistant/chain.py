@@ -16,8 +16,9 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from .answering import extractive
 from .citations import Quote, cite, one_line
 from .config import Settings
+from .embeddings import COMPUTE_LOCK, Encoder
 from .errors import BackendError
-from .ingest import COMPUTE_LOCK, Library
+from .index_view import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import REFUSED_PREFIX, Searcher, follow_up_context, with_context
 from .text import terms
@@ -28,10 +29,13 @@ History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, 
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, *, library: Library | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, index: Index | None = None, encoder: Encoder | None = None) -> None:
+        """Answers from ``index`` (by default the settings' index folder, opened read-only: no
+        writer needed); a process that also writes passes its ``Library``'s index and encoder."""
         self.settings = settings or Settings.from_env()
-        self.library = library or Library(self.settings)
-        self.searcher = Searcher(self.library)
+        self.index = index or Index(self.settings)
+        self.encoder = encoder or Encoder.from_settings(self.settings)
+        self.searcher = Searcher(self.index, self.encoder)
         self.retrieve_chain = self._build_retrieve_chain()
 
     # -- the pipeline --------------------------------------------------------------------------
@@ -88,7 +92,7 @@ class Assistant:
         )
         passages: list[Passage] = state["passages"]
         extract = extractive.extract(
-            state["question"], passages, self.library.encoder,
+            state["question"], passages, self.encoder,
             max_words=self.settings.max_answer_words, context=state["context"],
         )
         unknown = self._unknown_names(state["question"])
@@ -142,7 +146,7 @@ class Assistant:
                 raise
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"{exc}; answered extractively instead")
-        checked = verify.verify("".join(tokens), passages, self.library.encoder)
+        checked = verify.verify("".join(tokens), passages, self.encoder)
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from . import onnx_export
 from .config import Settings, check_encoder_runtime
@@ -26,6 +25,9 @@ from .config import Settings, check_encoder_runtime
 log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
+# Generation and embedding both want every core; running them at once made generation 14x
+# slower here, so the heavy parts of ingestion and of local generation take turns on this lock.
+COMPUTE_LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str, str], "RuntimeModel"] = {}
 
 # Short texts (questions, a passage's sentences, an answer's claims) are encoded in batches of this many:
@@ -141,10 +143,10 @@ def load_tokenizer(model_path: Path):
     return tokenizer
 
 
-class Encoder(Embeddings):
-    """all-MiniLM-L6-v2 (or another sentence-transformers folder) as LangChain ``Embeddings``.
-
-    Vectors are L2-normalised, so a dot product is the cosine similarity.
+class Encoder:
+    """all-MiniLM-L6-v2 (or another sentence-transformers folder). Vectors are L2-normalised, so
+    a dot product is the cosine similarity. (LangChain's ``Embeddings`` face:
+    ``assistant.integrations.langchain.EncoderEmbeddings``.)
     """
 
     def __init__(
@@ -162,6 +164,17 @@ class Encoder(Embeddings):
         self.cache_dir = Path(cache_dir) if cache_dir else Settings.from_env().cache_dir  # ASSISTANT_CACHE_DIR
         self.sentence_cache: OrderedDict[str, object] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Encoder":
+        """The encoder the settings name (``embedding_model``, ``embed_batch``, ``encoder_runtime``,
+        ``cache_dir``): the one the index was built with, unless they changed."""
+        return cls(
+            settings.embedding_model or None,
+            batch_size=settings.embed_batch,
+            runtime=settings.encoder_runtime,
+            cache_dir=settings.cache_dir,
+        )
 
     @property
     def name(self) -> str:
@@ -251,12 +264,6 @@ class Encoder(Embeddings):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts])
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
 
 
 def _sentence_transformer(path: str):

@@ -38,6 +38,8 @@ class VectorStore(Protocol):
 
     def reset(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class ChromaStore:
     def __init__(self, client) -> None:
@@ -95,6 +97,11 @@ class ChromaStore:
     def reset(self) -> None:
         self.client.delete_collection(COLLECTION)
         self.collection = self._open()
+
+    def close(self) -> None:
+        """Let go of the client; the last client of an embedded folder in this process stops
+        Chroma's in-memory copy of it, so the next ``open_store`` reads the folder afresh."""
+        self.client.close()
 
 
 def open_store(index_dir: Path, chroma_url: str = "", *, read_only: bool = False) -> ChromaStore:

@@ -28,17 +28,14 @@ from pathlib import Path
 from . import storage
 from .chunking import chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
-from .embeddings import Encoder
+from .embeddings import COMPUTE_LOCK, Encoder
 from .errors import DiskFull, IngestError
 from .index import VectorStore, open_store
+from .index_view import REGISTRY_FILE, Index
 from .loaders import load
 from .registry import DocumentRecord, Registry, WriterLock, now, source_lock
 from .storage import is_writable
 from .types import Chunk, Page
-
-# Generation and embedding both want every core; running them at once made generation 14x
-# slower here, so the heavy parts of ingestion and of local generation take turns.
-COMPUTE_LOCK = threading.Lock()
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -146,43 +143,33 @@ class Library:
     def __init__(self, settings: Settings, *, encoder: Encoder | None = None, store: VectorStore | None = None) -> None:
         self.settings = settings
         self.corpus = Path(settings.corpus).resolve()
-        self.encoder = encoder or Encoder(
-            settings.embedding_model or None,
-            batch_size=settings.embed_batch,
-            runtime=settings.encoder_runtime,
-            cache_dir=settings.cache_dir,
-        )
+        self.encoder = encoder or Encoder.from_settings(settings)
         if not settings.index.is_dir():
             settings.index.mkdir(parents=True, exist_ok=True)
         # A read-only index folder (a read-only mount) is opened for reading: list, search and
         # ask work; every write is refused with a message that says why (IndexReadOnly).
         self.read_only = not is_writable(settings.index)
-        self.registry = Registry(settings.index / "registry.sqlite3", read_only=self.read_only)
-        self.store = store or open_store(settings.index, settings.chroma_url, read_only=self.read_only)
+        # The read side's view over this writer's own registry and store (the Assistant of the
+        # same process answers from it).
+        self.index = Index(
+            settings,
+            registry=Registry(settings.index / REGISTRY_FILE, read_only=self.read_only),
+            store=store or open_store(settings.index, settings.chroma_url, read_only=self.read_only),
+        )
+        self.registry, self.store = self.index.registry, self.index.store
         self.lock = WriterLock(settings.index / "write.lock") if not settings.chroma_url else nullcontext()
         self._splitter = None
 
     # -- reading ---------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
-        return self.registry.documents()
+        return self.index.documents()
 
     def check_model(self, *, claim: bool = False) -> None:
-        self.registry.check_model(self.encoder.name, self.encoder.dimension, claim=claim)
+        self.index.check_model(self.encoder, claim=claim)
 
     def listing(self) -> dict:
         """The ``assistant list --json`` contract."""
-        model = self.registry.model()
-        return {
-            "documents": [
-                {"source": d.source, "title": d.title, "pages": d.pages, "chunks": d.chunks, "sha256": d.sha256, "added": d.added}
-                for d in self.documents()
-            ],
-            "chunks": self.registry.chunk_count(),
-            "embedding_model": (
-                {"name": model[0], "dimension": model[1]} if model
-                else {"name": self.encoder.name, "dimension": self.encoder.dimension}  # nothing indexed yet
-            ),
-        }
+        return self.index.listing(self.encoder)
 
     # -- writing ---------------------------------------------------------------------------
     def add(

@@ -58,9 +58,11 @@ def now() -> str:
 
 class Registry:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
-        """``read_only``: for an index folder this process cannot write (a read-only mount). The
-        file is opened immutable: SQLite then needs no -wal/-shm files beside it (in WAL mode it
-        cannot open at all without them), and nothing else can be writing it."""
+        """``read_only``: for a process that only answers (SQLite refuses any write through it;
+        it reads in WAL mode beside a writing process and sees each commit once it is made). The
+        file must exist: only a writer creates it. When the folder itself cannot be written (a
+        read-only mount) the file is opened immutable: in WAL mode SQLite cannot open it at all
+        without creating -wal/-shm files beside it, and nothing else can be writing it."""
         self.path = path
         try:
             if read_only:
@@ -69,9 +71,12 @@ class Registry:
                         f"the index folder {path.parent} is read-only and holds no index: make it writable, "
                         "or use another --index"
                     )
-                uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-                self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-                self.db.execute("SELECT COUNT(*) FROM documents").fetchone()
+                immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+                self.db = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, timeout=30, isolation_level=None,
+                    check_same_thread=False,
+                )
+                self.db.execute("SELECT 1 FROM meta LIMIT 1")  # an unreadable file fails here, not mid-question
                 return
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -210,8 +215,11 @@ class Registry:
 
     def reset(self) -> None:
         with self.transaction() as db:
-            for table in ("chunks", "documents", "pending", "meta"):
+            for table in ("chunks", "documents", "pending"):
                 db.execute(f"DELETE FROM {table}")
+            # The generation only grows: a reader that saw generation n before a rebuild must not
+            # take the rebuilt index's n for the one it knows.
+            db.execute("DELETE FROM meta WHERE key != 'generation'")
 
     def integrity_errors(self) -> list[str]:
         rows = [r[0] for r in self.db.execute("PRAGMA integrity_check")]

@@ -15,16 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
+from .embeddings import Encoder
 from .errors import EmptyIndex
 from .followup import REFUSED_PREFIX, condense, follow_up_context, with_context  # noqa: F401 (the chain's imports)
-from .ingest import Library
+from .index_view import NO_DOCUMENTS, Index
 from .lexical import Bm25Side
-from .types import Chunk, Passage
+from .types import Passage
 
 
 def _minmax(values: dict[str, float], keys: list[str]) -> dict[str, float]:
@@ -39,13 +36,15 @@ LEXICAL_SNAPSHOT = "lexical.npz"  # in the index folder: a cache of the BM25 sid
 
 
 class Searcher:
-    """Finds passages for a query; the one retrieval entry point of the chain, CLI and benchmarks."""
+    """Finds passages for a query; the one retrieval entry point of the chain, CLI and benchmarks.
+    Reads the index only (``Index``: no writer needed); ``encoder`` encodes the query."""
 
-    def __init__(self, library: Library) -> None:
-        self.library = library
-        settings = library.settings
+    def __init__(self, index: Index, encoder: Encoder) -> None:
+        self.index = index
+        self.encoder = encoder
+        settings = index.settings
         self.bm25 = Bm25Side(
-            library.registry, k1=settings.bm25_k1, b=settings.bm25_b, document_weight=settings.bm25_document_weight,
+            index.registry, k1=settings.bm25_k1, b=settings.bm25_b, document_weight=settings.bm25_document_weight,
             snapshot=settings.index / LEXICAL_SNAPSHOT,
         )
 
@@ -58,21 +57,22 @@ class Searcher:
         mode: str = "hybrid",
         candidates: int | None = None,
     ) -> list[Passage]:
-        settings = self.library.settings
+        settings = self.index.settings
         k = k or settings.k
         n = max(candidates or settings.candidates, k)
-        if self.library.registry.chunk_count() == 0:
-            raise EmptyIndex("no documents yet: add some with `assistant add` or the upload panel")
-        self.library.check_model()
-        query_vector = self.library.encoder.encode_sentences([query])[0]  # the answerer reads it again
-        dense = dict(self.library.store.query(query_vector, n, sources)) if mode != "bm25" else {}
+        if self.index.registry.chunk_count() == 0:
+            raise EmptyIndex(NO_DOCUMENTS)
+        self.index.check_model(self.encoder)
+        query_vector = self.encoder.encode_sentences([query])[0]  # the answerer reads it again
+        store = self.index.store
+        dense = dict(store.query(query_vector, n, sources)) if mode != "bm25" else {}
         lexical = dict(self.bm25.search(query, n, sources)) if mode != "dense" else {}
         candidates_ids = list(dict.fromkeys([*dense, *lexical]))
         cosine = dict(dense)
         missing = [i for i in candidates_ids if i not in cosine]
-        for chunk_id, vector in self.library.store.embeddings(missing).items():
+        for chunk_id, vector in store.embeddings(missing).items():
             cosine[chunk_id] = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
-        chunks = {c.chunk_id: c for c in self.library.registry.chunks(candidates_ids)}
+        chunks = {c.chunk_id: c for c in self.index.registry.chunks(candidates_ids)}
         candidates_ids = [i for i in candidates_ids if i in chunks]  # committed chunks only
         if mode == "dense":
             fused = {i: cosine.get(i, 0.0) for i in candidates_ids}
@@ -85,33 +85,3 @@ class Searcher:
             fused = {i: weight * dense_norm[i] + (1 - weight) * lexical_norm[i] for i in candidates_ids}
         ranked = sorted(candidates_ids, key=lambda i: (-fused[i], i))[:k]
         return [Passage(chunk=chunks[i], score=fused[i], relevance=cosine.get(i, 0.0)) for i in ranked]
-
-
-class HybridRetriever(BaseRetriever):
-    """The ``Searcher`` as a LangChain retriever (Documents carry the chunk's provenance)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    searcher: Searcher
-    k: int = 6
-    sources: list[str] | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [passage_to_document(p) for p in self.searcher.search(query, k=self.k, sources=self.sources)]
-
-
-def passage_to_document(passage: Passage) -> Document:
-    chunk = passage.chunk
-    return Document(
-        page_content=chunk.text,
-        id=chunk.chunk_id,
-        metadata={**chunk.metadata(), "page": chunk.page, "score": passage.score, "relevance": passage.relevance},
-    )
-
-
-def document_to_passage(document: Document) -> Passage:
-    meta = document.metadata
-    chunk = Chunk(
-        chunk_id=meta["chunk_id"], text=document.page_content, source=meta["source"], title=meta["title"],
-        page=meta["page"], chunk_index=meta["chunk_index"], start=meta["start"], end=meta["end"],
-    )
-    return Passage(chunk=chunk, score=meta["score"], relevance=meta["relevance"])

@@ -100,10 +100,12 @@ class Status:
 
 
 class Service:
-    """Owns the process's one ``Assistant``; every web session and API call shares it."""
+    """Owns the process's one ``Library`` (uploads, removals) and the ``Assistant`` answering
+    from its index; every web session and API call shares them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.library = None
         self.assistant = None
         self.ready = threading.Event()
         self._status = Status("starting", "loading the index and the embedding model…")
@@ -127,9 +129,10 @@ class Service:
     def _start_up(self) -> None:
         try:
             from .chain import Assistant
+            from .ingest import Library
 
-            self.assistant = Assistant(self.settings)
-            library = self.assistant.library
+            library = self.library = Library(self.settings)
+            self.assistant = Assistant(self.settings, index=library.index, encoder=library.encoder)
             steps = {"index": time.perf_counter() - self.started_at}
             library.encoder.model  # load the encoder once, now, not on the first question
             steps["model"] = time.perf_counter() - self.started_at
@@ -193,7 +196,7 @@ class Service:
 
     def _warm_up(self) -> None:
         """One extractive answer, so the first real question pays no import, BM25 or first-inference cost."""
-        if self.assistant is None or not self.assistant.library.documents():
+        if self.assistant is None or not self.library.documents():
             return
         try:
             self.assistant.ask("What is this document about?", backend="extractive")
@@ -225,6 +228,11 @@ class Service:
         if self._blocking or self.assistant is None:
             raise AssistantError(self._blocking or "the assistant could not start; see the server log")
         return self.assistant
+
+    def writer(self):
+        """The ``Library``, once start-up is done (raises as ``wait`` does)."""
+        self.wait()
+        return self.library
 
     # -- answering -----------------------------------------------------------------------------
     def stream(
@@ -268,7 +276,7 @@ class Service:
         return cancel is not None
 
     def listing(self) -> dict:
-        return self.wait().library.listing()
+        return self.writer().listing()
 
     def add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
         """``_add``, then Gradio's copies of the uploads are deleted, added or refused alike."""
@@ -288,7 +296,7 @@ class Service:
         from .errors import IngestError
         from .ingest import IngestReport, safe_name
 
-        library = self.wait().library
+        library = self.writer()
         limit = int(self.settings.max_upload_mb * 2**20)
         report = IngestReport()
         accepted: dict[str, Path] = {}
@@ -329,7 +337,7 @@ class Service:
         name = (name or "").strip()
         if not name:
             return IngestReport(failed=[IngestError("(none)", "choose a document to remove")]).to_dict()
-        return self.wait().library.remove([name]).to_dict()
+        return self.writer().remove([name]).to_dict()
 
 
 def uploads_folder() -> Path:
@@ -597,7 +605,7 @@ def build_app(settings: Settings, service: Service | None = None):
         listing = None
         if service.ready.is_set() and service.assistant is not None:
             try:
-                listing = service.assistant.library.listing()
+                listing = service.library.listing()
             except AssistantError as exc:
                 return _banner("error", str(exc)), render_documents(None), gr.update(choices=[]), gr.update(choices=[])
         sources = [d["source"] for d in listing["documents"]] if listing else []

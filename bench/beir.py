@@ -133,7 +133,7 @@ def time_queries(searcher: Searcher, queries: list[str], modes: tuple[str, ...],
         searcher.search(queries[0], k=k, mode=mode)
     for i, text in enumerate(queries):
         for mode in modes[i % len(modes):] + modes[: i % len(modes)]:
-            searcher.library.encoder.sentence_cache.clear()  # every mode encodes the query afresh
+            searcher.encoder.sentence_cache.clear()  # every mode encodes the query afresh
             start = time.perf_counter()
             searcher.search(text, k=k, mode=mode)
             seconds[mode].append(time.perf_counter() - start)
@@ -186,11 +186,11 @@ def main(argv: list[str] | None = None) -> int:
             f"({report.embedded} chunks embedded, cache {library.encoder.hits} hits / {library.encoder.misses} misses)",
             file=sys.stderr,
         )
-        searcher = Searcher(library)
+        searcher = Searcher(library.index, library.encoder)
         runs = run_queries(searcher, queries, modes, SEARCH_DEPTH)
         # Latency: the product's call (k = settings.k), with queries encoded for real, not from
         # the cache, so that it is what a user waits.
-        library.encoder = Encoder(settings.embedding_model or None, batch_size=settings.embed_batch)
+        searcher.encoder = Encoder(settings.embedding_model or None, batch_size=settings.embed_batch)
         seconds = time_queries(searcher, list(queries.values())[: args.latency_queries], modes, settings.k)
     finally:
         shutil.rmtree(work, ignore_errors=True)

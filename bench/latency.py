@@ -81,7 +81,7 @@ def measure(name: str, library: Library, questions: list[str]) -> dict:
     """Each question timed three ways: encoding it, searching, and answering twice (with no
     sentence vectors remembered, as on a fresh start; and in one session, where vectors of the
     sentences earlier answers read are kept, as the app keeps them)."""
-    assistant = Assistant(library.settings, library=library)
+    assistant = Assistant(library.settings, index=library.index, encoder=library.encoder)
     assistant.ask(questions[0])  # warm: model, BM25 index
     encoder = library.encoder
     encode, search, fresh = [], [], []
@@ -113,7 +113,7 @@ def time_to_first_token(library: Library, questions: list[str]) -> list[float]:
     """Seconds from asking to the first generated token (retrieval and prompt included), per
     question; the first question only loads the model, and no question repeats (llama.cpp would
     reuse a cached prompt)."""
-    assistant = Assistant(library.settings, library=library)
+    assistant = Assistant(library.settings, index=library.index, encoder=library.encoder)
     next(iter(assistant.stream(questions[0], backend="llamacpp")))
     seconds = []
     for question in questions[1:]:

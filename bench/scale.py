@@ -133,7 +133,7 @@ def one_run(args: argparse.Namespace) -> dict:
         library = Library(settings, encoder=Encoder(None))  # queries encoded for real, as in the app
         indexed = library.registry.chunk_count()
         assert library.store.count() == indexed
-        searcher = Searcher(library)
+        searcher = Searcher(library.index, library.encoder)
         start = time.perf_counter()
         searcher.bm25.sync()
         bm25_build_s = time.perf_counter() - start
@@ -156,7 +156,7 @@ def one_run(args: argparse.Namespace) -> dict:
         searcher.bm25.sync()
         bm25_update_s = time.perf_counter() - start
         start = time.perf_counter()  # a restarted process: from the snapshot the first build saved
-        Searcher(library).bm25.sync()
+        Searcher(library.index, library.encoder).bm25.sync()
         bm25_restart_s = time.perf_counter() - start
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size_bytes = disk_usage(work / "index", work / "chroma-server")

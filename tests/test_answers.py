@@ -161,7 +161,7 @@ def test_paper_questions_are_answered_from_the_paper_with_pages(papers_root):
 
 
 def test_the_langchain_retriever_returns_documents_with_provenance(seed_assistant):
-    from assistant.retrieval import HybridRetriever, document_to_passage
+    from assistant.integrations.langchain import HybridRetriever, document_to_passage
 
     retriever = HybridRetriever(searcher=seed_assistant.searcher, k=3)
     documents = retriever.invoke("Which lab produced the ResNet paper?")

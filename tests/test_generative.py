@@ -38,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 
 def assistant_with(seed_assistant: Assistant, **changes) -> Assistant:
     """The session's seed index, answered with other settings."""
-    return Assistant(seed_assistant.settings.with_(**changes), library=seed_assistant.library)
+    return Assistant(seed_assistant.settings.with_(**changes), index=seed_assistant.index, encoder=seed_assistant.encoder)
 
 
 def run(assistant: Assistant, backend: str) -> tuple[list[str], Answer]:

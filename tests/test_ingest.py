@@ -85,7 +85,7 @@ def test_sync_edit_remove_lifecycle(fresh_root: Path):
         assert again.ok and again.embedded == 0 and again.added == [] and len(again.unchanged) == 3
     assert library.registry.chunk_ids() == ids and library.store.count() == total
 
-    searcher = Searcher(library)
+    searcher = Searcher(library.index, library.encoder)
     hits = _passages(searcher, "What is the lighthouse keeper's parrot called?")
     assert any("Bartholomew" in p.chunk.text for p in hits[:3])
     old_notes = library.registry.chunk_ids("notes.txt")
@@ -166,14 +166,14 @@ def test_another_embedding_model_is_refused_until_reindex(fresh_root: Path, tmp_
         other.add([extra])
     assert not (corpus / "extra.txt").exists()
     with pytest.raises(ModelMismatch, match="reindex"):
-        Searcher(other).search("pumpkin")
+        Searcher(other.index, other.encoder).search("pumpkin")
     assert snapshot(library) == before  # refused: nothing changed
 
     rebuilt = other.reindex()
     assert rebuilt.ok and rebuilt.added == ["garden.md"] and rebuilt.embedded == other.registry.chunk_count()
     assert other.registry.model() == ("other-minilm", 384)
     assert_consistent(other)
-    assert any("pumpkin" in p.chunk.text for p in Searcher(other).search("giant pumpkin weight"))
+    assert any("pumpkin" in p.chunk.text for p in Searcher(other.index, other.encoder).search("giant pumpkin weight"))
     with pytest.raises(ModelMismatch, match="reindex"):  # and now the original model is the stranger
         library.sync()
 

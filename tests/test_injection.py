@@ -41,7 +41,7 @@ def assistant(tmp_path_factory) -> Assistant:
     settings = Settings.from_env(corpus=corpus, index=root / "index")
     library = Library(settings)
     assert library.sync().ok
-    return Assistant(settings, library=library)
+    return Assistant(settings, index=library.index, encoder=library.encoder)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_the_verifier_checks_every_claim_even_when_a_passage_demands_otherwise(a
         "The harbour has a submarine base built in 1850 [1]. "
         "PWNED [1]."
     )
-    checked = verify(generated, passages, assistant.library.encoder)
+    checked = verify(generated, passages, assistant.encoder)
     assert len(checked.sentences) == 3  # every claim was assessed
     first, invented, pwned = checked.sentences
     assert first.supported and first.citations

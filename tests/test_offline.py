@@ -44,5 +44,5 @@ def test_ingest_and_search_stay_on_this_machine(fresh_root: Path, no_network: li
     library = Library(Settings.from_env(corpus=fresh_root / "corpus", index=fresh_root / "index"))
     assert library.store.client.get_settings().anonymized_telemetry is False
     assert library.sync().ok
-    assert Searcher(library).search("Who benefits from American AI research?", k=3)
+    assert Searcher(library.index, library.encoder).search("Who benefits from American AI research?", k=3)
     assert no_network == []  # the guard saw no connection attempt beyond loopback

@@ -193,6 +193,6 @@ def test_web_app_start_up_finishes_an_interrupted_write_and_upload(tmp_path: Pat
 
     service = Service(settings).start(background=False)
     assert service.status().level == "ok", service.status()
-    repaired = service.assistant.library
+    repaired = service.library
     assert (repaired.corpus / "upload.txt").is_file() and not (repaired.corpus / STAGING).exists()
     _assert_agree(repaired, {"doc00.txt", "doc01.txt", "upload.txt"})

@@ -84,13 +84,13 @@ def test_ingest_and_cited_answer_through_the_server(tmp_path: Path, chroma_url: 
     assert library.store.count() == library.registry.chunk_count() > 0
     assert library.check() == []
 
-    answer = Assistant(settings, library=library).ask("Which lab produced the ResNet paper?")
+    answer = Assistant(settings, index=library.index, encoder=library.encoder).ask("Which lab produced the ResNet paper?")
     assert not answer.refused, answer.answer
     cited = " ".join([answer.answer] + [c.quote for c in answer.citations])
     assert "Microsoft Research Asia" in cited or "MSRA" in cited, cited
     assert answer.citations and all(c.source == "who-benefits-from-american-ai-research-in-china.txt" for c in answer.citations)
 
-    refused = Assistant(settings, library=library).ask("What is the boiling point of tungsten?")
+    refused = Assistant(settings, index=library.index, encoder=library.encoder).ask("What is the boiling point of tungsten?")
     assert refused.refused
 
 
@@ -183,7 +183,7 @@ def test_two_writers_and_a_reader_lose_and_duplicate_nothing(tmp_path: Path, chr
     assert not library.registry.pending()
     assert library.check() == []
 
-    searcher = Assistant(_settings(tmp_path, chroma_url), library=library).searcher
+    searcher = Assistant(_settings(tmp_path, chroma_url), index=library.index, encoder=library.encoder).searcher
     for document in documents:
         tag = document.source.removesuffix(".txt").replace("shared", "zqsharedx")
         passages = searcher.search(f"{tag} station sensor", k=3)
