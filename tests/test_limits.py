@@ -23,9 +23,11 @@ class Searched(Exception):
 def assistant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An Assistant on an empty index whose search records the query and stops there."""
     from assistant.chain import Assistant
+    from assistant.ingest import Library
 
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
-    assistant = Assistant(settings)
+    library = Library(settings)  # a reader opens only an index some writer created
+    assistant = Assistant(settings, index=library.index, encoder=library.encoder)
 
     def search(query, *, k, sources):
         raise Searched({"query": query, "k": k, "sources": sources})
