@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,13 @@ def export_the_encoder() -> None:
     from assistant.embeddings import Encoder
 
     assert Encoder().model.runtime == "onnx"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts, or to find nothing there)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:

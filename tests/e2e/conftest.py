@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,19 +22,13 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 
-from ..conftest import export_the_encoder, stop_process
+from ..conftest import export_the_encoder, free_port, stop_process
 
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 START_TIMEOUT_S = 240  # model load + first indexing on a loaded 2-core CI machine
 UPLOAD_LIMIT_MB = 1  # small, so the size limit is testable without big files
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def app_environment(tmp: Path, **extra: str) -> dict[str, str]:

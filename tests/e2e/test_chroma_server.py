@@ -21,8 +21,8 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 
-from ..conftest import stop_process
-from .conftest import ARTIFACTS, SEED_CORPUS, free_port
+from ..conftest import free_port, stop_process
+from .conftest import ARTIFACTS, SEED_CORPUS
 
 CHROMA = Path(sys.executable).with_name("chroma")
 START_TIMEOUT_S = 90
