@@ -24,6 +24,10 @@ SEED_MIN_CORRECT = 1.0
 SEED_MIN_REFUSAL = 1.0
 EXTRA_MIN_CORRECT = 0.91
 PAPERS_MIN_CORRECT = 0.78
+# Refusals on their own (measured 11/13 and 2/3 unanswerable refused): a gate that answers more
+# could keep `correct` up with answerable gains and still invent answers to the unanswerable.
+EXTRA_MIN_REFUSAL = 0.84
+PAPERS_MIN_REFUSAL = 0.66
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -43,7 +47,8 @@ def test_dev_questions_meet_measured_thresholds(seed_assistant):
 
 
 def test_own_seed_questions_meet_measured_thresholds(seed_assistant):
-    assert_quality(seed_assistant, QUESTIONS / "seed_extra.jsonl", min_correct=EXTRA_MIN_CORRECT, min_support=1.0)
+    assert_quality(seed_assistant, QUESTIONS / "seed_extra.jsonl", min_correct=EXTRA_MIN_CORRECT,
+                   min_refusal=EXTRA_MIN_REFUSAL, min_support=1.0)
 
 
 def test_mission_question_names_every_beneficiary_with_citations(seed_assistant, seed_root):
@@ -157,7 +162,8 @@ def test_paper_questions_are_answered_from_the_paper_with_pages(papers_root):
     assert_citations_exact(answer, papers_root)
     training = assistant.ask("What mini-batch size was used for SGD training on ImageNet?")
     assert any(c.page == 4 and "256" in c.quote for c in training.citations)
-    assert_quality(assistant, QUESTIONS / "papers.jsonl", min_correct=PAPERS_MIN_CORRECT, min_support=1.0)
+    assert_quality(assistant, QUESTIONS / "papers.jsonl", min_correct=PAPERS_MIN_CORRECT,
+                   min_refusal=PAPERS_MIN_REFUSAL, min_support=1.0)
 
 
 def test_the_langchain_retriever_returns_documents_with_provenance(seed_assistant):
