@@ -29,17 +29,16 @@ import pytest
 
 from assistant.config import Settings
 from assistant.ingest import STAGING, Library
-from tests.conftest import export_the_encoder
-from tests.test_ingest import _RegistryWatch, write_text_corpus
+from .conftest import export_the_encoder
+from .helpers import cli_env, write_text_corpus
+from .test_ingest import _RegistryWatch
 
 KILLS = int(os.environ.get("ASSISTANT_KILL_LOOPS", "5"))
 SEED = int(os.environ.get("ASSISTANT_KILL_SEED", str(int(time.time()) % 10_000)))
 
 
 def _env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_CORPUS=str(root / "corpus"), ASSISTANT_INDEX=str(root / "index"), ASSISTANT_EMBED_BATCH="2")
-    return env
+    return cli_env(root, ASSISTANT_EMBED_BATCH="2")  # batches of two documents: several writes per run
 
 
 def _cli(root: Path, *args: str) -> subprocess.Popen:
