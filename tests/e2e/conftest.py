@@ -106,8 +106,19 @@ def start_server(
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One app for the API and browser tests: the seed corpus, indexed by the app at start-up."""
+    """One app for the tests that only read (ask, chat, list, try and fail to escape): the seed
+    corpus, indexed by the app at start-up. No test changes its documents, so these tests do not
+    depend on each other's order or failures."""
     server = start_server(tmp_path_factory.mktemp("webapp"), "main")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def documents_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second app, for the tests that add, update and remove documents (each leaves the seed
+    corpus as it found it, and checks what it changed against the listing it found)."""
+    server = start_server(tmp_path_factory.mktemp("documents-app"), "documents")
     yield server
     server.stop()
 
@@ -138,6 +149,13 @@ def api_client(app_server: Server):
     from gradio_client import Client
 
     return Client(app_server.url, verbose=False, analytics_enabled=False)
+
+
+@pytest.fixture(scope="session")
+def documents_client(documents_app: Server):
+    from gradio_client import Client
+
+    return Client(documents_app.url, verbose=False, analytics_enabled=False)
 
 
 @pytest.fixture(scope="session")
