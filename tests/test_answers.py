@@ -16,6 +16,7 @@ from assistant.ingest import Library
 from assistant.loaders import load
 
 from .conftest import RESNET_PDF, SEED_CORPUS, SEED_QUESTIONS, make_settings
+from .helpers import SEED_ARTICLE
 
 QUESTIONS = Path(__file__).parent / "questions"
 
@@ -114,9 +115,14 @@ def test_empty_index_says_how_to_add_documents(fresh_root):
         Assistant(make_settings(fresh_root)).ask("Which lab produced ResNet?")
 
 
-def test_answer_only_from_selected_documents(seed_assistant):
-    answer = seed_assistant.ask("Which lab produced ResNet?", sources=["no-such-document.txt"])
-    assert answer.refused
+def test_answer_only_from_selected_documents(papers_root):
+    """Two documents indexed (the seed article and the ResNet paper): each choice is obeyed."""
+    assistant = Assistant(make_settings(papers_root))
+    for chosen in (RESNET_PDF.name, SEED_ARTICLE.name):
+        answer = assistant.ask("Which lab produced ResNet?", sources=[chosen])
+        assert {p.chunk.source for p in answer.retrieved} == {chosen}
+        assert {c.source for c in answer.citations} <= {chosen}
+    assert assistant.ask("Which lab produced ResNet?", sources=["no-such-document.txt"]).refused
 
 
 def test_ask_json_contract(seed_root, capsys):
