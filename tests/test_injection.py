@@ -7,7 +7,6 @@ delimiters neutralised — is tested in tests/test_generative.py.)"""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -25,10 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from assistant.config import Settings
 from assistant.ingest import STAGING, Library
+
 from .conftest import export_the_encoder
 from .helpers import cli_env, write_text_corpus
 from .test_ingest import _RegistryWatch
