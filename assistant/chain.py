@@ -150,7 +150,7 @@ class Assistant:
                 raise
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"{exc}; answered extractively instead")
-        checked = verify.verify("".join(tokens), passages, self.library.encoder)
+        checked = verify.verify("".join(tokens), passages, self.library.encoder, question=state["question"])
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")

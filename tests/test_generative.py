@@ -332,6 +332,16 @@ def test_a_strict_setting_keeps_a_mostly_invented_answer_but_flags_it(seed_assis
     assert any("Google" in note and "not supported" in note for note in answer.notes), answer.notes
 
 
+def test_an_answer_that_only_restates_the_question_falls_back(seed_assistant, scripted_llm):
+    """SmolLM2-135M's real answer to QUESTION: every word is in the passage, so it looked
+    supported, but it names no company. A sentence with no term beyond the question's states
+    nothing to check."""
+    tokens, answer = scripted(seed_assistant, scripted_llm, lambda passages: ["The company that Kaiming He joined [1]"])
+    assert answer.backend == "extractive" and answer.answer == extractive_answer_of(seed_assistant).answer
+    assert "Facebook" in answer.answer
+    assert any("openai answer was mostly unsupported" in note for note in answer.notes), answer.notes
+
+
 def test_an_invented_citation_number_is_removed_and_the_claim_re_cited(seed_assistant, scripted_llm):
     _, answer = scripted(seed_assistant, scripted_llm, lambda passages: ["Kaiming He joined Facebook AI Research in 2016 [7]."])
     assert answer.backend == "openai"
