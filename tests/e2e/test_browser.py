@@ -156,3 +156,41 @@ def test_refusal_and_follow_up(page):
     follow_up = ask(page, "Where did he go after MSRA?")
     assert "Momenta" in follow_up.inner_text()
     assert page.locator('#chat [data-testid="user"]').count() == 3
+
+
+def test_updated_label_source_filter_and_whole_passage(documents_page, tmp_path: Path, documents_app):
+    """README "Web chat": a file with an indexed name but other content is reported as "Updated";
+    "Answer only from selected documents" keeps the others out; "whole passage" shows all of it."""
+    page = documents_page
+    new_conversation(page)
+    filler = "The quay was repaired with granite blocks brought from the northern quarry by barge. " * 3
+    status = page.locator("#ingest-status")
+    for version, height in (("v1", "2.9"), ("v2", "3.2")):
+        path = tmp_path / version / "tides.txt"
+        path.parent.mkdir()
+        path.write_text(f"Tide notes\n\n{filler}The spring tide at Quayside rose {height} metres in March. {filler}\n")
+        upload(page, path)
+        status.filter(has_text="Added" if version == "v1" else "Updated").filter(has_text="tides.txt").wait_for()
+    assert "Updated tides.txt" in " ".join(status.inner_text().split()), status.inner_text()
+
+    page.click("#sources-filter input")
+    page.get_by_role("option", name="tides.txt").click()
+    page.keyboard.press("Escape")
+    answer = ask(page, "How high did the spring tide at Quayside rise?")
+    text = answer.inner_text()
+    assert "3.2" in text and "2.9" not in text, text
+    heads = answer.locator(".source-head").all_inner_texts()
+    assert heads and all("tides.txt" in h for h in heads), heads
+    whole = answer.locator("details.whole").first
+    whole.locator("summary").click()
+    passage = whole.locator("blockquote").inner_text()
+    assert passage.count("granite blocks") >= 4 and "3.2 metres" in passage  # the passage beyond the excerpt
+    seed_question = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    assert "Not found in your documents" in seed_question.inner_text()  # the seed article is not selected
+    assert not [h for h in seed_question.locator(".source-head").all_inner_texts() if SEED_FILE in h]
+
+    page.click("#remove-choice input")
+    page.get_by_role("option", name="tides.txt").click()
+    page.click("#remove-button")
+    status.filter(has_text="Removed").wait_for()
+    assert not (documents_app.corpus / "tides.txt").exists()
