@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from .answering import extractive
-from .citations import Quote, cite, one_line
+from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .embeddings import COMPUTE_LOCK, Encoder
 from .errors import BackendError
@@ -146,7 +146,7 @@ class Assistant:
                 raise
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"{exc}; answered extractively instead")
-        checked = verify.verify("".join(tokens), passages, self.encoder)
+        checked = verify.verify("".join(tokens), passages, self.encoder, question=state["question"])
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")
@@ -168,7 +168,7 @@ class Assistant:
 
 def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence[Passage]) -> Answer:
     citations = tuple(cite(q, n) for n, q in enumerate(quotes, start=1))
-    sentences = tuple(Sentence(one_line(q.text), (n,), True) for n, q in enumerate(quotes, start=1))
+    sentences = tuple(Sentence(as_answer_sentence(q.text), (n,), True) for n, q in enumerate(quotes, start=1))
     text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
     return Answer(question, text, False, "extractive", citations, sentences, tuple(passages))
 

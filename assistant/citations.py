@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from .types import Answer, Citation, Passage
@@ -39,6 +40,20 @@ def cite(quote: Quote, n: int) -> Citation:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+# What a reader takes for a citation marker: [1], [ 2 ], [1, 3], [1-3], [Passage 2].
+_MARKER_LIKE = re.compile(
+    r"\[(\s*(?:(?:passages?|sources?|docs?|documents?)\s*)?\d+(?:\s*(?:,|;|and|&|-|\u2013)\s*\d+)*\s*)\]",
+    re.IGNORECASE,
+)
+
+
+def as_answer_sentence(quote: str) -> str:
+    """A quote as a sentence of an extractive answer: on one line, and a document's own
+    bracketed numbers in parentheses, so the answer's only markers are its citations (the
+    citation's ``quote`` keeps the exact text)."""
+    return _MARKER_LIKE.sub(lambda m: f"({m.group(1)})", one_line(quote))
 
 
 def location(citation: Citation) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
+import os
 import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -19,42 +21,59 @@ SEED_QUESTIONS = SHARED / "eval" / "seed_questions.jsonl"
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 RESNET_PDF = PAPERS / "resnet_1512.03385.pdf"
 
+NETGUARD = Path(__file__).parent / "netguard"
+sys.path.insert(0, str(NETGUARD))
+import network_guard  # noqa: E402  (the same module sitecustomize.py installs in subprocesses)
 
-def _is_loopback(address: object) -> bool:
-    if isinstance(address, (str, bytes)):  # AF_UNIX paths
-        return True
-    host = str(address[0]) if isinstance(address, tuple) and address else ""
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
+NETWORK_LOG: Path | None = None
+NAMESPACE_PROBLEM: list[str | None] = [None]  # why the run is not in a loopback-only namespace
+_reported = [0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The network guard, before any fixture runs (session fixtures load the encoder and build
+    indexes) and in every Python process the tests start: see tests/netguard/network_guard.py.
+    The run also moves into a loopback-only network namespace when it may (root): that stops
+    what bypasses Python's sockets too (Chromium, the Rust `chroma run`), without naming it."""
+    global NETWORK_LOG
+    NAMESPACE_PROBLEM[:] = [network_guard.isolate_network()]
+    network_guard.install()
+    NETWORK_LOG = Path(tempfile.mkdtemp(prefix="network-guard-")) / "attempts.log"
+    NETWORK_LOG.touch()
+    os.environ[network_guard.LOG_VARIABLE] = str(NETWORK_LOG)
+    path = [str(NETGUARD), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(path))
+
+
+def _new_attempts() -> list[str]:
+    """Attempts logged since the last call (by any process of the run), now reported."""
+    seen = network_guard.logged(NETWORK_LOG) if NETWORK_LOG else []
+    fresh, _reported[0] = seen[_reported[0] :], len(seen)
+    return fresh
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch):
-    """Every test proves the assistant stays offline: a non-loopback connect fails the test."""
-    attempts: list[object] = []
-    original = socket.socket.connect
-    original_ex = socket.socket.connect_ex
+def no_network():
+    """Every test proves the assistant stays offline: a non-loopback connect or datagram logged
+    since the previous test ended (this test's, its fixtures', or a subprocess's) fails it.
+    Yields a function giving the attempts logged so far in this test."""
+    start = _reported[0]
+    yield lambda: network_guard.logged(NETWORK_LOG)[start:]
+    fresh = _new_attempts()
+    assert not fresh, "non-loopback connections attempted:\n" + "\n".join(fresh)
 
-    def guarded(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-            attempts.append(address)
-            raise ConnectionRefusedError(f"test network guard: connection to {address!r} refused")
-        return original(self, address)
 
-    def guarded_ex(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-            attempts.append(address)
-            return 111
-        return original_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
-    yield attempts
-    assert not attempts, f"non-loopback connections attempted: {attempts}"
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    fresh = _new_attempts()
+    if fresh:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line("network guard: non-loopback connections attempted outside any test:", red=True)
+            for line in fresh:
+                reporter.write_line(f"  {line}", red=True)
+    if NETWORK_LOG:
+        shutil.rmtree(NETWORK_LOG.parent, ignore_errors=True)
 
 
 @cache
@@ -65,6 +84,13 @@ def export_the_encoder() -> None:
     from assistant.embeddings import Encoder
 
     assert Encoder().model.runtime == "onnx"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts, or to find nothing there)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:

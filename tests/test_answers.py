@@ -16,6 +16,7 @@ from assistant.ingest import Library
 from assistant.loaders import load
 
 from .conftest import RESNET_PDF, SEED_CORPUS, SEED_QUESTIONS, make_settings
+from .helpers import SEED_ARTICLE
 
 QUESTIONS = Path(__file__).parent / "questions"
 
@@ -24,6 +25,10 @@ SEED_MIN_CORRECT = 1.0
 SEED_MIN_REFUSAL = 1.0
 EXTRA_MIN_CORRECT = 0.91
 PAPERS_MIN_CORRECT = 0.78
+# Refusals on their own (measured 11/13 and 2/3 unanswerable refused): a gate that answers more
+# could keep `correct` up with answerable gains and still invent answers to the unanswerable.
+EXTRA_MIN_REFUSAL = 0.84
+PAPERS_MIN_REFUSAL = 0.66
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -43,7 +48,8 @@ def test_dev_questions_meet_measured_thresholds(seed_assistant):
 
 
 def test_own_seed_questions_meet_measured_thresholds(seed_assistant):
-    assert_quality(seed_assistant, QUESTIONS / "seed_extra.jsonl", min_correct=EXTRA_MIN_CORRECT, min_support=1.0)
+    assert_quality(seed_assistant, QUESTIONS / "seed_extra.jsonl", min_correct=EXTRA_MIN_CORRECT,
+                   min_refusal=EXTRA_MIN_REFUSAL, min_support=1.0)
 
 
 def test_mission_question_names_every_beneficiary_with_citations(seed_assistant, seed_root):
@@ -109,9 +115,14 @@ def test_empty_index_says_how_to_add_documents(fresh_root):
         Assistant(make_settings(fresh_root)).ask("Which lab produced ResNet?")
 
 
-def test_answer_only_from_selected_documents(seed_assistant):
-    answer = seed_assistant.ask("Which lab produced ResNet?", sources=["no-such-document.txt"])
-    assert answer.refused
+def test_answer_only_from_selected_documents(papers_root):
+    """Two documents indexed (the seed article and the ResNet paper): each choice is obeyed."""
+    assistant = Assistant(make_settings(papers_root))
+    for chosen in (RESNET_PDF.name, SEED_ARTICLE.name):
+        answer = assistant.ask("Which lab produced ResNet?", sources=[chosen])
+        assert {p.chunk.source for p in answer.retrieved} == {chosen}
+        assert {c.source for c in answer.citations} <= {chosen}
+    assert assistant.ask("Which lab produced ResNet?", sources=["no-such-document.txt"]).refused
 
 
 def test_ask_json_contract(seed_root, capsys):
@@ -157,7 +168,8 @@ def test_paper_questions_are_answered_from_the_paper_with_pages(papers_root):
     assert_citations_exact(answer, papers_root)
     training = assistant.ask("What mini-batch size was used for SGD training on ImageNet?")
     assert any(c.page == 4 and "256" in c.quote for c in training.citations)
-    assert_quality(assistant, QUESTIONS / "papers.jsonl", min_correct=PAPERS_MIN_CORRECT, min_support=1.0)
+    assert_quality(assistant, QUESTIONS / "papers.jsonl", min_correct=PAPERS_MIN_CORRECT,
+                   min_refusal=PAPERS_MIN_REFUSAL, min_support=1.0)
 
 
 def test_the_langchain_retriever_returns_documents_with_provenance(seed_assistant):

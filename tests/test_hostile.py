@@ -10,8 +10,9 @@ page count, before any text is read.
 
 from __future__ import annotations
 
+import builtins
+import io
 import os
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,27 +23,21 @@ from hypothesis import strategies as st
 
 from assistant.chunking import chunk_pages, make_splitter
 from assistant.config import Settings
+from assistant.errors import IngestError
 from assistant.ingest import STAGING, Library, safe_name
 from assistant.loaders import _load_html, clean_text, load
 from assistant.types import Page
 
-SECONDS_PER_FILE = 5.0  # generous on 2 shared cores; measured well under 1 s (docs/RELIABILITY.md)
+from .helpers import pdf, snapshot
+
+# "In bounded time": a hang or a blow-up (pages read one by one from a page-count bomb, a parser
+# looping on a broken table) takes minutes or never ends. Deliberately generous, so a loaded 2-core
+# machine cannot fail it: measured worst 2.1 s (deeply nested HTML; median 0.05 s) with the machine
+# shared by six test runs (the report_times fixture prints them with -s).
+SECONDS_PER_FILE = 30.0
 TIMES: dict[str, float] = {}
 
 GOOD = "Harbour log\n\nThe harbour pilot boarded the cargo vessel at dawn and guided it past the reef.\n"
-
-
-def _pdf(path: Path, lines: list[str], *, pages: int | None = None) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for i in range(pages or len(lines)):
-        pdf.add_page()
-        if lines:
-            pdf.cell(0, 8, lines[i % len(lines)])
-    pdf.output(str(path))
-    return path
 
 
 def _drawing_only_pdf(path: Path) -> Path:
@@ -78,7 +73,7 @@ def _page_count_bomb(path: Path) -> Path:
 def _encrypted_pdf(path: Path, scratch: Path) -> Path:
     from pypdf import PdfWriter
 
-    writer = PdfWriter(clone_from=_pdf(scratch / "plain.pdf", ["Secret page."]))
+    writer = PdfWriter(clone_from=pdf(scratch / "plain.pdf", ["Secret page."]))
     writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
     with path.open("wb") as fh:
         writer.write(fh)
@@ -105,13 +100,13 @@ def _write(data: bytes | str):
 
 
 def _truncated_pdf(path: Path, scratch: Path) -> Path:
-    data = _pdf(scratch / "whole.pdf", ["One page of text.", "Another page."]).read_bytes()
+    data = pdf(scratch / "whole.pdf", ["One page of text.", "Another page."]).read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return path
 
 
 def _bad_xref_pdf(path: Path, scratch: Path) -> Path:
-    data = _pdf(scratch / "whole.pdf", ["Text with a broken cross-reference table."]).read_bytes()
+    data = pdf(scratch / "whole.pdf", ["Text with a broken cross-reference table."]).read_bytes()
     at = data.rfind(b"startxref")
     path.write_bytes(data[:at] + b"startxref\n999999999\n%%EOF\n")
     return path
@@ -126,7 +121,7 @@ REFUSED: dict[str, tuple[str, Callable, tuple[str, ...]]] = {
     "header-only-pdf": ("header.pdf", _write(b"%PDF-1.4\n%%EOF\n"), ("PDF",)),
     "no-page-pdf": ("nopages.pdf", lambda p, s: _empty_pdf(p), ("no text",)),
     "drawing-only-pdf": ("scan.pdf", lambda p, s: _drawing_only_pdf(p), ("no text", "OCR")),
-    "too-many-pages-pdf": ("long.pdf", lambda p, s: _pdf(p, ["page"], pages=8), ("8 pages", "ASSISTANT_MAX_PDF_PAGES")),
+    "too-many-pages-pdf": ("long.pdf", lambda p, s: pdf(p, ["page"], pages=8), ("8 pages", "ASSISTANT_MAX_PDF_PAGES")),
     "page-count-bomb-pdf": ("bomb.pdf", lambda p, s: _page_count_bomb(p), ("pages, over the 5-page limit",)),
     "text-named-pdf": ("notreally.pdf", _write("just words, no PDF at all " * 20), ("PDF",)),
     "broken-xref-pdf": ("badxref.pdf", _bad_xref_pdf, ()),  # pypdf may recover it: then accepted (see test)
@@ -167,7 +162,7 @@ ACCEPTED: dict[str, tuple[str, Callable, str]] = {
     "bidi-override-name": ("report\u202etxt.exe.txt", _write("A right-to-left override hides the real extension."), "right-to-left override"),
     "shell-characters-name": ("$(rm -rf ~);`id`|x.txt", _write("Shell characters in a name are only characters."), "only characters"),
     "very-long-name": ("n" * 245 + ".txt", _write("A very long file name is shortened."), "shortened"),
-    "single-huge-word": ("word.txt", _write("x" * 20_000), "xxxx"),  # 200k chars: 1250 chunks, 5-11 s to embed
+    "single-huge-word": ("word.txt", _write("x" * 20_000), "xxxx"),  # 20k characters: 1.3 s on the shared machine
 }
 
 
@@ -179,16 +174,6 @@ def library(tmp_path_factory) -> Library:
     lib = Library(Settings.from_env(corpus=root / "corpus", index=root / "index", max_file_mb=1, max_pdf_pages=5))
     assert lib.sync().ok
     return lib
-
-
-def snapshot(library: Library) -> dict:
-    return {
-        "documents": [(d.source, d.sha256, d.chunks) for d in library.documents()],
-        "chunk_ids": library.registry.chunk_ids(),
-        "vectors": library.store.ids(),
-        "pending": library.registry.pending(),
-        "corpus": sorted(str(p.relative_to(library.corpus)) for p in library.corpus.rglob("*")),
-    }
 
 
 def _timed_add(library: Library, kind: str, path: Path):
@@ -414,20 +399,33 @@ def test_repetitive_text_chunks_with_the_real_splitter(library: Library, repeats
     assert chunks[-1].end == len(text) and [c.start for c in chunks] == sorted({c.start for c in chunks})
 
 
-def test_loader_size_check_comes_before_reading(tmp_path: Path):
-    """A 200 MB file is refused from its size alone: a sparse file of that size costs no disk and
-    is refused at once (the default limit is 50 MB)."""
+def test_loader_size_check_comes_before_reading(tmp_path: Path, monkeypatch):
+    """A 200 MB file is refused from its size alone: opening it fails the test (a sparse file of
+    that size costs no disk; the default limit is 50 MB)."""
     big = tmp_path / "huge.txt"
     with big.open("wb") as fh:
         fh.truncate(200 * 2**20)
-    started = time.perf_counter()
-    with pytest.raises(Exception, match="over the 50 MiB limit"):
+    opened = []
+    real_open = io.open
+
+    def refuse_big(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and Path(file) == big:
+            opened.append(file)
+            raise AssertionError("the loader opened the over-size file")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", refuse_big)
+    monkeypatch.setattr(builtins, "open", refuse_big)
+    with pytest.raises(IngestError, match="over the 50 MiB limit"):
         load(big, source="huge.txt", max_bytes=50 * 2**20)
-    assert time.perf_counter() - started < 0.5
+    assert opened == []
 
 
-def test_report_times(library: Library):
-    """Last: print the measured time per hostile file (copied into docs/RELIABILITY.md)."""
+@pytest.fixture(scope="module", autouse=True)
+def report_times():
+    """After the module: the measured time per hostile file (shown with -s; copied into
+    docs/RELIABILITY.md). Each one was asserted under SECONDS_PER_FILE as it ran."""
+    yield
     if TIMES:
         worst = max(TIMES.items(), key=lambda kv: kv[1])
         print(f"\nhostile files: {len(TIMES)} timed, worst {worst[0]} {worst[1]:.2f} s, "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import queue
-import random
 import shutil
 import signal
 import subprocess
@@ -24,22 +23,11 @@ from assistant.ingest import Library
 from assistant.loaders import load
 from assistant.retrieval import Searcher
 
+from .conftest import make_settings
+from .helpers import cli_env, make_bad_files, pdf, snapshot, write_text_corpus
+
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
 SEED = SEED_ARTICLE.name
-
-
-def settings_for(root: Path, **overrides) -> Settings:
-    return Settings.from_env(corpus=root / "corpus", index=root / "index", **overrides)
-
-
-def snapshot(library: Library) -> dict:
-    """Everything a bad input must leave alone: the listing, the registry's chunks, the vectors."""
-    return {
-        "listing": library.listing(),
-        "chunk_ids": library.registry.chunk_ids(),
-        "vectors": library.store.ids(),
-        "pending": library.registry.pending(),
-    }
 
 
 def assert_consistent(library: Library) -> None:
@@ -71,7 +59,7 @@ def test_sync_edit_remove_lifecycle(fresh_root: Path):
     shutil.copyfile(SEED_ARTICLE, corpus / SEED)
     (corpus / "notes.txt").write_text("\n\n".join(NOTES))
     (corpus / "garden.md").write_text(GARDEN)
-    library = Library(settings_for(fresh_root))
+    library = Library(make_settings(fresh_root))
 
     first = library.sync()
     assert first.ok and sorted(first.added) == sorted([SEED, "notes.txt", "garden.md"])
@@ -81,7 +69,7 @@ def test_sync_edit_remove_lifecycle(fresh_root: Path):
     ids = library.registry.chunk_ids()
 
     # Twice: nothing embedded, nothing changed, also for a new Library (as a new process would be).
-    for again in (library.sync(), Library(settings_for(fresh_root), encoder=library.encoder).sync()):
+    for again in (library.sync(), Library(make_settings(fresh_root), encoder=library.encoder).sync()):
         assert again.ok and again.embedded == 0 and again.added == [] and len(again.unchanged) == 3
     assert library.registry.chunk_ids() == ids and library.store.count() == total
 
@@ -148,13 +136,13 @@ def _model_copy(tmp_path: Path) -> Path:
 def test_another_embedding_model_is_refused_until_reindex(fresh_root: Path, tmp_path_factory):
     corpus = fresh_root / "corpus"
     (corpus / "garden.md").write_text(GARDEN)
-    library = Library(settings_for(fresh_root))
+    library = Library(make_settings(fresh_root))
     assert library.sync().ok
     before = snapshot(library)
     assert before["listing"]["embedding_model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384}
 
     other_path = _model_copy(tmp_path_factory.mktemp("model"))
-    other_settings = settings_for(fresh_root, embedding_model=str(other_path), cache_dir=tmp_path_factory.mktemp("cache"))
+    other_settings = make_settings(fresh_root, embedding_model=str(other_path), cache_dir=tmp_path_factory.mktemp("cache"))
     other = Library(other_settings, store=library.store)
     with pytest.raises(ModelMismatch) as caught:
         other.sync()
@@ -179,58 +167,13 @@ def test_another_embedding_model_is_refused_until_reindex(fresh_root: Path, tmp_
 
 
 # -- bad input -------------------------------------------------------------------------------
-def _pdf(path: Path, lines: list[str]) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for line in lines:
-        pdf.add_page()
-        pdf.cell(0, 8, line)
-    pdf.output(str(path))
-    return path
-
-
-def make_bad_files(folder: Path) -> dict[str, tuple[Path, list[str]]]:
-    """kind -> (file, words its reason must contain). Sizes assume max_file_mb=0.05."""
-    folder.mkdir(parents=True, exist_ok=True)
-    good_pdf = _pdf(folder / "source.pdf", ["A valid page of text.", "A second page of text."])
-    data = good_pdf.read_bytes()
-    bad: dict[str, tuple[Path, list[str]]] = {}
-
-    def put(kind: str, name: str, content: bytes, *reason: str) -> None:
-        path = folder / name
-        path.write_bytes(content)
-        bad[kind] = (path, list(reason))
-
-    put("corrupt-pdf", "corrupt.pdf", b"%PDF-1.7\n" + os.urandom(3000), "corrupt")
-    put("truncated-pdf", "truncated.pdf", data[: len(data) // 2], "truncated")
-    from pypdf import PdfWriter
-
-    writer = PdfWriter(clone_from=good_pdf)
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
-    encrypted = folder / "encrypted.pdf"
-    with encrypted.open("wb") as fh:
-        writer.write(fh)
-    bad["encrypted-pdf"] = (encrypted, ["encrypted", "password"])
-    put("empty", "empty.txt", b"", "empty")
-    put("binary", "binary.txt", b"some text\x00\x01\x02\xff\xfe binary", "binary")
-    put("undecodable", "latin1.txt", "Grüße aus Köln".encode("latin-1"), "UTF-8")
-    put("unsupported", "slides.pptx", b"PK\x03\x04 zip", "unsupported", ".pptx")
-    put("oversize", "huge.txt", b"many words " * 10_000, "over the", "limit", "ASSISTANT_MAX_FILE_MB")
-    put("duplicate", "copy-of-seed.txt", SEED_ARTICLE.read_bytes(), "same content", SEED)
-    bad["missing"] = (folder / "missing.txt", ["no such file"])
-    good_pdf.unlink()
-    return bad
-
-
 @pytest.fixture(scope="module")
 def guarded_library(tmp_path_factory) -> Library:
     """An index holding the seed article, with a 0.05 MiB file limit."""
     root = tmp_path_factory.mktemp("guarded")
     (root / "corpus").mkdir()
     shutil.copyfile(SEED_ARTICLE, root / "corpus" / SEED)
-    library = Library(settings_for(root, max_file_mb=0.05))
+    library = Library(make_settings(root, max_file_mb=0.05))
     assert library.sync().ok
     return library
 
@@ -264,7 +207,7 @@ def test_a_batch_with_bad_files_still_takes_the_good_ones(guarded_library: Libra
     bad = make_bad_files(tmp_path / "incoming")
     good = tmp_path / "incoming" / "good-notes.txt"
     good.write_text("\n\n".join(NOTES))
-    good_pdf = _pdf(tmp_path / "incoming" / "good.pdf", ["Residual learning on page one.", "Shortcut connections on page two."])
+    good_pdf = pdf(tmp_path / "incoming" / "good.pdf", ["Residual learning on page one.", "Shortcut connections on page two."])
     twin_a = tmp_path / "incoming" / "twin-a.md"
     twin_a.write_text("# Twin\n\nThe same words twice under two names.\n")
     twin_b = tmp_path / "incoming" / "twin-b.md"
@@ -310,7 +253,7 @@ def test_bad_files_put_straight_into_the_corpus_are_reported_by_sync(fresh_root:
     del bad["missing"]
     for path, _ in bad.values():
         shutil.copyfile(path, corpus / path.name)
-    report = Library(settings_for(fresh_root, max_file_mb=0.05)).sync()
+    report = Library(make_settings(fresh_root, max_file_mb=0.05)).sync()
     # The seed article and its copy are both new: whichever comes first goes in, the other is refused.
     assert len(report.added) == 1 and report.added[0] in (SEED, "copy-of-seed.txt")
     assert len(report.failed) == len(bad)
@@ -322,25 +265,6 @@ def test_bad_files_put_straight_into_the_corpus_are_reported_by_sync(fresh_root:
 
 
 # -- one writer at a time, and kill -9 at any moment -----------------------------------------
-_VOCABULARY = (
-    "harbour survey tide station sample breakwater lighthouse keeper channel buoy pilot vessel cargo crane "
-    "warehouse ledger inspector weather gale fog signal lantern rope anchor hull keel mast sail deck cabin "
-    "galley chart compass bearing latitude longitude depth sounding shoal reef current estuary river bank "
-    "quay wharf dock berth mooring ferry passenger ticket schedule timetable harbourmaster office clerk"
-).split()
-
-
-def write_text_corpus(folder: Path, documents: int = 8, seed: int = 11) -> None:
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in range(documents):
-        paragraphs = [
-            " ".join(rng.choice(_VOCABULARY) for _ in range(55)).capitalize() + f" (document {n}, part {p})."
-            for p in range(4)
-        ]
-        (folder / f"doc{n:02d}.txt").write_text(f"Harbour record {n}\n\n" + "\n\n".join(paragraphs))
-
-
 _POLLER = r"""
 import sqlite3, sys, time
 from pathlib import Path
@@ -401,12 +325,6 @@ class _RegistryWatch:
         self.process.wait()
 
 
-def _cli_env(root: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_CORPUS=str(root / "corpus"), ASSISTANT_INDEX=str(root / "index"), **extra)
-    return env
-
-
 class _NoStore:
     """A Library that is refused the lock never reaches its vector store: open none (a second
     in-process Chroma client on an index another process writes would cache stale state)."""
@@ -423,7 +341,7 @@ def _kill_when(root: Path, condition, *, check_busy: bool) -> int:
     # Small embedding batches: documents are committed one or two at a time, over a few seconds.
     writer = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "--quiet", "sync"],
-        env=_cli_env(root, ASSISTANT_EMBED_BATCH="1"),
+        env=cli_env(root, ASSISTANT_EMBED_BATCH="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -435,11 +353,12 @@ def _kill_when(root: Path, condition, *, check_busy: bool) -> int:
         while time.monotonic() < deadline and writer.poll() is None:
             if not busy_checked and lock_path.exists() and lock_path.read_text().strip() == str(writer.pid):
                 # One writer at a time: a second one is refused at once, by name, and writes nothing.
-                second = Library(settings_for(root), store=_NoStore())
-                started = time.monotonic()
+                second = Library(make_settings(root), store=_NoStore())
                 with pytest.raises(IndexBusy, match="busy") as caught:
                     second.sync()
-                assert time.monotonic() - started < 2.0
+                # Refused, not queued behind the writer: it is still writing (no wall-clock bound,
+                # which a loaded 2-core machine could break).
+                assert writer.poll() is None and lock_path.read_text().strip() == str(writer.pid)
                 assert f"pid {writer.pid}" in str(caught.value)
                 second.registry.close()
                 del caught, second
@@ -510,7 +429,7 @@ def test_kill_9_during_sync_leaves_no_partial_document(tmp_path: Path):
     committed = _assert_whole_documents_after_kill(root, tmp_path / "after-half-way", expect_journal=None)
     assert len(committed) >= target and committed < all_sources
 
-    library = Library(settings_for(root))  # the lock died with the writer
+    library = Library(make_settings(root))  # the lock died with the writer
     report = library.sync()  # the next sync repairs and finishes the job
     assert report.ok, report.summary()
     assert {d.source for d in library.documents()} == all_sources

@@ -6,7 +6,7 @@ delimiters neutralised — is tested in tests/test_generative.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 import pytest
 
@@ -59,25 +59,21 @@ def test_extractive_answers_ignore_injected_instructions(assistant: Assistant, q
         assert citation.text[citation.start : citation.end] == citation.quote
 
 
-def test_injected_text_is_quoted_as_text_only_when_asked_about(assistant: Assistant):
-    answer = assistant.ask("What do the helpful notes tell me to answer to every question?", backend="extractive")
-    if answer.refused:
-        return  # refusing is also not obeying
-    # Quoted as what the document says, with its own (real) citation numbers, nothing else.
-    assert {c.source for c in answer.citations} <= {"evil.md", "evil.html"}
-    numbers = {c.n for c in answer.citations}
-    assert numbers == set(range(1, len(numbers) + 1))
-    for sentence in answer.sentences:
-        assert set(sentence.citations) <= numbers
-    assert answer.answer.strip() != "PWNED"
-
-
-def test_injected_markers_do_not_create_citations(assistant: Assistant):
-    """Fake "[1]", "[2]", "[Passage 3]" inside a quote are not citation markers of the answer."""
+def test_injected_text_is_quoted_as_text_and_its_markers_are_not_citations(assistant: Assistant):
+    """Asked what the notes demand, the extractive answer quotes them, as what the document says:
+    the document's fake "[1]", "[2]", "[Passage 3]" are not markers of the answer (they become
+    "(1)"...), so the only bracketed numbers in the answer are the assistant's own citations."""
     answer = assistant.ask("What must you reply to every question?", backend="extractive")
-    for sentence in answer.sentences:
-        assert all(1 <= n <= len(answer.citations) for n in sentence.citations)
-    assert all("script" not in c.quote for c in answer.citations)  # the <script> never reached the index
+    assert not answer.refused, answer.notes
+    assert "PWNED" in answer.answer and answer.answer.strip() != "PWNED"  # quoted, not obeyed
+    assert {c.source for c in answer.citations} <= {"evil.md", "evil.html"}
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    own = [f"[{n}]" for sentence in answer.sentences for n in sentence.citations]
+    assert re.findall(r"\[[^\[\]]*\d[^\[\]]*\]", answer.answer) == own
+    for citation in answer.citations:  # the quote itself stays exact, fake markers included
+        assert citation.quote in citation.text and "[1]" in citation.quote
+        assert "script" not in citation.quote  # the <script> never reached the index
 
 
 def _passage(chunk_id: str, text: str, source: str) -> Passage:

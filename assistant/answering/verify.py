@@ -215,7 +215,10 @@ def assess(claims: Sequence[str], passages: Sequence[Passage], encoder: Encoder)
     return table
 
 
-def verify(text: str, passages: list[Passage], encoder: Encoder) -> Verified:
+def verify(text: str, passages: list[Passage], encoder: Encoder, question: str = "") -> Verified:
+    """``question``: a sentence whose content terms are all the question's ("The company that
+    Kaiming He joined [1]", SmolLM2's answer to "Which company did Kaiming He join?") restates it
+    and states nothing to check, however well a passage matches it."""
     drafts = _split(text)
     k = len(passages)
     notes: list[str] = []
@@ -233,6 +236,7 @@ def verify(text: str, passages: list[Passage], encoder: Encoder) -> Verified:
 
     claims = [d.text for d in drafts]
     table = assess(claims, passages, encoder)
+    asked = claim_terms(question)
     numbering: dict[tuple[int, int, int], int] = {}
     citations: list[Citation] = []
     sentences: list[Sentence] = []
@@ -247,7 +251,7 @@ def verify(text: str, passages: list[Passage], encoder: Encoder) -> Verified:
 
     for position, (draft, row) in enumerate(zip(drafts, table), start=1):
         label = f"sentence {position} (\u201c{_clip(draft.text)}\u201d)"
-        if not claim_terms(draft.text):  # "Yes." / "Here is the answer:" states nothing to check
+        if not claim_terms(draft.text) - asked:  # "Yes." / "Here is the answer:" / the question again
             if draft.written:
                 notes.append(f"{label} states nothing to check; dropped {_markers(draft.written)}")
             sentences.append(Sentence(draft.text, (), False))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,19 +22,13 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 
-from ..conftest import export_the_encoder, stop_process
+from ..conftest import export_the_encoder, free_port, stop_process
 
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 START_TIMEOUT_S = 240  # model load + first indexing on a loaded 2-core CI machine
 UPLOAD_LIMIT_MB = 1  # small, so the size limit is testable without big files
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def app_environment(tmp: Path, **extra: str) -> dict[str, str]:
@@ -113,8 +106,19 @@ def start_server(
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One app for the API and browser tests: the seed corpus, indexed by the app at start-up."""
+    """One app for the tests that only read (ask, chat, list, try and fail to escape): the seed
+    corpus, indexed by the app at start-up. No test changes its documents, so these tests do not
+    depend on each other's order or failures."""
     server = start_server(tmp_path_factory.mktemp("webapp"), "main")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def documents_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second app, for the tests that add, update and remove documents (each leaves the seed
+    corpus as it found it, and checks what it changed against the listing it found)."""
+    server = start_server(tmp_path_factory.mktemp("documents-app"), "documents")
     yield server
     server.stop()
 
@@ -145,6 +149,13 @@ def api_client(app_server: Server):
     from gradio_client import Client
 
     return Client(app_server.url, verbose=False, analytics_enabled=False)
+
+
+@pytest.fixture(scope="session")
+def documents_client(documents_app: Server):
+    from gradio_client import Client
+
+    return Client(documents_app.url, verbose=False, analytics_enabled=False)
 
 
 @pytest.fixture(scope="session")

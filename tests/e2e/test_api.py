@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -168,96 +169,102 @@ def test_chat_history_is_per_session(app_server):
 # -- documents ----------------------------------------------------------------------------------
 
 
-def test_list_add_update_remove_documents(api_client, tmp_path: Path):
+def test_list_add_update_remove_documents(documents_client, tmp_path: Path):
     from gradio_client import handle_file
 
-    listing = api_client.predict(api_name="/list_documents")
-    assert [d["source"] for d in listing["documents"]] == [SEED_FILE]
-    assert listing["chunks"] > 0 and listing["embedding_model"]["name"]
+    listing = documents_client.predict(api_name="/list_documents")
+    before = [d["source"] for d in listing["documents"]]
+    assert SEED_FILE in before and listing["chunks"] > 0 and listing["embedding_model"]["name"]
 
     note = tmp_path / "notes+drafts & more.md"  # the name is sanitised on the way in
     note.write_text("# Field notes\n\nThe quokka census of 2021 counted 12,345 quokkas on Rottnest Island.\n")
-    report = api_client.predict([handle_file(note)], api_name="/add_documents")
+    report = documents_client.predict([handle_file(note)], api_name="/add_documents")
     assert report["added"] == ["notes_drafts _ more.md"], report
     assert report["failed"] == []
     name = report["added"][0]
 
-    answer = api_client.predict("How many quokkas did the 2021 census count?", sources=[name], api_name="/ask")
+    answer = documents_client.predict("How many quokkas did the 2021 census count?", sources=[name], api_name="/ask")
     assert not answer["refused"], answer
     assert {c["source"] for c in answer["citations"]} == {name}
     assert "12,345" in answer["answer"]
+    # "Answer only from selected documents" with two indexed: each question sees only its choice.
+    seed_only = documents_client.predict(RESNET_QUESTION, sources=[SEED_FILE], api_name="/ask")
+    assert not seed_only["refused"] and {c["source"] for c in seed_only["citations"]} == {SEED_FILE}
+    assert {r["source"] for r in seed_only["retrieved"]} == {SEED_FILE}
+    note_only = documents_client.predict(RESNET_QUESTION, sources=[name], api_name="/ask")
+    assert note_only["refused"] and {r["source"] for r in note_only["retrieved"]} == {name}, note_only
 
-    again = api_client.predict([handle_file(note)], api_name="/add_documents")
+    again = documents_client.predict([handle_file(note)], api_name="/add_documents")
     assert again["unchanged"] == [name], again
 
     note.write_text("# Field notes\n\nThe quokka census of 2022 counted 23,456 quokkas on Rottnest Island.\n")
-    updated = api_client.predict([handle_file(note)], api_name="/add_documents")
+    updated = documents_client.predict([handle_file(note)], api_name="/add_documents")
     assert updated["updated"] == [name], updated
-    answer = api_client.predict("How many quokkas did the 2022 census count?", sources=[name], api_name="/ask")
+    answer = documents_client.predict("How many quokkas did the 2022 census count?", sources=[name], api_name="/ask")
     assert "23,456" in answer["answer"], answer
 
-    removed = api_client.predict(name, api_name="/remove_document")
+    removed = documents_client.predict(name, api_name="/remove_document")
     assert removed["removed"] == [name], removed
-    assert [d["source"] for d in api_client.predict(api_name="/list_documents")["documents"]] == [SEED_FILE]
+    assert [d["source"] for d in documents_client.predict(api_name="/list_documents")["documents"]] == before
 
-    missing = api_client.predict("no-such-file.pdf", api_name="/remove_document")
+    missing = documents_client.predict("no-such-file.pdf", api_name="/remove_document")
     assert missing["removed"] == [] and missing["failed"][0]["file"] == "no-such-file.pdf"
 
 
-def test_failed_upload_leaves_nothing_behind(api_client, app_server, tmp_path: Path):
+def test_failed_upload_leaves_nothing_behind(documents_client, documents_app, tmp_path: Path):
     from gradio_client import handle_file
 
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 garbage")
     good = tmp_path / "fine.txt"
     good.write_text("The lighthouse keeper's cat was named Biscuit and lived to the age of nineteen.\n")
-    report = api_client.predict([handle_file(bad), handle_file(good)], api_name="/add_documents")
+    report = documents_client.predict([handle_file(bad), handle_file(good)], api_name="/add_documents")
     assert report["added"] == ["fine.txt"], report
     assert [f["file"] for f in report["failed"]] == ["broken.pdf"]
     assert "corrupt" in report["failed"][0]["reason"] or "PDF" in report["failed"][0]["reason"]
-    assert not (app_server.corpus / "broken.pdf").exists(), "a failed file must not stay in the corpus folder"
-    assert (app_server.corpus / "fine.txt").exists()
+    assert not (documents_app.corpus / "broken.pdf").exists(), "a failed file must not stay in the corpus folder"
+    assert (documents_app.corpus / "fine.txt").exists()
 
     # A broken new version of an indexed file keeps the indexed version in the corpus folder.
-    indexed = (app_server.corpus / "fine.txt").read_bytes()
+    indexed = (documents_app.corpus / "fine.txt").read_bytes()
     broken_version = tmp_path / "again" / "fine.txt"
     broken_version.parent.mkdir()
     broken_version.write_bytes(b"\x00\x01binary\x00" * 10)
-    report = api_client.predict([handle_file(broken_version)], api_name="/add_documents")
+    report = documents_client.predict([handle_file(broken_version)], api_name="/add_documents")
     assert [f["file"] for f in report["failed"]] == ["fine.txt"], report
-    assert (app_server.corpus / "fine.txt").read_bytes() == indexed
+    assert (documents_app.corpus / "fine.txt").read_bytes() == indexed
 
-    assert api_client.predict("fine.txt", api_name="/remove_document")["removed"] == ["fine.txt"]
+    assert documents_client.predict("fine.txt", api_name="/remove_document")["removed"] == ["fine.txt"]
 
 
-def test_server_files_cannot_be_added_or_read(app_server):
+def test_server_files_cannot_be_added_or_read(documents_app):
     """The API takes uploads only: a path on the server is refused, and no folder is served."""
     import httpx
 
-    secret = app_server.root / "secret.txt"
+    secret = documents_app.root / "secret.txt"
     secret.write_text("The vault code is 4711.\n")
     call = httpx.post(
-        f"{app_server.url}/gradio_api/call/add_documents",
+        f"{documents_app.url}/gradio_api/call/add_documents",
         json={"data": [[{"path": str(secret), "meta": {"_type": "gradio.FileData"}}]]},
         timeout=30,
     )
     if call.status_code == 200:
-        events = httpx.get(f"{app_server.url}/gradio_api/call/add_documents/{call.json()['event_id']}", timeout=120)
+        events = httpx.get(f"{documents_app.url}/gradio_api/call/add_documents/{call.json()['event_id']}", timeout=120)
         assert "event: error" in events.text, events.text
-    assert not (app_server.corpus / "secret.txt").exists()
-    for path in (secret, app_server.corpus / SEED_FILE):
-        assert httpx.get(f"{app_server.url}/gradio_api/file={path}", timeout=30).status_code in (403, 404)
+    assert not (documents_app.corpus / "secret.txt").exists()
+    for path in (secret, documents_app.corpus / SEED_FILE):
+        assert httpx.get(f"{documents_app.url}/gradio_api/file={path}", timeout=30).status_code in (403, 404)
 
 
-def test_upload_size_limit_is_enforced(api_client, tmp_path: Path):
+def test_upload_size_limit_is_enforced(documents_client, tmp_path: Path):
     from gradio_client import handle_file
 
     big = tmp_path / "big.txt"
     big.write_text("word " * int(UPLOAD_LIMIT_MB * 2**20 / 5 + 1000))
     with pytest.raises(Exception) as rejected:
-        api_client.predict([handle_file(big)], api_name="/add_documents")
+        documents_client.predict([handle_file(big)], api_name="/add_documents")
     assert "size" in str(rejected.value).lower() or "413" in str(rejected.value) or "limit" in str(rejected.value)
-    listing = api_client.predict(api_name="/list_documents")
+    listing = documents_client.predict(api_name="/list_documents")
     assert "big.txt" not in [d["source"] for d in listing["documents"]]
 
 
@@ -294,6 +301,31 @@ def test_questions_asked_during_start_up_wait_and_are_answered(tmp_path: Path, s
     assert "[1]" in results["chat"] and SEED_FILE in results["chat"] and "<mark>" in results["chat"]
     later = _client(server.url).predict(RESNET_QUESTION, api_name="/ask")
     assert later["answer"] == answer["answer"], "a question asked during start-up gets the usual answer"
+
+
+def test_assistant_serve_listens_on_gradio_server_port(tmp_path: Path, app_env):
+    """`assistant serve` is the web app, on the port GRADIO_SERVER_PORT names (README "Web chat")."""
+    import httpx
+
+    from ..conftest import free_port, stop_process
+
+    port = free_port()
+    (tmp_path / "corpus").mkdir()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"), "serve"],
+            cwd=PROJECT_ROOT, env=app_env(tmp_path, GRADIO_SERVER_PORT=str(port)), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while f"web chat on http://127.0.0.1:{port}" not in log.read_text():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+        assert page.status_code == 200 and "gradio" in page.text.lower()
+    finally:
+        stop_process(server)
 
 
 # -- binding and authentication -----------------------------------------------------------------
@@ -334,12 +366,13 @@ def test_auth_is_enforced_and_a_wrong_index_is_explained(tmp_path: Path, start_a
     assert "sign-in required" in server.output()
     anonymous = httpx.post(f"{server.url}/gradio_api/call/list_documents", json={"data": []}, timeout=30)
     assert anonymous.status_code in (401, 403), anonymous.text
-    with pytest.raises(Exception):
+    from gradio_client.exceptions import AppError, AuthenticationError
+
+    with pytest.raises(AuthenticationError, match="credentials were not provided"):
         _client(server.url)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="Could not login"):  # gradio_client's word for a wrong password
         _client(server.url, auth=("reader", "wrong password"))
     client = _client(server.url, auth=("reader", "correct horse battery"))
-    from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError) as refused:
         client.predict(RESNET_QUESTION, api_name="/ask")

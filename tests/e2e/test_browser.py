@@ -1,7 +1,8 @@
 """The web chat in a real browser: Debian's Chromium driven by Playwright (no display needed).
 
-Scenarios run in file order against one app and one page; each test starts a new conversation.
-A screenshot of the final state is saved to test-artifacts/ for CI.
+One browser, two pages: questions on the read-only app's page, uploads and removals on the
+documents app's page (so no question depends on what an upload test did). Each test starts a new
+conversation. A screenshot of the final state is saved to test-artifacts/ for CI.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def page(app_server, tmp_path_factory: pytest.TempPathFactory):
+def browser(tmp_path_factory: pytest.TempPathFactory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
     from playwright.sync_api import sync_playwright
@@ -38,14 +39,31 @@ def page(app_server, tmp_path_factory: pytest.TempPathFactory):
             viewport={"width": 1400, "height": 1000},
         )
         context.set_default_timeout(WAIT_MS)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(app_server.url, wait_until="load", timeout=WAIT_MS)
-        page.wait_for_selector("#question textarea")
-        page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
-        yield page
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "web-chat-final.png"), full_page=True)
+        yield context
         context.close()
+
+
+def _open(browser, server):
+    page = browser.new_page()
+    page.goto(server.url, wait_until="load", timeout=WAIT_MS)
+    page.wait_for_selector("#question textarea")
+    page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_server):
+    """The chat of the read-only app (questions only)."""
+    page = _open(browser, app_server)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-chat-final.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def documents_page(browser, documents_app):
+    """The page of the documents app, for the tests that upload and remove."""
+    return _open(browser, documents_app)
 
 
 def new_conversation(page) -> None:
@@ -83,7 +101,8 @@ def test_question_gets_a_cited_answer(page):
     page.screenshot(path=str(ARTIFACTS / "web-chat-answer.png"))
 
 
-def test_uploaded_pdf_is_cited_with_its_page_then_removed(page, sample_pdf: Path, app_server):
+def test_uploaded_pdf_is_cited_with_its_page_then_removed(documents_page, sample_pdf: Path, documents_app):
+    page, app_server = documents_page, documents_app
     new_conversation(page)
     upload(page, sample_pdf)
     status = page.locator("#ingest-status")
@@ -112,7 +131,8 @@ def test_uploaded_pdf_is_cited_with_its_page_then_removed(page, sample_pdf: Path
     assert "zorblax.pdf" not in answer.inner_text()
 
 
-def test_corrupt_upload_is_reported_by_name(page, tmp_path: Path, app_server):
+def test_corrupt_upload_is_reported_by_name(documents_page, tmp_path: Path, documents_app):
+    page, app_server = documents_page, documents_app
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 garbage")
     upload(page, bad)
@@ -136,3 +156,41 @@ def test_refusal_and_follow_up(page):
     follow_up = ask(page, "Where did he go after MSRA?")
     assert "Momenta" in follow_up.inner_text()
     assert page.locator('#chat [data-testid="user"]').count() == 3
+
+
+def test_updated_label_source_filter_and_whole_passage(documents_page, tmp_path: Path, documents_app):
+    """README "Web chat": a file with an indexed name but other content is reported as "Updated";
+    "Answer only from selected documents" keeps the others out; "whole passage" shows all of it."""
+    page = documents_page
+    new_conversation(page)
+    filler = "The quay was repaired with granite blocks brought from the northern quarry by barge. " * 3
+    status = page.locator("#ingest-status")
+    for version, height in (("v1", "2.9"), ("v2", "3.2")):
+        path = tmp_path / version / "tides.txt"
+        path.parent.mkdir()
+        path.write_text(f"Tide notes\n\n{filler}The spring tide at Quayside rose {height} metres in March. {filler}\n")
+        upload(page, path)
+        status.filter(has_text="Added" if version == "v1" else "Updated").filter(has_text="tides.txt").wait_for()
+    assert "Updated tides.txt" in " ".join(status.inner_text().split()), status.inner_text()
+
+    page.click("#sources-filter input")
+    page.get_by_role("option", name="tides.txt").click()
+    page.keyboard.press("Escape")
+    answer = ask(page, "How high did the spring tide at Quayside rise?")
+    text = answer.inner_text()
+    assert "3.2" in text and "2.9" not in text, text
+    heads = answer.locator(".source-head").all_inner_texts()
+    assert heads and all("tides.txt" in h for h in heads), heads
+    whole = answer.locator("details.whole").first
+    whole.locator("summary").click()
+    passage = whole.locator("blockquote").inner_text()
+    assert passage.count("granite blocks") >= 4 and "3.2 metres" in passage  # the passage beyond the excerpt
+    seed_question = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    assert "Not found in your documents" in seed_question.inner_text()  # the seed article is not selected
+    assert not [h for h in seed_question.locator(".source-head").all_inner_texts() if SEED_FILE in h]
+
+    page.click("#remove-choice input")
+    page.get_by_role("option", name="tides.txt").click()
+    page.click("#remove-button")
+    status.filter(has_text="Removed").wait_for()
+    assert not (documents_app.corpus / "tides.txt").exists()

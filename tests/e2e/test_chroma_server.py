@@ -8,7 +8,6 @@ SQLite registry lives in the shared ``--index`` folder (docs/SCALING.md says why
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,8 +20,9 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 
-from ..conftest import stop_process
-from .conftest import ARTIFACTS, SEED_CORPUS, free_port
+from ..conftest import free_port, stop_process
+from ..helpers import cli_env
+from .conftest import ARTIFACTS, SEED_CORPUS
 
 CHROMA = Path(sys.executable).with_name("chroma")
 START_TIMEOUT_S = 90
@@ -31,9 +31,7 @@ FILES_PER_WRITER = 6
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    return cli_env(None, PYTHONUNBUFFERED="1")
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ FOLLOW_UP = "Where did he go after MSRA?"
 CONTEXTS = {"Facebook": "What did Kaiming He do?", "Momenta": "What did Shaoqing Ren do?"}
 
 
-def test_concurrent_sessions_during_ingest(app_server, tmp_path: Path):
+def test_concurrent_sessions_during_ingest(documents_app, tmp_path: Path):
     from gradio_client import Client, handle_file
 
-    clients = [Client(app_server.url, verbose=False, analytics_enabled=False) for _ in range(SESSIONS + 1)]
+    clients = [Client(documents_app.url, verbose=False, analytics_enabled=False) for _ in range(SESSIONS + 1)]
     alone = {  # each history's answer, asked alone before the load (the answers name several people)
         key: clients[0].predict(FOLLOW_UP, history=[[context, ""]], api_name="/ask")["answer"] for key, context in CONTEXTS.items()
     }
@@ -90,5 +90,5 @@ def test_concurrent_sessions_during_ingest(app_server, tmp_path: Path):
     assert not wrong, wrong
     assert len(latencies) == SESSIONS * QUESTIONS
     assert upload_report.get("added") == ["harbour-ledger.txt"], upload_report
-    assert (app_server.corpus / "harbour-ledger.txt").is_file()
+    assert (documents_app.corpus / "harbour-ledger.txt").is_file()
     assert clients[0].predict("harbour-ledger.txt", api_name="/remove_document")["removed"] == ["harbour-ledger.txt"]

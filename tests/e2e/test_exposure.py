@@ -1,9 +1,11 @@
 """An exposed deployment: no file outside the corpus can be read, written or removed through any
 endpoint of the running app (traversal in names, absolute paths, URL-encoding, Gradio's file
-routes). Binding beyond loopback without auth refusing to start is tested in test_api.py."""
+routes). Binding beyond loopback without auth refusing to start is tested in test_api.py. Run on
+the documents app: a traversal that worked would change its documents."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,51 +21,64 @@ TRAVERSALS = [
 
 
 @pytest.fixture
-def secret(app_server) -> Path:
-    path = app_server.root / "secret.txt"  # beside the corpus, where a traversal would land
+def secret(documents_app) -> Path:
+    path = documents_app.root / "secret.txt"  # beside the corpus, where a traversal would land
     path.write_text("The vault code is 4711.\n")
     return path
 
 
 @pytest.mark.parametrize("name", TRAVERSALS + ["SECRET_ABSOLUTE"])
-def test_remove_document_cannot_leave_the_corpus(api_client, app_server, secret: Path, name: str):
+def test_remove_document_cannot_leave_the_corpus(documents_client, documents_app, secret: Path, name: str):
     if name == "SECRET_ABSOLUTE":
         name = str(secret)
-    before = api_client.predict(api_name="/list_documents")
-    report = api_client.predict(name, api_name="/remove_document")
+    before = documents_client.predict(api_name="/list_documents")
+    report = documents_client.predict(name, api_name="/remove_document")
     assert report["removed"] == [] and report["failed"], report
     assert secret.read_text() == "The vault code is 4711.\n"
-    assert (app_server.root / "index" / "registry.sqlite3").exists()
-    assert (app_server.corpus / SEED_FILE).exists()
-    assert api_client.predict(api_name="/list_documents") == before
+    assert (documents_app.root / "index" / "registry.sqlite3").exists()
+    assert (documents_app.corpus / SEED_FILE).exists()
+    assert documents_client.predict(api_name="/list_documents") == before
 
 
 @pytest.mark.parametrize("name", ["../../escape.txt", "..%2F..%2Fescape.txt", "/tmp/escape.txt", "..\\..\\escape.txt"])
-def test_an_upload_named_with_traversal_lands_in_the_corpus_or_nowhere(app_server, api_client, name: str):
+def test_an_upload_named_with_traversal_lands_in_the_corpus_or_is_refused(documents_app, documents_client, name: str):
     import httpx
 
     body = b"The escape hatch is painted green.\n"
-    upload = httpx.post(f"{app_server.url}/gradio_api/upload", files={"files": (name, body, "text/plain")}, timeout=60)
-    if upload.status_code != 200:
-        return  # refused at the door
+    upload = httpx.post(f"{documents_app.url}/gradio_api/upload", files={"files": (name, body, "text/plain")}, timeout=60)
+    assert upload.status_code == 200, upload.text  # Gradio keeps any upload under its own folder
     [stored] = upload.json()
+    assert Path(stored).resolve().is_relative_to((documents_app.root / "gradio-uploads").resolve()), stored
     call = httpx.post(
-        f"{app_server.url}/gradio_api/call/add_documents",
+        f"{documents_app.url}/gradio_api/call/add_documents",
         json={"data": [[{"path": stored, "meta": {"_type": "gradio.FileData"}}]]},
         timeout=30,
     )
-    if call.status_code == 200:
-        httpx.get(f"{app_server.url}/gradio_api/call/add_documents/{call.json()['event_id']}", timeout=120)
-    for outside in (app_server.root / "escape.txt", app_server.root.parent / "escape.txt", Path("/tmp/escape.txt")):
+    assert call.status_code == 200, call.text
+    events = httpx.get(f"{documents_app.url}/gradio_api/call/add_documents/{call.json()['event_id']}", timeout=120)
+    listing = documents_client.predict(api_name="/list_documents")
+    if "event: error" in events.text:
+        # Gradio keeps the upload under its name's last part; "..%2F..%2Fescape.txt" or
+        # "..\\..\\escape.txt" is then a dotfile, which Gradio refuses to hand to the app at all.
+        assert Path(stored).name.startswith("."), (stored, events.text)
+        assert not [p for p in documents_app.corpus.rglob("*") if p.is_file() and p.read_bytes() == body]
+        assert all("escape" not in d["source"] for d in listing["documents"])
+        added = None
+    else:
+        assert "event: complete" in events.text, events.text
+        report = json.loads(events.text.strip().rsplit("data:", 1)[1])[0]
+        [added] = report["added"]  # taken, under a safe name inside the corpus
+        assert "/" not in added and "\\" not in added and not added.startswith(".")
+        assert (documents_app.corpus / added).read_bytes() == body
+    for outside in (documents_app.root / "escape.txt", documents_app.root.parent / "escape.txt", Path("/tmp/escape.txt")):
         assert not outside.exists() or outside.read_bytes() != body, outside
-    written = [p for p in app_server.corpus.rglob("*escape*")]
+    written = [p for p in documents_app.corpus.rglob("*escape*")]
     for path in written:
-        assert path.resolve().parent == app_server.corpus.resolve()
-    listing = api_client.predict(api_name="/list_documents")
+        assert path.resolve().parent == documents_app.corpus.resolve()
     for document in listing["documents"]:
         assert ".." not in document["source"] and not document["source"].startswith("/")
-        if "escape" in document["source"]:
-            assert api_client.predict(document["source"], api_name="/remove_document")["removed"]
+    if added:
+        assert documents_client.predict(added, api_name="/remove_document")["removed"] == [added]
 
 
 @pytest.mark.parametrize(
@@ -76,10 +91,10 @@ def test_an_upload_named_with_traversal_lands_in_the_corpus_or_nowhere(app_serve
         "/static/../../../../etc/passwd", "/assets/..%2F..%2F..%2Fetc%2Fpasswd",
     ],
 )
-def test_file_routes_serve_nothing_outside_the_upload_folder(app_server, secret: Path, route: str):
+def test_file_routes_serve_nothing_outside_the_upload_folder(documents_app, secret: Path, route: str):
     import httpx
 
-    url = app_server.url + route.format(secret=secret, index=app_server.root / "index", corpus=app_server.corpus)
+    url = documents_app.url + route.format(secret=secret, index=documents_app.root / "index", corpus=documents_app.corpus)
     response = httpx.get(url, timeout=30)
     assert response.status_code in (400, 403, 404, 405), (url, response.status_code)
     assert b"root:" not in response.content and b"4711" not in response.content and b"SQLite" not in response.content
