@@ -101,7 +101,7 @@ def test_empty_question_is_a_usage_error(seed_assistant, question):
 
 
 def test_over_long_question_is_refused_with_the_limit(seed_assistant):
-    with pytest.raises(UsageError, match=str(seed_assistant.settings.max_question_chars)):
+    with pytest.raises(UsageError, match=f"{seed_assistant.settings.max_question_chars:,}"):
         seed_assistant.ask("why " * 1000)
 
 
