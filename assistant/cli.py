@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/, or ASSISTANT_CORPUS)")
     parser.add_argument("--index", type=Path, help="index folder (default: index/, or ASSISTANT_INDEX)")
     parser.add_argument("--chroma-url", help="use a Chroma server instead of the embedded index (ASSISTANT_CHROMA_URL)")
+    parser.add_argument("--registry-url", help="keep the registry on PostgreSQL: postgresql://... (ASSISTANT_REGISTRY_URL)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -76,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
         try:
-            settings = Settings.from_env(corpus=args.corpus, index=args.index, chroma_url=args.chroma_url)
+            settings = Settings.from_env(
+                corpus=args.corpus, index=args.index, chroma_url=args.chroma_url, registry_url=args.registry_url
+            )
         except (TypeError, ValueError) as exc:  # a malformed ASSISTANT_* variable is a usage error
             raise UsageError(str(exc)) from None
         return COMMANDS[args.command](args, settings)

@@ -38,3 +38,9 @@ class IndexCorrupt(AssistantError):
 
 class BackendError(AssistantError):
     """A generative backend is misconfigured or unreachable."""
+
+
+class ServiceUnavailable(AssistantError):
+    """A server the index lives on (the Chroma server, the PostgreSQL registry) cannot be reached;
+    the message names it. Nothing half-written stays visible: the next write repairs, and the same
+    request succeeds once the server is back."""
