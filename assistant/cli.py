@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("--json", action="store_true")
     listing = commands.add_parser("list", help="list the indexed documents")
     listing.add_argument("--json", action="store_true")
+    original = commands.add_parser("original", help="write a document's original file (any machine sharing the registry)")
+    original.add_argument("name")
+    original.add_argument("--output", type=Path, help="where to write it (default: stdout)")
     check = commands.add_parser("check", help="verify that the registry and the vectors agree")
     check.add_argument("--repair", action="store_true", help="make them agree")
     check.add_argument("--json", action="store_true")
@@ -145,6 +148,16 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_original(args: argparse.Namespace, settings: Settings) -> int:
+    data = _library(settings).original(args.name)
+    if args.output:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     problems = _library(settings).check(repair=args.repair)
     if args.json:
@@ -234,7 +247,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "add": cmd_add, "sync": cmd_sync, "reindex": cmd_reindex, "remove": cmd_remove, "list": cmd_list,
-    "check": cmd_check, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve,
+    "check": cmd_check, "original": cmd_original, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve,
 }
 
 

@@ -418,12 +418,13 @@ class Library:
             if self.blobs and record:
                 self.blobs.forget({record.sha256})
 
-    def original(self, source: str) -> bytes:
-        """A document's original bytes, on any machine: from the shared registry's database when
-        it is PostgreSQL, else from the corpus folder."""
-        record = self.registry.document(source)
-        if record is None:
-            raise IngestError(source, "no such document in the index (see `assistant list`)")
+    def original(self, name: str) -> bytes:
+        """A document's original bytes (``name``: its source or file name), on any machine: from
+        the shared registry's database when it is PostgreSQL, else from the corpus folder."""
+        source = self._resolve_name(name)
+        record = self.registry.document(source) if source else None
+        if source is None or record is None:
+            raise IngestError(name, "no such document in the index (see `assistant list`)")
         data = self.blobs.get(record.sha256) if self.blobs else None
         if data is None:
             try:
