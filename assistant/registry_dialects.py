@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .errors import IndexCorrupt, ServiceUnavailable
+from .errors import IndexCorrupt, ServiceUnavailable, UsageError
 
 # Advisory lock keys live in one 64-bit space shared by everything on the PostgreSQL server;
 # this one serialises the registry's write transactions (the value spells "assistnt").
@@ -140,7 +140,12 @@ class PostgresConnection:
         self.in_transaction = False
 
     def connection(self):
-        import psycopg
+        try:
+            import psycopg
+        except ImportError:
+            raise UsageError(
+                "a PostgreSQL registry (ASSISTANT_REGISTRY_URL) needs psycopg: pip install -e '.[server]'"
+            ) from None
 
         if self._conn is None or self._conn.closed or self._conn.broken:
             try:
