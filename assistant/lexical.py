@@ -97,6 +97,7 @@ class Postings:
         self.lengths = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
         self.segments: list[_Segment] = []
+        self.renumbered = 0  # counts merges and restores, which give entries new positions
 
     def __len__(self) -> int:
         return len(self.position)
@@ -171,6 +172,7 @@ class Postings:
         self.alive = np.ones(len(self.keys), dtype=bool)
         segment = _Segment(arrays[f"{prefix}indptr"], arrays[f"{prefix}positions"], arrays[f"{prefix}frequencies"])
         self.segments = [segment] if len(self.keys) else []
+        self.renumbered += 1
 
     def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         parts = [segment.postings(term_id) for segment in self.segments]
@@ -204,6 +206,7 @@ class Postings:
         self.lengths = self.lengths[self.alive]
         self.alive = np.ones(len(self.keys), dtype=bool)
         self.segments = [merged] if len(self.keys) else []
+        self.renumbered += 1
 
 
 class Bm25Side:
@@ -226,6 +229,7 @@ class Bm25Side:
         self._committed: dict[str, str] = {}  # chunk id -> source, as of the last sync
         self._chunk_sources = np.zeros(0, dtype=object)  # chunk position -> its source
         self._chunk_document = np.zeros(0, dtype=np.int64)  # chunk position -> document position, or -1
+        self._mapped_at = (-1, -1)  # the postings' ``renumbered`` counts when the map was made
         self._generation: int | None = None
         self._tokenized = 0  # entries tokenized since the last snapshot
         self._lock = threading.Lock()
@@ -305,8 +309,26 @@ class Bm25Side:
             if key[65:] in touched_set and _document_key(key[65:], sha.get(key[65:], "")) != key
         ])
         self._add_documents(sorted(s for s in sha if _document_key(s, sha[s]) not in self.documents.position), sha)
-        self._map_chunks_to_documents()
+        self._map_new_chunks(touched_sources, sha)
         return True
+
+    def _map_new_chunks(self, sources: list[str], sha: dict[str, str]) -> None:
+        """Extend the chunk -> document map by what a catch-up changed: the appended chunk
+        positions, and every chunk of ``sources`` (their document may have a new position). Falls
+        back to the whole map when a merge renumbered positions."""
+        if self._mapped_at != (self.chunks.renumbered, self.documents.renumbered):
+            self._map_chunks_to_documents()
+            return
+        appended = self.chunks.keys[len(self._chunk_sources):]
+        self._chunk_sources = np.concatenate([self._chunk_sources, np.asarray([self._committed.get(k, "") for k in appended], dtype=object)])
+        self._chunk_document = np.concatenate([self._chunk_document, np.full(len(appended), -1, dtype=np.int64)])
+        document_position = {s: self.documents.position.get(_document_key(s, digest), -1) for s, digest in sha.items()}
+        for part in _batches(sources, 900):
+            marks = ",".join("?" * len(part))
+            for chunk_id, source in self.registry.db.execute(f"SELECT chunk_id, source FROM chunks WHERE source IN ({marks})", part):
+                position = self.chunks.position.get(chunk_id)
+                if position is not None:
+                    self._chunk_document[position] = document_position.get(source, -1)
 
     def _apply_changes(self) -> None:
         db = self.registry.db
@@ -352,6 +374,7 @@ class Bm25Side:
         self._chunk_sources = np.asarray([self._committed.get(key, "") for key in self.chunks.keys], dtype=object)
         document_position = {key[65:]: i for key, i in self.documents.position.items()}
         self._chunk_document = np.asarray([document_position.get(s, -1) for s in self._chunk_sources], dtype=np.int64)
+        self._mapped_at = (self.chunks.renumbered, self.documents.renumbered)
 
     def scores(self, query: str, sources: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Chunk ids by position and every position's lexical score for ``query``: (1 - w) *
