@@ -26,7 +26,7 @@ from .blobs import BlobStore, folder_origin
 from .chunking import chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import Encoder
-from .errors import IngestError
+from .errors import IngestError, UsageError
 from .index import VectorStore, open_store
 from .loaders import load
 from .registry import DocumentRecord, Registry, WriterLock, now
@@ -146,6 +146,10 @@ class Library:
             cache_dir=settings.cache_dir,
         )
         settings.index.mkdir(parents=True, exist_ok=True)
+        if settings.registry_url and not settings.chroma_url:
+            raise UsageError(
+                "a shared registry (ASSISTANT_REGISTRY_URL) needs shared vectors: set ASSISTANT_CHROMA_URL to a Chroma server too"
+            )
         self.registry = Registry(settings.registry_url or settings.index / "registry.sqlite3")
         # A shared registry (PostgreSQL) keeps the originals too: other machines have no corpus/.
         self.blobs = BlobStore(self.registry) if settings.registry_url else None
@@ -339,6 +343,9 @@ class Library:
             problems.append(f"{len(orphans)} vectors belong to no document")
         if missing:
             problems.append(f"{len(missing)} chunks have no vector")
+        without_original = self.blobs.missing() if self.blobs else []
+        if without_original:
+            problems.append(f"{len(without_original)} documents have no stored original (add them again): {', '.join(without_original[:3])}")
         if repair and problems:
             with self.lock:
                 self.repair()

@@ -175,3 +175,13 @@ def test_a_restarted_postgres_is_reported_then_recovered(postgres):
     assert [d.source for d in registry.documents()] == ["a.txt"]
     registry.commit_document(_doc("b.txt", sha="b" * 64), _chunks("b.txt"))
     assert registry.chunk_ids() == {"a.txt-0", "a.txt-1", "b.txt-0", "b.txt-1"}
+
+
+def test_a_shared_registry_without_a_chroma_server_is_refused(tmp_path: Path):
+    from assistant.errors import UsageError
+    from assistant.ingest import Library
+
+    from .conftest import make_settings
+
+    with pytest.raises(UsageError, match="ASSISTANT_CHROMA_URL"):  # vectors on one machine, registry shared: refused
+        Library(make_settings(tmp_path, registry_url="postgresql://assistant@127.0.0.1:1/none"))
