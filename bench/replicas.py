@@ -25,6 +25,7 @@ import argparse
 import gzip
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,21 +96,18 @@ def bench_registry(engine: str, location, chunks: int, texts: list[str]) -> dict
     side.sync()
     first_sync_s = time.perf_counter() - started
 
-    def catch_up(how) -> float:
-        times = []
-        for _ in range(7):
-            write_one()
-            started = time.perf_counter()
-            how()
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
-
     def by_scan() -> None:
         side._apply_changes()  # the path every catch-up took before the change log
         side._generation = side.registry.generation()
 
-    log_s = catch_up(side.sync)
-    scan_s = catch_up(by_scan)
+    times: dict[str, list[float]] = {"log": [], "scan": []}
+    for _ in range(7):  # interleaved, so a change in the machine's load hits both alike
+        for name, how in (("log", side.sync), ("scan", by_scan)):
+            write_one()
+            started = time.perf_counter()
+            how()
+            times[name].append(time.perf_counter() - started)
+    log_s, scan_s = statistics.median(times["log"]), statistics.median(times["scan"])
     registry.close()
     return {
         "engine": engine, "chunks": chunks, "fill_s": round(fill_s, 1), "commit_ms": round(commit_s * 1000, 2),
@@ -280,6 +278,7 @@ def main() -> int:
     replicas.add_argument("--seconds", type=float, default=60)
     replicas.add_argument("--files", type=int, default=200)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes its servers
     (run_registry if args.command == "registry" else run_replicas)(args)
     return 0
 
