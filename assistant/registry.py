@@ -82,7 +82,7 @@ class Registry:
         self.dialect.close()
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator:
         """One write transaction (writers take turns: registry_dialects.py), under a new generation."""
         with self.dialect.writing():
             self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'")
@@ -103,7 +103,7 @@ class Registry:
         if not row:
             if not claim:
                 return
-            # Race-free claim: the first writer's INSERT wins inside BEGIN IMMEDIATE; every other
+            # Race-free claim: the first writer's INSERT wins inside the write transaction; every other
             # process (server mode: several writers) re-reads the winner and is checked against it.
             with self.transaction() as db:
                 db.execute(

@@ -10,7 +10,8 @@ commit, journal cleared: three transactions), and a BM25 replica's catch-up afte
 document by the change log vs by today's scan of every committed id (the same tokenizing work
 for the one new document in both).
 
-``replicas``: a Chroma server and a PostgreSQL registry with the seed article and the six papers;
+``replicas``: a Chroma server and a PostgreSQL registry with the seed article and the six papers
+(``--papers`` fewer);
 one app process vs two (each with its own index folder) behind a client-side round robin (what
 deploy/'s proxy does), ``--sessions`` concurrent sessions asking the bank's dev questions; then
 ingest of ``--files`` generated documents by one CLI process vs two (half each).
@@ -202,12 +203,13 @@ def _answers_per_second(urls: list[str], questions: list[str], sessions: int, se
     }
 
 
-def _ingest(env: dict[str, str], roots: list[Path], folders: list[Path]) -> float:
+def _ingest(env: dict[str, str], roots: list[Path], inputs: list[list[Path]]) -> float:
+    """Seconds until every ingester (one CLI `add` per root, of its inputs) has finished."""
     started = time.perf_counter()
     processes = [
         subprocess.Popen([sys.executable, "-m", "assistant.cli", "--index", str(root / "index"), "--corpus", str(root / "corpus"),
-                          "--quiet", "add", str(folder)], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
-        for root, folder in zip(roots, folders)
+                          "--quiet", "add", *map(str, paths)], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+        for root, paths in zip(roots, inputs)
     ]
     for p in processes:
         if p.wait() != 0:
@@ -225,11 +227,8 @@ def run_replicas(args: argparse.Namespace) -> list[dict]:
         env = _env(chroma.url, cluster.database())
         apps = []
         try:
-            library = root / "seed"
-            library.mkdir()
-            for paper in sorted((PROJECT_ROOT.parent / "shared" / "papers").glob("*.pdf")) + [PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"]:
-                os.symlink(paper, library / paper.name)
-            _ingest(env, [root / "loader"], [library])
+            papers = sorted((PROJECT_ROOT.parent / "shared" / "papers").glob("*.pdf"))[: args.papers]
+            _ingest(env, [root / "loader"], [[*papers, PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"]])
             apps = [_start_app(root / f"app-{n}", env) for n in range(2)]
             for count in (1, 2):
                 row = _answers_per_second([url for _, url, _ in apps[:count]], questions, args.sessions, args.seconds)
@@ -252,8 +251,8 @@ def run_replicas(args: argparse.Namespace) -> list[dict]:
         for folder in folders:
             for f in folder.iterdir():
                 os.link(f, one / ("o-" + f.name))
-        single = _ingest(env, [root / "ingester-1"], [one])
-        double = _ingest(env, [root / "ingester-2", root / "ingester-3"], folders)
+        single = _ingest(env, [root / "ingester-1"], [[one]])
+        double = _ingest(env, [root / "ingester-2", root / "ingester-3"], [[f] for f in folders])
         row = {"ingest_files": args.files, "one_ingester_s": round(single, 1), "two_ingesters_s": round(double, 1)}
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -277,6 +276,7 @@ def main() -> int:
     replicas.add_argument("--sessions", type=int, default=16)
     replicas.add_argument("--seconds", type=float, default=60)
     replicas.add_argument("--files", type=int, default=200)
+    replicas.add_argument("--papers", type=int, default=6, help="how many of the six papers to load with the seed article")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes its servers
     (run_registry if args.command == "registry" else run_replicas)(args)
