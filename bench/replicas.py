@@ -165,16 +165,28 @@ def _start_app(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, 
     return process, f"http://127.0.0.1:{port}", log
 
 
-def _answers_per_second(urls: list[str], questions: list[str], sessions: int, seconds: float) -> dict:
+def _connect(url: str, attempts: int = 5):
     from gradio_client import Client
 
+    for attempt in range(attempts):
+        try:
+            return Client(url, verbose=False, analytics_enabled=False)
+        except Exception:  # a busy machine times the config request out; try again
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)
+
+
+def _answers_per_second(urls: list[str], questions: list[str], sessions: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
+    # Each session on one replica, round robin (as the proxy's ip_hash), connected before the clock starts.
+    clients = [_connect(urls[number % len(urls)]) for number in range(sessions)]
     stop = time.monotonic() + seconds
 
     def session(number: int) -> None:
-        client = Client(urls[number % len(urls)], verbose=False, analytics_enabled=False)  # round robin, as the proxy
+        client = clients[number]
         i = number
         while time.monotonic() < stop:
             started = time.perf_counter()
