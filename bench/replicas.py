@@ -229,6 +229,47 @@ def _ingest(env: dict[str, str], roots: list[Path], inputs: list[list[Path]]) ->
     return time.perf_counter() - started
 
 
+def _generated(root: Path, run: str, halves: int, files: int) -> list[list[Path]]:
+    """``files`` small text files in ``halves`` folders, their texts unique to ``run``."""
+    inputs = []
+    for half in range(halves):
+        folder = root / f"{run}-{half}"
+        folder.mkdir()
+        for i in range(files // halves):
+            body = " ".join(f"Gauge {run} row {i}.{n} read a steady level by the weir." for n in range(40))
+            (folder / f"{run}-{half}-{i}.txt").write_text(f"Station notes {run} {half}-{i}\n\n{body}\n", encoding="utf-8")
+        inputs.append([folder])
+    return inputs
+
+
+def _measure_replicas(args: argparse.Namespace, root: Path, chroma, cluster, questions: list[str]) -> list[dict]:
+    rows: list[dict] = []
+    env = _env(chroma.url, cluster.database())
+    papers = sorted((PROJECT_ROOT.parent / "shared" / "papers").glob("*.pdf"))[: args.papers]
+    _ingest(env, [root / "loader"], [[*papers, PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"]])
+    apps = []
+    try:
+        apps = [_start_app(root / f"app-{n}", env) for n in range(2)]
+        for count in (1, 2):
+            row = _answers_per_second([url for _, url, _ in apps[:count]], questions, args.sessions, args.seconds)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    finally:
+        for process, _, _ in apps:
+            process.terminate()
+            process.wait(timeout=60)
+    # One vs two ingesters, each into a fresh registry with its own texts (the index refuses a
+    # content it already holds under another name).
+    single = _ingest(_env(chroma.url, cluster.database()), [root / "ingester-1"], _generated(root, "one", 1, args.files))
+    double = _ingest(
+        _env(chroma.url, cluster.database()), [root / "ingester-2", root / "ingester-3"], _generated(root, "two", 2, args.files)
+    )
+    row = {"ingest_files": args.files, "one_ingester_s": round(single, 1), "two_ingesters_s": round(double, 1)}
+    print(json.dumps(row), flush=True)
+    rows.append(row)
+    return rows
+
+
 def run_replicas(args: argparse.Namespace) -> list[dict]:
     questions = [json.loads(line)["question"] for line in (PROJECT_ROOT / "tests" / "questions" / "library_dev.jsonl").open()]
     rows: list[dict] = []
@@ -236,41 +277,12 @@ def run_replicas(args: argparse.Namespace) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         chroma = ChromaServer(root / "chroma", ARTIFACTS, _env("", ""))
-        env = _env(chroma.url, cluster.database())
-        apps = []
         try:
-            papers = sorted((PROJECT_ROOT.parent / "shared" / "papers").glob("*.pdf"))[: args.papers]
-            _ingest(env, [root / "loader"], [[*papers, PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"]])
-            apps = [_start_app(root / f"app-{n}", env) for n in range(2)]
-            for count in (1, 2):
-                row = _answers_per_second([url for _, url, _ in apps[:count]], questions, args.sessions, args.seconds)
-                print(json.dumps(row), flush=True)
-                rows.append(row)
+            rows = _measure_replicas(args, root, chroma, cluster, questions)
         finally:
-            for process, _, _ in apps:
-                process.terminate()
-                process.wait(timeout=60)
-        text = " ".join(f"Gauge row {i} read a steady level by the weir, noted with care." for i in range(40))
-        folders = []
-        for half in range(2):
-            folder = root / f"generated-{half}"
-            folder.mkdir()
-            for i in range(args.files // 2):
-                (folder / f"g{half}-{i}.txt").write_text(f"Station notes {half}-{i}\n\n{half}-{i} {text}\n", encoding="utf-8")
-            folders.append(folder)
-        one = root / "one"
-        one.mkdir()
-        for folder in folders:
-            for f in folder.iterdir():
-                os.link(f, one / ("o-" + f.name))
-        single = _ingest(env, [root / "ingester-1"], [[one]])
-        double = _ingest(env, [root / "ingester-2", root / "ingester-3"], [[f] for f in folders])
-        row = {"ingest_files": args.files, "one_ingester_s": round(single, 1), "two_ingesters_s": round(double, 1)}
-        print(json.dumps(row), flush=True)
-        rows.append(row)
-        chroma.stop()
-    cluster.remove()
-    a, b = rows[0], rows[1]
+            chroma.stop()
+            cluster.remove()
+    a, b, row = rows
     print("\n| replicas | sessions | answers/s | p50 (s) | p95 (s) | errors |\n|---:|---:|---:|---:|---:|---:|")
     for r in (a, b):
         print(f"| {r['replicas']} | {r['sessions']} | {r['answers_per_s']} | {r['p50_s']} | {r['p95_s']} | {r['errors']} |")
