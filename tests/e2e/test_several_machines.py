@@ -72,13 +72,11 @@ def _machine_env(services: dict) -> dict[str, str]:
     return {"ASSISTANT_CHROMA_URL": services["chroma"].url, "ASSISTANT_REGISTRY_URL": services["registry_url"]}
 
 
-def _cli(services: dict, root: Path, *args: str, background: bool = False, **env_extra: str):
-    """``assistant`` as a process of a machine whose folders are under ``root``."""
+def _cli(services: dict, root: Path, *args: str, **env_extra: str) -> subprocess.Popen:
+    """``assistant`` started as a process of a machine whose folders are under ``root``."""
     command = [sys.executable, "-m", "assistant.cli", "--index", str(root / "index"), "--corpus", str(root / "corpus"), "--quiet", *args]
     env = _env(**_machine_env(services), **env_extra)
-    if background:
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT)
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=INGEST_TIMEOUT_S)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT)
 
 
 def _library(services: dict, root: Path):
@@ -127,7 +125,7 @@ def test_two_ingesters_and_two_apps_share_one_library(services: dict, tmp_path: 
             (folder / f"{tag}.txt").write_text(_document(tag, 1 + i % 3), encoding="utf-8")
         (folder / "shared.txt").write_text(_document("zqsharedx", 2), encoding="utf-8")  # both add it
         inputs[name] = sorted(folder.iterdir())
-    ingesters = [_cli(services, tmp_path / f"ingester-{n}", "add", *map(str, files), "--json", background=True)
+    ingesters = [_cli(services, tmp_path / f"ingester-{n}", "add", *map(str, files), "--json")
                  for n, files in inputs.items()]
     apps: dict[str, Server] = request.getfixturevalue("apps")  # the apps start while the ingesters write
     for ingester in ingesters:
@@ -222,7 +220,7 @@ def test_an_ingest_survives_its_own_kill_chroma_killed_and_postgres_restarted(se
         observer = _library(services, tmp_path / "observer")
         before = len(observer.documents())
         # Small batches: many commits, so the fault lands between two of them.
-        ingest = _cli(services, machine, "add", str(folder), "--json", background=True, ASSISTANT_EMBED_BATCH="2")
+        ingest = _cli(services, machine, "add", str(folder), "--json", ASSISTANT_EMBED_BATCH="2")
         try:
             _wait_for_a_commit(observer, before, ingest)
             fail(ingest)
