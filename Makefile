@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 LLAMA_STAMP := $(VENV)/.llamacpp-0.3.36
 LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=OFF
 
-.PHONY: run test install index llamacpp browser bench clean-index
+.PHONY: run test install index llamacpp browser postgres bench clean-index
 
 run: install index
 	$(PY) app.py
 
-test: install llamacpp browser
+test: install llamacpp browser postgres
 	$(PY) -m pytest -p no:cacheprovider
 
 install: $(STAMP)
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,server]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -42,6 +42,11 @@ $(LLAMA_STAMP): $(STAMP)
 # Debian's Chromium for the browser tests (Playwright drives it by path; it never downloads one).
 browser:
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+
+# Debian's PostgreSQL server for the several-machines tests: they run it as a throwaway cluster on
+# a loopback port (tests/servers.py), never as the system service.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q postgresql)
 
 bench: install
 	$(PY) bench/ingest.py

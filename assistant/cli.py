@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/, or ASSISTANT_CORPUS)")
     parser.add_argument("--index", type=Path, help="index folder (default: index/, or ASSISTANT_INDEX)")
     parser.add_argument("--chroma-url", help="use a Chroma server instead of the embedded index (ASSISTANT_CHROMA_URL)")
+    parser.add_argument("--registry-url", help="keep the registry on PostgreSQL: postgresql://... (ASSISTANT_REGISTRY_URL)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -41,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("--json", action="store_true")
     listing = commands.add_parser("list", help="list the indexed documents")
     listing.add_argument("--json", action="store_true")
+    original = commands.add_parser("original", help="write a document's original file (any machine sharing the registry)")
+    original.add_argument("name")
+    original.add_argument("--output", type=Path, help="where to write it (default: stdout)")
     check = commands.add_parser("check", help="verify that the registry and the vectors agree")
     check.add_argument("--repair", action="store_true", help="make them agree")
     check.add_argument("--json", action="store_true")
@@ -84,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         try:
-            settings = Settings.from_env(corpus=args.corpus, index=args.index, chroma_url=args.chroma_url)
+            settings = Settings.from_env(
+                corpus=args.corpus, index=args.index, chroma_url=args.chroma_url, registry_url=args.registry_url
+            )
         except (TypeError, ValueError) as exc:  # a malformed ASSISTANT_* variable is a usage error
             raise UsageError(str(exc)) from None
         return COMMANDS[args.command](args, settings)
@@ -194,6 +200,16 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_original(args: argparse.Namespace, settings: Settings) -> int:
+    data = _library(settings).original(args.name)
+    if args.output:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     problems = _library(settings).check(repair=args.repair)
     if args.json:
@@ -284,7 +300,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "add": cmd_add, "sync": cmd_sync, "reindex": cmd_reindex, "remove": cmd_remove, "list": cmd_list,
-    "check": cmd_check, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve,
+    "check": cmd_check, "original": cmd_original, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve,
 }
 
 

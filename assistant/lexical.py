@@ -3,8 +3,9 @@ incrementally.
 
 ``Postings`` is an inverted index over keyed token lists that grows by segments and forgets keys
 through a mask, so a write costs what it changed, not a rebuild: after an add, update or remove,
-``Bm25Side`` diffs the registry's committed chunk ids against the index (one indexed query),
-tokenizes only the new chunks, and masks the gone ones. Scores are Lucene's BM25, computed at
+``Bm25Side`` reads the registry's change log since the generation it last saw (the chunk ids
+added and removed), tokenizes only the new chunks, and masks the gone ones (a process's first
+sync, or one further behind than the log reaches, diffs every committed id instead). Scores are Lucene's BM25, computed at
 query time from raw term frequencies and the live collection statistics (document count, average
 length, document frequencies), so they equal a BM25 built from scratch over the same chunks
 (tests/test_lexical.py checks them against bm25s). When masked entries pile up, the segments are
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import Registry
+from .registry import DOCUMENT_CHANGED, Registry
 from .text import terms
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class Postings:
         self.lengths = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
         self.segments: list[_Segment] = []
+        self.renumbered = 0  # counts merges and restores, which give entries new positions
 
     def __len__(self) -> int:
         return len(self.position)
@@ -170,6 +172,7 @@ class Postings:
         self.alive = np.ones(len(self.keys), dtype=bool)
         segment = _Segment(arrays[f"{prefix}indptr"], arrays[f"{prefix}positions"], arrays[f"{prefix}frequencies"])
         self.segments = [segment] if len(self.keys) else []
+        self.renumbered += 1
 
     def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         parts = [segment.postings(term_id) for segment in self.segments]
@@ -203,6 +206,7 @@ class Postings:
         self.lengths = self.lengths[self.alive]
         self.alive = np.ones(len(self.keys), dtype=bool)
         self.segments = [merged] if len(self.keys) else []
+        self.renumbered += 1
 
 
 class Bm25Side:
@@ -225,6 +229,7 @@ class Bm25Side:
         self._committed: dict[str, str] = {}  # chunk id -> source, as of the last sync
         self._chunk_sources = np.zeros(0, dtype=object)  # chunk position -> its source
         self._chunk_document = np.zeros(0, dtype=np.int64)  # chunk position -> document position, or -1
+        self._mapped_at = (-1, -1)  # the postings' ``renumbered`` counts when the map was made
         self._generation: int | None = None
         self._tokenized = 0  # entries tokenized since the last snapshot
         self._lock = threading.Lock()
@@ -237,7 +242,9 @@ class Bm25Side:
                 return
             if self._generation is None:
                 self._load_snapshot()
-            self._apply_changes()
+                self._apply_changes()
+            elif not self._catch_up(self._generation):
+                self._apply_changes()
             self._generation = generation
             if self.snapshot is not None and self._tokenized >= SNAPSHOT_AFTER:
                 self._save_snapshot()
@@ -272,6 +279,57 @@ class Bm25Side:
         self._tokenized = 0
         self._map_chunks_to_documents()  # a save merges segments, which renumbers positions
 
+    def _catch_up(self, generation: int) -> bool:
+        """Apply the changes committed after ``generation`` from the registry's change log; False
+        when the log does not reach back that far. The log names which chunk ids and documents
+        changed; their current rows decide (a later commit may have undone an earlier one)."""
+        changes = self.registry.changes_since(generation)
+        if changes is None:
+            return False
+        touched_sources = sorted({source for source, _, _ in changes})
+        touched = list(dict.fromkeys(chunk_id for _, chunk_id, _ in changes if chunk_id != DOCUMENT_CHANGED))
+        db = self.registry.db
+        present: dict[str, str] = {}
+        for part in _batches(touched, 900):  # SQLite's bound-parameter limit
+            marks = ",".join("?" * len(part))
+            present.update(db.execute(f"SELECT chunk_id, source FROM chunks WHERE chunk_id IN ({marks})", part).fetchall())
+        gone = [key for key in touched if key not in present]
+        self.chunks.remove(gone)
+        for key in gone:
+            self._committed.pop(key, None)
+        self._committed.update(present)
+        self._add_chunks([key for key in present if key not in self.chunks.position])
+        sha: dict[str, str] = {}
+        for part in _batches(touched_sources, 900):
+            marks = ",".join("?" * len(part))
+            sha.update(db.execute(f"SELECT source, sha256 FROM documents WHERE source IN ({marks})", part).fetchall())
+        touched_set = set(touched_sources)
+        self.documents.remove([
+            key for key in list(self.documents.position)
+            if key[65:] in touched_set and _document_key(key[65:], sha.get(key[65:], "")) != key
+        ])
+        self._add_documents(sorted(s for s in sha if _document_key(s, sha[s]) not in self.documents.position), sha)
+        self._map_new_chunks(touched_sources, sha)
+        return True
+
+    def _map_new_chunks(self, sources: list[str], sha: dict[str, str]) -> None:
+        """Extend the chunk -> document map by what a catch-up changed: the appended chunk
+        positions, and every chunk of ``sources`` (their document may have a new position). Falls
+        back to the whole map when a merge renumbered positions."""
+        if self._mapped_at != (self.chunks.renumbered, self.documents.renumbered):
+            self._map_chunks_to_documents()
+            return
+        appended = self.chunks.keys[len(self._chunk_sources):]
+        self._chunk_sources = np.concatenate([self._chunk_sources, np.asarray([self._committed.get(k, "") for k in appended], dtype=object)])
+        self._chunk_document = np.concatenate([self._chunk_document, np.full(len(appended), -1, dtype=np.int64)])
+        document_position = {s: self.documents.position.get(_document_key(s, digest), -1) for s, digest in sha.items()}
+        for part in _batches(sources, 900):
+            marks = ",".join("?" * len(part))
+            for chunk_id, source in self.registry.db.execute(f"SELECT chunk_id, source FROM chunks WHERE source IN ({marks})", part):
+                position = self.chunks.position.get(chunk_id)
+                if position is not None:
+                    self._chunk_document[position] = document_position.get(source, -1)
+
     def _apply_changes(self) -> None:
         db = self.registry.db
         self._committed = committed = dict(db.execute("SELECT chunk_id, source FROM chunks").fetchall())
@@ -281,6 +339,12 @@ class Bm25Side:
         self.documents.remove([key for key in list(self.documents.position) if key not in documents])
         new_chunks = [key for key in committed if key not in self.chunks.position]
         changed_sources = sorted({documents[key] for key in documents if key not in self.documents.position})
+        self._add_chunks(new_chunks)
+        self._add_documents(changed_sources, sha)
+        self._map_chunks_to_documents()
+
+    def _add_chunks(self, new_chunks: list[str]) -> None:
+        db = self.registry.db
         for group in _batches(new_chunks, SEGMENT_SIZE):
             items = []
             for part in _batches(group, 900):  # SQLite's bound-parameter limit
@@ -290,24 +354,27 @@ class Bm25Side:
                 items += [(chunk_id, terms(f"{title}\n{text}")) for chunk_id, title, text in rows]
             self.chunks.add(items)
             self._tokenized += len(items)
+
+    def _add_documents(self, changed_sources: list[str], sha: dict[str, str]) -> None:
+        db = self.registry.db
         if self.document_weight > 0:
             for part in _batches(changed_sources, 200):
                 marks = ",".join("?" * len(part))
                 rows = db.execute(
-                    f"SELECT chunk_id, source, title, text, page, start, end FROM chunks WHERE source IN ({marks}) "
+                    f'SELECT chunk_id, source, title, text, page, start, "end" FROM chunks WHERE source IN ({marks}) '
                     "ORDER BY source, chunk_index",
                     part,
                 ).fetchall()
                 texts = _document_texts(rows)
                 self.documents.add([(_document_key(source, sha[source]), terms(text)) for source, text in texts])
                 self._tokenized += len(texts)
-        self._map_chunks_to_documents()
 
     def _map_chunks_to_documents(self) -> None:
         """Chunk position -> source and document position (afresh: a merge renumbers positions)."""
         self._chunk_sources = np.asarray([self._committed.get(key, "") for key in self.chunks.keys], dtype=object)
         document_position = {key[65:]: i for key, i in self.documents.position.items()}
         self._chunk_document = np.asarray([document_position.get(s, -1) for s in self._chunk_sources], dtype=np.int64)
+        self._mapped_at = (self.chunks.renumbered, self.documents.renumbered)
 
     def scores(self, query: str, sources: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Chunk ids by position and every position's lexical score for ``query``: (1 - w) *

@@ -1,18 +1,21 @@
-"""The document registry: SQLite beside the vectors, and the record of what is committed.
+"""The document registry: the record of what is committed (SQLite beside the vectors, or PostgreSQL).
 
 It holds each document's content hash and chunks (with their text, which also feeds BM25), the
 embedding model that built the index, and a ``pending`` journal of vector writes in flight. A
 chunk counts as indexed only once its row is committed here, so a crash between the vector write
 and the registry commit leaves vectors nobody reads, which ``repair`` deletes.
+
+Every write transaction moves the ``generation`` counter and logs, under that generation, the
+chunk ids it added and removed (``changes``), so a reader catches up by what changed
+(``changes_since``), not by reading every committed id. The SQL is written once for both engines;
+what differs (connection, write lock, per-document lock) is in registry_dialects.py.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import IndexBusy, IndexCorrupt, IndexReadOnly, ModelMismatch
-from .storage import storage_error
+from .errors import IndexBusy, ModelMismatch
+from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
 from .types import Chunk
 
 SCHEMA = """
@@ -32,12 +35,23 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
-    chunk_index INTEGER NOT NULL, page INTEGER, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    chunk_index INTEGER NOT NULL, page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     title TEXT NOT NULL, text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source, chunk_index);
 CREATE TABLE IF NOT EXISTS pending (source TEXT PRIMARY KEY, chunk_ids TEXT NOT NULL, started TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (
+    generation INTEGER NOT NULL, source TEXT NOT NULL, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_generation ON changes(generation);
+INSERT INTO meta VALUES ('generation', '0') ON CONFLICT (key) DO NOTHING;
+INSERT INTO meta SELECT 'changes_since', value FROM meta WHERE key = 'generation' ON CONFLICT (key) DO NOTHING;
 """
+# The change log keeps this many generations (a write batch is about three); a reader further
+# behind, or older than the log itself (meta 'changes_since'), reads every committed id instead.
+CHANGE_LOG_GENERATIONS = 3000
+CHANGE_LOG_PRUNE_EVERY = 300  # generations between two prunings of the log
+DOCUMENT_CHANGED = ""  # a change row's chunk_id when it records the document itself (new hash, title)
 
 
 @dataclass(frozen=True)
@@ -57,56 +71,34 @@ def now() -> str:
 
 
 class Registry:
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
-        """``read_only``: for a process that only answers (SQLite refuses any write through it;
-        it reads in WAL mode beside a writing process and sees each commit once it is made). The
-        file must exist: only a writer creates it. When the folder itself cannot be written (a
-        read-only mount) the file is opened immutable: in WAL mode SQLite cannot open it at all
-        without creating -wal/-shm files beside it, and nothing else can be writing it."""
-        self.path = path
-        try:
-            if read_only:
-                if not path.is_file():
-                    raise IndexReadOnly(
-                        f"the index folder {path.parent} is read-only and holds no index: make it writable, "
-                        "or use another --index"
-                    )
-                immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
-                self.db = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, timeout=30, isolation_level=None,
-                    check_same_thread=False,
-                )
-                self.db.execute("SELECT 1 FROM meta LIMIT 1")  # an unreadable file fails here, not mid-question
-                return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            typed = storage_error(exc, path.parent)
-            if typed is not None:
-                raise typed from None
-            raise IndexCorrupt(
-                f"the registry {path} cannot be read ({exc}); run `assistant reindex` to rebuild it"
-            ) from None
+    def __init__(self, location: Path | str, *, read_only: bool = False) -> None:
+        """``location``: the SQLite file, or a ``postgresql://`` URL (ASSISTANT_REGISTRY_URL).
+        ``read_only`` (SQLite): opened for reading only (see ``SqliteDialect``)."""
+        self.dialect = (
+            PostgresDialect(location, SCHEMA) if is_postgres_url(location)
+            else SqliteDialect(Path(location), SCHEMA, read_only=read_only)
+        )
+        self.path = self.dialect.where
+        self.db = self.dialect.db
+        self._writing = 0  # the generation the open write transaction records its changes under
 
     def close(self) -> None:
-        self.db.close()
+        self.dialect.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+    def transaction(self) -> Iterator:
+        """One write transaction (writers take turns: registry_dialects.py), under a new generation."""
+        with self.dialect.writing():
+            self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'")
+            self._writing = self.generation()
+            if self._writing % CHANGE_LOG_PRUNE_EVERY == 0:
+                self._prune_changes(self._writing - CHANGE_LOG_GENERATIONS)
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute(
-            "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = value + 1"
-        )
-        self.db.execute("COMMIT")
+
+    def source_lock(self, source: str, *, wait: bool = True):
+        """One writer per document across processes (and machines, on PostgreSQL): a context
+        manager yielding whether the lock is held (always True when ``wait``)."""
+        return self.dialect.source_lock(source, wait=wait)
 
     # -- model fingerprint -------------------------------------------------------------------
     def check_model(self, name: str, dimension: int, *, claim: bool) -> None:
@@ -115,10 +107,12 @@ class Registry:
         if not row:
             if not claim:
                 return
-            # Race-free claim: the first writer's INSERT wins inside BEGIN IMMEDIATE; every other
+            # Race-free claim: the first writer's INSERT wins inside the write transaction; every other
             # process (server mode: several writers) re-reads the winner and is checked against it.
             with self.transaction() as db:
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('model', ?), ('dimension', ?)", (name, str(dimension)))
+                db.execute(
+                    "INSERT INTO meta VALUES ('model', ?), ('dimension', ?) ON CONFLICT (key) DO NOTHING", (name, str(dimension))
+                )
                 row = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('model', 'dimension')").fetchall())
         if row.get("model") != name or int(row.get("dimension", 0)) != dimension:
             raise _mismatch(row.get("model"), row.get("dimension"), name, f" ({dimension})")
@@ -159,7 +153,7 @@ class Registry:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def chunks(self, ids: Iterable[str] | None = None) -> list[Chunk]:
-        columns = "chunk_id, text, source, title, page, chunk_index, start, end"
+        columns = 'chunk_id, text, source, title, page, chunk_index, start, "end"'
         if ids is None:
             rows = self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source, chunk_index").fetchall()
         else:
@@ -180,7 +174,7 @@ class Registry:
         with self.transaction() as db:
             stamp = now()
             db.executemany(
-                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?)",
+                "INSERT INTO pending VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET chunk_ids = excluded.chunk_ids, started = excluded.started",
                 [(source, json.dumps(sorted(ids)), stamp) for source, ids in touched.items()],
             )
 
@@ -191,8 +185,10 @@ class Registry:
         """Replace each document's record and chunks, all in one transaction."""
         with self.transaction() as db:
             for record, chunks in documents:
+                self._log_changes(record.source, {c.chunk_id for c in chunks})
                 db.execute("DELETE FROM chunks WHERE source = ?", (record.source,))
-                db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                db.execute("DELETE FROM documents WHERE source = ?", (record.source,))
+                db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
                 db.executemany(
                     "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text) for c in chunks],
@@ -200,8 +196,36 @@ class Registry:
 
     def commit_removal(self, source: str) -> None:
         with self.transaction() as db:
+            self._log_changes(source, set())
             db.execute("DELETE FROM chunks WHERE source = ?", (source,))
             db.execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def _log_changes(self, source: str, new_ids: set[str]) -> None:
+        """Inside a write transaction, before ``source``'s chunks are replaced by ``new_ids``."""
+        old_ids = self.chunk_ids(source)
+        rows = [(self._writing, source, DOCUMENT_CHANGED, 1)]
+        rows += [(self._writing, source, i, 1) for i in sorted(new_ids - old_ids)]
+        rows += [(self._writing, source, i, 0) for i in sorted(old_ids - new_ids)]
+        self.db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?)", rows)
+
+    def _prune_changes(self, before: int) -> None:
+        if before > 0:
+            self.db.execute("DELETE FROM changes WHERE generation <= ?", (before,))
+            self.db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'changes_since' AND CAST(value AS INTEGER) < ?", (str(before), before)
+            )
+
+    def changes_since(self, generation: int) -> list[tuple[str, str, bool]] | None:
+        """(source, chunk_id, added) of every change committed after ``generation``, oldest
+        first; a row with chunk_id ``DOCUMENT_CHANGED`` marks the document itself. None when the
+        log no longer (or not yet) reaches back that far: the caller reads the whole state."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'changes_since'").fetchone()
+        if row is None or generation < int(row[0]):
+            return None
+        rows = self.db.execute(
+            "SELECT source, chunk_id, added FROM changes WHERE generation > ? ORDER BY generation", (generation,)
+        ).fetchall()
+        return [(source, chunk_id, bool(added)) for source, chunk_id, added in rows]
 
     def end_write(self, source: str) -> None:
         self.end_writes([source])
@@ -215,15 +239,16 @@ class Registry:
 
     def reset(self) -> None:
         with self.transaction() as db:
-            for table in ("chunks", "documents", "pending"):
+            for table in ("chunks", "documents", "pending", "changes"):
                 db.execute(f"DELETE FROM {table}")
-            # The generation only grows: a reader that saw generation n before a rebuild must not
-            # take the rebuilt index's n for the one it knows.
-            db.execute("DELETE FROM meta WHERE key != 'generation'")
+            # The generation keeps counting (a reader that saw generation n before a rebuild must
+            # not take the rebuilt index's n for the one it knows) and the log starts again here:
+            # a reader from before the reset reads the whole state.
+            db.execute("DELETE FROM meta WHERE key NOT IN ('generation', 'changes_since')")
+            db.execute("UPDATE meta SET value = ? WHERE key = 'changes_since'", (str(self._writing),))
 
     def integrity_errors(self) -> list[str]:
-        rows = [r[0] for r in self.db.execute("PRAGMA integrity_check")]
-        return [] if rows == ["ok"] else rows
+        return self.dialect.integrity_errors()
 
 
 def _mismatch(built: object, dimension: object, name: str, detail: str) -> ModelMismatch:
@@ -237,26 +262,6 @@ def _row(record: DocumentRecord) -> tuple:
     return (
         record.source, record.sha256, record.title, record.pages, record.chunks, record.bytes, record.added, record.updated,
     )
-
-
-@contextmanager
-def source_lock(folder: Path, source: str, *, wait: bool = True) -> Iterator[bool]:
-    """An exclusive flock on ``folder/<sha256 of source>.lock``: one writer per document across
-    the processes of this machine (server mode has no global writer lock, so different documents
-    are written in parallel). Yields whether the lock is held (always True when ``wait``). The
-    kernel releases it when the holder dies; lock files are never deleted (that would race)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(source.encode("utf-8")).hexdigest()[:32] + ".lock"
-    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            held = True
-        except BlockingIOError:
-            held = False
-        yield held
-    finally:
-        os.close(fd)  # closing the descriptor releases the flock
 
 
 class WriterLock:

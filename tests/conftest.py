@@ -132,3 +132,14 @@ def fresh_root(tmp_path: Path) -> Path:
     """An empty corpus and index for a test that writes."""
     (tmp_path / "corpus").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster on loopback for the session (tests/servers.py); each test
+    takes its own database with ``postgres.database()``."""
+    from .servers import PostgresCluster
+
+    cluster = PostgresCluster(PROJECT_ROOT / "test-artifacts")
+    yield cluster
+    cluster.remove()

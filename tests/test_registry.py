@@ -1,4 +1,5 @@
-"""The SQLite registry (documents, chunks, model fingerprint, write journal) and the writer lock."""
+"""The registry (documents, chunks, model fingerprint, write journal, change log) on both of its
+engines, SQLite and a real PostgreSQL (tests/servers.py), and the writer lock."""
 
 from __future__ import annotations
 
@@ -27,9 +28,12 @@ def _chunks(source: str, n: int = 2, tag: str = "") -> list[Chunk]:
     ]
 
 
-@pytest.fixture
-def registry(tmp_path: Path):
-    reg = Registry(tmp_path / "index" / "registry.sqlite3")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "sqlite":
+        reg = Registry(tmp_path / "index" / "registry.sqlite3")
+    else:
+        reg = Registry(request.getfixturevalue("postgres").database())
     yield reg
     reg.close()
 
