@@ -106,7 +106,9 @@ def test_a_document_over_its_time_is_refused_and_the_batch_goes_on(tmp_path: Pat
 
 def test_a_document_whose_embedding_takes_too_long_is_dropped_before_its_commit(tmp_path: Path, monkeypatch):
     library = Library(settings_for(tmp_path, max_document_seconds=1.0, embed_batch=2))
-    (tmp_path / "slow.txt").write_text(paragraphs("slow", 12))
+    # 7 chunks, so 4 batches of 0.4 s: past the 1 s cap whatever the machine's speed (12
+    # paragraphs made 2 chunks, one 0.4 s batch: the test passed only when reading was slow too).
+    (tmp_path / "slow.txt").write_text(paragraphs("slow", 40))
     real_encode = library.encoder.encode
 
     def encode(texts, **options):
