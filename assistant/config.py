@@ -89,6 +89,16 @@ class Settings:
     max_file_mb: float = 50.0
     # Largest page count accepted for a PDF (guards against page bombs).
     max_pdf_pages: int = 2000
+    # Most characters one PDF page may extract to, checked before the page is parsed (on an
+    # estimate from its content streams) and after it is extracted: a page whose content stream
+    # is a text bomb (issue 16: ~1.9 M characters a page from one 2 MB stream shared by 300
+    # pages) is refused at page 1. The six papers of ../shared/papers peak at 6,419 characters
+    # a page extracted (8,956 estimated), 20x below (docs/RELIABILITY.md).
+    max_page_chars: int = 200_000
+    # Most characters one document may extract to (every page together, or a text file): ~1,500
+    # pages as dense as the papers', whose largest holds 64,134. Embedding this much takes
+    # about two hours on two cores; a larger document should be split.
+    max_document_chars: int = 10_000_000
     # Longest one document may hold the index's writer, in seconds, from the start of its reading
     # to its commit; a document over it is refused (its reading interrupted) and the rest of the
     # batch goes on. 300 s is ~7,000 chunks of first-time embedding on 2 cores (a ~1,000-page

@@ -561,7 +561,8 @@ class Library:
         with budget.reading(item.source):
             pages = load(
                 item.file, source=item.source, max_bytes=int(self.settings.max_file_mb * 2**20),
-                max_pdf_pages=self.settings.max_pdf_pages,
+                max_pdf_pages=self.settings.max_pdf_pages, max_page_chars=self.settings.max_page_chars,
+                max_document_chars=self.settings.max_document_chars,
             )
             return pages, chunk_pages(pages, splitter)
 

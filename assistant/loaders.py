@@ -11,9 +11,11 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES
+from .config import SUPPORTED_SUFFIXES, Settings
 from .errors import IngestError
 from .types import Page
+
+_DEFAULTS = Settings()  # the documented limits, for callers that pass none
 
 _HYPHENATED_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
@@ -29,8 +31,18 @@ def clean_text(raw: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
-def load(path: Path, *, source: str, max_bytes: int, max_pdf_pages: int = 2000) -> list[Page]:
-    """Read one file into pages. ``source`` is the name recorded for citations."""
+def load(
+    path: Path,
+    *,
+    source: str,
+    max_bytes: int,
+    max_pdf_pages: int = _DEFAULTS.max_pdf_pages,
+    max_page_chars: int = _DEFAULTS.max_page_chars,
+    max_document_chars: int = _DEFAULTS.max_document_chars,
+) -> list[Page]:
+    """Read one file into pages. ``source`` is the name recorded for citations. A PDF's text is
+    budgeted (``pdf_text.Budget``): a page or a document past its character limit is refused,
+    before any page is parsed when its content streams already hold too much."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
@@ -46,9 +58,14 @@ def load(path: Path, *, source: str, max_bytes: int, max_pdf_pages: int = 2000) 
             source, f"the file is {_mib(size)}, over the {_mib(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)"
         )
     if suffix == ".pdf":
-        pages = _load_pdf(path, source, max_pdf_pages)
+        pages = _load_pdf(path, source, max_pdf_pages, max_page_chars, max_document_chars)
     else:
         text = _decode(path.read_bytes(), source)
+        if len(text) > max_document_chars:
+            raise IngestError(
+                source, f"the file holds {len(text):,} characters, over the per-document limit of "
+                f"{max_document_chars:,} (ASSISTANT_MAX_DOCUMENT_CHARS); split it into smaller files",
+            )
         pages = _load_html(text, source) if suffix in (".html", ".htm") else _load_plain(text, source)
     if not any(p.text for p in pages):
         if suffix == ".pdf":
@@ -202,9 +219,11 @@ def _visible_text(soup) -> str:
     return "".join(out)
 
 
-def _load_pdf(path: Path, source: str, max_pages: int) -> list[Page]:
+def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_document_chars: int) -> list[Page]:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
+
+    from .pdf_text import Budget
 
     try:
         reader = PdfReader(path)
@@ -213,10 +232,21 @@ def _load_pdf(path: Path, source: str, max_pages: int) -> list[Page]:
         count = len(reader.pages)
         if count > max_pages:
             raise IngestError(source, f"the PDF has {count} pages, over the {max_pages}-page limit (ASSISTANT_MAX_PDF_PAGES)")
-        texts = [clean_text(page.extract_text() or "") for page in reader.pages]
+        budget = Budget(source, max_page_chars, max_document_chars)
+        budget.check_estimates(reader.pages)
+        texts = []
+        for number, page in enumerate(reader.pages, start=1):
+            budget.new_page(number)
+            raw = page.extract_text() or ""
+            budget.spend(len(raw))
+            texts.append(clean_text(raw))
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except IngestError:
         raise
+    except LimitReachedError as exc:  # pypdf's own guard against zip bombs (75 MB per stream)
+        raise IngestError(
+            source, f"a stream of the PDF decompresses to more than pypdf's limit ({exc}): refused as a decompression bomb"
+        ) from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise IngestError(source, f"the PDF is corrupt or truncated ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # pypdf raises many kinds on hostile files; none may stop a batch
