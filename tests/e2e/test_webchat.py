@@ -1,0 +1,302 @@
+"""The web chat's controls in Debian's Chromium (issue 13): citations that open their source,
+plain-text copy, trash and "New conversation" clearing the history, the question's limit, a
+rejected upload, example questions, and the highlight readable in the dark theme.
+
+Questions go to the read-only app; uploads to the documents app (each upload test removes what it
+added). The browser is /usr/bin/chromium, driven by Playwright; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_FILE, WAIT_MS, ask, new_conversation, upload
+
+pytestmark = pytest.mark.timeout(600)
+
+MIN_CONTRAST = 4.5  # WCAG AA for body text
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _context(chromium, server, **options):
+    origin = server.url
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
+def _open(context, server):
+    page = context.new_page()
+    page.goto(server.url, wait_until="load")
+    page.wait_for_selector("#question textarea")
+    page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(chromium, app_server):
+    context = _context(chromium, app_server)
+    yield _open(context, app_server)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def documents_page(chromium, documents_app):
+    context = _context(chromium, documents_app)
+    yield _open(context, documents_app)
+    context.close()
+
+
+def _remove(page, name: str) -> None:
+    page.click("#remove-choice input")
+    page.get_by_role("option", name=name).click()
+    page.click("#remove-button")
+    page.locator("#ingest-status").filter(has_text=f"Removed {name}").wait_for()
+
+
+def _raw_get(server, path: str) -> tuple[int, bytes]:
+    """GET ``path`` exactly as written (no client normalises its ``..``)."""
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+# -- Open the source ---------------------------------------------------------------------------
+
+
+def test_markers_link_to_their_cards_and_open_shows_the_text_at_the_quote(page, app_server):
+    new_conversation(page)
+    answer = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    markers = answer.locator("a.cite")
+    assert markers.count() >= 1, answer.inner_html()
+    for href in markers.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        number = href.rsplit("-", 1)[1]
+        card = answer.locator(f"[id='{href[1:]}']")
+        assert card.count() == 1, href
+        assert card.locator(".source-n").inner_text() == f"[{number}]"
+    first = markers.first
+    first.click()
+    card = answer.locator(f"[id='{first.get_attribute('href')[1:]}']")
+    assert card.evaluate("e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().bottom <= innerHeight")
+
+    source = answer.locator(".source").first
+    quote = " ".join(source.locator("mark").first.inner_text().split())
+    with page.context.expect_page() as opened:
+        source.locator("a.open-source").click()
+    document = opened.value
+    document.wait_for_load_state()
+    assert urlsplit(document.url).path == f"/document/{SEED_FILE}" and document.url.endswith("#quote"), document.url
+    marked = document.locator("mark#quote")
+    assert " ".join(marked.inner_text().split()) == quote
+    assert marked.evaluate("e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().top < innerHeight"), (
+        "the page is scrolled to the quote"
+    )
+    document.close()
+
+
+def test_open_gives_the_cited_page_of_the_pdf(documents_page, documents_app, sample_pdf: Path, tmp_path: Path):
+    page = documents_page
+    pdf = tmp_path / "protocol-notes.pdf"
+    shutil.copyfile(sample_pdf, pdf)
+    new_conversation(page)
+    upload(page, pdf)
+    page.locator("#ingest-status").filter(has_text="Added").filter(has_text=pdf.name).wait_for()
+    answer = ask(page, "When and where was the Zorblax protocol ratified?")
+    cited = answer.locator(".source").filter(has_text=pdf.name).filter(has_text="page 2").first
+    link = cited.locator("a.open-source")
+    assert link.get_attribute("href") == f"document/{pdf.name}#page=2"
+    with page.context.expect_page() as opened:
+        link.click()
+    viewer = opened.value
+    assert viewer.url == f"{documents_app.url}/document/{pdf.name}#page=2"
+    viewer.close()
+    response = page.request.get(f"{documents_app.url}/document/{pdf.name}")
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.body() == pdf.read_bytes()
+    _remove(page, pdf.name)
+    assert page.request.get(f"{documents_app.url}/document/{pdf.name}").status == 404, "a removed document is not served"
+
+
+def test_only_indexed_documents_are_served(app_server):
+    index_file = next(p for p in (app_server.root / "index").iterdir() if p.is_file())
+    outside = [
+        f"/document/../index/{index_file.name}",
+        f"/document/..%2Findex%2F{index_file.name}",
+        f"/document/%2e%2e/%2e%2e/{Path(__file__).name}",
+        "/document//etc/passwd",
+        "/document/corpus/" + SEED_FILE,
+        "/document/not-indexed.txt",
+    ]
+    for path in outside:
+        status, body = _raw_get(app_server, path)
+        assert status == 404, (path, status, body[:200])
+    status, body = _raw_get(app_server, f"/document/{SEED_FILE}")
+    assert status == 200 and b"Who benefits" in body and b"id='quote'" not in body, "no quote asked, none marked"
+
+
+# -- Controls ----------------------------------------------------------------------------------
+
+
+def test_copy_puts_plain_text_with_numbered_sources_on_the_clipboard(page):
+    new_conversation(page)
+    answer = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    page.evaluate("navigator.clipboard.writeText('')")
+    answer.locator(".copy-answer").click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).length > 0")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert not re.search(r"<[a-z/]", copied), copied
+    text, _, sources = copied.partition("\n\nSources\n")
+    assert "[1]" in text and sources, copied
+    cards = answer.locator(".source")
+    lines = sources.splitlines()
+    assert len(lines) == cards.count()
+    for n, line in enumerate(lines, start=1):
+        assert line.startswith(f"[{n}] ") and SEED_FILE in line, line
+
+
+def _answer_text(answer) -> str:
+    return answer.locator(".answer-text, .error-message").first.inner_text()
+
+
+def test_trash_and_new_conversation_clear_the_history_the_next_question_sees(page):
+    new_conversation(page)
+    ask(page, "What did Shaoqing Ren do?")
+    with_history = _answer_text(ask(page, "Where did he go after MSRA?"))
+    assert "Momenta" in with_history
+
+    page.locator("#chat button[aria-label='Clear']").click()
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    after_trash = _answer_text(ask(page, "Where did he go after MSRA?"))
+    assert page.locator('#chat [data-testid="user"]').count() == 1, "the cleared turns do not come back"
+
+    ask(page, "What did Shaoqing Ren do?")
+    new_conversation(page)
+    fresh = _answer_text(ask(page, "Where did he go after MSRA?"))
+    assert after_trash == fresh, "after the trash, the follow-up is answered as in a new conversation"
+    assert fresh != with_history, "without the history, 'he' is not resolved to Shaoqing Ren"
+
+
+# -- Inputs ------------------------------------------------------------------------------------
+
+
+def test_character_count_near_the_limit_and_a_message_past_it(page):
+    limit = int(page.locator("#question-count").get_attribute("data-limit"))
+    counter = page.locator("#question-count")
+    box = page.locator("#question textarea")
+    box.fill("x" * (limit // 2))
+    assert counter.inner_text().strip() == "", "no count far from the limit"
+    near = int(limit * 0.9)
+    box.fill("x" * near)
+    assert counter.inner_text() == f"{near:,} / {limit:,} characters"
+    over = "Why " + "x" * (limit + 341)
+    new_conversation(page)
+    box.fill(over)
+    assert "over" in counter.get_attribute("class")
+    assert f"{len(over) - limit:,} over the limit" in counter.inner_text()
+    message = ask(page, over).inner_text()  # ask() fills the same text again and presses Enter
+    assert f"{len(over):,} characters" in message and f"{limit:,}" in message, message
+    assert box.input_value() == over, "the question stays in the box, whole, to be shortened"
+
+
+def test_empty_question_gets_the_message(page):
+    new_conversation(page)
+    message = ask(page, "   ").inner_text()
+    assert "the question is empty" in message.lower(), message
+    assert page.locator('#chat [data-testid="user"]').count() == 0
+
+
+# -- Documents panel ---------------------------------------------------------------------------
+
+
+def test_rejected_upload_is_listed_with_its_reason_and_the_box_takes_the_next(documents_page, documents_app, tmp_path: Path):
+    page = documents_page
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ" + b"\0" * 64)
+    upload(page, program)
+    failed = page.locator("#ingest-status .failed").filter(has_text="setup.exe")
+    failed.wait_for()
+    assert "unsupported file type '.exe'" in failed.inner_text(), failed.inner_text()
+    assert not (documents_app.corpus / "setup.exe").exists()
+
+    note = tmp_path / "harbour-note.txt"
+    note.write_text("Harbour note\n\nThe lighthouse at Quayside was painted red and white in 1931.\n")
+    upload(page, note)
+    page.locator("#ingest-status .ok").filter(has_text="harbour-note.txt").wait_for()
+    assert "setup.exe" not in page.locator("#ingest-status").inner_text(), "the status is about the latest upload"
+    _remove(page, note.name)
+
+
+# -- First page --------------------------------------------------------------------------------
+
+
+def test_example_questions_come_from_the_documents_and_ask_when_clicked(page, app_server):
+    examples = page.locator("#examples button.example:visible")
+    examples.first.wait_for()
+    texts = examples.all_inner_texts()
+    assert len(texts) == 3 and len(set(texts)) == 3, texts
+    title = page.locator(f"#documents .doc[data-source='{SEED_FILE}'] .doc-title").inner_text().rstrip("?")
+    assert all(title in t for t in texts), (title, texts)
+    new_conversation(page)
+    examples.nth(1).click()
+    page.wait_for_selector("#chat .answer-meta")
+    assert page.locator('#chat [data-testid="user"]').last.inner_text() == texts[1]
+    assert SEED_FILE in page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+
+# -- Dark mode ---------------------------------------------------------------------------------
+
+CONTRAST = """
+e => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const style = getComputedStyle(e);
+  const [a, b] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_highlight_is_readable_in_both_themes(chromium, app_server, scheme):
+    context = _context(chromium, app_server, color_scheme=scheme)
+    try:
+        page = _open(context, app_server)
+        dark = page.evaluate("document.body.classList.contains('dark') || document.documentElement.classList.contains('dark')")
+        assert dark == (scheme == "dark"), "the app follows the system theme"
+        answer = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+        contrast = answer.locator("mark").first.evaluate(CONTRAST)
+        assert contrast >= MIN_CONTRAST, f"{scheme}: the highlight's contrast is {contrast:.2f}:1"
+        with context.expect_page() as opened:
+            answer.locator("a.open-source").first.click()
+        document = opened.value
+        document.wait_for_load_state()
+        contrast = document.locator("mark#quote").evaluate(CONTRAST)
+        assert contrast >= MIN_CONTRAST, f"{scheme}: the document page's highlight contrast is {contrast:.2f}:1"
+    finally:
+        context.close()
