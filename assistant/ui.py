@@ -567,7 +567,7 @@ def build_app(settings: Settings, service: Service | None = None):
                     elem_id="chat",
                     label="Conversation",
                     show_label=False,
-                    height="68vh",
+                    height="60vh",  # leaves the example questions above the fold at 1280x900
                     placeholder=(
                         "<b>Ask a question about your documents.</b><br>"
                         "Every claim in an answer carries a number like [1]; the sources under the "

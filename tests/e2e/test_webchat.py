@@ -17,10 +17,23 @@ from urllib.parse import urlsplit
 import pytest
 
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_FILE, WAIT_MS, ask, new_conversation, upload
+from .test_exposure import TRAVERSALS
 
 pytestmark = pytest.mark.timeout(600)
 
 MIN_CONTRAST = 4.5  # WCAG AA for body text
+# The element's top is inside the chat's scrolled view (the chat scrolls, not the window).
+IN_CHAT_VIEW = """
+id => {
+  const card = document.getElementById(id);
+  let view = card.parentElement;
+  while (view && !(view.scrollHeight > view.clientHeight && getComputedStyle(view).overflowY !== 'visible')) {
+    view = view.parentElement;
+  }
+  const inner = card.getBoundingClientRect(), outer = view.getBoundingClientRect();
+  return inner.top >= outer.top - 1 && inner.top < outer.bottom;
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +111,11 @@ def test_markers_link_to_their_cards_and_open_shows_the_text_at_the_quote(page, 
         assert card.count() == 1, href
         assert card.locator(".source-n").inner_text() == f"[{number}]"
     first = markers.first
-    first.click()
-    card = answer.locator(f"[id='{first.get_attribute('href')[1:]}']")
-    assert card.evaluate("e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().bottom <= innerHeight")
+    card_id = first.get_attribute("href")[1:]
+    # the chat scrolls to the end of this long answer, so card [1] leaves the view; the link brings it back
+    page.wait_for_function(f"id => !({IN_CHAT_VIEW})(id)", arg=card_id, timeout=10_000)
+    first.click()  # the chat scrolls (smoothly) to the card
+    page.wait_for_function(IN_CHAT_VIEW, arg=card_id, timeout=10_000)
 
     source = answer.locator(".source").first
     quote = " ".join(source.locator("mark").first.inner_text().split())
@@ -142,7 +157,7 @@ def test_open_gives_the_cited_page_of_the_pdf(documents_page, documents_app, sam
 
 def test_only_indexed_documents_are_served(app_server):
     index_file = next(p for p in (app_server.root / "index").iterdir() if p.is_file())
-    outside = [
+    outside = [f"/document/{name}" for name in TRAVERSALS] + [
         f"/document/../index/{index_file.name}",
         f"/document/..%2Findex%2F{index_file.name}",
         f"/document/%2e%2e/%2e%2e/{Path(__file__).name}",
@@ -155,6 +170,18 @@ def test_only_indexed_documents_are_served(app_server):
         assert status == 404, (path, status, body[:200])
     status, body = _raw_get(app_server, f"/document/{SEED_FILE}")
     assert status == 200 and b"Who benefits" in body and b"id='quote'" not in body, "no quote asked, none marked"
+
+
+def test_documents_need_sign_in_when_auth_is_on(start_app):
+    import httpx
+
+    server = start_app("webchat-auth", ASSISTANT_AUTH="reader:correct horse")
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        assert client.get(f"/document/{SEED_FILE}").status_code == 401
+        assert client.post("/login", data={"username": "reader", "password": "correct horse"}).status_code == 200
+        opened = client.get(f"/document/{SEED_FILE}", params={"q": "ResNet"})
+        assert opened.status_code == 200 and "<mark id='quote'>ResNet</mark>" in opened.text
+        assert client.get("/document/../../etc/passwd").status_code == 404
 
 
 # -- Controls ----------------------------------------------------------------------------------
