@@ -327,3 +327,30 @@ def test_highlight_is_readable_in_both_themes(chromium, app_server, scheme):
         assert contrast >= MIN_CONTRAST, f"{scheme}: the document page's highlight contrast is {contrast:.2f}:1"
     finally:
         context.close()
+
+
+# -- The pure parts, without a browser -----------------------------------------------------------
+
+
+def test_the_text_page_escapes_the_document_and_marks_the_quote_across_line_breaks():
+    from assistant.web_documents import document_link, text_page
+
+    text = "Intro <script>alert(1)</script>\n\nThe tide rose\n3.2 metres in March. Later text."
+    page = text_page("tides & notes.txt", text, "The tide rose 3.2 metres")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<mark id='quote'>The tide rose<br>3.2 metres</mark>" in page
+    assert "was not found" in text_page("tides.txt", text, "a sentence the document lacks")
+    assert document_link("a b.pdf", 3, "q") == "document/a%20b.pdf#page=3"
+    assert document_link("notes/tides.md", None, "rose 3.2 & more") == "document/notes/tides.md?q=rose%203.2%20%26%20more#quote"
+
+
+def test_copy_text_is_the_answer_then_one_line_per_source():
+    from assistant.types import Answer, Citation
+    from assistant.web_render import plain_text, render_answer
+
+    cite = Citation(n=1, source="a.pdf", title="A <b>title</b>", page=2, chunk_id="c", text="x", quote="The  quote\nhere", start=0, end=1)
+    answer = Answer(question="q", answer="It rose 3.2 metres. [1]\n", refused=False, backend="extractive", citations=(cite,))
+    assert plain_text(answer) == "It rose 3.2 metres. [1]\n\nSources\n[1] A <b>title</b> (a.pdf, page 2): \u201cThe quote here\u201d"
+    shown = render_answer(answer, key="k")
+    assert "<a class='cite' href='#src-k-1'>[1]</a>" in shown and "id='src-k-1'" in shown
+    assert "A &lt;b&gt;title&lt;/b&gt;" in shown and "\n" not in shown.split("<pre class='copy-text'>")[1]
