@@ -82,10 +82,10 @@ def render_citation(citation, context: int = 160, key: str = "a") -> str:
         cut_before, cut_after = _tail(before, context), _head(after, context)
         mark = f"<mark>{_escape_text(quote)}</mark>"
         excerpt = (
-            ("…" if len(cut_before) < len(before) else "") + _escape_text(cut_before) + mark
-            + _escape_text(cut_after) + ("…" if len(cut_after) < len(after) else "")
+            ("…" if len(cut_before) < len(before) else "") + _escape_edges(cut_before) + mark
+            + _escape_edges(cut_after) + ("…" if len(cut_after) < len(after) else "")
         )
-        whole = _escape_text(before) + mark + _escape_text(after) if (cut_before, cut_after) != (before, after) else ""
+        whole = _escape_edges(before) + mark + _escape_edges(after) if (cut_before, cut_after) != (before, after) else ""
     more = f"<details class='whole'><summary>whole passage</summary><blockquote>{whole}</blockquote></details>" if whole else ""
     return (
         f"<div class='source' id='src-{key}-{citation.n}'><div class='source-head'><span class='source-n'>[{citation.n}]</span> "
@@ -128,6 +128,17 @@ def render_pending(text: str = "", status: str = "Searching your documents…") 
     if text:
         return f"<p class='answer-text'>{_escape_text(text)} ▍</p>"
     return f"<p class='pending'><i>{html.escape(status)}</i></p>"
+
+
+def _escape_edges(text: str) -> str:
+    """``_escape_text`` of the text beside a highlight, keeping a line break at its edges (spaces
+    are kept already): "…ResNet?\\n" + quote used to show as "ResNet?ResNet was…"."""
+    body = _escape_text(text)
+    if not body:
+        return "<br>" if "\n" in text else (" " if text else "")
+    before = "<br>" if "\n" in text[: len(text) - len(text.lstrip())] else ""
+    after = "<br>" if "\n" in text[len(text.rstrip()):] else ""
+    return before + body + after
 
 
 def _escape_text(text: str) -> str:

@@ -354,3 +354,14 @@ def test_copy_text_is_the_answer_then_one_line_per_source():
     shown = render_answer(answer, key="k")
     assert "<a class='cite' href='#src-k-1'>[1]</a>" in shown and "id='src-k-1'" in shown
     assert "A &lt;b&gt;title&lt;/b&gt;" in shown and "\n" not in shown.split("<pre class='copy-text'>")[1]
+
+
+def test_a_line_break_or_space_at_the_highlights_edges_is_kept():
+    from assistant.types import Citation
+    from assistant.web_render import render_citation
+
+    text = "The Institution: What Lab Produced ResNet?\nResNet was built at MSRA. It was founded in 1998."
+    quote = "ResNet was built at MSRA."
+    cite = Citation(n=1, source="a.txt", title="A", page=None, chunk_id="c", text=text, quote=quote, start=0, end=1)
+    shown = render_citation(cite)
+    assert "ResNet?<br><mark>ResNet was built at MSRA.</mark> It was founded" in shown, shown
