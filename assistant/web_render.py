@@ -231,7 +231,6 @@ CSS = """
 /* the highlight keeps dark text on yellow in both themes (a light theme colour on yellow is unreadable) */
 #chat mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 2px; }
 #chat a.cite { text-decoration: none; font-weight: 600; color: var(--color-accent); }
-#chat .source.flash { outline: 2px solid var(--color-accent); border-radius: 6px; }
 #chat .open-source { margin-left: 6px; font-size: 0.9em; }
 #chat .copy-text { display: none; }
 #chat .copy-answer { margin-left: 4px; }
@@ -310,10 +309,11 @@ SCRIPT = """
       event.preventDefault();
       event.stopPropagation();
       const card = document.getElementById(cite.getAttribute('href').slice(1));
+      // and once more after the chat settles: when the link is clicked while the chat counts as
+      // scrolled to its end, Gradio's autoscroll may take it back there just after
       if (card) {
-        card.scrollIntoView({block: 'center', behavior: 'smooth'});
-        card.classList.add('flash');
-        setTimeout(() => card.classList.remove('flash'), 1500);
+        card.scrollIntoView({block: 'start'});
+        setTimeout(() => card.scrollIntoView({block: 'start'}), 200);
       }
     }
   }, true);

@@ -22,14 +22,21 @@ from .test_exposure import TRAVERSALS
 pytestmark = pytest.mark.timeout(600)
 
 MIN_CONTRAST = 4.5  # WCAG AA for body text
-# The element's top is inside the chat's scrolled view (the chat scrolls, not the window).
-IN_CHAT_VIEW = """
-id => {
-  const card = document.getElementById(id);
-  let view = card.parentElement;
+# The element's scrolling ancestor (the chat's message list), and whether the element's top is in
+# its view (the chat scrolls, not the window).
+SCROLL_VIEW = """
+e => {
+  let view = e.parentElement;
   while (view && !(view.scrollHeight > view.clientHeight && getComputedStyle(view).overflowY !== 'visible')) {
     view = view.parentElement;
   }
+  return view;
+}
+"""
+IN_CHAT_VIEW = """
+id => {
+  const card = document.getElementById(id);
+  const view = (""" + SCROLL_VIEW + """)(card);
   const inner = card.getBoundingClientRect(), outer = view.getBoundingClientRect();
   return inner.top >= outer.top - 1 && inner.top < outer.bottom;
 }
@@ -112,9 +119,11 @@ def test_markers_link_to_their_cards_and_open_shows_the_text_at_the_quote(page, 
         assert card.locator(".source-n").inner_text() == f"[{number}]"
     first = markers.first
     card_id = first.get_attribute("href")[1:]
-    # the chat scrolls to the end of this long answer, so card [1] leaves the view; the link brings it back
+    # scrolled to the end of this long answer, card [1] is out of view; the link brings it back
+    page.evaluate(f"id => ({SCROLL_VIEW})(document.getElementById(id)).scrollTop = 1e9", card_id)
     page.wait_for_function(f"id => !({IN_CHAT_VIEW})(id)", arg=card_id, timeout=10_000)
-    first.click()  # the chat scrolls (smoothly) to the card
+    page.wait_for_timeout(300)  # a reader's pause: the chat's own scroll handling settles
+    first.click()
     page.wait_for_function(IN_CHAT_VIEW, arg=card_id, timeout=10_000)
 
     source = answer.locator(".source").first
