@@ -12,10 +12,10 @@ auth) is instant.
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import logging
 import os
+import secrets
 import tempfile
 import threading
 import time
@@ -26,12 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from .config import BACKENDS, SUPPORTED_SUFFIXES, Settings
-from . import storage
+from . import storage, web_documents
 from .errors import AssistantError, IndexBusy, IndexReadOnly, UsageError
+from .limits import checked_question
+from .web_render import (
+    CSS, SCRIPT, _banner, example_questions, question_counter, render_answer, render_banner, render_documents,
+    render_error, render_pending, render_report,
+)
 
 log = logging.getLogger("assistant.ui")
 
 TITLE = "Assistant — ask your documents"
+EXAMPLES = 3  # example questions on the first page, drawn from the indexed documents' titles
 READY_TIMEOUT_S = 900.0  # a first question waits this long for the start-up indexing at most
 
 # -----------------------------------------------------------------------------------------------
@@ -376,204 +382,8 @@ def _what_to_do(exc: AssistantError) -> str:
 
 
 # -----------------------------------------------------------------------------------------------
-# Rendering (pure functions: Answer / report / listing -> HTML or Markdown)
-# -----------------------------------------------------------------------------------------------
-
-
-def render_answer(answer) -> str:
-    """One assistant chat message: the answer with [n] markers, then its numbered sources."""
-    parts = []
-    if answer.refused:
-        parts.append("<p class='refusal'><b>Not found in your documents.</b></p>")
-    parts.append(f"<p class='answer-text'>{_escape_text(answer.answer)}</p>")
-    if answer.citations:
-        parts.append(f"<div class='sources'><p class='sources-title'>Sources ({len(answer.citations)})</p>")
-        parts += [render_citation(c) for c in answer.citations]
-        parts.append("</div>")
-    elif answer.retrieved:
-        closest = answer.retrieved[:3]
-        parts.append("<div class='sources'><p class='sources-title'>Closest passages (none of them answers the question)</p>")
-        parts += [render_passage(p) for p in closest]
-        parts.append("</div>")
-    for note in answer.notes:
-        parts.append(f"<p class='note'>Note: {html.escape(note)}</p>")
-    parts.append(f"<p class='answer-meta'>{html.escape(answer.backend)} · {answer.latency_s:.1f} s</p>")
-    return "\n".join(parts)
-
-
-def _where(source: str, title: str, page: int | None) -> str:
-    page_text = f" · page {page}" if page else ""
-    return (
-        f"<span class='source-title'>{html.escape(title)}</span> "
-        f"<span class='source-file'>{html.escape(source)}{page_text}</span>"
-    )
-
-
-def render_citation(citation, context: int = 160) -> str:
-    """[n] title, file, page; the passage around the quote, the quote highlighted."""
-    text, quote = citation.text, citation.quote
-    at = text.find(quote) if quote else -1
-    if at < 0:
-        excerpt, whole = f"<mark>{_escape_text(quote)}</mark>", _escape_text(text)
-    else:
-        before, after = text[:at], text[at + len(quote):]
-        cut_before, cut_after = _tail(before, context), _head(after, context)
-        mark = f"<mark>{_escape_text(quote)}</mark>"
-        excerpt = (
-            ("…" if len(cut_before) < len(before) else "") + _escape_text(cut_before) + mark
-            + _escape_text(cut_after) + ("…" if len(cut_after) < len(after) else "")
-        )
-        whole = _escape_text(before) + mark + _escape_text(after) if (cut_before, cut_after) != (before, after) else ""
-    more = f"<details class='whole'><summary>whole passage</summary><blockquote>{whole}</blockquote></details>" if whole else ""
-    return (
-        f"<div class='source'><div class='source-head'><span class='source-n'>[{citation.n}]</span> "
-        f"{_where(citation.source, citation.title, citation.page)}</div>"
-        f"<blockquote>{excerpt}</blockquote>{more}</div>"
-    )
-
-
-def render_passage(passage, limit: int = 360) -> str:
-    chunk = passage.chunk
-    text = chunk.text
-    shown = _head(text, limit)
-    return (
-        f"<div class='source'><div class='source-head'>{_where(chunk.source, chunk.title, chunk.page)}</div>"
-        f"<blockquote>{_escape_text(shown)}{'…' if len(shown) < len(text) else ''}</blockquote></div>"
-    )
-
-
-def _head(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit]
-
-
-def _tail(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text.find(" ", len(text) - limit)
-    return text[cut + 1 if 0 <= cut < len(text) - limit // 2 else len(text) - limit:]
-
-
-def render_error(message: str) -> str:
-    return f"<p class='error-message'><b>Could not answer:</b> {html.escape(message)}</p>"
-
-
-def render_pending(text: str = "", status: str = "Searching your documents…") -> str:
-    if text:
-        return f"<p class='answer-text'>{_escape_text(text)} ▍</p>"
-    return f"<p class='pending'><i>{html.escape(status)}</i></p>"
-
-
-def _escape_text(text: str) -> str:
-    """Plain text -> HTML; paragraph breaks kept as one line break."""
-    return "<br>".join(html.escape(line) for line in text.split("\n") if line.strip())
-
-
-def render_banner(status: Status, listing: dict | None = None) -> str:
-    if status.level == "ok":
-        if not listing or not listing["documents"]:
-            return _banner("info", "No documents yet: add PDF, text, Markdown or HTML files in the Documents panel.")
-        docs, chunks = len(listing["documents"]), listing["chunks"]
-        model = listing["embedding_model"]["name"]
-        return (
-            f"<div class='banner banner-ok'>{docs} document{'s' * (docs != 1)} · {chunks} passages indexed · "
-            f"embeddings: {html.escape(str(model))}</div>"
-        )
-    return _banner(status.level, status.message)
-
-
-def _banner(level: str, message: str) -> str:
-    labels = {"starting": "Starting", "working": "Working", "warning": "Attention", "error": "Cannot answer"}
-    text = html.escape(message)
-    # `command` -> <code>command</code>, so the fix stands out
-    pieces = text.split("`")
-    text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
-    label = f"<b>{labels[level]}:</b> " if level in labels else ""
-    return f"<div class='banner banner-{level}' role='status'>{label}{text}</div>"
-
-
-def render_report(report: dict) -> str:
-    lines = []
-    for name in report.get("added", []):
-        lines.append(f"<span class='ok'>✓ Added <b>{html.escape(name)}</b></span>")
-    for name in report.get("updated", []):
-        lines.append(
-            f"<span class='ok'>✓ Updated <b>{html.escape(name)}</b>: the new version replaced the earlier file of that name</span>"
-        )
-    for name in report.get("unchanged", []):
-        lines.append(f"<span class='same'>= <b>{html.escape(name)}</b> is already in the library, unchanged</span>")
-    for name in report.get("removed", []):
-        lines.append(f"<span class='ok'>✓ Removed <b>{html.escape(name)}</b></span>")
-    for failure in report.get("failed", []):
-        verb = "was not removed" if report.get("removing") else "was not added"
-        lines.append(
-            f"<span class='failed'>✗ <b>{html.escape(failure['file'])}</b> {verb}: {html.escape(failure['reason'])}</span>"
-        )
-    return "<div class='report'>" + "<br>".join(lines) + "</div>" if lines else ""
-
-
-def render_documents(listing: dict | None) -> str:
-    if listing is None:
-        return "<div class='doc-list empty'>Loading the library…</div>"
-    if not listing["documents"]:
-        return "<div class='doc-list empty'>No documents yet. Add some below.</div>"
-    rows = []
-    for d in listing["documents"]:
-        pages = f"{d['pages']} page{'s' * (d['pages'] != 1)}"
-        rows.append(
-            f"<div class='doc' data-source='{html.escape(d['source'], quote=True)}'>"
-            f"<div class='doc-title'>{html.escape(d['title'])}</div>"
-            f"<div class='doc-meta'>{html.escape(d['source'])} · {pages} · {d['chunks']} chunks</div></div>"
-        )
-    return "<div class='doc-list'>" + "".join(rows) + "</div>"
-
-
-# -----------------------------------------------------------------------------------------------
 # The Gradio app
 # -----------------------------------------------------------------------------------------------
-
-CSS = """
-.gradio-container { max-width: 1440px !important; margin: 0 auto; }
-#app-header h1 { margin: 0 0 2px 0; font-size: 1.6em; }
-#app-header p { margin: 0; color: var(--body-text-color-subdued); }
-.banner { padding: 7px 14px; border-radius: 8px; font-size: 0.92em; }
-.banner code { font-weight: 600; }
-.banner-ok { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
-.banner-info, .banner-starting, .banner-working { background: #eef2ff; color: #312e81; border: 1px solid #c7d2fe; }
-.banner-warning { background: #fffbeb; color: #78350f; border: 1px solid #fcd34d; }
-.banner-error { background: #fef2f2; color: #7f1d1d; border: 1px solid #fca5a5; }
-#chat .answer-text { line-height: 1.55; }
-#chat .sources { margin-top: 12px; border-top: 1px solid var(--border-color-primary); padding-top: 6px; }
-#chat .sources-title { font-weight: 600; font-size: 0.82em; text-transform: uppercase; letter-spacing: 0.04em;
-  margin: 6px 0; color: var(--body-text-color-subdued); }
-#chat .source { margin: 8px 0 10px 0; }
-#chat .source-head { font-size: 0.9em; }
-#chat .source-n { font-weight: 700; color: var(--color-accent); }
-#chat .source-title { font-weight: 600; }
-#chat .source-file { color: var(--body-text-color-subdued); margin-left: 4px; }
-#chat .source blockquote { margin: 4px 0 2px 0; padding: 6px 10px; font-size: 0.88em; line-height: 1.5;
-  border-left: 3px solid #a5b4fc; background: var(--background-fill-secondary); border-radius: 0 6px 6px 0; }
-#chat details.whole summary { cursor: pointer; font-size: 0.78em; color: var(--body-text-color-subdued); }
-#chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }
-#chat .refusal { color: #92400e; margin-bottom: 2px; }
-#chat .error-message { color: #991b1b; }
-#chat .note { font-size: 0.85em; color: var(--body-text-color-subdued); }
-#chat .answer-meta { font-size: 0.75em; color: var(--body-text-color-subdued); margin-top: 8px; }
-#chat .pending { color: var(--body-text-color-subdued); }
-#documents .doc-list { max-height: 280px; overflow-y: auto; }
-#documents .doc { padding: 7px 4px; border-bottom: 1px solid var(--border-color-primary); }
-#documents .doc:last-child { border-bottom: none; }
-#documents .doc-title { font-weight: 600; }
-#documents .doc-meta { font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }
-#documents .empty { color: var(--body-text-color-subdued); padding: 6px 4px; }
-.remove-label { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-top: 4px; }
-#ingest-status .failed { color: #991b1b; }
-#ingest-status .ok { color: #166534; }
-#ingest-status .same { color: var(--body-text-color-subdued); }
-#ingest-status .report { font-size: 0.92em; line-height: 1.6; }
-"""
 
 
 def _theme():
@@ -601,13 +411,16 @@ def build_app(settings: Settings, service: Service | None = None):
 
     # -- handlers ------------------------------------------------------------------------------
     def documents_view(selected: list[str] | None = None):
-        """(banner, table, remove choices, filter choices) as the library stands now."""
+        """(banner, table, remove choices, filter choices, example questions) as the library stands now."""
         listing = None
         if service.ready.is_set() and service.assistant is not None:
             try:
                 listing = service.library.listing()
             except AssistantError as exc:
-                return _banner("error", str(exc)), render_documents(None), gr.update(choices=[]), gr.update(choices=[])
+                return (
+                    _banner("error", str(exc)), render_documents(None), gr.update(choices=[]), gr.update(choices=[]),
+                    *[gr.update(visible=False)] * EXAMPLES,
+                )
         sources = [d["source"] for d in listing["documents"]] if listing else []
         keep = {} if selected is None else {"value": [s for s in selected if s in sources]}
         return (
@@ -615,6 +428,7 @@ def build_app(settings: Settings, service: Service | None = None):
             render_documents(listing),
             gr.update(choices=sources, value=None),
             gr.update(choices=sources, **keep),
+            *[gr.update(value=q, visible=bool(q)) for q in example_questions(listing, EXAMPLES)],
         )
 
     def refresh():
@@ -624,8 +438,11 @@ def build_app(settings: Settings, service: Service | None = None):
     def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None):
         turns = list(turns or [])[-settings.max_history_turns:]  # the history a request may carry
         question = (message or "").strip()
-        if not question:
-            yield _messages(turns), turns, ""
+        try:  # said in the chat, never dropped or cut silently: an empty question, one over the limit
+            checked_question(message, settings)
+        except UsageError as exc:
+            turns.append({"question": question, "answer": None, "html": render_error(str(exc))})
+            yield _messages(turns), turns, message
             return
         history = [(t["question"], t["answer"]) for t in turns if t.get("answer") is not None]
         turn = {"question": question, "answer": None, "html": render_pending()}
@@ -645,7 +462,7 @@ def build_app(settings: Settings, service: Service | None = None):
                     yield _messages(turns), turns, ""
                 else:
                     turn["answer"] = event.answer
-                    turn["html"] = render_answer(event)
+                    turn["html"] = render_answer(event, key=secrets.token_hex(4))
         except AssistantError as exc:
             turn["html"] = render_error(str(exc))
         except Exception as exc:  # a bug must not show a traceback to the user
@@ -750,14 +567,14 @@ def build_app(settings: Settings, service: Service | None = None):
                     elem_id="chat",
                     label="Conversation",
                     show_label=False,
-                    height="68vh",
+                    height="60vh",  # leaves the example questions above the fold at 1280x900
                     placeholder=(
                         "<b>Ask a question about your documents.</b><br>"
                         "Every claim in an answer carries a number like [1]; the sources under the "
                         "answer show the file, the page and the passage, with the quote highlighted."
                     ),
                     feedback_options=None,
-                    buttons=["copy"],
+                    buttons=[],  # Gradio's copy takes the HTML: each answer has its own plain-text "Copy"
                     autoscroll=True,
                 )
                 with gr.Row():
@@ -769,9 +586,14 @@ def build_app(settings: Settings, service: Service | None = None):
                         max_lines=6,
                         scale=8,
                         autofocus=True,
-                        max_length=settings.max_question_chars,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
+                gr.HTML(question_counter(settings.max_question_chars), elem_id="question-count-box", padding=False)
+                with gr.Row(elem_id="examples"):
+                    examples = [
+                        gr.Button("", size="sm", variant="secondary", visible=False, elem_classes=["example"])
+                        for _ in range(EXAMPLES)
+                    ]
                 with gr.Row():
                     clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="new-conversation")
             with gr.Column(scale=2, min_width=320):
@@ -780,7 +602,8 @@ def build_app(settings: Settings, service: Service | None = None):
                     files = gr.File(
                         label=f"Add documents — PDF, TXT, MD, HTML (up to {settings.max_upload_mb:g} MiB each)",
                         file_count="multiple",
-                        file_types=list(SUPPORTED_SUFFIXES),
+                        # no file_types: the browser would refuse other types with a passing pop-up and
+                        # leave the box in error; the server's check names the file and the reason
                         elem_id="upload",
                         height=140,
                     )
@@ -822,7 +645,7 @@ def build_app(settings: Settings, service: Service | None = None):
             api_add_button = gr.Button()
 
         # -- events -----------------------------------------------------------------------------
-        library_outputs = [banner, table, to_remove, only]
+        library_outputs = [banner, table, to_remove, only, *examples]
         demo.load(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
         timer.tick(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
         gr.on(
@@ -837,6 +660,13 @@ def build_app(settings: Settings, service: Service | None = None):
             show_progress="hidden",
         )
         clear.click(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
+        # the chat's trash icon empties the view; the history the next question sees goes with it
+        chatbot.clear(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
+        for example in examples:  # a click asks the example question
+            example.click(
+                chat, [example, turns, backend, k, only], [chatbot, turns, question], api_visibility="private",
+                concurrency_limit=4, concurrency_id="answer", show_progress="hidden",
+            )
         files.upload(
             upload,
             [files, only],
@@ -870,7 +700,8 @@ def build_app(settings: Settings, service: Service | None = None):
 def _messages(turns: list[dict]) -> list[dict]:
     messages: list[dict] = []
     for turn in turns:
-        messages.append({"role": "user", "content": turn["question"]})
+        if turn["question"]:  # an empty question has only the message saying so
+            messages.append({"role": "user", "content": turn["question"]})
         messages.append({"role": "assistant", "content": turn["html"]})
     return messages
 
@@ -922,12 +753,14 @@ def serve(settings: Settings) -> None:
         ssr_mode=False,
         theme=_theme(),
         css=CSS,
+        js=SCRIPT,
         quiet=True,
         prevent_thread_lock=True,
     )
     # Only now open the index and load the encoder (in the background; a question waits for it).
     # Doing it alongside Gradio's import and the Blocks build made both slower: imports hold the
     # GIL, so two threads of them take turns (docs/BENCHMARKS.md, "Start-up").
+    web_documents.mount(demo.app, service)  # "Open" on a source: the cited document, at its place
     service.start()
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(

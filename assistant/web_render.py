@@ -1,0 +1,333 @@
+"""What the web chat shows, as HTML: answers with their sources, the banner, ingest reports, the
+document list, and the plain text the copy button puts on the clipboard. Pure functions (records
+and dicts in, strings out), plus the page's CSS and the small script behind its controls.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .web_documents import document_link
+
+
+
+def render_answer(answer, key: str = "a") -> str:
+    """One assistant chat message: the answer with [n] links to its numbered sources (each with an
+    "Open" link to the document at the cited place), then the plain text "Copy" puts on the
+    clipboard. ``key`` tells this message's source ids from other messages'."""
+    numbers = {c.n for c in answer.citations}
+    parts = []
+    if answer.refused:
+        parts.append("<p class='refusal'><b>Not found in your documents.</b></p>")
+    parts.append(f"<p class='answer-text'>{_linked_markers(_escape_text(answer.answer), numbers, key)}</p>")
+    if answer.citations:
+        parts.append(f"<div class='sources'><p class='sources-title'>Sources ({len(answer.citations)})</p>")
+        parts += [render_citation(c, key=key) for c in answer.citations]
+        parts.append("</div>")
+    elif answer.retrieved:
+        closest = answer.retrieved[:3]
+        parts.append("<div class='sources'><p class='sources-title'>Closest passages (none of them answers the question)</p>")
+        parts += [render_passage(p) for p in closest]
+        parts.append("</div>")
+    for note in answer.notes:
+        parts.append(f"<p class='note'>Note: {html.escape(note)}</p>")
+    parts.append(
+        f"<p class='answer-meta'>{html.escape(answer.backend)} · {answer.latency_s:.1f} s · "
+        "<a class='copy-answer' href='#copy' title='Copy the answer and its sources as plain text'>Copy</a></p>"
+    )
+    # line breaks as character references: the chat's Markdown pass would turn raw ones into paragraphs
+    copy = html.escape(plain_text(answer)).replace("\n", "&#10;")
+    parts.append(f"<pre class='copy-text'>{copy}</pre>")
+    return "\n".join(parts)
+
+
+def plain_text(answer) -> str:
+    """The answer as the clipboard gets it: its text, then its numbered sources, no markup."""
+    lines = ["Not found in your documents." if answer.refused else "", " ".join(answer.answer.split())]
+    lines = [line for line in lines if line]
+    if answer.citations:
+        lines += ["", "Sources"]
+        for c in answer.citations:
+            page = f", page {c.page}" if c.page else ""
+            lines.append(f"[{c.n}] {c.title} ({c.source}{page}): \u201c{' '.join(c.quote.split())}\u201d")
+    return "\n".join(lines)
+
+
+def _linked_markers(escaped: str, numbers: set[int], key: str) -> str:
+    """Each [n] of a cited source, in escaped answer text, as a link to that source's card."""
+    return re.sub(
+        r"\[(\d+)\]",
+        lambda m: f"<a class='cite' href='#src-{key}-{m[1]}'>[{m[1]}]</a>" if int(m[1]) in numbers else m[0],
+        escaped,
+    )
+
+
+def _where(source: str, title: str, page: int | None) -> str:
+    page_text = f" · page {page}" if page else ""
+    return (
+        f"<span class='source-title'>{html.escape(title)}</span> "
+        f"<span class='source-file'>{html.escape(source)}{page_text}</span>"
+    )
+
+
+def render_citation(citation, context: int = 160, key: str = "a") -> str:
+    """[n] title, file, page, "Open"; the passage around the quote, the quote highlighted."""
+    text, quote = citation.text, citation.quote
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        excerpt, whole = f"<mark>{_escape_text(quote)}</mark>", _escape_text(text)
+    else:
+        before, after = text[:at], text[at + len(quote):]
+        cut_before, cut_after = _tail(before, context), _head(after, context)
+        mark = f"<mark>{_escape_text(quote)}</mark>"
+        excerpt = (
+            ("…" if len(cut_before) < len(before) else "") + _escape_edges(cut_before) + mark
+            + _escape_edges(cut_after) + ("…" if len(cut_after) < len(after) else "")
+        )
+        whole = _escape_edges(before) + mark + _escape_edges(after) if (cut_before, cut_after) != (before, after) else ""
+    more = f"<details class='whole'><summary>whole passage</summary><blockquote>{whole}</blockquote></details>" if whole else ""
+    return (
+        f"<div class='source' id='src-{key}-{citation.n}'><div class='source-head'><span class='source-n'>[{citation.n}]</span> "
+        f"{_where(citation.source, citation.title, citation.page)} "
+        f"<a class='open-source' href='{html.escape(document_link(citation.source, citation.page, citation.quote), quote=True)}' "
+        "target='_blank' rel='noopener'>Open</a></div>"
+        f"<blockquote>{excerpt}</blockquote>{more}</div>"
+    )
+
+
+def render_passage(passage, limit: int = 360) -> str:
+    chunk = passage.chunk
+    text = chunk.text
+    shown = _head(text, limit)
+    return (
+        f"<div class='source'><div class='source-head'>{_where(chunk.source, chunk.title, chunk.page)}</div>"
+        f"<blockquote>{_escape_text(shown)}{'…' if len(shown) < len(text) else ''}</blockquote></div>"
+    )
+
+
+def _head(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
+
+
+def _tail(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.find(" ", len(text) - limit)
+    return text[cut + 1 if 0 <= cut < len(text) - limit // 2 else len(text) - limit:]
+
+
+def render_error(message: str) -> str:
+    return f"<p class='error-message'><b>Could not answer:</b> {html.escape(message)}</p>"
+
+
+def render_pending(text: str = "", status: str = "Searching your documents…") -> str:
+    if text:
+        return f"<p class='answer-text'>{_escape_text(text)} ▍</p>"
+    return f"<p class='pending'><i>{html.escape(status)}</i></p>"
+
+
+def _escape_edges(text: str) -> str:
+    """``_escape_text`` of the text beside a highlight, keeping a line break at its edges (spaces
+    are kept already): "…ResNet?\\n" + quote used to show as "ResNet?ResNet was…"."""
+    body = _escape_text(text)
+    if not body:
+        return "<br>" if "\n" in text else (" " if text else "")
+    before = "<br>" if "\n" in text[: len(text) - len(text.lstrip())] else ""
+    after = "<br>" if "\n" in text[len(text.rstrip()):] else ""
+    return before + body + after
+
+
+def _escape_text(text: str) -> str:
+    """Plain text -> HTML; paragraph breaks kept as one line break."""
+    return "<br>".join(html.escape(line) for line in text.split("\n") if line.strip())
+
+
+def render_banner(status, listing: dict | None = None) -> str:
+    if status.level == "ok":
+        if not listing or not listing["documents"]:
+            return _banner("info", "No documents yet: add PDF, text, Markdown or HTML files in the Documents panel.")
+        docs, chunks = len(listing["documents"]), listing["chunks"]
+        model = listing["embedding_model"]["name"]
+        return (
+            f"<div class='banner banner-ok'>{docs} document{'s' * (docs != 1)} · {chunks} passages indexed · "
+            f"embeddings: {html.escape(str(model))}</div>"
+        )
+    return _banner(status.level, status.message)
+
+
+def _banner(level: str, message: str) -> str:
+    labels = {"starting": "Starting", "working": "Working", "warning": "Attention", "error": "Cannot answer"}
+    text = html.escape(message)
+    # `command` -> <code>command</code>, so the fix stands out
+    pieces = text.split("`")
+    text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+    label = f"<b>{labels[level]}:</b> " if level in labels else ""
+    return f"<div class='banner banner-{level}' role='status'>{label}{text}</div>"
+
+
+def render_report(report: dict) -> str:
+    lines = []
+    for name in report.get("added", []):
+        lines.append(f"<span class='ok'>✓ Added <b>{html.escape(name)}</b></span>")
+    for name in report.get("updated", []):
+        lines.append(
+            f"<span class='ok'>✓ Updated <b>{html.escape(name)}</b>: the new version replaced the earlier file of that name</span>"
+        )
+    for name in report.get("unchanged", []):
+        lines.append(f"<span class='same'>= <b>{html.escape(name)}</b> is already in the library, unchanged</span>")
+    for name in report.get("removed", []):
+        lines.append(f"<span class='ok'>✓ Removed <b>{html.escape(name)}</b></span>")
+    for failure in report.get("failed", []):
+        verb = "was not removed" if report.get("removing") else "was not added"
+        lines.append(
+            f"<span class='failed'>✗ <b>{html.escape(failure['file'])}</b> {verb}: {html.escape(failure['reason'])}</span>"
+        )
+    return "<div class='report'>" + "<br>".join(lines) + "</div>" if lines else ""
+
+
+def render_documents(listing: dict | None) -> str:
+    if listing is None:
+        return "<div class='doc-list empty'>Loading the library…</div>"
+    if not listing["documents"]:
+        return "<div class='doc-list empty'>No documents yet. Add some below.</div>"
+    rows = []
+    for d in listing["documents"]:
+        pages = f"{d['pages']} page{'s' * (d['pages'] != 1)}"
+        rows.append(
+            f"<div class='doc' data-source='{html.escape(d['source'], quote=True)}'>"
+            f"<div class='doc-title'>{html.escape(d['title'])}</div>"
+            f"<div class='doc-meta'>{html.escape(d['source'])} · {pages} · {d['chunks']} chunks</div></div>"
+        )
+    return "<div class='doc-list'>" + "".join(rows) + "</div>"
+
+
+
+CSS = """
+.gradio-container { max-width: 1440px !important; margin: 0 auto; }
+#app-header h1 { margin: 0 0 2px 0; font-size: 1.6em; }
+#app-header p { margin: 0; color: var(--body-text-color-subdued); }
+.banner { padding: 7px 14px; border-radius: 8px; font-size: 0.92em; }
+.banner code { font-weight: 600; }
+.banner-ok { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
+.banner-info, .banner-starting, .banner-working { background: #eef2ff; color: #312e81; border: 1px solid #c7d2fe; }
+.banner-warning { background: #fffbeb; color: #78350f; border: 1px solid #fcd34d; }
+.banner-error { background: #fef2f2; color: #7f1d1d; border: 1px solid #fca5a5; }
+#chat .answer-text { line-height: 1.55; }
+#chat .sources { margin-top: 12px; border-top: 1px solid var(--border-color-primary); padding-top: 6px; }
+#chat .sources-title { font-weight: 600; font-size: 0.82em; text-transform: uppercase; letter-spacing: 0.04em;
+  margin: 6px 0; color: var(--body-text-color-subdued); }
+#chat .source { margin: 8px 0 10px 0; }
+#chat .source-head { font-size: 0.9em; }
+#chat .source-n { font-weight: 700; color: var(--color-accent); }
+#chat .source-title { font-weight: 600; }
+#chat .source-file { color: var(--body-text-color-subdued); margin-left: 4px; }
+#chat .source blockquote { margin: 4px 0 2px 0; padding: 6px 10px; font-size: 0.88em; line-height: 1.5;
+  border-left: 3px solid #a5b4fc; background: var(--background-fill-secondary); border-radius: 0 6px 6px 0; }
+#chat details.whole summary { cursor: pointer; font-size: 0.78em; color: var(--body-text-color-subdued); }
+/* the highlight keeps dark text on yellow in both themes (a light theme colour on yellow is unreadable) */
+#chat mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 2px; }
+#chat a.cite { text-decoration: none; font-weight: 600; color: var(--color-accent); }
+#chat .open-source { margin-left: 6px; font-size: 0.9em; }
+#chat .copy-text { display: none; }
+#chat .copy-answer { margin-left: 4px; }
+#question-count-box .count { font-size: 0.8em; color: var(--body-text-color-subdued); min-height: 1em; text-align: right; }
+#question-count-box .count.over { color: var(--error-text-color, #b91c1c); font-weight: 600; }
+#examples { gap: 6px; }
+#examples button { font-weight: 400; }
+#chat .refusal { color: #92400e; margin-bottom: 2px; }
+#chat .error-message { color: #991b1b; }
+#chat .note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+#chat .answer-meta { font-size: 0.75em; color: var(--body-text-color-subdued); margin-top: 8px; }
+#chat .pending { color: var(--body-text-color-subdued); }
+#documents .doc-list { max-height: 280px; overflow-y: auto; }
+#documents .doc { padding: 7px 4px; border-bottom: 1px solid var(--border-color-primary); }
+#documents .doc:last-child { border-bottom: none; }
+#documents .doc-title { font-weight: 600; }
+#documents .doc-meta { font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }
+#documents .empty { color: var(--body-text-color-subdued); padding: 6px 4px; }
+.remove-label { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-top: 4px; }
+#ingest-status .failed { color: #991b1b; }
+#ingest-status .ok { color: #166534; }
+#ingest-status .same { color: var(--body-text-color-subdued); }
+#ingest-status .report { font-size: 0.92em; line-height: 1.6; }
+"""
+
+
+
+def example_questions(listing: dict | None, count: int) -> list[str]:
+    """``count`` questions to try, made from the indexed documents' titles (one document per
+    question while there are enough; "" when there are none)."""
+    documents = (listing or {}).get("documents") or []
+    if not documents:
+        return [""] * count
+    questions = []
+    for i in range(count):
+        title = _short(documents[i % len(documents)]["title"], 70)
+        questions.append(EXAMPLE_FORMS[i // len(documents) % len(EXAMPLE_FORMS)].format(title=title))
+    return questions
+
+
+EXAMPLE_FORMS = ("What is \u201c{title}\u201d about?", "Who wrote \u201c{title}\u201d?", "What does \u201c{title}\u201d conclude?")
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split()).rstrip("?.!:;")
+    return text if len(text) <= limit else _head(text, limit) + "…"
+
+
+def question_counter(limit: int) -> str:
+    """The element the page script fills with "n / limit characters" near and past the limit."""
+    return f"<div id='question-count' class='count' data-limit='{limit}' aria-live='polite'></div>"
+
+
+# The page's controls, run once when the page loads (launch(js=...)): the answers' plain-text
+# "Copy", [n] links that scroll to their source card, and the question's character count (shown
+# from 80% of the limit; past it, says by how much; the server refuses such a question with the
+# same figures, it never cuts it).
+SCRIPT = """
+() => {
+  const fmt = (n) => n.toLocaleString('en-US');
+  document.addEventListener('click', (event) => {
+    const copy = event.target.closest('#chat .copy-answer');
+    if (copy) {
+      event.preventDefault();
+      event.stopPropagation();
+      let node = copy;
+      while (node && !node.querySelector('.copy-text')) node = node.parentElement;
+      const text = node ? node.querySelector('.copy-text').textContent : '';
+      navigator.clipboard.writeText(text).then(
+        () => { copy.textContent = 'Copied'; setTimeout(() => { copy.textContent = 'Copy'; }, 1500); },
+        () => { copy.textContent = 'Copy failed'; });
+      return;
+    }
+    const cite = event.target.closest('#chat a.cite');
+    if (cite) {
+      event.preventDefault();
+      event.stopPropagation();
+      const card = document.getElementById(cite.getAttribute('href').slice(1));
+      // and once more after the chat settles: when the link is clicked while the chat counts as
+      // scrolled to its end, Gradio's autoscroll may take it back there just after
+      if (card) {
+        card.scrollIntoView({block: 'start'});
+        setTimeout(() => card.scrollIntoView({block: 'start'}), 200);
+      }
+    }
+  }, true);
+  document.addEventListener('input', (event) => {
+    if (!event.target.closest('#question')) return;
+    const counter = document.getElementById('question-count');
+    if (!counter) return;
+    const limit = Number(counter.dataset.limit), length = event.target.value.length;
+    counter.classList.toggle('over', length > limit);
+    if (length > limit) {
+      counter.textContent = `${fmt(length)} / ${fmt(limit)} characters: ${fmt(length - limit)} over the limit, shorten the question`;
+    } else {
+      counter.textContent = length >= 0.8 * limit ? `${fmt(length)} / ${fmt(limit)} characters` : '';
+    }
+  }, true);
+}
+"""
