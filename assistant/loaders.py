@@ -275,6 +275,7 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
         if count > max_pages:
             raise IngestError(source, f"the PDF has {count} pages, over the {max_pages}-page limit (ASSISTANT_MAX_PDF_PAGES)")
         budget = Budget(source, max_page_chars, max_document_chars)
+        budget.check_estimates(reader.pages)
         lines = []
         for number, page in enumerate(reader.pages, start=1):
             budget.new_page(number)
