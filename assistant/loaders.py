@@ -158,9 +158,12 @@ def _load_plain(raw: str, source: str) -> list[Page]:
 _HTML_HIDDEN_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "head", "button", "select"]
 _HTML_BLOCK_TAGS = frozenset(
     """address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure
-    footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody td tfoot
-    th thead tr ul""".split()
+    footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody tfoot
+    thead tr ul""".split()
 )
+# Cells of a table row stay on the row's line, apart: "ResNet | 3.57" is quoted with "model | top-5".
+_HTML_CELL_TAGS = frozenset(("td", "th"))
+_HTML_CELL_SEPARATOR = " | "
 _HTML_INVISIBLE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 
@@ -248,12 +251,15 @@ def _visible_text(soup) -> str:
                 line_break()
                 continue
             block, is_pre, role = node.name in _HTML_BLOCK_TAGS, node.name == "pre", _HTML_ROLES.get(node.name, "")
+            if node.name in _HTML_CELL_TAGS and node.find_previous_sibling(_HTML_CELL_TAGS) is not None:
+                out.append(_HTML_CELL_SEPARATOR)
             if role:
                 roles.append(role)
             if block:
                 line_break()
             pre += is_pre
-            stack.append(iter([*node.contents, (end, block, is_pre, role)]))
+            # A row ends where the next begins: rows are lines, not paragraphs, of their table.
+            stack.append(iter([*node.contents, (end, block and node.name != "tr", is_pre, role)]))
         elif type(node) is NavigableString:
             out.append(str(node) if pre else _HTML_WHITESPACE.sub(" ", str(node)))
         elif type(node) is CData:

@@ -33,7 +33,8 @@ from .types import Page
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BOLD_FONT = re.compile(r"bold|medi|semibold|black|heavy|,b\b|cmbx|\+cmb", re.IGNORECASE)  # CMBX: TeX's bold
-_NUMBERED_HEADING = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2})*)\.?\s+(?=[A-Z])")
+# "4.1." / "4.1" / "6" / "A." / "B.2" opening a heading; a letter needs its dot ("A Loss Function ..." is no number).
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*|[A-H](?=\.)(?:\.\d{1,2})*)\.?\s+(?=[A-Z])")
 _KNOWN_HEADING = re.compile(
     r"^(abstract|introduction|related work|background|methods?|methodology|experiments?|results|discussion|"
     r"conclusions?|acknowledge?ments?|references|bibliography|appendix|supplementary (material|information)|"
@@ -238,20 +239,44 @@ def _vocabulary() -> frozenset[str]:
         return frozenset()
 
 
+# Prefixes that are written with a hyphen before a word ("pre-activation", "non-trivial").
+_COMPOUND_PREFIXES = frozenset("anti co cross multi non over post pre re self semi sub two one under well".split())
+_SUFFIXES = ("ing", "ed", "es", "s", "ly", "ion", "ions", "ity", "ness", "ment", "ments", "al", "ally", "er", "ers")
+
+
 def join_hyphenated(left: str, right: str, words: set[str]) -> str:
-    """``left`` ends a line with "-", ``right`` starts the next: one word, or a compound?"""
+    """``left`` ends a line with "-", ``right`` starts the next: one word broken in two
+    ("learn-" "ing"), or a compound that keeps its hyphen ("parameter-" "free")? ``words``: the
+    document's own words (those inside lines, not the fragments at their ends)."""
     head = _LEFT_PART.search(left)
     tail = _RIGHT_PART.match(right)
     if not head or not tail or not head.group(1).isalpha():
-        return left + " " + right if not left.endswith("-") or not tail else left + right
+        return left + right  # "101-" "layer": a number's compound
     a, b = head.group(1), tail.group(1)
     joined = (a + b).lower()
-    vocabulary = _vocabulary()
-    if joined in words or joined in vocabulary:
-        return left[:-1] + right
-    if f"{a}-{b}".lower() in words or (a.lower() in vocabulary and b.lower() in vocabulary):
-        return left + right  # a compound: "parameter-free", "pre-activation", "mini-batch"
+    known = _vocabulary()
+    if joined in words or joined in known or any(
+        joined.endswith(suffix) and (joined[: -len(suffix)] in known or joined[: -len(suffix)] + "e" in known)
+        for suffix in _SUFFIXES
+    ):
+        return left[:-1] + right  # "learn-ing", "thresh-olding" (threshold + ing), "an-chors"
+    if right[len(b) : len(b) + 1] == "-" or left[: -1 - len(a)].endswith("-") or f"{a}-{b}".lower() in words:
+        return left + right  # part of a longer compound: "ImageNet-" "pre-trained", "end-to-" "end"
+    is_word = lambda w: w.lower() in known or w.lower() in words  # noqa: E731
+    if is_word(a) and is_word(b) and (len(a) >= 4 or a.lower() in _COMPOUND_PREFIXES) and len(b) >= 3:
+        return left + right  # two words: "parameter-free", "pre-activation", "mini-batch"
     return left[:-1] + right
+
+
+def document_words(lines: Iterable[_Line]) -> set[str]:
+    """The words inside lines (a line's first and last words may be halves of a broken word),
+    and the parts of hyphenated ones ("class-agnostic": "class", "agnostic")."""
+    found: set[str] = set()
+    for line in lines:
+        inner = _WORDS.findall(line.text.lower())[1:-1]
+        found.update(inner)
+        found.update(part for word in inner if "-" in word for part in word.split("-"))
+    return found
 
 
 def _join(lines: list[_Line], words: set[str], sep: str = " ") -> str:
@@ -274,7 +299,7 @@ class PdfStructure:
     def __init__(self, pages: list[list[_Line]]) -> None:
         self.body = body_size(pages)
         self.running = running_lines(pages)
-        self.words = {w.lower() for lines in pages for line in lines for w in _WORDS.findall(line.text)}
+        self.words = document_words(line for lines in pages for line in lines)
         self.outline = Outline()
         self.anchored = False  # a numbered or known heading was seen: headings count from there
         self.in_references = False  # under a "References" heading: entries, not tables
