@@ -11,8 +11,9 @@ size. From those this module rebuilds lines, then:
   captions ("Figure 3." / "Table 2:" openings), tables (runs of small-type rows holding numbers,
   kept with their header rows) and the bibliography (everything under a "References" heading);
 * joins a paragraph's lines into prose, repairing words hyphenated at a line break
-  ("learn-" + "ing") but keeping real compounds ("parameter-free"): the joined word must be a
-  word (of the document, or of the encoder's word-piece vocabulary) for the hyphen to go.
+  ("learn-" + "ing") but keeping real compounds ("parameter-free"): the hyphen goes when the
+  joined word is a word (of the document, or of the encoder's word-piece vocabulary, a suffix
+  aside), and stays when both halves are words and the joined one is not.
 
 The page text is what chunks and citations index; ``Page.blocks`` says what each stretch is.
 """
@@ -44,6 +45,7 @@ _KNOWN_HEADING = re.compile(
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|FIGURE|Table|TABLE|Extended Data (?:Fig\.|Figure|Table))\s*[A-Z]?\d+\s*[.:|]")
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _REFERENCE_ENTRY = re.compile(r"^\[\d{1,4}\]")
+_PANEL_LEGEND = re.compile(r"^[a-h](?:,| \|)\s")  # Nature's figure legends: "a, Each simulation ..."
 _NUMBERISH = re.compile(r"^[(\[]?[-+±]?(?:\d[\d.,%×x/]*|[-–—])[)\]%*†‡]*$")
 _LEFT_PART = re.compile(r"(\w+)-$")
 _RIGHT_PART = re.compile(r"^([a-z]\w*)")
@@ -134,7 +136,13 @@ def estimated_text(item, depth: int = 3) -> int:
         streams = streams if isinstance(streams, list) else [streams]
     else:
         streams = [item]  # a form XObject is its own content stream
-    total = sum(_string_bytes(stream.get_object().get_data()) for stream in streams)
+    total = 0
+    for stream in streams:
+        try:
+            data = stream.get_object().get_data()
+        except (AttributeError, TypeError, KeyError):  # no stream there: extraction finds no text in it either
+            continue
+        total += _string_bytes(data)
     resources = item.get("/Resources")
     xobjects = resources.get_object().get("/XObject") if resources is not None else None
     if depth and xobjects is not None:
@@ -303,6 +311,7 @@ class PdfStructure:
         self.outline = Outline()
         self.anchored = False  # a numbered or known heading was seen: headings count from there
         self.in_references = False  # under a "References" heading: entries, not tables
+        self._last_kind = ""  # the kind the previous page ended with
         self._anchor_sizes: set[float] = set()  # type sizes of numbered and known headings
         starts: Counter[int] = Counter(round(line.x) for lines in pages for line in lines)
         total = sum(starts.values())
@@ -377,6 +386,8 @@ class PdfStructure:
                 units.append(_Unit("caption", [line]))
             elif current and current.kind == "caption" and self._continues(previous, line, same_size=True):
                 current.lines.append(line)
+            elif (current.kind if current else self._last_kind) == "caption" and _PANEL_LEGEND.match(line.text):
+                units.append(_Unit("caption", [line]))  # "a, The program plays ...": the legend of panel a
             elif small and not self.in_references and not (current and current.kind == "text" and _numbers(line) == 0 and self._continues(previous, line, same_size=True)):
                 if current and current.kind == "table":
                     current.lines.append(line)
@@ -390,6 +401,7 @@ class PdfStructure:
             else:
                 units.append(_Unit("text", [line]))
             previous = line
+        self._last_kind = units[-1].kind if units else self._last_kind  # a legend may go on over the page
         for unit in units:  # small type without figures is a footnote or a note, not a table
             if unit.kind == "table" and sum(_numbers(line) >= 2 for line in unit.lines) < 2:
                 unit.kind = "text"
