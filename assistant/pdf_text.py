@@ -372,7 +372,8 @@ class PdfStructure:
         for line in kept:
             level = self.heading_level(line)
             current = units[-1] if units else None
-            small = line.size <= self.body - 0.5
+            # Small type, or a row of numbers in any type (a table set in body size, a figure's ticks).
+            small = line.size <= self.body - 0.5 or _is_number_row(line)
             if level:
                 self.in_references = bool(REFERENCES_HEADING.match(line.text))
                 if (
@@ -446,6 +447,12 @@ class PdfStructure:
             at += len(text)
         text = "\n\n".join(parts)
         return Page(text=text, source=source, title=title, page=number, blocks=blocks(spans, self.outline))
+
+
+def _is_number_row(line: _Line) -> bool:
+    tokens = line.text.split()
+    numbers = _numbers(line)
+    return numbers >= 4 and numbers >= 0.7 * len(tokens)
 
 
 def _numbers(line: _Line) -> int:
