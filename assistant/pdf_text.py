@@ -8,7 +8,7 @@ size. From those this module rebuilds lines, then:
   8:30 AM", a browser print's title/URL line), rotated margin stamps (arXiv's), tiny figure labels;
 * finds section headings (larger or bold type, numbered "4.1. ImageNet Classification" or a known
   name such as "References"; none in the front matter before the first of them), figure and table
-  captions ("Figure 3." / "Table 2:" openings), tables (runs of small-type rows holding numbers,
+  captions ("Figure 3." / "Table 2:" openings, with a figure's own labels beside them), tables (runs of small-type rows holding numbers,
   kept with their header rows) and the bibliography (everything under a "References" heading);
 * joins a paragraph's lines into prose, repairing words hyphenated at a line break
   ("learn-" + "ing") but keeping real compounds ("parameter-free"): the hyphen goes when the
@@ -406,6 +406,14 @@ class PdfStructure:
         for unit in units:  # small type without figures is a footnote or a note, not a table
             if unit.kind == "table" and sum(_numbers(line) >= 2 for line in unit.lines) < 2:
                 unit.kind = "text"
+        for i in [i for i, unit in enumerate(units) if _is_figure_caption(unit)]:
+            # The labels drawn inside a figure ("weight layer", "0 20 40 60") sit next to its
+            # caption, as fragments: they belong with it, not with the prose.
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(units) and units[j].kind == "text" and _figure_labels(units[j]):
+                    units[j].kind = "caption"
+                    j += step
         return units
 
     def _mid_sentence(self, current: _Unit | None, previous: _Line | None, line: _Line) -> bool:
@@ -447,6 +455,16 @@ class PdfStructure:
             at += len(text)
         text = "\n\n".join(parts)
         return Page(text=text, source=source, title=title, page=number, blocks=blocks(spans, self.outline))
+
+
+def _figure_labels(unit: _Unit) -> bool:
+    """Fragments, not prose: most lines a few words ("weight layer", "0 20 40 60"), none a sentence."""
+    lengths = sorted(len(line.text) for line in unit.lines)
+    return lengths[len(lengths) // 2] < 36 and not any(line.text.endswith((".", ",", ";", ":")) for line in unit.lines)
+
+
+def _is_figure_caption(unit: _Unit) -> bool:
+    return unit.kind == "caption" and unit.lines[0].text.startswith(("Fig", "FIG"))
 
 
 def _is_number_row(line: _Line) -> bool:

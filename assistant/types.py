@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-# What a stretch of text is (``Block.kind``, ``Chunk.kind``).
+# What a stretch of text is (``Block.kind``, ``Chunk.kind``): prose; a table's rows under their
+# header line(s); a figure's or table's caption (and the labels drawn inside a figure); the bibliography.
 KINDS = ("text", "table", "caption", "references")
 SECTION_SEPARATOR = " › "  # joins a heading path: "4. Experiments › 4.1. ImageNet Classification"
 

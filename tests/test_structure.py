@@ -122,6 +122,9 @@ def test_captions_tables_and_references_have_their_kind(resnet):
     blocks = _blocks(resnet)
     caption = next((b, t) for _, b, t in blocks if "Table 5. Error rates (%) of ensembles." in t)
     assert caption[0].kind == "caption"
+    # The labels drawn inside Figure 2 go with its caption, not into the prose around it.
+    figure = next((b, t) for _, b, t in blocks if "identity weight layer weight layer relu relu" in t)
+    assert figure[0].kind == "caption" and "Figure 2. Residual learning: a building block." in figure[1]
     # The table's rows stay rows, under their header line, in one table block.
     table = next(t for _, b, t in blocks if "ResNet (ILSVRC’15) 3.57" in t)
     assert next(b.kind for _, b, t in blocks if t == table) == "table"
