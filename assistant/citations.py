@@ -35,6 +35,7 @@ def cite(quote: Quote, n: int) -> Citation:
         quote=quote.text,
         start=chunk.start + quote.start,
         end=chunk.start + quote.end,
+        section=chunk.section,
     )
 
 
@@ -57,8 +58,10 @@ def as_answer_sentence(quote: str) -> str:
 
 
 def location(citation: Citation) -> str:
+    """Where a quote is: "resnet.pdf, page 6, 4. Experiments › 4.1. ImageNet Classification"."""
     page = f", page {citation.page}" if citation.page else ""
-    return f"{citation.source}{page}"
+    section = f", {citation.section}" if citation.section else ""
+    return f"{citation.source}{page}{section}"
 
 
 def format_plain(answer: Answer) -> str:

@@ -105,6 +105,16 @@ class Settings:
     # book); one of the six papers takes ~6 s (1.4-2 s parsing, ~107 chunks at ~24 chunks/s:
     # docs/BENCHMARKS.md). 0: no limit.
     max_document_seconds: float = 300.0
+    # Most characters one PDF page may extract to, checked before the page is parsed (on an
+    # estimate from its content streams) and while it is extracted: a page whose content stream
+    # is a text bomb (issue 16: ~1.9 M characters a page from one 2 MB stream shared by 300
+    # pages) is refused at page 1. The six papers of ../shared/papers peak at 6,419 characters
+    # a page extracted (8,956 estimated), 20x below (docs/RELIABILITY.md).
+    max_page_chars: int = 200_000
+    # Most characters one document may extract to (every page together, or a text file): ~1,500
+    # pages as dense as the papers', whose largest holds 64,134. Embedding this much takes
+    # about two hours on two cores; a larger document should be split.
+    max_document_chars: int = 10_000_000
     # Passages handed to the answerer.
     k: int = 6
     # Candidates fetched from each retriever (dense and BM25) before fusion.

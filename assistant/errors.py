@@ -52,3 +52,7 @@ class ServiceUnavailable(AssistantError):
     """A server the index lives on (the Chroma server, the PostgreSQL registry) cannot be reached;
     the message names it. Nothing half-written stays visible: the next write repairs, and the same
     request succeeds once the server is back."""
+
+
+class IndexOutdated(AssistantError):
+    """The index was built by an older version and a reader cannot bring it up to date."""

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import storage
 from .blobs import BlobStore, folder_origin
-from .chunking import chunk_pages, fast_token_counter, make_splitter
+from .chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import COMPUTE_LOCK, Encoder
 from .errors import DiskFull, IngestError, UsageError
@@ -545,8 +545,8 @@ class Library:
             raise IngestError(source, "no such file")
         sha = sha256_file(file)
         existing = self.registry.document(source)
-        if existing and existing.sha256 == sha:
-            return None
+        if existing and existing.sha256 == sha and existing.chunker == CHUNKER_VERSION:
+            return None  # (an older chunker's document is read again: its chunks lack structure)
         twins = [s for s in self.registry.find_by_hash(sha) if s != source]
         if twins:
             raise IngestError(source, f"same content as {twins[0]!r}, which is already indexed; not indexed twice")
@@ -698,6 +698,7 @@ class Library:
                 bytes=doc.size,
                 added=previous.added if previous else stamp,
                 updated=stamp,
+                chunker=CHUNKER_VERSION,
             )
             records.append((record, doc.chunks))
         self.registry.commit_documents(records)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import SUPPORTED_SUFFIXES, Settings
 from .errors import IngestError
+from .structure import Outline, Span, blocks, drop_title_heading, markdown_spans, plain_text_spans
 from .types import Page
 
 _DEFAULTS = Settings()  # the documented limits, for callers that pass none
@@ -40,9 +41,10 @@ def load(
     max_page_chars: int = _DEFAULTS.max_page_chars,
     max_document_chars: int = _DEFAULTS.max_document_chars,
 ) -> list[Page]:
-    """Read one file into pages. ``source`` is the name recorded for citations. A PDF's text is
-    budgeted (``pdf_text.Budget``): a page or a document past its character limit is refused,
-    before any page is parsed when its content streams already hold too much."""
+    """Read one file into pages with their structure (``Page.blocks``). ``source`` is the name
+    recorded for citations. A PDF's text is budgeted (``pdf_text.Budget``): a page or a document
+    past its character limit is refused, before any page is parsed when its content streams
+    already hold too much."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
@@ -147,24 +149,30 @@ def _load_plain(raw: str, source: str) -> list[Page]:
     text = clean_text(raw)
     if Path(source).suffix.lower() in (".md", ".markdown"):
         title = _markdown_title(text, Path(source).stem)
+        spans = markdown_spans(text)
     else:
         title = _title_from_lines(text, Path(source).stem)
-    return [Page(text=text, source=source, title=title)]
+        spans = plain_text_spans(text, title)
+    return [Page(text=text, source=source, title=title, blocks=blocks(spans, Outline()))]
 
 
 _HTML_HIDDEN_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "head", "button", "select"]
 _HTML_BLOCK_TAGS = frozenset(
     """address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure
-    footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody td tfoot
-    th thead tr ul""".split()
+    footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody tfoot
+    thead tr ul""".split()
 )
+# Cells of a table row stay on the row's line, apart: "ResNet | 3.57" is quoted with "model | top-5".
+_HTML_CELL_TAGS = frozenset(("td", "th"))
+_HTML_CELL_SEPARATOR = " | "
 _HTML_INVISIBLE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def _load_html(raw: str, source: str) -> list[Page]:
     """Visible text only: no script, style, head, comments or hidden elements; block elements
-    (paragraphs, headings, list items, cells) become lines, inline ones (<b>, <a>) stay in them."""
+    (paragraphs, headings, list items, cells) become lines, inline ones (<b>, <a>) stay in them.
+    <h1>-<h6> are headings, <table> rows tables, <caption>/<figcaption> captions."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
@@ -177,10 +185,39 @@ def _load_html(raw: str, source: str) -> list[Page]:
     for element in invisible:
         if not element.decomposed:  # a hidden element inside another one went with it
             element.decompose()
-    text = clean_text(_visible_text(soup))
+    text, spans = _unmark(clean_text(_visible_text(soup)))
     heading = soup.find("h1") or soup.find("h2")
     title = head_title or (heading.get_text(" ", strip=True) if heading else "") or _title_from_lines(text, Path(source).stem)
-    return [Page(text=text, source=source, title=clean_text(title)[:200])]
+    return [Page(text=text, source=source, title=clean_text(title)[:200], blocks=blocks(drop_title_heading(spans), Outline()))]
+
+
+# _visible_text starts each line of a heading, table or caption with one of these (a private-use
+# character and the role), and _unmark takes them out again, noting each line's role.
+_ROLE_MARK = "\ue000"
+_HTML_ROLES = {**{f"h{n}": str(n) for n in range(1, 7)}, "table": "T", "caption": "C", "figcaption": "C"}
+_MARK = re.compile(_ROLE_MARK + r"(.)")
+
+
+def _unmark(marked: str) -> tuple[str, list[Span]]:
+    """The text without role marks, and a span per line (headings with their level)."""
+    lines: list[tuple[str, str]] = []  # (role, line)
+    for line in marked.split("\n"):
+        roles = _MARK.findall(line)
+        line = _MARK.sub("", line).strip()
+        if line or (lines and lines[-1][1]):  # at most one blank line in a row
+            lines.append((roles[-1] if roles else "", line))
+    while lines and not lines[-1][1]:
+        lines.pop()
+    spans: list[Span] = []
+    at = 0
+    for role, line in lines:
+        if line:
+            if role.isdigit():
+                spans.append(Span(at, at + len(line), level=int(role), heading=line))
+            else:
+                spans.append(Span(at, at + len(line), kind={"T": "table", "C": "caption"}.get(role, "text")))
+        at += len(line) + 1
+    return "\n".join(line for _, line in lines), spans
 
 
 def _visible_text(soup) -> str:
@@ -193,25 +230,37 @@ def _visible_text(soup) -> str:
     out: list[str] = []
     end = object()  # closes a block element (or a <pre>)
     pre = 0
+    roles: list[str] = []  # the heading, table or caption elements the walk is inside
+
+    def line_break() -> None:
+        out.append("\n" + (_ROLE_MARK + roles[-1] if roles else ""))
+
     stack = [iter(soup.contents)]
     while stack:
         node = next(stack[-1], None)
         if node is None:
             stack.pop()
-        elif isinstance(node, tuple):  # (end, block, is_pre)
-            _, block, is_pre = node
+        elif isinstance(node, tuple):  # (end, block, is_pre, role)
+            _, block, is_pre, role = node
             pre -= is_pre
+            if role:
+                roles.pop()
             if block:
-                out.append("\n")
+                line_break()
         elif isinstance(node, Tag):
             if node.name == "br":
-                out.append("\n")
+                line_break()
                 continue
-            block, is_pre = node.name in _HTML_BLOCK_TAGS, node.name == "pre"
+            block, is_pre, role = node.name in _HTML_BLOCK_TAGS, node.name == "pre", _HTML_ROLES.get(node.name, "")
+            if node.name in _HTML_CELL_TAGS and node.find_previous_sibling(_HTML_CELL_TAGS) is not None:
+                out.append(_HTML_CELL_SEPARATOR)
+            if role:
+                roles.append(role)
             if block:
-                out.append("\n")
+                line_break()
             pre += is_pre
-            stack.append(iter([*node.contents, (end, block, is_pre)]))
+            # A row ends where the next begins: rows are lines, not paragraphs, of their table.
+            stack.append(iter([*node.contents, (end, block and node.name != "tr", is_pre, role)]))
         elif type(node) is NavigableString:
             out.append(str(node) if pre else _HTML_WHITESPACE.sub(" ", str(node)))
         elif type(node) is CData:
@@ -223,7 +272,7 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
 
-    from .pdf_text import Budget
+    from .pdf_text import Budget, PdfStructure, page_lines
 
     try:
         reader = PdfReader(path)
@@ -234,12 +283,10 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
             raise IngestError(source, f"the PDF has {count} pages, over the {max_pages}-page limit (ASSISTANT_MAX_PDF_PAGES)")
         budget = Budget(source, max_page_chars, max_document_chars)
         budget.check_estimates(reader.pages)
-        texts = []
+        lines = []
         for number, page in enumerate(reader.pages, start=1):
             budget.new_page(number)
-            raw = page.extract_text() or ""
-            budget.spend(len(raw))
-            texts.append(clean_text(raw))
+            lines.append(page_lines(page, budget))
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except IngestError:
         raise
@@ -251,6 +298,7 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
         raise IngestError(source, f"the PDF is corrupt or truncated ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # pypdf raises many kinds on hostile files; none may stop a batch
         raise IngestError(source, f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
-    first_text = next((t for t in texts if t), "")
-    title = clean_text(str(meta_title)) or _title_from_lines(first_text, Path(source).stem)
-    return [Page(text=t, source=source, title=title[:200], page=i) for i, t in enumerate(texts, start=1)]
+    first_line = next((page[0].text for page in lines if page), "")
+    title = (clean_text(str(meta_title)) or first_line or Path(source).stem)[:200]
+    structure = PdfStructure(lines)
+    return [structure.page(page, source=source, title=title, number=i) for i, page in enumerate(lines, start=1)]

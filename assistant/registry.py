@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import IndexBusy, ModelMismatch
+from .errors import IndexBusy, IndexOutdated, ModelMismatch
 from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
 from .types import Chunk
 
@@ -31,12 +31,13 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT NOT NULL, pages INTEGER NOT NULL,
-    chunks INTEGER NOT NULL, bytes INTEGER NOT NULL, added TEXT NOT NULL, updated TEXT NOT NULL
+    chunks INTEGER NOT NULL, bytes INTEGER NOT NULL, added TEXT NOT NULL, updated TEXT NOT NULL,
+    chunker INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
     chunk_index INTEGER NOT NULL, page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    title TEXT NOT NULL, text TEXT NOT NULL
+    title TEXT NOT NULL, text TEXT NOT NULL, section TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT 'text'
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source, chunk_index);
 CREATE TABLE IF NOT EXISTS pending (source TEXT PRIMARY KEY, chunk_ids TEXT NOT NULL, started TEXT NOT NULL);
@@ -52,6 +53,13 @@ INSERT INTO meta SELECT 'changes_since', value FROM meta WHERE key = 'generation
 CHANGE_LOG_GENERATIONS = 3000
 CHANGE_LOG_PRUNE_EVERY = 300  # generations between two prunings of the log
 DOCUMENT_CHANGED = ""  # a change row's chunk_id when it records the document itself (new hash, title)
+# Columns added since the first schema, with their definitions: a registry made before them gets
+# them on open. Its documents then carry chunker 0, older than any CHUNKER_VERSION, so the next
+# `assistant sync` reads and chunks them again (their chunks meanwhile have no section, kind "text").
+ADDED_COLUMNS = {
+    "documents": {"chunker": "INTEGER NOT NULL DEFAULT 0"},
+    "chunks": {"section": "TEXT NOT NULL DEFAULT ''", "kind": "TEXT NOT NULL DEFAULT 'text'"},
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,10 @@ class DocumentRecord:
     bytes: int
     added: str
     updated: str
+    chunker: int = 0  # the CHUNKER_VERSION that chunked it (0: before versions were recorded)
+
+
+_DOCUMENT_COLUMNS = "source, sha256, title, pages, chunks, bytes, added, updated, chunker"
 
 
 def now() -> str:
@@ -81,9 +93,29 @@ class Registry:
         self.path = self.dialect.where
         self.db = self.dialect.db
         self._writing = 0  # the generation the open write transaction records its changes under
+        if self.dialect.name == "sqlite":  # PostgreSQL registries were created with every column
+            self._add_columns(read_only=read_only)
 
     def close(self) -> None:
         self.dialect.close()
+
+    def _add_columns(self, *, read_only: bool) -> None:
+        """Migrate a registry made before ``ADDED_COLUMNS`` (in place; old readers ignore them).
+        A reader cannot: it says which command brings the index up to date."""
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            missing = [(name, definition) for name, definition in columns.items() if name not in have]
+            if missing and read_only:
+                raise IndexOutdated(
+                    f"the index {self.path} was built by an older version of assistant: run `assistant sync` "
+                    "(it adds what is missing and re-reads the documents)"
+                )
+            if missing:
+                with self.transaction() as db:
+                    have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}  # another process may have won
+                    for name, definition in missing:
+                        if name not in have:
+                            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
     @contextmanager
     def transaction(self) -> Iterator:
@@ -134,11 +166,11 @@ class Registry:
 
     # -- documents ---------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
-        rows = self.db.execute("SELECT * FROM documents ORDER BY source").fetchall()
+        rows = self.db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY source").fetchall()
         return [DocumentRecord(*row) for row in rows]
 
     def document(self, source: str) -> DocumentRecord | None:
-        row = self.db.execute("SELECT * FROM documents WHERE source = ?", (source,)).fetchone()
+        row = self.db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source = ?", (source,)).fetchone()
         return DocumentRecord(*row) if row else None
 
     def find_by_hash(self, sha256: str) -> list[str]:
@@ -153,7 +185,7 @@ class Registry:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def chunks(self, ids: Iterable[str] | None = None) -> list[Chunk]:
-        columns = 'chunk_id, text, source, title, page, chunk_index, start, "end"'
+        columns = 'chunk_id, text, source, title, page, chunk_index, start, "end", section, kind'
         if ids is None:
             rows = self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source, chunk_index").fetchall()
         else:
@@ -188,10 +220,14 @@ class Registry:
                 self._log_changes(record.source, {c.chunk_id for c in chunks})
                 db.execute("DELETE FROM chunks WHERE source = ?", (record.source,))
                 db.execute("DELETE FROM documents WHERE source = ?", (record.source,))
-                db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                db.execute(f"INSERT INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
                 db.executemany(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text) for c in chunks],
+                    'INSERT INTO chunks (chunk_id, source, chunk_index, page, start, "end", title, text, section, kind)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text, c.section, c.kind)
+                        for c in chunks
+                    ],
                 )
 
     def commit_removal(self, source: str) -> None:
@@ -261,6 +297,7 @@ def _mismatch(built: object, dimension: object, name: str, detail: str) -> Model
 def _row(record: DocumentRecord) -> tuple:
     return (
         record.source, record.sha256, record.title, record.pages, record.chunks, record.bytes, record.added, record.updated,
+        record.chunker,
     )
 
 

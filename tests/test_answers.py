@@ -133,7 +133,7 @@ def test_ask_json_contract(seed_root, capsys):
     assert set(data) >= {"question", "answer", "refused", "backend", "citations", "sentences", "retrieved", "latency_s"}
     assert data["backend"] == "extractive" and data["refused"] is False
     citation = data["citations"][0]
-    assert set(citation) == {"n", "source", "title", "page", "chunk_id", "text", "quote", "start", "end"}
+    assert set(citation) == {"n", "source", "title", "page", "chunk_id", "text", "quote", "start", "end", "section"}
     assert citation["source"] == "who-benefits-from-american-ai-research-in-china.txt"
     assert all(set(s) == {"text", "citations", "supported"} for s in data["sentences"])
     assert all(set(r) == {"source", "page", "chunk_id", "score"} for r in data["retrieved"])
@@ -145,7 +145,7 @@ def test_search_json_contract(seed_root, capsys):
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["query"] == "Megvii chief scientist" and len(data["results"]) == 3
-    assert set(data["results"][0]) == {"source", "title", "page", "chunk_id", "score", "text"}
+    assert set(data["results"][0]) == {"source", "title", "page", "chunk_id", "score", "text", "section"}
     assert "Megvii" in data["results"][0]["text"]
 
 

@@ -22,7 +22,7 @@ FOLLOW_UP = "Where did he go after MSRA?"
 CONTEXTS = {"Facebook": "What did Kaiming He do?", "Momenta": "What did Shaoqing Ren do?"}
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
 UPLOAD_LIMIT_MB = 1  # what the conftest's servers run with (ASSISTANT_MAX_UPLOAD_MB)
-CITATION_KEYS = {"n", "source", "title", "page", "chunk_id", "text", "quote", "start", "end"}
+CITATION_KEYS = {"n", "source", "title", "page", "chunk_id", "text", "quote", "start", "end", "section"}
 
 
 def _client(url: str, **kwargs):
