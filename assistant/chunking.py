@@ -1,8 +1,10 @@
 """Pages -> chunks that fit the encoder, with exact offsets and stable ids.
 
-A chunk is always the exact slice ``page.text[start:end]``; its id is derived from the source,
-the page and the text, so unchanged chunks keep their ids (and their vectors) when a document
-is edited elsewhere.
+A chunk is always the exact slice ``page.text[start:end]``, cut from one block of the page
+(``Page.blocks``): it never spans two sections or two kinds of text, and never holds a heading
+line, and it carries the block's heading path (``section``) and ``kind``. Its id is derived from
+the source, the page, the section, the kind and the text, so unchanged chunks keep their ids (and
+their vectors) when a document is edited elsewhere.
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .types import Chunk, Page
 
+# What loaders and the chunker make of a file. Raise it whenever their output changes: a document
+# indexed by an older version is read and chunked again by the next `assistant sync`.
+# 2: PDF lines joined into prose, headers and footers dropped; heading paths and kinds.
+CHUNKER_VERSION = 2
+
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
 
-def chunk_id(source: str, page: int | None, text: str, occurrence: int) -> str:
+def chunk_id(source: str, page: int | None, text: str, occurrence: int, section: str = "", kind: str = "text") -> str:
     key = f"{source}\x00{page or 0}\x00{occurrence}\x00{text}"
+    if section or kind != "text":  # the ids of plain unsectioned prose stay what they were
+        key += f"\x00{section}\x00{kind}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
@@ -46,27 +55,31 @@ def chunk_pages(pages: Iterable[Page], splitter: RecursiveCharacterTextSplitter)
     chunks: list[Chunk] = []
     seen: Counter[tuple[int | None, str]] = Counter()
     for page in pages:
-        previous = (-1, 0)  # (start, end) of the previous chunk of this page
-        for piece in splitter.create_documents([page.text]):
-            text = piece.page_content
-            start = _locate(page.text, text, piece.metadata["start_index"], previous)
-            if start is None:
-                continue  # a piece wholly inside the previous chunk adds nothing
-            previous = (start, start + len(text))
-            occurrence = seen[(page.page, text)]
-            seen[(page.page, text)] += 1
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id(page.source, page.page, text, occurrence),
-                    text=text,
-                    source=page.source,
-                    title=page.title,
-                    page=page.page,
-                    chunk_index=len(chunks),
-                    start=start,
-                    end=start + len(text),
+        for block in page.text_blocks():
+            region = page.text[block.start : block.end]
+            previous = (-1, 0)  # (start, end) of the previous chunk of this block, in the block
+            for piece in splitter.create_documents([region]):
+                text = piece.page_content
+                start = _locate(region, text, piece.metadata["start_index"], previous)
+                if start is None:
+                    continue  # a piece wholly inside the previous chunk adds nothing
+                previous = (start, start + len(text))
+                occurrence = seen[(page.page, text)]
+                seen[(page.page, text)] += 1
+                chunks.append(
+                    Chunk(
+                        chunk_id=chunk_id(page.source, page.page, text, occurrence, block.section, block.kind),
+                        text=text,
+                        source=page.source,
+                        title=page.title,
+                        page=page.page,
+                        chunk_index=len(chunks),
+                        start=block.start + start,
+                        end=block.start + start + len(text),
+                        section=block.section,
+                        kind=block.kind,
+                    )
                 )
-            )
     return chunks
 
 

@@ -34,6 +34,7 @@ def cite(quote: Quote, n: int) -> Citation:
         quote=quote.text,
         start=chunk.start + quote.start,
         end=chunk.start + quote.end,
+        section=chunk.section,
     )
 
 
@@ -42,8 +43,10 @@ def one_line(text: str) -> str:
 
 
 def location(citation: Citation) -> str:
+    """Where a quote is: "resnet.pdf, page 6, 4. Experiments › 4.1. ImageNet Classification"."""
     page = f", page {citation.page}" if citation.page else ""
-    return f"{citation.source}{page}"
+    section = f", {citation.section}" if citation.section else ""
+    return f"{citation.source}{page}{section}"
 
 
 def format_plain(answer: Answer) -> str:

@@ -159,7 +159,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     passages = Assistant(settings).search(args.query, k=args.k)
     results = [
         {"source": p.chunk.source, "title": p.chunk.title, "page": p.chunk.page, "chunk_id": p.chunk.chunk_id,
-         "score": round(p.score, 6), "text": p.chunk.text}
+         "score": round(p.score, 6), "text": p.chunk.text, "section": p.chunk.section}
         for p in passages
     ]
     if args.json:

@@ -86,6 +86,15 @@ class Settings:
     max_file_mb: float = 50.0
     # Largest page count accepted for a PDF (guards against page bombs).
     max_pdf_pages: int = 2000
+    # Most characters one PDF page may extract to, counted while it is extracted: a page whose
+    # content stream is a decompression bomb (issue 16: 1.4 M characters a page from a 2 MB
+    # stream) stops here and the file is refused. The six papers of ../shared/papers peak at
+    # PAGE_CHARS_MEASURED characters a page (docs/RELIABILITY.md), 20x below.
+    max_page_chars: int = 200_000
+    # Most characters one document may extract to (every page together, or a text file): ~3,000
+    # pages of a dense paper; the six papers hold at most DOC_CHARS_MEASURED. Embedding this much
+    # takes about two hours on two cores; a larger document should be split.
+    max_document_chars: int = 10_000_000
     # Passages handed to the answerer.
     k: int = 6
     # Candidates fetched from each retriever (dense and BM25) before fusion.

@@ -22,7 +22,7 @@ from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .chunking import chunk_pages, fast_token_counter, make_splitter
+from .chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
 from .config import SUPPORTED_SUFFIXES, Settings
 from .embeddings import Encoder
 from .errors import IngestError
@@ -477,8 +477,8 @@ class Library:
             raise IngestError(source, "no such file")
         sha = sha256_file(file)
         existing = self.registry.document(source)
-        if existing and existing.sha256 == sha:
-            return None
+        if existing and existing.sha256 == sha and existing.chunker == CHUNKER_VERSION:
+            return None  # (an older chunker's document is read again: its chunks lack structure)
         twins = [s for s in self.registry.find_by_hash(sha) if s != source]
         if twins:
             raise IngestError(source, f"same content as {twins[0]!r}, which is already indexed; not indexed twice")
@@ -491,7 +491,8 @@ class Library:
         """Parse and chunk one file (runs on the read-ahead thread; touches no shared state)."""
         pages = load(
             item.file, source=item.source, max_bytes=int(self.settings.max_file_mb * 2**20),
-            max_pdf_pages=self.settings.max_pdf_pages,
+            max_pdf_pages=self.settings.max_pdf_pages, max_page_chars=self.settings.max_page_chars,
+            max_document_chars=self.settings.max_document_chars,
         )
         return pages, chunk_pages(pages, splitter)
 
@@ -602,6 +603,7 @@ class Library:
                 bytes=doc.size,
                 added=previous.added if previous else stamp,
                 updated=stamp,
+                chunker=CHUNKER_VERSION,
             )
             records.append((record, doc.chunks))
         self.registry.commit_documents(records)

@@ -11,9 +11,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES
+from .config import SUPPORTED_SUFFIXES, Settings
 from .errors import IngestError
+from .structure import Outline, Span, blocks, drop_title_heading, markdown_spans, plain_text_spans
 from .types import Page
+
+_DEFAULTS = Settings()
 
 _HYPHENATED_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
@@ -29,8 +32,18 @@ def clean_text(raw: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
-def load(path: Path, *, source: str, max_bytes: int, max_pdf_pages: int = 2000) -> list[Page]:
-    """Read one file into pages. ``source`` is the name recorded for citations."""
+def load(
+    path: Path,
+    *,
+    source: str,
+    max_bytes: int,
+    max_pdf_pages: int = _DEFAULTS.max_pdf_pages,
+    max_page_chars: int = _DEFAULTS.max_page_chars,
+    max_document_chars: int = _DEFAULTS.max_document_chars,
+) -> list[Page]:
+    """Read one file into pages with their structure (``Page.blocks``). ``source`` is the name
+    recorded for citations. A PDF's text is counted while it is extracted: a page or a document
+    past its character limit stops there and is refused."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
@@ -46,9 +59,14 @@ def load(path: Path, *, source: str, max_bytes: int, max_pdf_pages: int = 2000) 
             source, f"the file is {_mib(size)}, over the {_mib(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)"
         )
     if suffix == ".pdf":
-        pages = _load_pdf(path, source, max_pdf_pages)
+        pages = _load_pdf(path, source, max_pdf_pages, max_page_chars, max_document_chars)
     else:
         text = _decode(path.read_bytes(), source)
+        if len(text) > max_document_chars:
+            raise IngestError(
+                source, f"the file holds {len(text):,} characters, over the per-document limit of "
+                f"{max_document_chars:,} (ASSISTANT_MAX_DOCUMENT_CHARS); split it into smaller files",
+            )
         pages = _load_html(text, source) if suffix in (".html", ".htm") else _load_plain(text, source)
     if not any(p.text for p in pages):
         if suffix == ".pdf":
@@ -130,9 +148,11 @@ def _load_plain(raw: str, source: str) -> list[Page]:
     text = clean_text(raw)
     if Path(source).suffix.lower() in (".md", ".markdown"):
         title = _markdown_title(text, Path(source).stem)
+        spans = markdown_spans(text)
     else:
         title = _title_from_lines(text, Path(source).stem)
-    return [Page(text=text, source=source, title=title)]
+        spans = plain_text_spans(text, title)
+    return [Page(text=text, source=source, title=title, blocks=blocks(spans, Outline()))]
 
 
 _HTML_HIDDEN_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "head", "button", "select"]
@@ -147,7 +167,8 @@ _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 def _load_html(raw: str, source: str) -> list[Page]:
     """Visible text only: no script, style, head, comments or hidden elements; block elements
-    (paragraphs, headings, list items, cells) become lines, inline ones (<b>, <a>) stay in them."""
+    (paragraphs, headings, list items, cells) become lines, inline ones (<b>, <a>) stay in them.
+    <h1>-<h6> are headings, <table> rows tables, <caption>/<figcaption> captions."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
@@ -160,10 +181,39 @@ def _load_html(raw: str, source: str) -> list[Page]:
     for element in invisible:
         if not element.decomposed:  # a hidden element inside another one went with it
             element.decompose()
-    text = clean_text(_visible_text(soup))
+    text, spans = _unmark(clean_text(_visible_text(soup)))
     heading = soup.find("h1") or soup.find("h2")
     title = head_title or (heading.get_text(" ", strip=True) if heading else "") or _title_from_lines(text, Path(source).stem)
-    return [Page(text=text, source=source, title=clean_text(title)[:200])]
+    return [Page(text=text, source=source, title=clean_text(title)[:200], blocks=blocks(drop_title_heading(spans), Outline()))]
+
+
+# _visible_text starts each line of a heading, table or caption with one of these (a private-use
+# character and the role), and _unmark takes them out again, noting each line's role.
+_ROLE_MARK = "\ue000"
+_HTML_ROLES = {**{f"h{n}": str(n) for n in range(1, 7)}, "table": "T", "caption": "C", "figcaption": "C"}
+_MARK = re.compile(_ROLE_MARK + r"(.)")
+
+
+def _unmark(marked: str) -> tuple[str, list[Span]]:
+    """The text without role marks, and a span per line (headings with their level)."""
+    lines: list[tuple[str, str]] = []  # (role, line)
+    for line in marked.split("\n"):
+        roles = _MARK.findall(line)
+        line = _MARK.sub("", line).strip()
+        if line or (lines and lines[-1][1]):  # at most one blank line in a row
+            lines.append((roles[-1] if roles else "", line))
+    while lines and not lines[-1][1]:
+        lines.pop()
+    spans: list[Span] = []
+    at = 0
+    for role, line in lines:
+        if line:
+            if role.isdigit():
+                spans.append(Span(at, at + len(line), level=int(role), heading=line))
+            else:
+                spans.append(Span(at, at + len(line), kind={"T": "table", "C": "caption"}.get(role, "text")))
+        at += len(line) + 1
+    return "\n".join(line for _, line in lines), spans
 
 
 def _visible_text(soup) -> str:
@@ -176,25 +226,34 @@ def _visible_text(soup) -> str:
     out: list[str] = []
     end = object()  # closes a block element (or a <pre>)
     pre = 0
+    roles: list[str] = []  # the heading, table or caption elements the walk is inside
+
+    def line_break() -> None:
+        out.append("\n" + (_ROLE_MARK + roles[-1] if roles else ""))
+
     stack = [iter(soup.contents)]
     while stack:
         node = next(stack[-1], None)
         if node is None:
             stack.pop()
-        elif isinstance(node, tuple):  # (end, block, is_pre)
-            _, block, is_pre = node
+        elif isinstance(node, tuple):  # (end, block, is_pre, role)
+            _, block, is_pre, role = node
             pre -= is_pre
+            if role:
+                roles.pop()
             if block:
-                out.append("\n")
+                line_break()
         elif isinstance(node, Tag):
             if node.name == "br":
-                out.append("\n")
+                line_break()
                 continue
-            block, is_pre = node.name in _HTML_BLOCK_TAGS, node.name == "pre"
+            block, is_pre, role = node.name in _HTML_BLOCK_TAGS, node.name == "pre", _HTML_ROLES.get(node.name, "")
+            if role:
+                roles.append(role)
             if block:
-                out.append("\n")
+                line_break()
             pre += is_pre
-            stack.append(iter([*node.contents, (end, block, is_pre)]))
+            stack.append(iter([*node.contents, (end, block, is_pre, role)]))
         elif type(node) is NavigableString:
             out.append(str(node) if pre else _HTML_WHITESPACE.sub(" ", str(node)))
         elif type(node) is CData:
@@ -202,9 +261,11 @@ def _visible_text(soup) -> str:
     return "".join(out)
 
 
-def _load_pdf(path: Path, source: str, max_pages: int) -> list[Page]:
+def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_document_chars: int) -> list[Page]:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
+
+    from .pdf_text import Budget, PdfStructure, page_lines
 
     try:
         reader = PdfReader(path)
@@ -213,14 +274,23 @@ def _load_pdf(path: Path, source: str, max_pages: int) -> list[Page]:
         count = len(reader.pages)
         if count > max_pages:
             raise IngestError(source, f"the PDF has {count} pages, over the {max_pages}-page limit (ASSISTANT_MAX_PDF_PAGES)")
-        texts = [clean_text(page.extract_text() or "") for page in reader.pages]
+        budget = Budget(source, max_page_chars, max_document_chars)
+        lines = []
+        for number, page in enumerate(reader.pages, start=1):
+            budget.new_page(number)
+            lines.append(page_lines(page, budget))
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except IngestError:
         raise
+    except LimitReachedError as exc:  # pypdf's own guard against zip bombs (75 MB per stream)
+        raise IngestError(
+            source, f"a stream of the PDF decompresses to more than pypdf's limit ({exc}): refused as a decompression bomb"
+        ) from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise IngestError(source, f"the PDF is corrupt or truncated ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # pypdf raises many kinds on hostile files; none may stop a batch
         raise IngestError(source, f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
-    first_text = next((t for t in texts if t), "")
-    title = clean_text(str(meta_title)) or _title_from_lines(first_text, Path(source).stem)
-    return [Page(text=t, source=source, title=title[:200], page=i) for i, t in enumerate(texts, start=1)]
+    first_line = next((page[0].text for page in lines if page), "")
+    title = (clean_text(str(meta_title)) or first_line or Path(source).stem)[:200]
+    structure = PdfStructure(lines)
+    return [structure.page(page, source=source, title=title, number=i) for i, page in enumerate(lines, start=1)]

@@ -27,16 +27,24 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT NOT NULL, pages INTEGER NOT NULL,
-    chunks INTEGER NOT NULL, bytes INTEGER NOT NULL, added TEXT NOT NULL, updated TEXT NOT NULL
+    chunks INTEGER NOT NULL, bytes INTEGER NOT NULL, added TEXT NOT NULL, updated TEXT NOT NULL,
+    chunker INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
     chunk_index INTEGER NOT NULL, page INTEGER, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    title TEXT NOT NULL, text TEXT NOT NULL
+    title TEXT NOT NULL, text TEXT NOT NULL, section TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT 'text'
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source, chunk_index);
 CREATE TABLE IF NOT EXISTS pending (source TEXT PRIMARY KEY, chunk_ids TEXT NOT NULL, started TEXT NOT NULL);
 """
+# Columns added since the first schema, with their definitions: a registry made before them gets
+# them on open. Its documents then carry chunker 0, older than any CHUNKER_VERSION, so the next
+# `assistant sync` reads and chunks them again (their chunks meanwhile have no section, kind "text").
+ADDED_COLUMNS = {
+    "documents": {"chunker": "INTEGER NOT NULL DEFAULT 0"},
+    "chunks": {"section": "TEXT NOT NULL DEFAULT ''", "kind": "TEXT NOT NULL DEFAULT 'text'"},
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,10 @@ class DocumentRecord:
     bytes: int
     added: str
     updated: str
+    chunker: int = 0  # the CHUNKER_VERSION that chunked it (0: before versions were recorded)
+
+
+_DOCUMENT_COLUMNS = "source, sha256, title, pages, chunks, bytes, added, updated, chunker"
 
 
 def now() -> str:
@@ -65,6 +77,7 @@ class Registry:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            self._add_columns()
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(
                 f"the registry {path} cannot be read ({exc}); run `assistant reindex` to rebuild it"
@@ -72,6 +85,18 @@ class Registry:
 
     def close(self) -> None:
         self.db.close()
+
+    def _add_columns(self) -> None:
+        """Migrate a registry made before ``ADDED_COLUMNS`` (in place; old readers ignore them)."""
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            missing = [(name, definition) for name, definition in columns.items() if name not in have]
+            if missing:
+                with self.transaction() as db:
+                    have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}  # another process may have won
+                    for name, definition in missing:
+                        if name not in have:
+                            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -118,11 +143,11 @@ class Registry:
 
     # -- documents ---------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
-        rows = self.db.execute("SELECT * FROM documents ORDER BY source").fetchall()
+        rows = self.db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY source").fetchall()
         return [DocumentRecord(*row) for row in rows]
 
     def document(self, source: str) -> DocumentRecord | None:
-        row = self.db.execute("SELECT * FROM documents WHERE source = ?", (source,)).fetchone()
+        row = self.db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source = ?", (source,)).fetchone()
         return DocumentRecord(*row) if row else None
 
     def find_by_hash(self, sha256: str) -> list[str]:
@@ -137,7 +162,7 @@ class Registry:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def chunks(self, ids: Iterable[str] | None = None) -> list[Chunk]:
-        columns = "chunk_id, text, source, title, page, chunk_index, start, end"
+        columns = "chunk_id, text, source, title, page, chunk_index, start, end, section, kind"
         if ids is None:
             rows = self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source, chunk_index").fetchall()
         else:
@@ -170,10 +195,18 @@ class Registry:
         with self.transaction() as db:
             for record, chunks in documents:
                 db.execute("DELETE FROM chunks WHERE source = ?", (record.source,))
-                db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                db.execute(
+                    "INSERT OR REPLACE INTO documents (source, sha256, title, pages, chunks, bytes, added, updated, chunker)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _row(record),
+                )
                 db.executemany(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text) for c in chunks],
+                    "INSERT INTO chunks (chunk_id, source, chunk_index, page, start, end, title, text, section, kind)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (c.chunk_id, c.source, c.chunk_index, c.page, c.start, c.end, c.title, c.text, c.section, c.kind)
+                        for c in chunks
+                    ],
                 )
 
     def commit_removal(self, source: str) -> None:
@@ -211,6 +244,7 @@ def _mismatch(built: object, dimension: object, name: str, detail: str) -> Model
 def _row(record: DocumentRecord) -> tuple:
     return (
         record.source, record.sha256, record.title, record.pages, record.chunks, record.bytes, record.added, record.updated,
+        record.chunker,
     )
 
 

@@ -114,6 +114,7 @@ def document_to_passage(document: Document) -> Passage:
     chunk = Chunk(
         chunk_id=meta["chunk_id"], text=document.page_content, source=meta["source"], title=meta["title"],
         page=meta["page"], chunk_index=meta["chunk_index"], start=meta["start"], end=meta["end"],
+        section=meta.get("section", ""), kind=meta.get("kind", "text"),
     )
     return Passage(chunk=chunk, score=meta["score"], relevance=meta["relevance"])
 

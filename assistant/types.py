@@ -6,14 +6,38 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+# What a stretch of text is (``Block.kind``, ``Chunk.kind``).
+KINDS = ("text", "table", "caption", "references")
+SECTION_SEPARATOR = " › "  # joins a heading path: "4. Experiments › 4.1. ImageNet Classification"
+
+
+@dataclass(frozen=True)
+class Block:
+    """``page.text[start:end]`` is one kind of text under one heading path (``section``, the
+    headings joined by ``SECTION_SEPARATOR``; "" before the first heading). Heading lines lie
+    between blocks, never inside one."""
+
+    start: int
+    end: int
+    kind: str = "text"
+    section: str = ""
+
+
 @dataclass(frozen=True)
 class Page:
-    """Clean text of one PDF page (``page`` 1-based) or of a whole text document (``page`` None)."""
+    """Clean text of one PDF page (``page`` 1-based) or of a whole text document (``page`` None).
+
+    ``blocks`` cover the text that chunks are cut from, in order; empty means the whole text is
+    one block of prose with no heading."""
 
     text: str
     source: str
     title: str
     page: int | None = None
+    blocks: tuple[Block, ...] = ()
+
+    def text_blocks(self) -> tuple[Block, ...]:
+        return self.blocks or ((Block(0, len(self.text)),) if self.text else ())
 
 
 @dataclass(frozen=True)
@@ -28,6 +52,9 @@ class Chunk:
     chunk_index: int
     start: int
     end: int
+    # The heading path ("" when none) and what the text is: one of KINDS.
+    section: str = ""
+    kind: str = "text"
 
     def metadata(self) -> dict[str, Any]:
         meta = asdict(self)
@@ -59,6 +86,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    section: str = ""  # the cited chunk's heading path
 
 
 @dataclass(frozen=True)

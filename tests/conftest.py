@@ -13,7 +13,8 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 
-SHARED = PROJECT_ROOT.parent / "shared"
+# ../shared beside the checkout (/work/main), or beside the worktrees' folder (/work/wt/<branch>).
+SHARED = next((p / "shared" for p in PROJECT_ROOT.parents[:2] if (p / "shared").is_dir()), PROJECT_ROOT.parent / "shared")
 PAPERS = SHARED / "papers"
 SEED_QUESTIONS = SHARED / "eval" / "seed_questions.jsonl"
 SEED_CORPUS = PROJECT_ROOT / "corpus"

@@ -18,9 +18,9 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.embeddings import Encoder, _sentence_transformer
 from assistant.loaders import load
 from assistant.types import Page
+from tests.conftest import RESNET_PDF
 
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
-RESNET_PDF = PROJECT_ROOT.parent / "shared" / "papers" / "resnet_1512.03385.pdf"
 DEFAULTS = Settings()
 
 
@@ -50,26 +50,34 @@ def resnet_pages():
 
 
 def assert_well_formed(pages: list[Page], chunks, encoder: Encoder, limit: int) -> None:
+    """Every chunk is an exact, fitting slice of one block of its page, carrying the block's
+    section and kind; chunks follow each other in order; no text of a block is left out."""
     by_page = {p.page: p for p in pages}
     assert [c.chunk_index for c in chunks] == list(range(len(chunks)))
     assert len({c.chunk_id for c in chunks}) == len(chunks)
-    previous: dict[int | None, tuple[int, int]] = {}
+    previous: dict[int | None, tuple[int, int, object]] = {}
     covered: dict[int | None, set[int]] = {p.page: set() for p in pages}
     for chunk in chunks:
         page = by_page[chunk.page]
         assert page.text[chunk.start : chunk.end] == chunk.text  # exact provenance
         assert chunk.text == chunk.text.strip() and chunk.text
+        [block] = [b for b in page.text_blocks() if b.start <= chunk.start and chunk.end <= b.end]
+        assert (chunk.section, chunk.kind) == (block.section, block.kind)
         tokens = encoder.count_tokens(chunk.text)
         assert tokens <= limit, (tokens, chunk.text[:80])
         assert tokens + 2 <= encoder.max_tokens  # [CLS] + pieces + [SEP]: nothing is cut off
         if chunk.page in previous:
-            start, end = previous[chunk.page]
-            assert start < chunk.start <= end + 2  # in order: overlapping or following
-        previous[chunk.page] = (chunk.start, chunk.end)
+            start, end, previous_block = previous[chunk.page]
+            if previous_block == block:
+                assert start < chunk.start <= end + 2  # in order: overlapping or following
+            else:
+                assert chunk.start >= end  # the next block
+        previous[chunk.page] = (chunk.start, chunk.end, block)
         covered[chunk.page].update(range(chunk.start, chunk.end))
         assert chunk.source == page.source and chunk.title == page.title
-    for page in pages:  # no text is lost between chunks
-        lost = [i for i, ch in enumerate(page.text) if not ch.isspace() and i not in covered[page.page]]
+    for page in pages:  # no text of a block is lost between chunks
+        inside = {i for b in page.text_blocks() for i in range(b.start, b.end)}
+        lost = [i for i in sorted(inside) if not page.text[i].isspace() and i not in covered[page.page]]
         assert not lost, (page.page, page.text[lost[0] : lost[0] + 40])
 
 
@@ -92,7 +100,7 @@ def test_resnet_chunks_fit_and_are_slices(encoder: Encoder, resnet_pages):
     assert_well_formed(resnet_pages, chunks, encoder, DEFAULTS.chunk_tokens)
     assert {c.page for c in chunks} == set(range(1, 13))
     meta = chunks[0].metadata()
-    assert set(meta) == {"chunk_id", "source", "title", "page", "chunk_index", "start", "end"}
+    assert set(meta) == {"chunk_id", "source", "title", "page", "chunk_index", "start", "end", "section", "kind"}
     assert meta["source"] == "papers/resnet.pdf" and meta["page"] == 1
 
 
@@ -131,7 +139,7 @@ def test_repetitive_text_is_placed_in_order(encoder: Encoder):
         assert chunks[-1].end == len(text)
 
 
-def test_ids_are_stable_across_runs_and_edits_elsewhere(encoder: Encoder, seed_pages):
+def test_ids_are_stable_across_runs_and_edits_elsewhere(encoder: Encoder, seed_pages, tmp_path: Path):
     first = chunk_pages(seed_pages, splitter_for(encoder))
     again = chunk_pages(seed_pages, splitter_for(encoder))
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
@@ -139,8 +147,9 @@ def test_ids_are_stable_across_runs_and_edits_elsewhere(encoder: Encoder, seed_p
     renamed = [Page(text=p.text, source="other.txt", title=p.title) for p in seed_pages]
     assert not {c.chunk_id for c in chunk_pages(renamed, splitter_for(encoder))} & {c.chunk_id for c in first}
     # An edit at the end keeps the ids (and so the vectors) of the chunks before it.
-    page = seed_pages[0]
-    edited = [Page(text=page.text + "\n\nA new closing paragraph about something else entirely.", source=page.source, title=page.title)]
+    edited_file = tmp_path / SEED_ARTICLE.name
+    edited_file.write_text(SEED_ARTICLE.read_text(encoding="utf-8") + "\n\nA new closing paragraph about something else entirely.\n")
+    edited = load(edited_file, source=SEED_ARTICLE.name, max_bytes=2**26)
     after = chunk_pages(edited, splitter_for(encoder))
     before_ids = [c.chunk_id for c in first]
     after_ids = [c.chunk_id for c in after]
