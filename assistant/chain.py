@@ -98,6 +98,7 @@ class Assistant:
         extract = extractive.extract(
             state["question"], passages, self.library.encoder,
             max_words=self.settings.max_answer_words, context=state["context"],
+            idf=self.searcher.bm25.idf(extractive.query_terms(state["question"], state["context"])),
         )
         unknown = self._unknown_names(state["question"])
         if unknown or not self._answerable(passages, extract):
@@ -126,14 +127,14 @@ class Assistant:
         return unknown
 
     def _answerable(self, passages: list[Passage], extract: extractive.Extract) -> bool:
-        """The refusal gate, calibrated on measured data (docs/EVALUATION.md)."""
+        """The refusal gate: the gate model's probability that the quotes answer the question,
+        against a threshold chosen on the dev split (docs/EVALUATION.md, "The learned scorer");
+        a question no passage is near at all is refused before that."""
         if not passages or not extract.quotes:
             return False
         if max(p.relevance for p in passages) < self.settings.min_relevance:
             return False
-        if extract.typed and not extract.has_type:  # "how many ...?" needs a number, "what role ...?" a role
-            return False
-        return extract.coverage >= self.settings.min_coverage
+        return extract.probability >= self.settings.min_answer_probability
 
     def _generate(self, state: dict[str, Any], passages: list[Passage], extract: extractive.Extract):
         from .answering import generative, verify
