@@ -42,6 +42,8 @@ class Selection:
     list_sentences: int = 4
     # Two sentences whose cosine exceeds this say the same thing: the second is left out.
     max_similarity: float = 0.7
+    # List questions draw from the sections whose heading holds a question term, if any.
+    list_section: bool = True
 
 
 DEFAULT_SELECTION = Selection()
@@ -139,12 +141,13 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     sections = sorted({q.passage.chunk.section for q in quotes} - {""})
     vectors = encoder.encode_sentences([query] + texts + sections)
     query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
-    heading_cos = dict(zip(sections, vectors[1 + len(texts):] @ query_vector))
+    heading_vectors = dict(zip(sections, vectors[1 + len(texts):]))
+    heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
     ranks = {id(p): r for r, p in enumerate(passages)}
     features = scorer.sentence_features(
         question, texts, [q.passage.chunk.section for q in quotes],
         cos=sentence_vectors @ query_vector,
-        cos_window=_window_vectors(quotes, sentence_vectors) @ query_vector,
+        cos_window=_window_vectors(quotes, sentence_vectors, heading_vectors) @ query_vector,
         cos_heading=np.asarray([heading_cos.get(q.passage.chunk.section, 0.0) for q in quotes], dtype=np.float32),
         ranks=[ranks[id(q.passage)] for q in quotes],
         fused=[q.passage.score for q in quotes],
@@ -158,14 +161,17 @@ def _with_header(quote: Quote, header: Quote | None) -> str:
     return f"{header.text}\n{quote.text}" if header else quote.text
 
 
-def _window_vectors(quotes: list[Quote], vectors: np.ndarray) -> np.ndarray:
-    """Each sentence with its neighbours from the same passage (the context a reader sees),
-    as the normalised sum of their vectors: nearly what embedding the window gives, for free."""
+def _window_vectors(quotes: list[Quote], vectors: np.ndarray, headings: dict[str, np.ndarray]) -> np.ndarray:
+    """Each sentence with its neighbours from the same passage and its section's heading (the
+    context a reader sees), as the normalised sum of their vectors: nearly what embedding the
+    window gives, for free."""
     windows = vectors.copy()
     for i, quote in enumerate(quotes):
         for j in (i - 1, i + 1):
             if 0 <= j < len(quotes) and quotes[j].passage is quote.passage:
                 windows[i] += vectors[j]
+        if quote.passage.chunk.section in headings:
+            windows[i] += headings[quote.passage.chunk.section]
     return windows / np.linalg.norm(windows, axis=1, keepdims=True)
 
 
@@ -175,6 +181,13 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         return []
     question = pool.question
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    if question.listing and selection.list_section:
+        # A list question's items are gathered under the heading that names what it asks
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does.
+        held = pool.features[:, scorer.SENTENCE_FEATURES.index("heading_terms")]
+        if held.max() > 0:
+            order = [i for i in order if held[i] > 0]
+    known = frozenset().union(*(scorer.names(q.text) for q in pool.quotes))
     best = probability[order[0]]
     limit = selection.list_sentences if question.listing else selection.sentences
     chosen: list[int] = []
@@ -189,7 +202,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         length = word_count(text)
         if words + length > max_words:
             continue
-        found = new_names(question, text)
+        found = new_names(question, text, known)
         if chosen:
             if question.listing and not found - names:  # a list question's further sentence names a new item
                 continue

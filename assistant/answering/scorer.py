@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text import QUESTION_WORDS, fold, terms, word_count
+from ..text import QUESTION_WORDS, STOPWORDS, fold, terms
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
 
@@ -71,7 +71,7 @@ _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consist
 _POINTS_BACK = re.compile(r"^(this|these|that|those|it|its|they|their|such|he|she|his|her)\b", re.I)
 # The asking words of a list question: several items are wanted, one sentence each.
 _LIST_QUESTION = re.compile(
-    r"\b(who (benefit|gain|profit|lost|lose)|which (companies|firms|labs|people|products|startups|universities|"
+    r"\b(who (benefit\w*|gain\w*|profit\w*|lost|los[et]\w*|won|win\w*)|which (companies|firms|labs|people|products|startups|universities|"
     r"organi[sz]ations|areas|datasets|tasks|methods|techniques|components|layers)|what (companies|firms|products|"
     r"areas|datasets|tasks|methods|techniques|components|positions|roles)|name (the|all|some)|list)\b",
     re.I,
@@ -123,12 +123,22 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     )
 
 
-def new_names(question: Question, sentence: str) -> set[str]:
+def names(text: str) -> set[str]:
+    """Capitalised words past a sentence's first, lowercased, without a possessive 's."""
+    return {re.sub(r"[’']s$", "", m.group(0)).lower() for m in _NAME.finditer(text)}
+
+
+def new_names(question: Question, sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
     """Names a who/where/which-company question asks for that the sentence holds and the
-    question does not."""
+    question does not. A sentence's first word is a name when ``known`` (the names written
+    capitalised mid-sentence elsewhere) holds it: "Microsoft itself also benefited ..."."""
     if not question.entity:
         return set()
-    return {re.sub(r"[’']s$", "", m.group(0)).lower() for m in _NAME.finditer(sentence)} - question.words
+    found = names(sentence)
+    first = re.match(r"[A-Z][\w’'-]*[A-Za-z]", sentence)
+    if first and re.sub(r"[’']s$", "", first.group(0)).lower() in known:
+        found.add(re.sub(r"[’']s$", "", first.group(0)).lower())
+    return found - question.words - STOPWORDS
 
 
 def holds_type(question: Question, sentence: str) -> bool:
@@ -174,6 +184,8 @@ SENTENCE_FEATURES = (
     "cos_gap",  # its cosine minus the best candidate's (relative to this question's pool)
     "bm25",  # sentence BM25 with the corpus idf, over the question's terms' total idf
     "bm25_gap",  # minus the best candidate's
+    "focus_terms",  # share of the question's terms it holds, each weighted by its rarity among the
+    # candidates: the asked relation ("benefited") counts more than the topic every passage shares
     "context_terms",  # idf share of a follow-up's conversation terms the sentence holds
     "heading_terms",  # idf share of the question's terms its heading path holds
     "type_match",  # a typed question (number, amount, role, names) and the sentence holds the type
@@ -208,6 +220,9 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
         bm25.append(sum(question.idf[t] * counts[t] * 2.2 / (counts[t] + norm) for t in question.own_terms if t in counts)
                     / own_total)
         rows.append(counts)
+    n = len(texts)
+    focus = {t: math.log(1 + (n + 1) / (1 + sum(t in r for r in rows))) for t in question.own_terms}
+    focus_total = sum(focus.values()) or 1.0
     best_cos = float(cos.max()) if len(cos) else 0.0
     best_bm25 = max(bm25, default=0.0)
     features = np.zeros((len(texts), len(SENTENCE_FEATURES)), dtype=np.float32)
@@ -218,6 +233,7 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
         heading = set(terms(sections[i]))
         features[i] = (
             cos[i], cos_window[i], cos_heading[i], cos[i] - best_cos, bm25[i], bm25[i] - best_bm25,
+            sum(w for t, w in focus.items() if t in counts) / focus_total,
             sum(question.idf[t] for t in question.context_terms if t in counts) / context_total if question.context_terms else 0.0,
             sum(question.idf[t] for t in question.own_terms if t in heading) / own_total,
             float(has_type), float(is_typed and not has_type),
