@@ -140,10 +140,12 @@ class Assistant:
         from .answering import generative, verify
 
         backend = state["backend"]
+        # The passages the sentence model ranks best come first (the verifier checks against the same list).
+        ranked = list(extract.passages) or passages
         tokens: list[str] = []
         try:
             with COMPUTE_LOCK:
-                for token in generative.stream(backend, self.settings, state["question"], passages):
+                for token in generative.stream(backend, self.settings, state["question"], ranked):
                     tokens.append(token)
                     yield token
         except BackendError as exc:
@@ -151,7 +153,7 @@ class Assistant:
                 raise
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"{exc}; answered extractively instead")
-        checked = verify.verify("".join(tokens), passages, self.library.encoder)
+        checked = verify.verify("".join(tokens), ranked, self.library.encoder)
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")

@@ -71,6 +71,8 @@ class Extract:
     typed: bool = False  # the question asks for a number, an amount, a role or names...
     has_type: bool = False  # ...and a quote holds one
     gate_features: tuple[float, ...] = ()
+    # The passages in the order of their most probable sentence: what a generative backend reads.
+    passages: tuple[Passage, ...] = ()
 
 
 def _is_heading_or_question(text: str) -> bool:
@@ -269,7 +271,17 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         typed=scorer.typed(analysed),
         has_type=row[-1] == 0.0,
         gate_features=row,
+        passages=by_best_sentence(pool, probability, passages),
     )
+
+
+def by_best_sentence(pool: Pool, probability: np.ndarray, passages: list[Passage]) -> tuple[Passage, ...]:
+    """``passages`` ordered by their most probable sentence (those without a quotable sentence
+    last, in retrieval order): the sentence model chooses what a generative backend reads first."""
+    best: dict[int, float] = {}
+    for quote, p in zip(pool.quotes, probability):
+        best[id(quote.passage)] = max(best.get(id(quote.passage), 0.0), float(p))
+    return tuple(sorted(passages, key=lambda passage: -best.get(id(passage), -1.0)))
 
 
 def names_and_identifiers(question: str) -> list[str]:

@@ -7,7 +7,9 @@ of each candidate sentence, and two fitted logistic regressions over them.
   chain refuses below ``Settings.min_answer_probability``.
 
 Their coefficients live in ``scorer.json`` beside this module, written by ``bench/fit_scorer.py``
-from the train split of the library question bank (docs/EVALUATION.md, "The learned scorer"):
+from the train split of the library question bank and the older own question sets, with the
+gate's threshold chosen on the dev split (docs/EVALUATION.md, "The learned scorer and the
+calibrated gate"):
 a refit is a data change, not a code change. Each feature below says why it is measured.
 """
 
