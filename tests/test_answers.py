@@ -26,9 +26,9 @@ EXTRA_MIN_CORRECT = 0.91
 PAPERS_MIN_CORRECT = 0.78
 # The library question bank (the article and the six papers), measured with the fitted scorer
 # (docs/EVALUATION.md, "The learned scorer"); thresholds only go up.
-LIBRARY_TRAIN_MIN_CORRECT = 0.35
-LIBRARY_DEV_MIN_CORRECT = 0.50
-LIBRARY_DEV_MIN_REFUSAL = 0.44
+LIBRARY_TRAIN_MIN_CORRECT = 0.40
+LIBRARY_DEV_MIN_CORRECT = 0.52
+LIBRARY_DEV_MIN_REFUSAL = 0.55
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
