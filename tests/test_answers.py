@@ -127,7 +127,7 @@ def test_ask_json_contract(seed_root, capsys):
     assert set(data) >= {"question", "answer", "refused", "backend", "citations", "sentences", "retrieved", "latency_s"}
     assert data["backend"] == "extractive" and data["refused"] is False
     citation = data["citations"][0]
-    assert set(citation) == {"n", "source", "title", "page", "chunk_id", "text", "quote", "start", "end"}
+    assert set(citation) == {"n", "source", "title", "page", "section", "chunk_id", "text", "quote", "start", "end"}
     assert citation["source"] == "who-benefits-from-american-ai-research-in-china.txt"
     assert all(set(s) == {"text", "citations", "supported"} for s in data["sentences"])
     assert all(set(r) == {"source", "page", "chunk_id", "score"} for r in data["retrieved"])
@@ -139,7 +139,7 @@ def test_search_json_contract(seed_root, capsys):
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["query"] == "Megvii chief scientist" and len(data["results"]) == 3
-    assert set(data["results"][0]) == {"source", "title", "page", "chunk_id", "score", "text"}
+    assert set(data["results"][0]) == {"source", "title", "page", "section", "chunk_id", "score", "text"}
     assert "Megvii" in data["results"][0]["text"]
 
 

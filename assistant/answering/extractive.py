@@ -12,6 +12,7 @@ probability that it answers the question, which the chain compares with its thre
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from . import scorer
 from .scorer import Question, analyse, asking_terms, holds_type, new_names, question_terms
 
 MIN_SENTENCE_WORDS = 4
+# A name in more than this share of the candidate sentences is the topic of a list, not an item.
+TOPIC_SHARE = 0.1
 # Kinds of text never quoted as an answer: a caption describes a figure, a reference cites a paper.
 UNQUOTABLE_KINDS = ("caption", "references")
 _CAPTION = re.compile(r"^(fig(ure)?|table|tab)\.?\s*\d+\s*[.:|]", re.I)
@@ -183,13 +186,20 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         return []
     question = pool.question
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    gathering = False
     if question.listing and selection.list_section:
         # A list question's items are gathered under the heading that names what it asks
-        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does.
-        held = pool.features[:, scorer.SENTENCE_FEATURES.index("heading_terms")]
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does:
+        # the heading holding the most of the question's focus (its terms weighted by rarity among
+        # the candidates, so the asked relation outweighs the topic every section shares).
+        held = _heading_focus(pool)
         if held.max() > 0:
-            order = [i for i in order if held[i] > 0]
+            order = [i for i in order if held[i] == held.max()]
+            # Under that heading every sentence naming a further item joins, however probable:
+            # items are what the section lists, and the sentence model ranks them, not the floor.
+            gathering = True
     known = frozenset().union(*(scorer.names(q.text) for q in pool.quotes))
+    topic = _topic_names(question, pool, known) if question.listing else frozenset()
     best = probability[order[0]]
     limit = selection.list_sentences if question.listing else selection.sentences
     chosen: list[int] = []
@@ -198,13 +208,13 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     for i in order:
         if len(chosen) >= limit:
             break
-        if chosen and probability[i] < max(selection.floor, selection.ratio * best):
+        if chosen and not gathering and probability[i] < max(selection.floor, selection.ratio * best):
             break
         text = _with_header(pool.quotes[i], pool.headers[i])
         length = word_count(text)
         if words + length > max_words:
             continue
-        found = new_names(question, text, known)
+        found = new_names(question, text, known) - topic
         if chosen:
             if question.listing and not found - names:  # a list question's further sentence names a new item
                 continue
@@ -214,6 +224,32 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         words += length
         names |= found
     return chosen
+
+
+def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> frozenset[str]:
+    """Names that many candidate sentences share ("MSRA", "AI" in an article about them): the
+    list's topic, not its items, so naming one does not make a sentence a further item."""
+    counts: dict[str, int] = {}
+    for quote in pool.quotes:
+        for name in new_names(question, quote.text, known):
+            counts[name] = counts.get(name, 0) + 1
+    limit = max(2, TOPIC_SHARE * len(pool.quotes))
+    return frozenset(name for name, n in counts.items() if n > limit)
+
+
+def _heading_focus(pool: Pool) -> np.ndarray:
+    """Each sentence's share of the question's focus that its section heading holds."""
+    own = pool.question.own_terms
+    n = len(pool.quotes)
+    focus = {t: math.log(1 + (n + 1) / (1 + sum(t in have for have in pool.terms))) for t in own}
+    total = sum(focus.values()) or 1.0
+    by_section: dict[str, float] = {}
+    for quote in pool.quotes:
+        section = quote.passage.chunk.section
+        if section not in by_section:
+            heading = set(terms(section))
+            by_section[section] = sum(w for t, w in focus.items() if t in heading) / total
+    return np.asarray([by_section[q.passage.chunk.section] for q in pool.quotes], dtype=np.float32)
 
 
 def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passages: list[Passage]) -> tuple[float, ...]:
@@ -234,7 +270,9 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     rarest = max((question.idf[t] for t in own), default=1.0) or 1.0
     missing = max((question.idf[t] for t in own if t not in have), default=0.0) / rarest
     return (
-        scorer.logit(float(probability[best])),
+        # The most probable sentence of the pool: the chosen first one, except when a list
+        # question gathers its items under a heading, where the corpus's best evidence still counts.
+        scorer.logit(float(probability.max())),
         max(p.relevance for p in passages),
         float(pool.features[best, column["cos"]]),
         float(pool.features[best, column["bm25"]]),
