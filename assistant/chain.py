@@ -94,6 +94,7 @@ class Assistant:
         extract = extractive.extract(
             state["question"], passages, self.encoder,
             max_words=self.settings.max_answer_words, context=state["context"],
+            idf=self.searcher.bm25.idf(extractive.query_terms(state["question"], state["context"])),
         )
         unknown = self._unknown_names(state["question"])
         if unknown or not self._answerable(passages, extract):
@@ -122,23 +123,25 @@ class Assistant:
         return unknown
 
     def _answerable(self, passages: list[Passage], extract: extractive.Extract) -> bool:
-        """The refusal gate, calibrated on measured data (docs/EVALUATION.md)."""
+        """The refusal gate: the gate model's probability that the quotes answer the question,
+        against a threshold chosen on the dev split (docs/EVALUATION.md, "The learned scorer");
+        a question no passage is near at all is refused before that."""
         if not passages or not extract.quotes:
             return False
         if max(p.relevance for p in passages) < self.settings.min_relevance:
             return False
-        if extract.typed and not extract.has_type:  # "how many ...?" needs a number, "what role ...?" a role
-            return False
-        return extract.coverage >= self.settings.min_coverage
+        return extract.probability >= self.settings.min_answer_probability
 
     def _generate(self, state: dict[str, Any], passages: list[Passage], extract: extractive.Extract):
         from .answering import generative, verify
 
         backend = state["backend"]
+        # The passages the sentence model ranks best come first (the verifier checks against the same list).
+        ranked = list(extract.passages) or passages
         tokens: list[str] = []
         try:
             with COMPUTE_LOCK:
-                for token in generative.stream(backend, self.settings, state["question"], passages):
+                for token in generative.stream(backend, self.settings, state["question"], ranked):
                     tokens.append(token)
                     yield token
         except BackendError as exc:
@@ -146,7 +149,7 @@ class Assistant:
                 raise
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"{exc}; answered extractively instead")
-        checked = verify.verify("".join(tokens), passages, self.encoder, question=state["question"])
+        checked = verify.verify("".join(tokens), ranked, self.encoder, question=state["question"])
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
             answer = extractive_answer(state["question"], extract.quotes, passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")

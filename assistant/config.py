@@ -131,9 +131,10 @@ class Settings:
     # Refusal gate: the best passage's cosine similarity to the question must reach this
     # (calibrated on the dev questions: docs/EVALUATION.md).
     min_relevance: float = 0.20
-    # ...and the quoted sentences must contain at least this share of the question's content terms
-    # (a passage about the right people that does not hold the asked fact is refused).
-    min_coverage: float = 0.34
+    # ...and the gate model's probability that the quoted sentences answer the question must
+    # reach this (assistant/answering/scorer.py; chosen on the library bank's dev split by
+    # bench/fit_scorer.py, docs/EVALUATION.md "The learned scorer").
+    min_answer_probability: float = 0.25
     # Word budget of an extractive answer.
     max_answer_words: int = 110
     # -- Request limits: every argument of a question (CLI or API) is checked against these

@@ -128,6 +128,13 @@ class Postings:
         term_id = self.vocabulary.get(term)
         return term_id is not None and self._postings(term_id)[0].size > 0
 
+    def idf(self, term: str) -> float:
+        """The term's BM25 idf over the live entries (0 for a term none holds)."""
+        term_id = self.vocabulary.get(term)
+        found = self._postings(term_id)[0].size if term_id is not None else 0
+        count = len(self.position)
+        return math.log(1 + (count - found + 0.5) / (found + 0.5)) if found else 0.0
+
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 of every position for ``query_terms`` (a repeated term counts again, as in
         bm25s); masked positions score 0."""
@@ -394,6 +401,13 @@ class Bm25Side:
             if sources:
                 scores[~np.isin(self._chunk_sources, list(sources))] = 0.0
         return keys, scores
+
+    def idf(self, query_terms: Iterable[str]) -> dict[str, float]:
+        """Each term's BM25 idf over the committed chunks: the corpus statistics the answerer
+        scores single sentences with."""
+        self.sync()
+        with self._lock:
+            return {t: self.chunks.idf(t) for t in query_terms}
 
     def unknown(self, words: Iterable[str]) -> list[str]:
         """The words no committed chunk mentions (compared as BM25 terms)."""

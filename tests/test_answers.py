@@ -29,6 +29,11 @@ PAPERS_MIN_CORRECT = 0.78
 # could keep `correct` up with answerable gains and still invent answers to the unanswerable.
 EXTRA_MIN_REFUSAL = 0.84
 PAPERS_MIN_REFUSAL = 0.66
+# The library question bank (the article and the six papers), measured with the fitted scorer
+# (docs/EVALUATION.md, "The learned scorer"); thresholds only go up.
+LIBRARY_TRAIN_MIN_CORRECT = 0.40
+LIBRARY_DEV_MIN_CORRECT = 0.52
+LIBRARY_DEV_MIN_REFUSAL = 0.55
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -197,3 +202,52 @@ def test_a_question_in_another_language_is_not_refused_for_its_words(seed_assist
     """German capitalises nouns: "Firma", "Forschung" are not names the corpus lacks."""
     answer = seed_assistant.ask("Welche Firma hat von der ResNet Forschung bei Microsoft Research Asia profitiert?")
     assert not any("mentions" in note for note in answer.notes)
+
+
+@pytest.fixture(scope="session")
+def library_assistant() -> Assistant:
+    """The library index of bench/library.py, built once (and only brought up to date after)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.library import library_settings
+
+    return Assistant(library_settings())
+
+
+def test_library_train_split_meets_measured_threshold(library_assistant):
+    report = assert_quality(library_assistant, QUESTIONS / "library_train.jsonl", min_correct=LIBRARY_TRAIN_MIN_CORRECT,
+                            min_support=1.0)
+    assert report.metrics["over_limit"] == 0
+
+
+def test_library_dev_split_meets_measured_thresholds(library_assistant):
+    report = assert_quality(library_assistant, QUESTIONS / "library_dev.jsonl", min_correct=LIBRARY_DEV_MIN_CORRECT,
+                            min_refusal=LIBRARY_DEV_MIN_REFUSAL, min_support=1.0)
+    answered = [r["score"]["words"] for r in report.results if not r["refused"]]
+    assert sorted(answered)[len(answered) // 2] <= 64 and max(answered) <= 120  # measured 64 (target 60: not met yet)
+
+
+def test_who_came_out_ahead_gathers_the_beneficiaries_one_sentence_each(library_assistant):
+    """The headline question in the train split's own words (r017): each beneficiary named in a
+    cited quote, no quote repeated, no heading or question quoted."""
+    answer = library_assistant.ask("Who came out ahead from the ResNet breakthrough beyond Microsoft itself, per Sheehan?")
+    assert not answer.refused
+    for name in ("Facebook", "Megvii"):
+        assert any(name in c.quote for c in answer.citations), f"{name} is not backed by a cited quote"
+    quotes = [c.quote for c in answer.citations]
+    assert len(set(quotes)) == len(quotes)
+    assert not any(q.rstrip().endswith("?") for q in quotes)
+
+
+def test_what_is_resnet_is_not_answered_with_the_author_list(library_assistant):
+    answer = library_assistant.ask("What is ResNet?")
+    assert not answer.refused
+    assert "Xiangyu Zhang" not in answer.citations[0].quote
+
+
+def test_captions_and_references_are_never_quoted(library_assistant):
+    for question in ("What top-5 error did the ensemble get on ImageNet?", "Which paper introduced dropout?"):
+        answer = library_assistant.ask(question)
+        cited = {p.chunk.chunk_id: p.chunk.kind for p in answer.retrieved}
+        assert all(cited.get(c.chunk_id) not in ("caption", "references") for c in answer.citations)

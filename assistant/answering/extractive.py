@@ -1,18 +1,20 @@
-"""The default answerer: quotes the retrieved sentences that best answer the question.
+"""The default answerer: quotes the retrieved sentences that state the asked fact.
 
 It cannot invent a fact: every sentence of the answer is a verbatim sentence of a passage, cited.
-A sentence scores by meaning (cosine to the question, alone and with its neighbours), by the
-question's content terms it contains (weighted by how rare each term is among the candidate
-sentences, so the asked-for focus counts more than the topic every passage shares), and by the
-rank of its passage. Further sentences join the best one when they add question terms or score
-nearly as well, never two that say the same thing, within a word budget.
+Each candidate sentence (prose of the retrieved passages: no headings, questions, figure captions
+or bibliography; a table row only with its table's header) gets the fitted sentence model's
+probability that it states an asked fact (``scorer.py``). The most probable sentence opens the
+answer; further ones join when they are nearly as probable and add what the first lacks (a
+question term, or, for list questions such as "Who benefited ...?", another name), never two that
+say the same thing, within a word budget. The gate model then gives the whole answer the
+probability that it answers the question, which the chain compares with its threshold.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,81 +22,60 @@ from ..citations import Quote
 from ..embeddings import Encoder
 from ..text import QUESTION_WORDS, sentence_spans, terms, word_count
 from ..types import Passage
+from . import scorer
+from .scorer import Question, analyse, asking_terms, holds_type, new_names, question_terms
 
-
-@dataclass(frozen=True)
-class Weights:
-    """Sentence-score weights and selection rules, tuned on the dev questions (docs/EVALUATION.md)."""
-
-    semantic: float = 0.5
-    window: float = 0.4
-    lexical: float = 0.3
-    rank: float = 0.2
-    # A further sentence joins when it scores within this ratio of the best one and adds a
-    # question term, or within ``close_ratio`` without adding one...
-    relative_floor: float = 0.7
-    close_ratio: float = 0.97
-    # ...and is not a near-duplicate of one already chosen.
-    max_similarity: float = 0.85
-    max_sentences: int = 4
-    # Weight of terms that come from the conversation rather than the question itself.
-    history_term_weight: float = 0.4
-    # Bonus for a sentence holding what the question asks for: names for who/where, numbers
-    # for how many/when (answer-type matching, scaled by how many new ones it holds, up to 2).
-    answer_type: float = 0.3
-
-
-DEFAULT_WEIGHTS = Weights()
 MIN_SENTENCE_WORDS = 4
-_NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]")
-_ENTITY_QUESTION = re.compile(r"\b(who|whom|whose|where|which (company|companies|lab|labs|firm|university|person|people))\b", re.I)
-_QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|long|old|big|large|often|fast)|when|what year|which year|what date|salary|cost|price|"
-    r"percentage|number of|amount)\b",
-    re.I,
-)
-# Quantities of money: a year or a count in the sentence does not answer them.
-_MONEY_QUESTION = re.compile(
-    r"\b(salary|salaries|wages?|price|paid|pay|invest(ed|ment)?|funding|raised|revenue|budget|valuation|"
-    r"how much money|how much did .* (cost|pay|spend|invest))\b",
-    re.I,
-)
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|usd|yuan|rmb|euros?|pounds|million|billion|trillion|thousand|[mbk])\b",
-    re.I,
-)
-# "What position/role/title ...?": a sentence naming a role answers it.
-_ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which) titles?\b", re.I)
-_ROLE = re.compile(
-    r"\b(chief|scientist|director|head|president|ceo|cto|cfo|(co-?)?founder|co-?founding|professor|manager|"
-    r"chair(man|woman)?|vice|officer|partner|dean|editor|fellow|principal|executive)s?\b",
-    re.I,
-)
+# A name in more than this share of the candidate sentences is the topic of a list, not an item.
+TOPIC_SHARE = 0.1
+# Kinds of text never quoted as an answer: a caption describes a figure, a reference cites a paper.
+UNQUOTABLE_KINDS = ("caption", "references")
+_CAPTION = re.compile(r"^(fig(ure)?|table|tab)\.?\s*\d+\s*[.:|]", re.I)
 
 
 @dataclass(frozen=True)
-class Candidate:
-    quote: Quote
-    terms: frozenset[str]
-    semantic: float
-    lexical: float
-    score: float
+class Selection:
+    """How further sentences join the best one; chosen on the dev split (docs/EVALUATION.md)."""
+
+    # A further sentence needs this share of the best one's probability, and at least ``floor``.
+    ratio: float = 0.3
+    floor: float = 0.1
+    # At most this many sentences (list questions: one per item, up to ``list_sentences``).
+    sentences: int = 3
+    list_sentences: int = 4
+    # Two sentences whose cosine exceeds this say the same thing: the second is left out.
+    max_similarity: float = 0.7
+    # List questions draw from the sections whose heading holds a question term, if any.
+    list_section: bool = True
+
+
+DEFAULT_SELECTION = Selection()
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The candidate sentences of a question and their features (one row each)."""
+
+    question: Question
+    quotes: list[Quote]
+    headers: list[Quote | None]  # a table row's header line (None for prose)
+    vectors: np.ndarray
+    features: np.ndarray
+    terms: list[frozenset[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Extract:
-    """The chosen quotes in reading order, and how well they match the question."""
+    """The chosen quotes in answer order (the best first), and the gate's view of them."""
 
     quotes: tuple[Quote, ...]
-    coverage: float  # weighted share of the question's terms the quotes contain
-    best_semantic: float
-    typed: bool = False  # the question asks for a number, an amount of money or a role...
+    probability: float = 0.0  # the gate model's probability that the quotes answer the question
+    best_probability: float = 0.0  # the sentence model's, for the best sentence
+    typed: bool = False  # the question asks for a number, an amount, a role or names...
     has_type: bool = False  # ...and a quote holds one
-
-
-def question_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(terms(question)) if t not in QUESTION_WORDS]
+    gate_features: tuple[float, ...] = ()
+    # The passages in the order of their most probable sentence: what a generative backend reads.
+    passages: tuple[Passage, ...] = ()
 
 
 def _is_heading_or_question(text: str) -> bool:
@@ -104,205 +85,259 @@ def _is_heading_or_question(text: str) -> bool:
     return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
 
 
-def _is_table(text: str) -> bool:
-    """PDF tables come out as long runs of numbers and symbols: not prose a reader can quote."""
+def _is_numeric_run(text: str) -> bool:
+    """PDF tables outside a recognised table come out as runs of numbers and symbols."""
     tokens = text.split()
     wordlike = sum(1 for t in tokens if t.strip("()[],.;:").isalpha())
     return wordlike < 0.6 * len(tokens)
 
 
-def _answer_type_hits(question: str, wanted: re.Pattern | None, sentence: str, question_words: set[str]) -> int:
-    """How much of what the question asks for the sentence holds (``wanted``: ``_required(question)``)."""
-    if _ENTITY_QUESTION.search(question):
-        return len(_new_names(question, sentence, question_words))
-    if wanted is _ROLE:
-        return len({m.group(0).lower() for m in _ROLE.finditer(sentence)} - question_words)
-    return bool(wanted and wanted.search(sentence))
+def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
+    """(row, header) quotes of a table passage: each line after its first, with the first line
+    as the header when that line is a header (mostly words). No header, no rows: a row of numbers
+    without its column names does not tell a reader anything."""
+    text = passage.chunk.text
+    lines, start = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            offset = start + line.index(stripped)
+            lines.append((offset, offset + len(stripped)))
+        start += len(line) + 1
+    if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]) or _is_numeric_run(text[lines[0][0]:lines[0][1]]):
+        return []
+    header = Quote(passage, *lines[0])
+    return [(Quote(passage, s, e), header) for s, e in lines[1:] if word_count(text[s:e]) >= 2]
 
 
-# Typed questions, in order of precedence: the words that ask, and what an answer must hold.
-_TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_QUANTITY_QUESTION, _NUMBER))
-
-
-def _typed(question: str) -> tuple[re.Pattern, re.Pattern] | None:
-    """The question's (asking words, what an answer must hold), or None for an untyped question."""
-    return next(((asking, answer) for asking, answer in _TYPED if asking.search(question)), None)
-
-
-def _required(question: str) -> re.Pattern | None:
-    """What an answer must hold for a typed question: a role for "what position ...?", an
-    amount of money for "what salary ...?", a number for "how many ...?" (None: untyped)."""
-    typed = _typed(question)
-    return typed[1] if typed else None
-
-
-def _asking_terms(question: str, asking: re.Pattern) -> set[str]:
-    """The terms of the words that ask for a role or an amount ("position", "salary"): a quote
-    answers them with a role or an amount, not with the word itself. (Not for numbers: "what
-    year" is answered by any year, too weak a sign that the quote is about the asked event.)"""
-    if asking not in (_ROLE_QUESTION, _MONEY_QUESTION):
-        return set()
-    return set(question_terms(" ".join(m.group(0) for m in asking.finditer(question))))
-
-
-def _sentences(passages: list[Passage]) -> list[Quote]:
+def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
     seen: set[tuple[str, int | None, int]] = set()
-    quotes: list[Quote] = []
+    found: list[tuple[Quote, Quote | None]] = []
     for passage in passages:
         chunk = passage.chunk
-        for start, end in sentence_spans(chunk.text):
-            key = (chunk.source, chunk.page, chunk.start + start)  # overlapping chunks repeat sentences
-            text = chunk.text[start:end]
-            if key in seen or word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text) or _is_table(text):
+        if chunk.kind in UNQUOTABLE_KINDS:
+            continue
+        if chunk.kind == "table":
+            rows = _table_rows(passage)
+        else:
+            rows = [(Quote(passage, s, e), None) for s, e in sentence_spans(chunk.text)]
+        for quote, header in rows:
+            key = (chunk.source, chunk.page, chunk.start + quote.start)  # overlapping chunks repeat sentences
+            text = quote.text
+            if key in seen:
+                continue
+            if header is None and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
+                                   or _is_numeric_run(text) or _CAPTION.match(text)):
                 continue
             seen.add(key)
-            quotes.append(Quote(passage, start, end))
-    return quotes
+            found.append((quote, header))
+    return found
 
 
-def _term_weights(question: str, context: str, pool_terms: list[frozenset[str]], history_weight: float) -> dict[str, float]:
-    """Rarer terms among the candidates weigh more (the focus of the question, not its topic)."""
-    own = question_terms(question)
-    wanted = {t: 1.0 for t in own}
-    for t in question_terms(context):
-        wanted.setdefault(t, history_weight)
-    n = len(pool_terms)
-    return {t: w * math.log(1 + (n + 1) / (1 + sum(t in p for p in pool_terms))) for t, w in wanted.items()}
-
-
-def candidates(question: str, passages: list[Passage], encoder: Encoder, *, context: str = "",
-               weights: Weights = DEFAULT_WEIGHTS) -> tuple[list[Candidate], np.ndarray, dict[str, float]]:
-    quotes = _sentences(passages)
+def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
+    """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
+    found = _sentences(passages)
+    quotes = [q for q, _ in found]
+    headers = [h for _, h in found]
     if not quotes:
-        return [], np.zeros((0, 1), dtype=np.float32), {}
-    query = f"{question} ({context})" if context else question
-    vectors = encoder.encode_sentences([query] + [q.text for q in quotes])
-    sentence_vectors = vectors[1:]
-    semantic = sentence_vectors @ vectors[0]
-    window_semantic = _window_vectors(quotes, sentence_vectors) @ vectors[0]
-    pool_terms = [frozenset(terms(q.text)) for q in quotes]
-    term_weight = _term_weights(question, context, pool_terms, weights.history_term_weight)
-    total = sum(term_weight.values()) or 1.0
+        return Pool(question, [], [], np.zeros((0, 1), dtype=np.float32), np.zeros((0, len(scorer.SENTENCE_FEATURES))))
+    query = f"{question.text} ({question.context})" if question.context else question.text
+    texts = [_with_header(q, h) for q, h in found]
+    sections = sorted({q.passage.chunk.section for q in quotes} - {""})
+    vectors = encoder.encode_sentences([query] + texts + sections)
+    query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
+    heading_vectors = dict(zip(sections, vectors[1 + len(texts):]))
+    heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
     ranks = {id(p): r for r, p in enumerate(passages)}
-    question_words = _question_words(question, context)
-    wanted = _required(question)
-    found = []
-    for quote, have, sem, win in zip(quotes, pool_terms, semantic, window_semantic):
-        lexical = sum(w for t, w in term_weight.items() if t in have) / total
-        rank_prior = 1.0 / (1 + ranks[id(quote.passage)])
-        typed = min(2, _answer_type_hits(question, wanted, quote.text, question_words)) / 2
-        score = (weights.semantic * float(sem) + weights.window * float(win) + weights.lexical * lexical
-                 + weights.rank * rank_prior + weights.answer_type * typed)
-        found.append(Candidate(quote, have, float(sem), lexical, score))
-    return found, sentence_vectors, term_weight
+    features = scorer.sentence_features(
+        question, texts, [q.passage.chunk.section for q in quotes],
+        cos=sentence_vectors @ query_vector,
+        cos_window=_window_vectors(quotes, sentence_vectors, heading_vectors) @ query_vector,
+        cos_heading=np.asarray([heading_cos.get(q.passage.chunk.section, 0.0) for q in quotes], dtype=np.float32),
+        ranks=[ranks[id(q.passage)] for q in quotes],
+        fused=[q.passage.score for q in quotes],
+        relevance=[q.passage.relevance for q in quotes],
+        chunk_index=[q.passage.chunk.chunk_index for q in quotes],
+    )
+    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts])
 
 
-def _window_vectors(quotes: list[Quote], vectors: np.ndarray) -> np.ndarray:
-    """Each sentence with its neighbours from the same passage (the context a reader sees),
-    as the normalised sum of their vectors: nearly what embedding the window gives, for free."""
+def _with_header(quote: Quote, header: Quote | None) -> str:
+    return f"{header.text}\n{quote.text}" if header else quote.text
+
+
+def _window_vectors(quotes: list[Quote], vectors: np.ndarray, headings: dict[str, np.ndarray]) -> np.ndarray:
+    """Each sentence with its neighbours from the same passage and its section's heading (the
+    context a reader sees), as the normalised sum of their vectors: nearly what embedding the
+    window gives, for free."""
     windows = vectors.copy()
     for i, quote in enumerate(quotes):
         for j in (i - 1, i + 1):
             if 0 <= j < len(quotes) and quotes[j].passage is quote.passage:
                 windows[i] += vectors[j]
+        if quote.passage.chunk.section in headings:
+            windows[i] += headings[quote.passage.chunk.section]
     return windows / np.linalg.norm(windows, axis=1, keepdims=True)
 
 
-def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str = "",
-            weights: Weights = DEFAULT_WEIGHTS) -> Extract:
-    pool, vectors, term_weight = candidates(question, passages, encoder, context=context, weights=weights)
-    if not pool:
-        return Extract((), 0.0, 0.0)
-    question_words = _question_words(question, context)
-    order = sorted(range(len(pool)), key=lambda i: -pool[i].score)
-    best = pool[order[0]]
+def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Selection = DEFAULT_SELECTION) -> list[int]:
+    """Indexes of the chosen sentences, the best first."""
+    if not pool.quotes:
+        return []
+    question = pool.question
+    order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    gathering = False
+    if question.listing and selection.list_section:
+        # A list question's items are gathered under the heading that names what it asks
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does:
+        # the heading holding the most of the question's focus (its terms weighted by rarity among
+        # the candidates, so the asked relation outweighs the topic every section shares).
+        held = _heading_focus(pool)
+        if held.max() > 0:
+            order = [i for i in order if held[i] == held.max()]
+            # Under that heading every sentence naming a further item joins, however probable:
+            # items are what the section lists, and the sentence model ranks them, not the floor.
+            gathering = True
+    known = frozenset().union(*(scorer.names(q.text) for q in pool.quotes))
+    topic = _topic_names(question, pool, known) if question.listing else frozenset()
+    best = probability[order[0]]
+    limit = selection.list_sentences if question.listing else selection.sentences
     chosen: list[int] = []
     words = 0
-    covered: set[str] = set()
-
-    def take(i: int) -> None:
-        nonlocal words, covered
-        chosen.append(i)
-        words += word_count(pool[i].quote.text)
-        covered |= (pool[i].terms & set(term_weight)) | _new_names(question, pool[i].quote.text, question_words)
-
-    def take_with_continuation(i: int) -> None:
-        take(i)
-        follower = _continuation(pool, i)  # "And ..." right after a chosen sentence completes its list
-        if (follower is not None and follower not in chosen and words + word_count(pool[follower].quote.text) <= max_words
-                and _new_names(question, pool[follower].quote.text, question_words) - covered):
-            take(follower)
-
-    if word_count(best.quote.text) <= max_words:
-        take_with_continuation(order[0])
-    for i in order[1:]:
-        if len(chosen) >= weights.max_sentences or pool[i].score < weights.relative_floor * best.score:
+    names: set[str] = set()
+    for i in order:
+        if len(chosen) >= limit:
             break
-        if i in chosen:
+        if chosen and not gathering and probability[i] < max(selection.floor, selection.ratio * best):
+            break
+        text = _with_header(pool.quotes[i], pool.headers[i])
+        length = word_count(text)
+        if words + length > max_words:
             continue
-        candidate = pool[i]
-        adds = ((candidate.terms & set(term_weight)) | _new_names(question, candidate.quote.text, question_words)) - covered
-        if not adds and candidate.score < weights.close_ratio * best.score:
-            continue
-        if words + word_count(candidate.quote.text) > max_words:
-            continue
-        if chosen and max(float(vectors[i] @ vectors[j]) for j in chosen) > weights.max_similarity:
-            continue
-        take_with_continuation(i)
-    quotes = sorted((pool[i].quote for i in chosen), key=_reading_order)
-    asking, wanted = _typed(question) or (None, None)
-    has_type = wanted is not None and any(wanted.search(pool[i].quote.text) for i in chosen)
+        found = new_names(question, text, known) - topic
+        if chosen:
+            if question.listing and not found - names:  # a list question's further sentence names a new item
+                continue
+            if max(float(pool.vectors[i] @ pool.vectors[j]) for j in chosen) > selection.max_similarity:
+                continue
+        chosen.append(i)
+        words += length
+        names |= found
+    return chosen
+
+
+def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> frozenset[str]:
+    """Names that many candidate sentences share ("MSRA", "AI" in an article about them): the
+    list's topic, not its items, so naming one does not make a sentence a further item."""
+    counts: dict[str, int] = {}
+    for quote in pool.quotes:
+        for name in new_names(question, quote.text, known):
+            counts[name] = counts.get(name, 0) + 1
+    limit = max(2, TOPIC_SHARE * len(pool.quotes))
+    return frozenset(name for name, n in counts.items() if n > limit)
+
+
+def _heading_focus(pool: Pool) -> np.ndarray:
+    """Each sentence's share of the question's focus that its section heading holds."""
+    own = pool.question.own_terms
+    n = len(pool.quotes)
+    focus = {t: math.log(1 + (n + 1) / (1 + sum(t in have for have in pool.terms))) for t in own}
+    total = sum(focus.values()) or 1.0
+    by_section: dict[str, float] = {}
+    for quote in pool.quotes:
+        section = quote.passage.chunk.section
+        if section not in by_section:
+            heading = set(terms(section))
+            by_section[section] = sum(w for t, w in focus.items() if t in heading) / total
+    return np.asarray([by_section[q.passage.chunk.section] for q in pool.quotes], dtype=np.float32)
+
+
+def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passages: list[Passage]) -> tuple[float, ...]:
+    """The answer's ``scorer.GATE_FEATURES``."""
+    question = pool.question
+    if not chosen:
+        return ()
+    best = chosen[0]
+    column = {name: k for k, name in enumerate(scorer.SENTENCE_FEATURES)}
+    texts = [_with_header(pool.quotes[i], pool.headers[i]) for i in chosen]
+    have = set().union(*(pool.terms[i] for i in chosen))
+    has_type = any(holds_type(question, t) for t in texts)
     if has_type:
-        covered |= _asking_terms(question, asking)
-    # A follow-up's own words are few ("where did he go?"): its conversation terms count too.
-    counted = set(term_weight) if context else set(question_terms(question))
-    counted_total = sum(w for t, w in term_weight.items() if t in counted) or 1.0
-    coverage = sum(w for t, w in term_weight.items() if t in covered and t in counted) / counted_total
-    return Extract(
-        quotes=tuple(quotes),
-        coverage=coverage,
-        best_semantic=best.semantic,
-        typed=wanted is not None,
-        has_type=has_type,
+        have |= asking_terms(question)
+    own = question.own_terms
+    total = sum(question.idf[t] for t in own) or 1.0
+    coverage = sum(question.idf[t] for t in own if t in have) / total
+    rarest = max((question.idf[t] for t in own), default=1.0) or 1.0
+    missing = max((question.idf[t] for t in own if t not in have), default=0.0) / rarest
+    return (
+        # The most probable sentence of the pool: the chosen first one, except when a list
+        # question gathers its items under a heading, where the corpus's best evidence still counts.
+        scorer.logit(float(probability.max())),
+        max(p.relevance for p in passages),
+        float(pool.features[best, column["cos"]]),
+        float(pool.features[best, column["bm25"]]),
+        coverage,
+        missing,
+        float(scorer.typed(question) and not has_type),
     )
 
 
-_CONNECTIVE = re.compile(r"^(And|Also|Moreover|Likewise|Similarly|In addition|Additionally|Meanwhile)\b")
+def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str = "",
+            idf: dict[str, float] | None = None, selection: Selection = DEFAULT_SELECTION) -> Extract:
+    """The best quotes for ``question`` and the gate's probability that they answer it.
+    ``idf``: the corpus idf of the question's and the context's terms (``Bm25Side.idf``)."""
+    sentence_model, gate_model = scorer.models()
+    analysed = analyse(question, context, idf)
+    pool = candidates(analysed, passages, encoder)
+    if not pool.quotes:
+        return Extract(())
+    probability = sentence_model.probability(pool.features)
+    chosen = select(pool, probability, max_words=max_words, selection=selection)
+    if not chosen:
+        return Extract(())
+    row = gate_features(pool, probability, chosen, passages)
+    best, rest = chosen[0], sorted(chosen[1:], key=lambda i: _reading_order(pool.quotes[i]))
+    quotes: list[Quote] = []
+    for i in [best, *rest]:
+        if pool.headers[i] is not None:
+            quotes.append(pool.headers[i])
+        quotes.append(pool.quotes[i])
+    return Extract(
+        quotes=tuple(quotes),
+        probability=float(gate_model.probability(np.asarray(row, dtype=np.float32))[0]),
+        best_probability=float(probability[best]),
+        typed=scorer.typed(analysed),
+        has_type=row[-1] == 0.0,
+        gate_features=row,
+        passages=by_best_sentence(pool, probability, passages),
+    )
 
 
-def _continuation(pool: list[Candidate], i: int) -> int | None:
-    """The index of the sentence right after pool[i] in the same passage, if it opens with a connective."""
-    quote = pool[i].quote
-    following = [j for j, c in enumerate(pool) if c.quote.passage is quote.passage and c.quote.start > quote.end]
-    if not following:
-        return None
-    j = min(following, key=lambda j: pool[j].quote.start)
-    gap = quote.passage.chunk.text[quote.end : pool[j].quote.start]
-    return j if not gap.strip() and _CONNECTIVE.match(pool[j].quote.text) else None
+def by_best_sentence(pool: Pool, probability: np.ndarray, passages: list[Passage]) -> tuple[Passage, ...]:
+    """``passages`` ordered by their most probable sentence (those without a quotable sentence
+    last, in retrieval order): the sentence model chooses what a generative backend reads first."""
+    best: dict[int, float] = {}
+    for quote, p in zip(pool.quotes, probability):
+        best[id(quote.passage)] = max(best.get(id(quote.passage), 0.0), float(p))
+    return tuple(sorted(passages, key=lambda passage: -best.get(id(passage), -1.0)))
 
 
 def names_and_identifiers(question: str) -> list[str]:
     """What a question names: capitalised words past its first ("Yann", "LeCun") and words
     mixing letters and digits ("Places365", "V100")."""
-    found = [m.group(0) for m in _NAME.finditer(question)] + _IDENTIFIER.findall(question)
+    found = [m.group(0) for m in scorer._NAME.finditer(question)] + _IDENTIFIER.findall(question)
     return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
 
 
 _IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
 
 
-def _question_words(question: str, context: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[\w’'-]+", f"{question} {context}")}
-
-
-def _new_names(question: str, sentence: str, question_words: set[str]) -> set[str]:
-    """Names a who/where question asks for that the sentence holds and the question does not."""
-    if not _ENTITY_QUESTION.search(question):
-        return set()
-    names = {re.sub(r"[’']s$", "", m.group(0)).lower() for m in _NAME.finditer(sentence)}
-    return names - question_words
-
-
 def _reading_order(quote: Quote) -> tuple:
     chunk = quote.passage.chunk
     return (chunk.source, chunk.page or 0, chunk.start + quote.start)
+
+
+def query_terms(question: str, context: str = "") -> list[str]:
+    """The terms whose corpus idf the answerer needs for ``question`` (and its context)."""
+    return list(dict.fromkeys(question_terms(question) + question_terms(context)))
+

@@ -1,0 +1,88 @@
+"""The learned scorer: question analysis, sentence features, the shipped coefficients."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.answering import scorer
+
+
+def test_the_shipped_coefficients_match_the_features_and_give_probabilities():
+    data = json.loads(scorer.COEFFICIENTS.read_text(encoding="utf-8"))
+    assert tuple(data["sentence"]["features"]) == scorer.SENTENCE_FEATURES
+    assert tuple(data["gate"]["features"]) == scorer.GATE_FEATURES
+    sentences, gate = scorer.models()
+    rows = np.random.default_rng(0).normal(size=(5, len(scorer.SENTENCE_FEATURES))).astype(np.float32)
+    p = sentences.probability(rows)
+    assert p.shape == (5,) and np.all((p > 0) & (p < 1))
+    assert 0 < gate.probability(np.zeros(len(scorer.GATE_FEATURES), dtype=np.float32))[0] < 1
+
+
+def test_a_model_round_trips_through_json_and_rises_with_a_positive_weight():
+    model = scorer.Model(("a", "b"), np.zeros(2, np.float32), np.ones(2, np.float32), np.asarray([2.0, -1.0], np.float32), 0.0)
+    again = scorer.Model.from_json(json.loads(json.dumps(model.to_json())), ("a", "b"))
+    rows = np.asarray([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    assert np.allclose(again.probability(rows), model.probability(rows))
+    low, up, down = model.probability(rows)
+    assert up > low > down and low == pytest.approx(0.5)
+
+
+def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
+    model = scorer.Model(("a",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    with pytest.raises(ValueError, match="fit_scorer"):
+        scorer.Model.from_json(model.to_json(), ("b",))
+
+
+@pytest.mark.parametrize(
+    ("question", "listing", "entity", "subject"),
+    [
+        ("Who benefited from ResNet?", True, True, ""),
+        ("Which companies gained from the ResNet research?", True, True, ""),
+        ("What is ResNet?", False, False, "ResNet"),
+        ("What are residual networks?", False, False, "residual networks"),
+        ("How many layers does the deepest network have?", False, False, ""),
+    ],
+)
+def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):
+    analysed = scorer.analyse(question)
+    assert (analysed.listing, analysed.entity, analysed.subject) == (listing, entity, subject)
+
+
+def test_typed_questions_need_their_type():
+    number = scorer.analyse("How many citations did the paper collect?")
+    assert scorer.holds_type(number, "It was cited 25,256 times.")
+    assert not scorer.holds_type(number, "It was cited very often.")
+    role = scorer.analyse("What position does Jian Sun hold at Megvii?")
+    assert scorer.holds_type(role, "Jian Sun became chief scientist of Megvii.")
+    assert scorer.asking_terms(role) == {"posit"}
+
+
+def test_new_names_skip_the_question_and_take_known_first_words():
+    question = scorer.analyse("Who benefited from ResNet?")
+    sentence = "Microsoft itself also benefited, and Facebook hired ResNet’s lead author."
+    assert scorer.new_names(question, sentence) == {"facebook"}
+    assert scorer.new_names(question, sentence, frozenset({"microsoft"})) == {"facebook", "microsoft"}
+
+
+def test_a_definition_is_recognised_only_for_the_asked_subject():
+    question = scorer.analyse("What is ResNet?")
+    assert scorer.defines(question, "ResNet is a deep network built from residual blocks.")
+    assert scorer.defines(question, "The technique, called ResNet, stacks many layers.")
+    assert not scorer.defines(question, "Kaiming He and Jian Sun wrote ResNet in 2015.")
+
+
+def test_sentence_features_measure_the_question_against_each_sentence():
+    question = scorer.analyse("How many layers does ResNet have?", idf={"layer": 2.0, "resnet": 1.0})
+    texts = ["ResNet has 152 layers.", "The weather was fine that day."]
+    zeros = np.zeros(2, dtype=np.float32)
+    rows = scorer.sentence_features(question, texts, ["", ""], cos=np.asarray([0.8, 0.1]), cos_window=zeros,
+                                    cos_heading=zeros, ranks=[0, 1], fused=[1.0, 0.5], relevance=[0.5, 0.5], chunk_index=[0, 3])
+    column = {name: k for k, name in enumerate(scorer.SENTENCE_FEATURES)}
+    assert rows.shape == (2, len(scorer.SENTENCE_FEATURES))
+    assert rows[0, column["bm25"]] > rows[1, column["bm25"]] == 0
+    assert rows[0, column["type_match"]] == 1 and rows[1, column["type_miss"]] == 1
+    assert rows[1, column["cos_gap"]] == pytest.approx(-0.7)
+    assert rows[0, column["rank"]] == 1 and rows[1, column["rank"]] == 0.5
