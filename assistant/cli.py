@@ -118,7 +118,7 @@ def _emit(data: object) -> None:
 
 
 def _library(settings: Settings):
-    from .ingest import Library
+    from .ingest.library import Library
 
     return Library(settings)
 
@@ -154,10 +154,10 @@ def _cancel_on_ctrl_c() -> Iterator[threading.Event]:
 
 def _write(args: argparse.Namespace, settings: Settings, write: Callable[..., object]) -> int:
     """Run a write command with progress and Ctrl+C cancel; its report, exit 130 when cancelled."""
-    from .ingest import terminal_progress
+    from .ingest.library import terminal_progress
 
     from .errors import DiskFull, IndexReadOnly, IngestError
-    from .ingest import IngestReport
+    from .ingest.library import IngestReport
 
     with _cancel_on_ctrl_c() as cancel:
         try:

@@ -63,8 +63,8 @@ def build_corpus(kind: str, target: Path, abstracts: int) -> None:
 
 
 def run_once(encoder, kind: str, batch: int, read_ahead: int | None, abstracts: int) -> dict:
-    from assistant import ingest
-    from assistant.ingest import Library
+    from assistant.ingest import library as ingest
+    from assistant.ingest.library import Library
 
     default_read_ahead = ingest.READ_AHEAD
     if read_ahead is not None:
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-ahead", type=int, nargs="*", default=[None])
     args = parser.parse_args(argv)
 
-    from assistant.embeddings import Encoder
+    from assistant.encoder.encoder import Encoder
 
     encoder = Encoder(batch_size=args.batch)
     encoder.encode(["warm-up: load the weights and the tokenizer before timing"] * 8)

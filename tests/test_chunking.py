@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
+from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.embeddings import Encoder, _sentence_transformer
-from assistant.loaders import load
+from assistant.encoder.encoder import Encoder, _sentence_transformer
+from assistant.ingest.loaders import load
 from assistant.types import Page
 from tests.conftest import RESNET_PDF
 
@@ -161,10 +161,10 @@ _OTHER_PROCESS = r"""
 import json, sys
 from pathlib import Path
 from types import SimpleNamespace
-from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
+from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import Settings
-from assistant.embeddings import default_model_path, load_tokenizer
-from assistant.loaders import load
+from assistant.encoder.encoder import default_model_path, load_tokenizer
+from assistant.ingest.loaders import load
 
 tokenizer = load_tokenizer(default_model_path())
 stand_in = SimpleNamespace(count_tokens=lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids))

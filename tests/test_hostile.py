@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_pages, make_splitter
+from assistant.ingest.chunking import chunk_pages, make_splitter
 from assistant.config import Settings
 from assistant.errors import IngestError
-from assistant.ingest import STAGING, Library, safe_name
-from assistant.loaders import _load_html, clean_text, load
+from assistant.ingest.library import STAGING, Library, safe_name
+from assistant.ingest.loaders import _load_html, clean_text, load
 from assistant.types import Page
 
 from .helpers import pdf, snapshot

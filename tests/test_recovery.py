@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.ingest import STAGING, Library
+from assistant.ingest.library import STAGING, Library
 
 from .conftest import export_the_encoder
 from .helpers import cli_env, write_text_corpus

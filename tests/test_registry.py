@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IndexBusy, IndexCorrupt, ModelMismatch
-from assistant.registry import DocumentRecord, Registry, WriterLock, now
+from assistant.store.registry import DocumentRecord, Registry, WriterLock, now
 from assistant.types import Chunk
 
 from .helpers import hold_writer_lock

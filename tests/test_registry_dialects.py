@@ -17,7 +17,7 @@ import pytest
 
 from assistant.errors import ModelMismatch, ServiceUnavailable
 from assistant.lexical import Bm25Side
-from assistant.registry import CHANGE_LOG_GENERATIONS, DOCUMENT_CHANGED, Registry
+from assistant.store.registry import CHANGE_LOG_GENERATIONS, DOCUMENT_CHANGED, Registry
 
 from .test_registry import _chunks, _doc
 
@@ -94,7 +94,7 @@ def test_a_reader_behind_the_log_reads_the_whole_state(location):
 
 _HOLDER = r"""
 import sys, time
-from assistant.registry import Registry
+from assistant.store.registry import Registry
 registry = Registry(sys.argv[1])
 with registry.source_lock("a.txt"):
     print("locked", flush=True)
@@ -129,7 +129,7 @@ def test_a_document_lock_holds_across_processes_and_dies_with_its_holder(postgre
 _CLAIM = r"""
 import sys
 from assistant.errors import ModelMismatch
-from assistant.registry import Registry
+from assistant.store.registry import Registry
 registry = Registry(sys.argv[1])
 sys.stdin.readline()  # start together
 try:
@@ -179,7 +179,7 @@ def test_a_restarted_postgres_is_reported_then_recovered(postgres):
 
 def test_a_shared_registry_without_a_chroma_server_is_refused(tmp_path: Path):
     from assistant.errors import UsageError
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     from .conftest import make_settings
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import ingest
+from assistant.ingest import library as ingest
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import IndexReadOnly
-from assistant.ingest import Library
+from assistant.ingest.library import Library
 
 from .conftest import export_the_encoder
 

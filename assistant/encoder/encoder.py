@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from . import onnx_export
-from .config import Settings, check_encoder_runtime
+from ..config import Settings, check_encoder_runtime
 
 log = logging.getLogger(__name__)
 

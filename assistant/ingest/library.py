@@ -25,18 +25,18 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import storage
-from .blobs import BlobStore, folder_origin
+from .. import storage
+from ..store.blobs import BlobStore, folder_origin
 from .chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
-from .config import SUPPORTED_SUFFIXES, Settings
-from .embeddings import COMPUTE_LOCK, Encoder
-from .errors import DiskFull, IngestError, UsageError
-from .index import VectorStore, open_store
-from .index_view import REGISTRY_FILE, Index
+from ..config import SUPPORTED_SUFFIXES, Settings
+from ..encoder.encoder import COMPUTE_LOCK, Encoder
+from ..errors import DiskFull, IngestError, UsageError
+from ..store.vectors import VectorStore, open_store
+from ..store.index import REGISTRY_FILE, Index
 from .loaders import load
-from .registry import DocumentRecord, Registry, WriterLock, now
-from .storage import is_writable
-from .types import Chunk, Page
+from ..store.registry import DocumentRecord, Registry, WriterLock, now
+from ..storage import is_writable
+from ..types import Chunk, Page
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 

@@ -11,10 +11,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES, Settings
-from .errors import IngestError
+from ..config import SUPPORTED_SUFFIXES, Settings
+from ..errors import IngestError
 from .structure import Outline, Span, blocks, drop_title_heading, markdown_spans, plain_text_spans
-from .types import Page
+from ..types import Page
 
 _DEFAULTS = Settings()  # the documented limits, for callers that pass none
 

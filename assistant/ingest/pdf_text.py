@@ -27,9 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .errors import IngestError
+from ..errors import IngestError
 from .structure import REFERENCES_HEADING, Outline, Span, blocks
-from .types import Page
+from ..types import Page
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")

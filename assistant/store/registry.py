@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import IndexBusy, IndexOutdated, ModelMismatch
+from ..errors import IndexBusy, IndexOutdated, ModelMismatch
 from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
-from .types import Chunk
+from ..types import Chunk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
