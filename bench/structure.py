@@ -36,7 +36,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import Settings
-from assistant.encoder.encoder import default_model_path, load_tokenizer
+from assistant.encoder.runtimes import default_model_path, load_tokenizer
 from assistant.ingest.loaders import load
 
 tokenizer = load_tokenizer(default_model_path())

@@ -15,7 +15,7 @@ import pytest
 from assistant.ingest.chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
 from assistant.citations import Quote, cite, location
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.encoder.encoder import default_model_path, load_tokenizer
+from assistant.encoder.runtimes import default_model_path, load_tokenizer
 from assistant.ingest.loaders import load
 from assistant.ingest.pdf_text import join_hyphenated
 from assistant.store.registry import Registry
