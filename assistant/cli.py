@@ -152,12 +152,30 @@ def _cancel_on_ctrl_c() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
+def terminal_progress(quiet: bool = False) -> Callable[[str, int, int], None] | None:
+    """A tqdm bar per stage of a write on stderr (the library's ``ProgressCallback``); None when
+    quiet or not on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embedding" else "file", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    return update
+
+
 def _write(args: argparse.Namespace, settings: Settings, write: Callable[..., object]) -> int:
     """Run a write command with progress and Ctrl+C cancel; its report, exit 130 when cancelled."""
-    from .ingest.library import terminal_progress
-
     from .errors import DiskFull, IndexReadOnly, IngestError
-    from .ingest.library import IngestReport
+    from .ingest.report import IngestReport
 
     with _cancel_on_ctrl_c() as cancel:
         try:

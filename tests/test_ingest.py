@@ -435,7 +435,7 @@ def test_kill_9_during_sync_leaves_no_partial_document(tmp_path: Path):
     assert {d.source for d in library.documents()} == all_sources
     assert set(report.unchanged) >= committed
     assert_consistent(library)
-    splitter = library._get_splitter()
+    splitter = library.writer.splitter()
     want = set()
     for source in sorted(all_sources):
         path = root / "corpus" / source

@@ -32,6 +32,19 @@ def clean_text(raw: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+def is_supported(path: str | Path) -> bool:
+    """Whether the loaders read this kind of file (by its suffix, in any case)."""
+    return Path(path).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def check_supported(path: str | Path, source: str) -> None:
+    """Refuse a kind of file the loaders cannot read, naming it ``source`` (as the user knows it)."""
+    if not is_supported(path):
+        raise IngestError(
+            source, f"unsupported file type {Path(path).suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+
+
 def load(
     path: Path,
     *,
@@ -45,11 +58,8 @@ def load(
     recorded for citations. A PDF's text is budgeted (``pdf_text.Budget``): a page or a document
     past its character limit is refused, before any page is parsed when its content streams
     already hold too much."""
+    check_supported(path, source)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(
-            source, f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
-        )
     if not path.is_file():
         raise IngestError(source, "no such file")
     size = path.stat().st_size
