@@ -87,7 +87,7 @@ def bench_registry(engine: str, location, chunks: int, texts: list[str]) -> dict
     def write_one() -> None:  # the ingest's protocol for one document, without the vectors
         record, new = _document(next(next_number), texts)
         registry.begin_write(record.source, {c.chunk_id for c in new})
-        registry.commit_document(record, new)
+        registry.commit_documents([(record, new)])
         registry.end_write(record.source)
 
     commit_s = _median_time(write_one, 50)

@@ -210,9 +210,6 @@ class Registry:
                 [(source, json.dumps(sorted(ids)), stamp) for source, ids in touched.items()],
             )
 
-    def commit_document(self, record: DocumentRecord, chunks: list[Chunk]) -> None:
-        self.commit_documents([(record, chunks)])
-
     def commit_documents(self, documents: Sequence[tuple[DocumentRecord, list[Chunk]]]) -> None:
         """Replace each document's record and chunks, all in one transaction."""
         with self.transaction() as db:
