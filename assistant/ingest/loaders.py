@@ -55,7 +55,7 @@ def load(
     max_document_chars: int = _DEFAULTS.max_document_chars,
 ) -> list[Page]:
     """Read one file into pages with their structure (``Page.blocks``). ``source`` is the name
-    recorded for citations. A PDF's text is budgeted (``pdf_text.Budget``): a page or a document
+    recorded for citations. A PDF's text is budgeted (``pdf_budget.Budget``): a page or a document
     past its character limit is refused, before any page is parsed when its content streams
     already hold too much."""
     check_supported(path, source)
@@ -282,7 +282,8 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
 
-    from .pdf_text import Budget, PdfStructure, page_lines
+    from .pdf_budget import Budget
+    from .pdf_text import PdfStructure, page_lines
 
     try:
         reader = PdfReader(path)
