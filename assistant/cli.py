@@ -16,10 +16,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import BACKENDS, Settings
+from .config import BACKENDS, Settings, is_backend, plugin_backends
 from .errors import AssistantError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def _backend(name: str) -> str:
+    """A built-in backend or an installed plugin's (config.BACKEND_ENTRY_POINTS), else a usage error."""
+    if not is_backend(name):
+        raise argparse.ArgumentTypeError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS + plugin_backends())}")
+    return name
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,14 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with citations (no question: interactive)")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--json", action="store_true")
-    ask.add_argument("--backend", choices=BACKENDS)
+    ask.add_argument("--backend", type=_backend, metavar="{" + ",".join(BACKENDS) + ",...}")
     ask.add_argument("--k", type=int)
     ask.add_argument("--source", action="append", dest="sources", help="answer only from this document (repeatable)")
 
     evaluate = commands.add_parser("eval", help="evaluate answers on a question file (JSONL)")
     evaluate.add_argument("questions", type=Path)
     evaluate.add_argument("--json", action="store_true")
-    evaluate.add_argument("--backend", choices=BACKENDS)
+    evaluate.add_argument("--backend", type=_backend, metavar="{" + ",".join(BACKENDS) + ",...}")
     evaluate.add_argument("--max-words", type=int, help="word limit of a correct answer (default: the file's, or 120)")
     evaluate.add_argument("--min-correct", type=float, help="fail (exit 1) below this fully-correct rate")
     evaluate.add_argument("--min-refusal", type=float, help="fail below this refusal accuracy")
