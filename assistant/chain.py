@@ -16,9 +16,9 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from .answering import extractive
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
-from .embeddings import COMPUTE_LOCK, Encoder
+from .encoder.encoder import COMPUTE_LOCK, Encoder
 from .errors import BackendError
-from .index_view import Index
+from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import REFUSED_PREFIX, Searcher, follow_up_context, with_context
 from .text import terms

@@ -16,10 +16,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import BACKENDS, Settings
+from .config import BACKENDS, Settings, is_backend, plugin_backends
 from .errors import AssistantError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def _backend(name: str) -> str:
+    """A built-in backend or an installed plugin's (config.BACKEND_ENTRY_POINTS), else a usage error."""
+    if not is_backend(name):
+        raise argparse.ArgumentTypeError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS + plugin_backends())}")
+    return name
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,14 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with citations (no question: interactive)")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--json", action="store_true")
-    ask.add_argument("--backend", choices=BACKENDS)
+    ask.add_argument("--backend", type=_backend, metavar="{" + ",".join(BACKENDS) + ",...}")
     ask.add_argument("--k", type=int)
     ask.add_argument("--source", action="append", dest="sources", help="answer only from this document (repeatable)")
 
     evaluate = commands.add_parser("eval", help="evaluate answers on a question file (JSONL)")
     evaluate.add_argument("questions", type=Path)
     evaluate.add_argument("--json", action="store_true")
-    evaluate.add_argument("--backend", choices=BACKENDS)
+    evaluate.add_argument("--backend", type=_backend, metavar="{" + ",".join(BACKENDS) + ",...}")
     evaluate.add_argument("--max-words", type=int, help="word limit of a correct answer (default: the file's, or 120)")
     evaluate.add_argument("--min-correct", type=float, help="fail (exit 1) below this fully-correct rate")
     evaluate.add_argument("--min-refusal", type=float, help="fail below this refusal accuracy")
@@ -118,7 +125,7 @@ def _emit(data: object) -> None:
 
 
 def _library(settings: Settings):
-    from .ingest import Library
+    from .ingest.library import Library
 
     return Library(settings)
 
@@ -152,12 +159,30 @@ def _cancel_on_ctrl_c() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
+def terminal_progress(quiet: bool = False) -> Callable[[str, int, int], None] | None:
+    """A tqdm bar per stage of a write on stderr (the library's ``ProgressCallback``); None when
+    quiet or not on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embedding" else "file", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    return update
+
+
 def _write(args: argparse.Namespace, settings: Settings, write: Callable[..., object]) -> int:
     """Run a write command with progress and Ctrl+C cancel; its report, exit 130 when cancelled."""
-    from .ingest import terminal_progress
-
     from .errors import DiskFull, IndexReadOnly, IngestError
-    from .ingest import IngestReport
+    from .ingest.report import IngestReport
 
     with _cancel_on_ctrl_c() as cancel:
         try:

@@ -7,6 +7,7 @@ imports this module first).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -43,8 +44,30 @@ make_offline()
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "assistant"
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
+# The answer backends built in: extractive, and the generative ones answering/generative.py ships.
 BACKENDS = ("extractive", "llamacpp", "openai")
+# Another package adds a generative backend by an entry point in this group (as simonw/llm's
+# plugins do), naming a function ``stream(settings, messages) -> Iterator[str]`` (``messages``: the
+# prompt as LangChain messages; failures raised as ``errors.BackendError``):
+#   [project.entry-points."assistant.backends"]
+#   mine = "my_package.backend:stream"
+# then ``--backend mine``. Built-in names cannot be taken over.
+BACKEND_ENTRY_POINTS = "assistant.backends"
 ENCODER_RUNTIMES = ("auto", "onnx", "torch")
+
+
+@functools.cache
+def plugin_backends() -> tuple[str, ...]:
+    """The backends installed packages add (``BACKEND_ENTRY_POINTS``). Looked up only for a name
+    that is not built in, once per process: reading every installed package's entry points took
+    0.25-0.29 s here, too much for each CLI start."""
+    from importlib.metadata import entry_points
+
+    return tuple(sorted({ep.name for ep in entry_points(group=BACKEND_ENTRY_POINTS)} - set(BACKENDS)))
+
+
+def is_backend(name: str) -> bool:
+    return name in BACKENDS or name in plugin_backends()
 
 
 def check_encoder_runtime(runtime: str, label: str = "encoder runtime") -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import DOCUMENT_CHANGED, Registry
+from .store.registry import DOCUMENT_CHANGED, Registry
 from .text import terms
 
 log = logging.getLogger(__name__)

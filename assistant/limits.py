@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .config import BACKENDS, Settings
+from .config import BACKENDS, Settings, is_backend, plugin_backends
 from .errors import UsageError
 
 # A raw question longer than this many times the limit is refused before its whitespace is
@@ -121,8 +121,8 @@ def checked_history(history: object, settings: Settings) -> list[tuple[str, str]
 def checked_backend(backend: object, settings: Settings) -> str:
     if backend is None or backend == "":
         return settings.backend
-    if not isinstance(backend, str) or backend not in BACKENDS:
-        raise UsageError(f"unknown backend {_shown(backend)}; choose one of {', '.join(BACKENDS)}")
+    if not isinstance(backend, str) or not is_backend(backend):
+        raise UsageError(f"unknown backend {_shown(backend)}; choose one of {', '.join(BACKENDS + plugin_backends())}")
     return backend
 
 

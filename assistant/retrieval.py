@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .embeddings import Encoder
+from .encoder.encoder import Encoder
 from .errors import EmptyIndex
 from .followup import REFUSED_PREFIX, condense, follow_up_context, with_context  # noqa: F401 (the chain's imports)
-from .index_view import NO_DOCUMENTS, Index
+from .store.index import NO_DOCUMENTS, Index
 from .lexical import Bm25Side
 from .types import Passage
 

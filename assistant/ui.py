@@ -135,7 +135,7 @@ class Service:
     def _start_up(self) -> None:
         try:
             from .chain import Assistant
-            from .ingest import Library
+            from .ingest.library import Library
 
             library = self.library = Library(self.settings)
             self.assistant = Assistant(self.settings, index=library.index, encoder=library.encoder)
@@ -300,7 +300,8 @@ class Service:
         the indexed version), errors naming files as the user knows them.
         """
         from .errors import IngestError
-        from .ingest import IngestReport, safe_name
+        from .ingest.corpus import safe_name
+        from .ingest.report import IngestReport
 
         library = self.writer()
         limit = int(self.settings.max_upload_mb * 2**20)
@@ -338,7 +339,7 @@ class Service:
 
     def remove(self, name: str) -> dict:
         from .errors import IngestError
-        from .ingest import IngestReport
+        from .ingest.report import IngestReport
 
         name = (name or "").strip()
         if not name:

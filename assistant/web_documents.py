@@ -79,7 +79,7 @@ def _document(service, source: str, quote: str) -> tuple[bytes | str, str] | Non
 
 def _text_of(settings, source: str, data: bytes) -> str:
     """The document's text as the loader reads it (what citations quote), pages apart."""
-    from .loaders import load
+    from .ingest.loaders import load
 
     with tempfile.TemporaryDirectory(prefix="assistant-document-") as folder:
         path = Path(folder) / Path(source).name

@@ -38,8 +38,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from assistant.config import Settings, _coerce  # noqa: E402
-from assistant.embeddings import Encoder  # noqa: E402
-from assistant.ingest import Library  # noqa: E402
+from assistant.encoder.encoder import Encoder  # noqa: E402
+from assistant.ingest.library import Library  # noqa: E402
 from assistant.retrieval import Searcher  # noqa: E402
 from embedding_cache import DEFAULT_CACHE, CachedEncoder  # noqa: E402
 from ir_metrics import evaluate, read_qrels, write_run  # noqa: E402

@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.registry import Registry  # noqa: E402
+from assistant.store.registry import Registry  # noqa: E402
 from assistant.text import terms  # noqa: E402
 from beir import read_queries  # noqa: E402
 from embedding_cache import DEFAULT_CACHE, CachedEncoder  # noqa: E402

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.errors import IngestError  # noqa: E402
-from assistant.loaders import load  # noqa: E402
+from assistant.ingest.loaders import load  # noqa: E402
 from tests.test_budget import shared_stream_pdf, text_stream  # noqa: E402
 
 

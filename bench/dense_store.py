@@ -25,9 +25,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from library import DEFAULT_ROOT, library_settings  # noqa: E402
 
-from assistant.embeddings import Encoder  # noqa: E402
-from assistant.index import COLLECTION  # noqa: E402
-from assistant.index_view import Index  # noqa: E402
+from assistant.encoder.encoder import Encoder  # noqa: E402
+from assistant.store.vectors import COLLECTION  # noqa: E402
+from assistant.store.index import Index  # noqa: E402
 from assistant.integrations.langchain import EncoderEmbeddings  # noqa: E402
 
 

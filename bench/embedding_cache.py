@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embeddings import Encoder
+from assistant.encoder.encoder import Encoder
 
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache" / "embeddings.sqlite3"
 

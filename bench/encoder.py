@@ -36,14 +36,14 @@ from assistant.config import Settings  # noqa: E402  (sets the offline environme
 SCIFACT = ROOT.parent / "shared" / "beir" / "scifact"
 RUNTIMES = ("torch", "onnx")
 LOAD = (
-    "import time; started = time.perf_counter(); from assistant.embeddings import Encoder; "
+    "import time; started = time.perf_counter(); from assistant.encoder.encoder import Encoder; "
     "e = Encoder(runtime={runtime!r}); e.encode_sentences(['a question']); print(time.perf_counter() - started)"
 )
 
 
 def texts(chunk_count: int) -> tuple[list[str], list[str], list[str]]:
-    from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
-    from assistant.embeddings import Encoder
+    from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
+    from assistant.encoder.encoder import Encoder
     from assistant.types import Page
 
     settings = Settings()
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    from assistant.embeddings import SENTENCE_BATCH, Encoder
+    from assistant.encoder.encoder import SENTENCE_BATCH, Encoder
 
     chunks, sentences, questions = texts(args.chunks)
     batch = Settings().embed_batch

@@ -63,12 +63,12 @@ def build_corpus(kind: str, target: Path, abstracts: int) -> None:
 
 
 def run_once(encoder, kind: str, batch: int, read_ahead: int | None, abstracts: int) -> dict:
-    from assistant import ingest
-    from assistant.ingest import Library
+    from assistant.ingest import writer
+    from assistant.ingest.library import Library
 
-    default_read_ahead = ingest.READ_AHEAD
+    default_read_ahead = writer.READ_AHEAD
     if read_ahead is not None:
-        ingest.READ_AHEAD = read_ahead
+        writer.READ_AHEAD = read_ahead
     try:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             root = Path(tmp)
@@ -93,10 +93,10 @@ def run_once(encoder, kind: str, batch: int, read_ahead: int | None, abstracts: 
             t_raw, c_raw = time.perf_counter() - wall, time.process_time() - cpu
             library.registry.close()
     finally:
-        ingest.READ_AHEAD = default_read_ahead
+        writer.READ_AHEAD = default_read_ahead
     return {
         "corpus": kind,
-        "read_ahead": ingest.READ_AHEAD if read_ahead is None else read_ahead,
+        "read_ahead": writer.READ_AHEAD if read_ahead is None else read_ahead,
         "documents": len(first.added),
         "chunks": len(texts),
         "t_ingest": t_ingest,
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-ahead", type=int, nargs="*", default=[None])
     args = parser.parse_args(argv)
 
-    from assistant.embeddings import Encoder
+    from assistant.encoder.encoder import Encoder
 
     encoder = Encoder(batch_size=args.batch)
     encoder.encode(["warm-up: load the weights and the tokenizer before timing"] * 8)

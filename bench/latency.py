@@ -38,8 +38,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from assistant.chain import Assistant  # noqa: E402
 from assistant.config import ENCODER_RUNTIMES, PROJECT_ROOT, Settings  # noqa: E402
-from assistant.embeddings import Encoder  # noqa: E402
-from assistant.ingest import Library  # noqa: E402
+from assistant.encoder.encoder import Encoder  # noqa: E402
+from assistant.ingest.library import Library  # noqa: E402
 from embedding_cache import DEFAULT_CACHE, CachedEncoder  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"

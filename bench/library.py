@@ -41,7 +41,7 @@ def library_settings(root: Path = DEFAULT_ROOT, *, sync: bool = True) -> Setting
             shutil.copyfile(source, target)
     settings = Settings.from_env(corpus=corpus, index=root / "index")
     if sync:
-        from assistant.ingest import Library  # the write side, only to build the index
+        from assistant.ingest.library import Library  # the write side, only to build the index
 
         report = Library(settings).sync()
         if not report.ok:

@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
 from assistant.lexical import Bm25Side  # noqa: E402
-from assistant.registry import DocumentRecord, Registry, now  # noqa: E402
+from assistant.store.registry import DocumentRecord, Registry, now  # noqa: E402
 from assistant.types import Chunk  # noqa: E402
 from tests.servers import ChromaServer, PostgresCluster  # noqa: E402
 
@@ -87,7 +87,7 @@ def bench_registry(engine: str, location, chunks: int, texts: list[str]) -> dict
     def write_one() -> None:  # the ingest's protocol for one document, without the vectors
         record, new = _document(next(next_number), texts)
         registry.begin_write(record.source, {c.chunk_id for c in new})
-        registry.commit_document(record, new)
+        registry.commit_documents([(record, new)])
         registry.end_write(record.source)
 
     commit_s = _median_time(write_one, 50)

@@ -52,8 +52,8 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def build_corpus(data: Path, corpus: Path, size: int, settings, encoder) -> int:
     """Write SciFact documents (repeated under new names past the end) until ``size`` chunks."""
-    from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
-    from assistant.loaders import load
+    from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
+    from assistant.ingest.loaders import load
 
     splitter = make_splitter(fast_token_counter(encoder), chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap)
     abstracts = read_jsonl(data / "corpus.jsonl.gz")
@@ -111,8 +111,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def one_run(args: argparse.Namespace) -> dict:
     from assistant.config import Settings
-    from assistant.embeddings import Encoder
-    from assistant.ingest import Library
+    from assistant.encoder.encoder import Encoder
+    from assistant.ingest.library import Library
     from assistant.retrieval import Searcher
     from embedding_cache import DEFAULT_CACHE, CachedEncoder
 

@@ -34,10 +34,10 @@ import json, sys, time
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
-from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
+from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import Settings
-from assistant.embeddings import default_model_path, load_tokenizer
-from assistant.loaders import load
+from assistant.encoder.runtimes import default_model_path, load_tokenizer
+from assistant.ingest.loaders import load
 
 tokenizer = load_tokenizer(default_model_path())
 counter = SimpleNamespace(count_tokens=lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids))

@@ -82,7 +82,7 @@ def export_the_encoder() -> None:
     """On a fresh machine the first process to load the encoder exports it, loading torch to do
     so: subprocesses under test (apps, timed CLI runs) should start as users' do, with the export
     already made (as `make run`'s indexing step makes it)."""
-    from assistant.embeddings import Encoder
+    from assistant.encoder.encoder import Encoder
 
     assert Encoder().model.runtime == "onnx"
 
@@ -112,7 +112,7 @@ def make_settings(root: Path, **overrides) -> Settings:
 @pytest.fixture(scope="session")
 def seed_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A corpus with the seed article, indexed once per test session (read-only for tests)."""
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     root = tmp_path_factory.mktemp("seed")
     shutil.copytree(SEED_CORPUS, root / "corpus")

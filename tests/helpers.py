@@ -109,7 +109,7 @@ def cli_env(root: Path | None, **extra: str) -> dict[str, str]:
 _LOCK_HOLDER = r"""
 import sys, time
 from pathlib import Path
-from assistant.registry import WriterLock
+from assistant.store.registry import WriterLock
 with WriterLock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(120)

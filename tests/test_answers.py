@@ -12,8 +12,8 @@ from assistant.chain import REFUSAL, Assistant
 from assistant.cli import main
 from assistant.errors import EmptyIndex, UsageError
 from assistant.evaluation import assert_quality
-from assistant.ingest import Library
-from assistant.loaders import load
+from assistant.ingest.library import Library
+from assistant.ingest.loaders import load
 
 from .conftest import RESNET_PDF, SEED_CORPUS, SEED_QUESTIONS, make_settings
 from .helpers import SEED_ARTICLE

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import IngestError
-from assistant.loaders import load
+from assistant.ingest.loaders import load
 from tests.conftest import PAPERS
 
 MIB = 2**20

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
+from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.embeddings import Encoder, _sentence_transformer
-from assistant.loaders import load
+from assistant.encoder.encoder import Encoder
+from assistant.encoder.runtimes import sentence_transformer
+from assistant.ingest.loaders import load
 from assistant.types import Page
 from tests.conftest import RESNET_PDF
 
@@ -115,7 +116,7 @@ def test_chunks_at_the_largest_size_still_fit(encoder: Encoder, resnet_pages):
 def test_token_counts_are_what_sentence_transformers_counts(encoder: Encoder, resnet_pages):
     """Chunk sizes are measured with the model folder's Rust tokenizer (no torch needed); the
     counts must be those of the tokenizer sentence-transformers encodes with, untruncated."""
-    reference = _sentence_transformer(encoder.path).tokenizer
+    reference = sentence_transformer(encoder.path).tokenizer
     counter = fast_token_counter(encoder)
     text = "\n".join(p.text for p in resnet_pages)
     samples = ["", " ", "ﬁ", "naïve café — 東京 😀", "x" * 3000, text[:20000]]
@@ -161,10 +162,10 @@ _OTHER_PROCESS = r"""
 import json, sys
 from pathlib import Path
 from types import SimpleNamespace
-from assistant.chunking import chunk_pages, fast_token_counter, make_splitter
+from assistant.ingest.chunking import chunk_pages, fast_token_counter, make_splitter
 from assistant.config import Settings
-from assistant.embeddings import default_model_path, load_tokenizer
-from assistant.loaders import load
+from assistant.encoder.runtimes import default_model_path, load_tokenizer
+from assistant.ingest.loaders import load
 
 tokenizer = load_tokenizer(default_model_path())
 stand_in = SimpleNamespace(count_tokens=lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids))

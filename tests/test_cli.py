@@ -152,7 +152,7 @@ def test_sync_check_remove_and_busy_through_the_cli(added, cli_root: Path, tmp_p
         holder.wait()
 
     # Another embedding model: refused with the way out, before any model is loaded.
-    from assistant.embeddings import default_model_path
+    from assistant.encoder.encoder import default_model_path
 
     other = tmp_path / "other-minilm"
     shutil.copytree(default_model_path(), other, copy_function=os.symlink)
@@ -217,7 +217,7 @@ def test_reindex_rebuilds_and_check_repair_mends(two_documents: Path):
         (d["source"], d["sha256"], d["chunks"]) for d in before["documents"]
     ]
 
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     library = Library(make_settings(two_documents))  # the damage: a committed chunk loses its vector
     lost = sorted(library.registry.chunk_ids("harbour.txt"))[0]
@@ -253,7 +253,7 @@ def test_an_assistant_variable_changes_the_answer(seed_root: Path, seed_assistan
 
 
 def test_assistant_chunk_tokens_changes_the_chunking(seed_root: Path, fresh_root: Path, seed_assistant, monkeypatch):
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     monkeypatch.setenv("ASSISTANT_CHUNK_TOKENS", "60")
     shutil.copyfile(SEED_ARTICLE, fresh_root / "corpus" / SEED_ARTICLE.name)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import embeddings, onnx_export
+from assistant.encoder import encoder as encoder_module, onnx_export
 from assistant.config import DEFAULT_CACHE_DIR
-from assistant.embeddings import Encoder
+from assistant.encoder.encoder import Encoder
 
 TEXTS = ["Who benefited from the ResNet research?", "Kaiming He joined Facebook AI Research in 2016.", "Sun now serves as the company’s chief scientist."]
 
@@ -34,7 +34,7 @@ def test_short_texts_get_the_vectors_encode_gives():
 
 
 def test_vectors_are_remembered_and_the_memory_is_bounded(monkeypatch):
-    monkeypatch.setattr(embeddings, "SENTENCE_CACHE_SIZE", 2)
+    monkeypatch.setattr(encoder_module, "SENTENCE_CACHE_SIZE", 2)
     encoder = Encoder()
     calls: list[list[str]] = []
     original = encoder.encode
@@ -76,7 +76,7 @@ def test_the_onnx_runtime_gives_sentence_transformers_vectors():
 @pytest.fixture
 def private_models(monkeypatch):
     """Encoders that load their model again rather than share the process's."""
-    monkeypatch.setattr(embeddings, "_MODELS", {})
+    monkeypatch.setattr(encoder_module, "_MODELS", {})
 
 
 def test_the_export_is_made_once_checked_and_reused(tmp_path: Path, private_models, monkeypatch):
@@ -96,7 +96,7 @@ def test_the_export_is_made_once_checked_and_reused(tmp_path: Path, private_mode
         (stale / "export.json").write_text(json.dumps(asdict(stale_record)))
         assert onnx_export.read_record(stale)
     shutil.rmtree(folder)
-    embeddings._MODELS.clear()
+    encoder_module._MODELS.clear()
     Encoder(cache_dir=tmp_path).model
     assert sorted(p.name for p in (tmp_path / "encoders").iterdir()) == [folder.name], "one export per model in use"
 
@@ -104,7 +104,7 @@ def test_the_export_is_made_once_checked_and_reused(tmp_path: Path, private_mode
         raise AssertionError("exported again")
 
     monkeypatch.setattr(onnx_export, "export", no_export)
-    monkeypatch.setattr(embeddings, "_MODELS", {})
+    monkeypatch.setattr(encoder_module, "_MODELS", {})
     again = Encoder(cache_dir=tmp_path)
     np.testing.assert_array_equal(again.encode(TEXTS), first.encode(TEXTS))
 
@@ -113,14 +113,14 @@ def test_a_damaged_export_is_made_again(tmp_path: Path, private_models, caplog):
     folder = onnx_export.export_folder(Encoder().path, tmp_path)
     Encoder(cache_dir=tmp_path).model
     (folder / "model.onnx").write_bytes(b"\x00not a graph")
-    embeddings._MODELS.clear()
+    encoder_module._MODELS.clear()
     encoder = Encoder(cache_dir=tmp_path)
     assert encoder.model.runtime == "onnx"
     assert "exporting it again" in caplog.text
     np.testing.assert_allclose(encoder.encode(TEXTS), Encoder(runtime="torch").encode(TEXTS), atol=1e-5)
     # An interrupted export (no record) is made again too.
     (folder / "export.json").unlink()
-    embeddings._MODELS.clear()
+    encoder_module._MODELS.clear()
     assert Encoder(cache_dir=tmp_path).model.runtime == "onnx" and onnx_export.read_record(folder)
 
 
@@ -143,7 +143,7 @@ def test_onnx_runtime_keeps_no_telemetry(tmp_path: Path):
     home = tmp_path / "home"
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "ORT_DISABLE_TELEMETRY": "0"}
     code = (
-        "from assistant.embeddings import Encoder; "
+        "from assistant.encoder.encoder import Encoder; "
         f"e = Encoder(cache_dir={str(DEFAULT_CACHE_DIR)!r}); print(e.model.runtime, e.encode(['hello']).shape)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
@@ -164,7 +164,7 @@ def test_an_unwritable_cache_falls_back_to_torch(tmp_path: Path, private_models,
 _EXPORT_IN_ANOTHER_PROCESS = """
 import sys
 from pathlib import Path
-from assistant.embeddings import Encoder
+from assistant.encoder.encoder import Encoder
 print(Encoder(cache_dir=Path(sys.argv[1]), runtime="onnx").encode(["a question"])[0][:4].tolist())
 """
 

@@ -24,7 +24,7 @@ import pytest
 from assistant.answering import generative
 from assistant.chain import Assistant
 from assistant.errors import BackendError
-from assistant.loaders import load
+from assistant.ingest.loaders import load
 from assistant.types import Answer, Chunk, Passage
 
 from .conftest import free_port, stop_process

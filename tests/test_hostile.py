@@ -21,11 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_pages, make_splitter
+from assistant.ingest.chunking import chunk_pages, make_splitter
 from assistant.config import Settings
 from assistant.errors import IngestError
-from assistant.ingest import STAGING, Library, safe_name
-from assistant.loaders import _load_html, clean_text, load
+from assistant.ingest.corpus import STAGING, CorpusFolder, safe_name
+from assistant.ingest.library import Library
+from assistant.ingest.loaders import _load_html, clean_text, load
 from assistant.types import Page
 
 from .helpers import pdf, snapshot
@@ -330,7 +331,7 @@ def test_an_add_killed_before_or_after_its_commit_is_finished_by_repair(library:
     good.write_text("The pilot boat is called Osprey.")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00binary")
-    monkeypatch.setattr(Library, "_settle", lambda self, staged: None)
+    monkeypatch.setattr(CorpusFolder, "settle", lambda self, staged: None)
     report = library.add([good, bad])
     assert report.added == ["pilot.txt"]
     assert not (library.corpus / "pilot.txt").exists() and (library.corpus / STAGING / "pilot.txt").exists()
@@ -394,7 +395,7 @@ def test_repetitive_text_chunks_with_the_real_splitter(library: Library, repeats
     """ "xy xy xy ..." made the splitter emit a last piece that is all overlap; the whole file
     failed ("chunk text is not a slice of its page"). Now that piece is skipped."""
     text = ("xy " * repeats).strip()
-    chunks = chunk_pages([Page(text=text, source="r.txt", title="r", page=None)], library._get_splitter())
+    chunks = chunk_pages([Page(text=text, source="r.txt", title="r", page=None)], library.writer.splitter())
     assert all(text[c.start : c.end] == c.text for c in chunks)
     assert chunks[-1].end == len(text) and [c.start for c in chunks] == sorted({c.start for c in chunks})
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_pages
+from assistant.ingest.chunking import chunk_pages
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import IndexBusy, ModelMismatch
-from assistant.ingest import Library
-from assistant.loaders import load
+from assistant.ingest.library import Library
+from assistant.ingest.loaders import load
 from assistant.retrieval import Searcher
 
 from .conftest import make_settings
@@ -123,7 +123,7 @@ def test_sync_edit_remove_lifecycle(fresh_root: Path):
 def _model_copy(tmp_path: Path) -> Path:
     """The packaged model under another folder name (files linked, not copied): another model
     as far as the index can tell."""
-    from assistant.embeddings import default_model_path
+    from assistant.encoder.encoder import default_model_path
 
     original = default_model_path()
     other = tmp_path / "models" / "other-minilm"
@@ -435,7 +435,7 @@ def test_kill_9_during_sync_leaves_no_partial_document(tmp_path: Path):
     assert {d.source for d in library.documents()} == all_sources
     assert set(report.unchanged) >= committed
     assert_consistent(library)
-    splitter = library._get_splitter()
+    splitter = library.writer.splitter()
     want = set()
     for source in sorted(all_sources):
         path = root / "corpus" / source

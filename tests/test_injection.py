@@ -13,7 +13,7 @@ import pytest
 from assistant.answering.verify import verify
 from assistant.chain import Assistant
 from assistant.config import Settings
-from assistant.ingest import Library
+from assistant.ingest.library import Library
 from assistant.types import Chunk, Passage
 
 INJECTION = (

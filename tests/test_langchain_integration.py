@@ -25,11 +25,11 @@ from langchain_tests.unit_tests import EmbeddingsUnitTests
 
 from assistant.answering import generative
 from assistant.config import PROJECT_ROOT
-from assistant.embeddings import Encoder
+from assistant.encoder.encoder import Encoder
 from assistant.errors import EmptyIndex
-from assistant.index_view import Index
+from assistant.store.index import Index
 from assistant.integrations.langchain import EncoderEmbeddings, HybridRetriever
-from assistant.registry import WriterLock
+from assistant.store.registry import WriterLock
 from assistant.retrieval import Searcher
 
 from .conftest import SEED_CORPUS, export_the_encoder, make_settings
@@ -133,7 +133,7 @@ def test_a_question_only_process_needs_no_writer_lock_and_no_writer(seed_root: P
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"]
     imported = json.loads(done.stderr.strip().splitlines()[-1])
-    assert "assistant.index_view" in imported and "assistant.ingest" not in imported
+    assert "assistant.store.index" in imported and "assistant.ingest" not in imported
 
 
 def test_the_read_only_index_follows_what_another_process_writes(fresh_root: Path, tmp_path: Path):

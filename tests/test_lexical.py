@@ -103,7 +103,7 @@ def test_many_masked_entries_trigger_a_merge_on_the_next_add(abstracts):
 
 
 def test_the_side_follows_adds_updates_and_removals(fresh_root):
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     settings = make_settings(fresh_root)
     library = Library(settings)
@@ -132,7 +132,7 @@ def test_the_side_follows_adds_updates_and_removals(fresh_root):
 
 
 def test_the_document_share_blends_only_matching_chunks(seed_root):
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     settings = make_settings(seed_root)
     library = Library(settings)
@@ -153,7 +153,7 @@ def test_the_document_share_blends_only_matching_chunks(seed_root):
 
 def test_a_snapshot_restores_the_index_and_the_registry_stays_the_truth(fresh_root, monkeypatch):
     from assistant import lexical
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     monkeypatch.setattr(lexical, "SNAPSHOT_AFTER", 1)
     settings = make_settings(fresh_root)

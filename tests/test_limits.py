@@ -23,7 +23,7 @@ class Searched(Exception):
 def assistant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An Assistant on an empty index whose search records the query and stops there."""
     from assistant.chain import Assistant
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
     library = Library(settings)  # a reader opens only an index some writer created
@@ -129,8 +129,8 @@ def test_follow_up_context_is_a_loop_not_a_recursion():
 
 
 def test_the_sentence_cache_never_keeps_long_texts():
-    from assistant import embeddings
-    from assistant.embeddings import Encoder
+    from assistant.encoder import encoder as encoder_module
+    from assistant.encoder.encoder import Encoder
 
     encoder = Encoder()
     long_text = "residual networks " * 1000  # 18,000 characters
@@ -138,4 +138,4 @@ def test_the_sentence_cache_never_keeps_long_texts():
     assert vectors.shape[0] == 2
     assert "short sentence" in encoder.sentence_cache
     assert long_text not in encoder.sentence_cache
-    assert all(len(t) <= embeddings.SENTENCE_CACHE_MAX_CHARS for t in encoder.sentence_cache)
+    assert all(len(t) <= encoder_module.SENTENCE_CACHE_MAX_CHARS for t in encoder.sentence_cache)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IngestError
-from assistant.loaders import clean_text, load
+from assistant.ingest.loaders import clean_text, load
 from tests.conftest import RESNET_PDF
 
 

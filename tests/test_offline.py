@@ -37,7 +37,7 @@ def test_ingest_and_search_stay_on_this_machine(fresh_root: Path, no_network):
     for name, value in OFFLINE.items():
         assert os.environ.get(name) == value, name
 
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
     from assistant.retrieval import Searcher
 
     shutil.copy(PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt", fresh_root / "corpus")

@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.ingest import STAGING, Library
+from assistant.ingest.corpus import STAGING, CorpusFolder
+from assistant.ingest.library import Library
 
 from .conftest import export_the_encoder
 from .helpers import cli_env, write_text_corpus
@@ -213,12 +214,12 @@ def test_web_app_start_up_finishes_an_interrupted_write_and_upload(tmp_path: Pat
     orphan = dataclasses.replace(some, chunk_id="e" * 32)
     upload = tmp_path / "upload.txt"
     upload.write_text("The dredger worked the channel all night.")
-    original_settle = Library._settle
-    Library._settle = lambda self, staged: None  # the crash: committed, never moved into place
+    original_settle = CorpusFolder.settle
+    CorpusFolder.settle = lambda self, staged: None  # the crash: committed, never moved into place
     try:
         assert library.add([upload]).added == ["upload.txt"]
     finally:
-        Library._settle = original_settle
+        CorpusFolder.settle = original_settle
     library.registry.begin_write("doc00.txt", {orphan.chunk_id})  # the journal, then the vector, then the crash
     library.store.add([orphan], [vector])
     assert library.check() != [] and not (library.corpus / "upload.txt").exists()

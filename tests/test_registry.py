@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IndexBusy, IndexCorrupt, ModelMismatch
-from assistant.registry import DocumentRecord, Registry, WriterLock, now
+from assistant.store.registry import DocumentRecord, Registry, WriterLock, now
 from assistant.types import Chunk
 
 from .helpers import hold_writer_lock
@@ -57,14 +57,14 @@ def test_model_is_claimed_once_and_another_is_refused(registry: Registry):
 
 def test_commit_replace_and_remove_documents(registry: Registry):
     generation = registry.generation()
-    registry.commit_document(_doc("a.txt"), _chunks("a.txt"))
-    registry.commit_document(_doc("b.txt", sha="b" * 64, chunks=3), _chunks("b.txt", 3))
+    registry.commit_documents([(_doc("a.txt"), _chunks("a.txt"))])
+    registry.commit_documents([(_doc("b.txt", sha="b" * 64, chunks=3), _chunks("b.txt", 3))])
     assert registry.generation() > generation
     assert [d.source for d in registry.documents()] == ["a.txt", "b.txt"]
     assert registry.chunk_count() == 5
     assert registry.find_by_hash("b" * 64) == ["b.txt"]
     # A new version replaces every old chunk of that document, and only of that one.
-    registry.commit_document(_doc("a.txt", sha="c" * 64, chunks=1), _chunks("a.txt", 1, tag="v2-"))
+    registry.commit_documents([(_doc("a.txt", sha="c" * 64, chunks=1), _chunks("a.txt", 1, tag="v2-"))])
     assert registry.chunk_ids("a.txt") == {"a.txt-v2-0"}
     assert registry.chunk_ids("b.txt") == {"b.txt-0", "b.txt-1", "b.txt-2"}
     assert sorted(c.text for c in registry.chunks(["a.txt-v2-0", "b.txt-1", "nope"])) == ["text 1", "text v2-0"]
@@ -74,7 +74,7 @@ def test_commit_replace_and_remove_documents(registry: Registry):
 
 
 def test_chunks_lookup_beyond_the_parameter_limit(registry: Registry):
-    registry.commit_document(_doc("big.txt", chunks=2000), _chunks("big.txt", 2000))
+    registry.commit_documents([(_doc("big.txt", chunks=2000), _chunks("big.txt", 2000))])
     wanted = [f"big.txt-{i}" for i in range(2000)]
     assert len(registry.chunks(wanted)) == 2000
 
@@ -88,17 +88,17 @@ def test_journal_records_and_clears_writes(registry: Registry):
 
 
 def test_a_failed_transaction_leaves_nothing(registry: Registry):
-    registry.commit_document(_doc("a.txt"), _chunks("a.txt"))
+    registry.commit_documents([(_doc("a.txt"), _chunks("a.txt"))])
     duplicate = _chunks("b.txt") + _chunks("b.txt")[:1]  # a primary-key clash half-way through
     with pytest.raises(Exception):
-        registry.commit_document(_doc("b.txt", sha="b" * 64), duplicate)
+        registry.commit_documents([(_doc("b.txt", sha="b" * 64), duplicate)])
     assert [d.source for d in registry.documents()] == ["a.txt"]
     assert registry.chunk_ids() == {"a.txt-0", "a.txt-1"}
 
 
 def test_reset_forgets_everything(registry: Registry):
     registry.check_model("m", 3, claim=True)
-    registry.commit_document(_doc("a.txt"), _chunks("a.txt"))
+    registry.commit_documents([(_doc("a.txt"), _chunks("a.txt"))])
     registry.begin_write("a.txt", {"z"})
     registry.reset()
     assert registry.documents() == [] and registry.chunk_count() == 0 and registry.pending() == {}
@@ -117,7 +117,7 @@ def test_registry_survives_reopening(tmp_path: Path):
     path = tmp_path / "registry.sqlite3"
     first = Registry(path)
     first.check_model("m", 3, claim=True)
-    first.commit_document(_doc("a.txt"), _chunks("a.txt"))
+    first.commit_documents([(_doc("a.txt"), _chunks("a.txt"))])
     first.close()
     second = Registry(path)
     assert second.model() == ("m", 3) and second.chunk_ids() == {"a.txt-0", "a.txt-1"}

@@ -17,7 +17,7 @@ import pytest
 
 from assistant.errors import ModelMismatch, ServiceUnavailable
 from assistant.lexical import Bm25Side
-from assistant.registry import CHANGE_LOG_GENERATIONS, DOCUMENT_CHANGED, Registry
+from assistant.store.registry import CHANGE_LOG_GENERATIONS, DOCUMENT_CHANGED, Registry
 
 from .test_registry import _chunks, _doc
 
@@ -36,10 +36,10 @@ def _words(source: str, n: int, word: str) -> list:
 
 def test_the_change_log_names_what_each_commit_added_and_removed(location):
     registry = Registry(location)
-    registry.commit_document(_doc("a.txt"), _chunks("a.txt", 3))
+    registry.commit_documents([(_doc("a.txt"), _chunks("a.txt", 3))])
     seen = registry.generation()
-    registry.commit_document(_doc("a.txt", sha="c" * 64), _chunks("a.txt", 1) + _chunks("a.txt", 1, tag="v2-"))
-    registry.commit_document(_doc("b.txt", sha="b" * 64), _chunks("b.txt", 1))
+    registry.commit_documents([(_doc("a.txt", sha="c" * 64), _chunks("a.txt", 1) + _chunks("a.txt", 1, tag="v2-"))])
+    registry.commit_documents([(_doc("b.txt", sha="b" * 64), _chunks("b.txt", 1))])
     registry.commit_removal("b.txt")
     changes = registry.changes_since(seen)
     assert changes == [
@@ -57,8 +57,8 @@ def test_the_change_log_names_what_each_commit_added_and_removed(location):
 
 def test_the_bm25_side_catches_up_from_the_log_and_equals_a_fresh_one(location, monkeypatch: pytest.MonkeyPatch):
     writer, reader = Registry(location), Registry(location)  # two processes' connections
-    writer.commit_document(_doc("a.txt"), _words("a.txt", 3, "alpha"))
-    writer.commit_document(_doc("b.txt", sha="b" * 64), _words("b.txt", 2, "beta"))
+    writer.commit_documents([(_doc("a.txt"), _words("a.txt", 3, "alpha"))])
+    writer.commit_documents([(_doc("b.txt", sha="b" * 64), _words("b.txt", 2, "beta"))])
     side = Bm25Side(reader, k1=1.2, b=0.75, document_weight=0.7)
     side.sync()
 
@@ -66,8 +66,8 @@ def test_the_bm25_side_catches_up_from_the_log_and_equals_a_fresh_one(location, 
         raise AssertionError("a catch-up read every committed id")
 
     monkeypatch.setattr(side, "_apply_changes", no_scan)
-    writer.commit_document(_doc("c.txt", sha="d" * 64), _words("c.txt", 2, "gamma"))
-    writer.commit_document(_doc("a.txt", sha="e" * 64), _words("a.txt", 1, "delta"))  # the alpha chunks go
+    writer.commit_documents([(_doc("c.txt", sha="d" * 64), _words("c.txt", 2, "gamma"))])
+    writer.commit_documents([(_doc("a.txt", sha="e" * 64), _words("a.txt", 1, "delta"))])  # the alpha chunks go
     writer.commit_removal("b.txt")
     side.sync()
     assert set(side.chunks.position) == writer.chunk_ids() == {"a.txt-delta-0", "c.txt-gamma-0", "c.txt-gamma-1"}
@@ -82,11 +82,11 @@ def test_the_bm25_side_catches_up_from_the_log_and_equals_a_fresh_one(location, 
 
 def test_a_reader_behind_the_log_reads_the_whole_state(location):
     registry = Registry(location)
-    registry.commit_document(_doc("a.txt"), _chunks("a.txt", 2))
+    registry.commit_documents([(_doc("a.txt"), _chunks("a.txt", 2))])
     side = Bm25Side(registry, k1=1.2, b=0.75, document_weight=0.0)
     side.sync()
     registry._prune_changes(registry.generation() + CHANGE_LOG_GENERATIONS)  # as if far behind
-    registry.commit_document(_doc("b.txt", sha="b" * 64), _chunks("b.txt", 1))
+    registry.commit_documents([(_doc("b.txt", sha="b" * 64), _chunks("b.txt", 1))])
     assert registry.changes_since(side._generation) is None
     side.sync()
     assert set(side.chunks.position) == registry.chunk_ids()
@@ -94,7 +94,7 @@ def test_a_reader_behind_the_log_reads_the_whole_state(location):
 
 _HOLDER = r"""
 import sys, time
-from assistant.registry import Registry
+from assistant.store.registry import Registry
 registry = Registry(sys.argv[1])
 with registry.source_lock("a.txt"):
     print("locked", flush=True)
@@ -129,7 +129,7 @@ def test_a_document_lock_holds_across_processes_and_dies_with_its_holder(postgre
 _CLAIM = r"""
 import sys
 from assistant.errors import ModelMismatch
-from assistant.registry import Registry
+from assistant.store.registry import Registry
 registry = Registry(sys.argv[1])
 sys.stdin.readline()  # start together
 try:
@@ -161,11 +161,11 @@ def test_the_model_claim_has_one_winner_across_processes(postgres):
 
 def test_a_restarted_postgres_is_reported_then_recovered(postgres):
     registry = Registry(postgres.database())
-    registry.commit_document(_doc("a.txt"), _chunks("a.txt"))
+    registry.commit_documents([(_doc("a.txt"), _chunks("a.txt"))])
     postgres.stop()
     try:
         with pytest.raises(ServiceUnavailable, match="PostgreSQL at postgresql://127.0.0.1") as caught:
-            registry.commit_document(_doc("b.txt", sha="b" * 64), _chunks("b.txt"))
+            registry.commit_documents([(_doc("b.txt", sha="b" * 64), _chunks("b.txt"))])
         assert "check that PostgreSQL is running" in str(caught.value)
         with pytest.raises(ServiceUnavailable):
             registry.documents()
@@ -173,13 +173,13 @@ def test_a_restarted_postgres_is_reported_then_recovered(postgres):
         postgres.start()
     # The same object reconnects; the failed commit left nothing.
     assert [d.source for d in registry.documents()] == ["a.txt"]
-    registry.commit_document(_doc("b.txt", sha="b" * 64), _chunks("b.txt"))
+    registry.commit_documents([(_doc("b.txt", sha="b" * 64), _chunks("b.txt"))])
     assert registry.chunk_ids() == {"a.txt-0", "a.txt-1", "b.txt-0", "b.txt-1"}
 
 
 def test_a_shared_registry_without_a_chroma_server_is_refused(tmp_path: Path):
     from assistant.errors import UsageError
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     from .conftest import make_settings
 

@@ -12,13 +12,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
+from assistant.ingest.chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
 from assistant.citations import Quote, cite, location
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.embeddings import default_model_path, load_tokenizer
-from assistant.loaders import load
-from assistant.pdf_text import join_hyphenated
-from assistant.registry import Registry
+from assistant.encoder.runtimes import default_model_path, load_tokenizer
+from assistant.ingest.loaders import load
+from assistant.ingest.pdf_text import join_hyphenated
+from assistant.store.registry import Registry
 from assistant.types import Passage
 from tests.conftest import PAPERS, make_settings
 
@@ -264,7 +264,7 @@ def test_a_registry_from_before_sections_is_migrated(tmp_path: Path):
 
 
 def test_sync_rechunks_an_older_chunkers_documents_and_stores_the_fields(fresh_root: Path):
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     shutil.copyfile(SEED_ARTICLE, fresh_root / "corpus" / SEED_ARTICLE.name)
     library = Library(make_settings(fresh_root))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.verify import assess, verify
-from assistant.chunking import chunk_pages, make_splitter
+from assistant.ingest.chunking import chunk_pages, make_splitter
 from assistant.config import Settings
-from assistant.embeddings import Encoder
-from assistant.loaders import load
+from assistant.encoder.encoder import Encoder
+from assistant.ingest.loaders import load
 from assistant.types import Passage
 
 from assistant.config import PROJECT_ROOT

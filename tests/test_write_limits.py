@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import ingest
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import IndexReadOnly
-from assistant.ingest import Library
+from assistant.ingest import writer
+from assistant.ingest.corpus import STAGING
+from assistant.ingest.library import Library
 
 from .conftest import export_the_encoder
 
@@ -42,7 +43,7 @@ def settings_for(root: Path, **changes) -> Settings:
 
 def assert_consistent(library: Library) -> None:
     assert library.check() == []
-    assert not (library.corpus / ingest.STAGING).exists()
+    assert not (library.corpus / STAGING).exists()
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def used_kb(folder: Path) -> int:
 def test_a_document_over_its_time_is_refused_and_the_batch_goes_on(tmp_path: Path, monkeypatch):
     """A loader that never finishes (what the shared-stream PDF bomb did for hours) is interrupted
     at the cap; the other files of the batch are added, nothing of the slow one is written."""
-    real_load = ingest.load
+    real_load = writer.load
 
     def load(path, **options):
         if path.name == "endless.txt":
@@ -87,7 +88,7 @@ def test_a_document_over_its_time_is_refused_and_the_batch_goes_on(tmp_path: Pat
                 time.sleep(0.01)
         return real_load(path, **options)
 
-    monkeypatch.setattr(ingest, "load", load)
+    monkeypatch.setattr(writer, "load", load)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "endless.txt").write_text(paragraphs("endless", 5))
     (tmp_path / "in" / "quick.txt").write_text(paragraphs("quick", 5))
@@ -127,7 +128,7 @@ def test_a_document_whose_embedding_takes_too_long_is_dropped_before_its_commit(
 
 
 def test_cancel_stops_before_the_next_document_and_keeps_what_was_committed(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(ingest, "WRITE_BATCHES", 1)  # commit document by document
+    monkeypatch.setattr(writer, "WRITE_BATCHES", 1)  # commit document by document
     (tmp_path / "in").mkdir()
     names = [f"part{i}.txt" for i in range(4)]
     for name in names:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..citations import Quote
-from ..embeddings import Encoder
+from ..encoder.encoder import Encoder
 from ..text import QUESTION_WORDS, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer

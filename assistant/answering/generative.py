@@ -1,6 +1,8 @@
 """Generative answerers: a local GGUF model (llama.cpp) or any OpenAI-compatible server.
 
 ``stream(backend, settings, question, passages)`` yields the answer's text as it is generated.
+``llamacpp`` and ``openai`` are built in (``BUILT_IN``); another package adds a backend by an entry
+point (``config.BACKEND_ENTRY_POINTS``), found by ``backend``: a new backend is a new module.
 Every failure to configure, load or reach a backend raises ``BackendError`` naming the backend,
 the model file or URL, and what to do; the chain then answers extractively (or re-raises).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+from collections.abc import Callable
 import os
 import re
 import threading
@@ -28,7 +31,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from ..config import Settings
+from ..config import BACKEND_ENTRY_POINTS, Settings
 from ..errors import BackendError
 from ..types import Passage
 
@@ -111,12 +114,26 @@ def stream(backend: str, settings: Settings, question: str, passages: list[Passa
     Raises ``BackendError``: for an unknown backend at once, for a model that cannot be loaded or a
     server that cannot be reached when iteration starts, and for a failure mid-answer where it happens.
     """
-    messages = build_messages(question, passages)
-    if backend == "llamacpp":
-        return _stream_llamacpp(settings, messages)
-    if backend == "openai":
-        return _stream_openai(settings, messages)
-    raise BackendError(f"unknown generative backend {backend!r}; choose llamacpp or openai")
+    return generator(backend)(settings, build_messages(question, passages))
+
+
+# What a generative backend is: (settings, the prompt's messages) -> the answer's text, piece by
+# piece, every failure raised as BackendError.
+Backend = Callable[[Settings, list[BaseMessage]], Iterator[str]]
+
+
+def generator(name: str) -> Backend:
+    """The backend called ``name``: built in, or the installed plugin registered under that name."""
+    if name in BUILT_IN:
+        return BUILT_IN[name]
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=BACKEND_ENTRY_POINTS, name=name):
+        try:
+            return point.load()
+        except Exception as exc:  # noqa: BLE001  (a plugin's import can fail any way)
+            raise BackendError(f"{name} backend: its plugin {point.value} cannot be loaded ({type(exc).__name__}: {exc})") from exc
+    raise BackendError(f"unknown generative backend {name!r}; choose {', '.join(BUILT_IN)} or install a plugin ({BACKEND_ENTRY_POINTS})")
 
 
 # -- llama.cpp -------------------------------------------------------------------------------
@@ -273,3 +290,6 @@ def _short(exc: BaseException, limit: int = 240) -> str:
     if root is not exc and reason and reason not in text:
         text += f": {reason}"
     return text[:limit]
+
+
+BUILT_IN: dict[str, Backend] = {"llamacpp": _stream_llamacpp, "openai": _stream_openai}

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..citations import Quote, cite
-from ..embeddings import Encoder
+from ..encoder.encoder import Encoder
 from ..text import STOPWORDS, sentence_spans, terms, words
 from ..types import Citation, Passage, Sentence
 

@@ -24,8 +24,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ..config import Settings
-from ..embeddings import COMPUTE_LOCK, Encoder
-from ..index_view import Index
+from ..encoder.encoder import COMPUTE_LOCK, Encoder
+from ..store.index import Index
 from ..retrieval import Searcher
 from ..types import Chunk, Passage
 

@@ -80,7 +80,7 @@ def _cli(services: dict, root: Path, *args: str, **env_extra: str) -> subprocess
 
 
 def _library(services: dict, root: Path):
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     return Library(Settings.from_env(
         corpus=root / "corpus", index=root / "index", chroma_url=services["chroma"].url, registry_url=services["registry_url"],

@@ -11,10 +11,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES, Settings
-from .errors import IngestError
+from ..config import SUPPORTED_SUFFIXES, Settings
+from ..errors import IngestError
 from .structure import Outline, Span, blocks, drop_title_heading, markdown_spans, plain_text_spans
-from .types import Page
+from ..types import Page
 
 _DEFAULTS = Settings()  # the documented limits, for callers that pass none
 
@@ -32,6 +32,19 @@ def clean_text(raw: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+def is_supported(path: str | Path) -> bool:
+    """Whether the loaders read this kind of file (by its suffix, in any case)."""
+    return Path(path).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def check_supported(path: str | Path, source: str) -> None:
+    """Refuse a kind of file the loaders cannot read, naming it ``source`` (as the user knows it)."""
+    if not is_supported(path):
+        raise IngestError(
+            source, f"unsupported file type {Path(path).suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+
+
 def load(
     path: Path,
     *,
@@ -42,14 +55,11 @@ def load(
     max_document_chars: int = _DEFAULTS.max_document_chars,
 ) -> list[Page]:
     """Read one file into pages with their structure (``Page.blocks``). ``source`` is the name
-    recorded for citations. A PDF's text is budgeted (``pdf_text.Budget``): a page or a document
+    recorded for citations. A PDF's text is budgeted (``pdf_budget.Budget``): a page or a document
     past its character limit is refused, before any page is parsed when its content streams
     already hold too much."""
+    check_supported(path, source)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(
-            source, f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
-        )
     if not path.is_file():
         raise IngestError(source, "no such file")
     size = path.stat().st_size
@@ -272,7 +282,8 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
 
-    from .pdf_text import Budget, PdfStructure, page_lines
+    from .pdf_budget import Budget
+    from .pdf_text import PdfStructure, page_lines
 
     try:
         reader = PdfReader(path)

@@ -17,12 +17,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .config import Settings
-from .embeddings import Encoder
-from .errors import EmptyIndex
-from .index import VectorStore, open_store
+from ..config import Settings
+from ..encoder.encoder import Encoder
+from ..errors import EmptyIndex
+from .vectors import VectorStore, open_store
 from .registry import DocumentRecord, Registry
-from .storage import is_writable
+from ..storage import is_writable
 
 REGISTRY_FILE = "registry.sqlite3"  # in the index folder, beside the embedded vectors (chroma/)
 NO_DOCUMENTS = "no documents yet: add some with `assistant add` or the upload panel"

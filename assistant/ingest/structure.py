@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .types import SECTION_SEPARATOR, Block
+from ..types import SECTION_SEPARATOR, Block
 
 # A heading that opens the bibliography: what follows it is kind "references" up to the next heading.
 REFERENCES_HEADING = re.compile(

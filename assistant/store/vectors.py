@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-from .errors import IndexCorrupt, ServiceUnavailable
-from .storage import storage_error
-from .types import Chunk
+from ..errors import IndexCorrupt, ServiceUnavailable
+from ..storage import storage_error
+from ..types import Chunk
 
 COLLECTION = "assistant-chunks"
 MAX_CHROMA_BATCH = 5000  # Chroma refuses more than 5461 records in one add

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import IndexBusy, IndexOutdated, ModelMismatch
+from ..errors import IndexBusy, IndexOutdated, ModelMismatch
 from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
-from .types import Chunk
+from ..types import Chunk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -209,9 +209,6 @@ class Registry:
                 "INSERT INTO pending VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET chunk_ids = excluded.chunk_ids, started = excluded.started",
                 [(source, json.dumps(sorted(ids)), stamp) for source, ids in touched.items()],
             )
-
-    def commit_document(self, record: DocumentRecord, chunks: list[Chunk]) -> None:
-        self.commit_documents([(record, chunks)])
 
     def commit_documents(self, documents: Sequence[tuple[DocumentRecord, list[Chunk]]]) -> None:
         """Replace each document's record and chunks, all in one transaction."""
