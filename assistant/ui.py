@@ -134,7 +134,7 @@ class Service:
 
     def _start_up(self) -> None:
         try:
-            from .chain import Assistant
+            from .pipeline import Assistant
             from .ingest import Library
 
             library = self.library = Library(self.settings)

@@ -22,7 +22,7 @@ class Searched(Exception):
 @pytest.fixture
 def assistant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An Assistant on an empty index whose search records the query and stops there."""
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
     from assistant.ingest import Library
 
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
