@@ -1,6 +1,9 @@
-"""The LCEL pipeline: validate -> condense -> retrieve -> gate -> answer -> (verify) -> Answer.
+"""The answer pipeline: check -> condense -> retrieve -> gate -> answer -> (verify) -> Answer.
 
-``Assistant`` is the single entry point the CLI, the web app and the evaluation call.
+``Assistant`` is the single entry point the CLI, the web app and the evaluation call. Its stages
+pass typed records (``Question`` -> ``Retrieval`` -> ``Answer``); the retrieve stage is an LCEL
+chain (so LangChain callbacks and tracing apply), and ``Assistant.as_runnable()`` is the whole
+pipeline as one LangChain ``Runnable`` whose output is the ``Answer``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import replace
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
 from .citations import Quote, as_answer_sentence, cite
@@ -22,7 +25,7 @@ from .index_view import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import REFUSED_PREFIX, Searcher, follow_up_context, with_context
 from .text import terms
-from .types import Answer, Passage, Sentence
+from .types import Answer, Passage, Question, Retrieval, Sentence
 
 REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
 History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
@@ -38,44 +41,7 @@ class Assistant:
         self.searcher = Searcher(self.index, self.encoder)
         self.retrieve_chain = self._build_retrieve_chain()
 
-    # -- the pipeline --------------------------------------------------------------------------
-    def _build_retrieve_chain(self) -> Runnable:
-        """{question, history, k, sources} -> + query, passages (LCEL, so callbacks/tracing apply)."""
-        return (
-            RunnableLambda(self._validate)
-            | RunnablePassthrough.assign(context=lambda x: follow_up_context(x["question"], x["history"], self._context_chars(x)))
-            | RunnablePassthrough.assign(query=lambda x: with_context(x["question"], x["context"]))
-            | RunnablePassthrough.assign(
-                passages=lambda x: self.searcher.search(x["query"], k=x["k"], sources=x["sources"])
-            )
-        )
-
-    def _validate(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Every argument checked against the request limits (assistant/limits.py)."""
-        return checked_request(request, self.settings)
-
-    def _context_chars(self, request: dict[str, Any]) -> int:
-        """What the follow-up context may add to the question: the query searched stays within
-        the question limit."""
-        return max(0, self.settings.max_question_chars - len(request["question"]) - len(" ()"))
-
     # -- public API ----------------------------------------------------------------------------
-    def ask(
-        self,
-        question: str,
-        *,
-        history: History = (),
-        backend: str | None = None,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Answer:
-        answer = None
-        for event in self.stream(question, history=history, backend=backend, k=k, sources=sources):
-            if isinstance(event, Answer):
-                answer = event
-        assert answer is not None
-        return answer
-
     def stream(
         self,
         question: str,
@@ -85,31 +51,73 @@ class Assistant:
         k: int | None = None,
         sources: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is produced, then the final, verified ``Answer``."""
+        """Yield the answer's text as it is produced, then the final, verified ``Answer``.
+        ``history``: earlier (question, answer) turns, oldest first; ``backend``: by name (None:
+        the settings'); ``k``: passages (None: the settings'); ``sources``: only these documents."""
         started = time.perf_counter()
-        state = self.retrieve_chain.invoke(
+        retrieval = self.retrieve_chain.invoke(
             {"question": question, "history": history, "backend": backend, "k": k, "sources": sources}
         )
-        passages: list[Passage] = state["passages"]
-        extract = extractive.extract(
-            state["question"], passages, self.encoder,
-            max_words=self.settings.max_answer_words, context=state["context"],
-            idf=self.searcher.bm25.idf(extractive.query_terms(state["question"], state["context"])),
-        )
-        unknown = self._unknown_names(state["question"])
-        if unknown or not self._answerable(passages, extract):
-            notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
-            answer = Answer(state["question"], REFUSAL, True, state["backend"], retrieved=tuple(passages), notes=notes)
-        elif state["backend"] == "extractive":
-            answer = extractive_answer(state["question"], extract.quotes, passages)
-        else:
-            answer = yield from self._generate(state, passages, extract)
-            if answer is None:
-                return
-        answer = _with_latency(answer, time.perf_counter() - started)
+        answer = yield from self._answer(retrieval)
+        answer = replace(answer, latency_s=time.perf_counter() - started)
         if answer.backend == "extractive" or answer.refused:
             yield answer.answer
         yield answer
+
+    def ask(self, question: str, **options: Any) -> Answer:
+        """``stream`` drained: the final ``Answer`` (options as ``stream``'s)."""
+        return final_answer(self.stream(question, **options))
+
+    def search(self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
+        query = checked_question(query, self.settings, "the query")
+        return self.searcher.search(query, k=checked_k(k, self.settings), sources=checked_sources(sources, self.settings))
+
+    def as_runnable(self) -> Runnable[Any, Answer]:
+        """The whole pipeline as a LangChain ``Runnable``: its input is a question (text) or a dict
+        of ``stream``'s arguments ({"question", "history", "backend", "k", "sources"}), its output
+        the ``Answer``; ``invoke``, ``batch``, ``stream`` (the final Answer) and their async forms
+        come from LangChain. Token streaming is ``Assistant.stream``."""
+
+        def answer(request: str | dict[str, Any]) -> Answer:
+            if isinstance(request, str):
+                return self.ask(request)
+            options = dict(request)
+            return self.ask(options.pop("question", None), **options)
+
+        return RunnableLambda(answer, name="assistant")
+
+    # -- the stages ----------------------------------------------------------------------------
+    def _build_retrieve_chain(self) -> Runnable[dict[str, Any], Retrieval]:
+        """{question, history, backend, k, sources} -> ``Question`` (checked) -> ``Retrieval``."""
+        return RunnableLambda(self._check, name="check") | RunnableLambda(self._retrieve, name="retrieve")
+
+    def _check(self, request: dict[str, Any]) -> Question:
+        """Every argument checked against the request limits (assistant/limits.py)."""
+        return checked_request(request, self.settings)
+
+    def _retrieve(self, question: Question) -> Retrieval:
+        """A follow-up is searched with what it refers back to, within the question limit."""
+        room = max(0, self.settings.max_question_chars - len(question.text) - len(" ()"))
+        context = follow_up_context(question.text, question.history, room)
+        query = with_context(question.text, context)
+        passages = self.searcher.search(query, k=question.k, sources=question.sources)
+        return Retrieval(question=question, context=context, query=query, passages=tuple(passages))
+
+    def _answer(self, retrieval: Retrieval):
+        """Gate, then answer with the question's backend; yields tokens, returns the ``Answer``."""
+        question, passages = retrieval.question, list(retrieval.passages)
+        extract = extractive.extract(
+            question.text, passages, self.encoder,
+            max_words=self.settings.max_answer_words, context=retrieval.context,
+            idf=self.searcher.bm25.idf(extractive.query_terms(question.text, retrieval.context)),
+        )
+        unknown = self._unknown_names(question.text)
+        if unknown or not self._answerable(passages, extract):
+            notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
+            return Answer(question.text, REFUSAL, True, question.backend, retrieved=tuple(passages), notes=notes)
+        if question.backend == "extractive":
+            return extractive_answer(question.text, extract.quotes, passages)
+        return (yield from self._generate(question, passages, extract))
 
     def _unknown_names(self, question: str) -> list[str]:
         """The names and identifiers of the question that no indexed chunk mentions ("Places365",
@@ -132,29 +140,29 @@ class Assistant:
             return False
         return extract.probability >= self.settings.min_answer_probability
 
-    def _generate(self, state: dict[str, Any], passages: list[Passage], extract: extractive.Extract):
+    def _generate(self, question: Question, passages: list[Passage], extract: extractive.Extract):
         from .answering import generative, verify
 
-        backend = state["backend"]
+        backend = question.backend
         # The passages the sentence model ranks best come first (the verifier checks against the same list).
         ranked = list(extract.passages) or passages
         tokens: list[str] = []
         try:
             with COMPUTE_LOCK:
-                for token in generative.stream(backend, self.settings, state["question"], ranked):
+                for token in generative.stream(backend, self.settings, question.text, ranked):
                     tokens.append(token)
                     yield token
         except BackendError as exc:
             if not self.settings.fallback_to_extractive:
                 raise
-            answer = extractive_answer(state["question"], extract.quotes, passages)
+            answer = extractive_answer(question.text, extract.quotes, passages)
             return _noted(answer, f"{exc}; answered extractively instead")
-        checked = verify.verify("".join(tokens), ranked, self.encoder, question=state["question"])
+        checked = verify.verify("".join(tokens), ranked, self.encoder, question=question.text)
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
-            answer = extractive_answer(state["question"], extract.quotes, passages)
+            answer = extractive_answer(question.text, extract.quotes, passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")
         return Answer(
-            question=state["question"],
+            question=question.text,
             answer=checked.text,
             refused=False,
             backend=backend,
@@ -164,9 +172,16 @@ class Assistant:
             notes=checked.notes,
         )
 
-    def search(self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
-        query = checked_question(query, self.settings, "the query")
-        return self.searcher.search(query, k=checked_k(k, self.settings), sources=checked_sources(sources, self.settings))
+
+def final_answer(events: Iterator[str | Answer]) -> Answer:
+    """The ``Answer`` a stream of tokens ends with."""
+    answer = None
+    for event in events:
+        if isinstance(event, Answer):
+            answer = event
+    if answer is None:
+        raise RuntimeError("the answer stream ended without an Answer")
+    return answer
 
 
 def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence[Passage]) -> Answer:
@@ -174,10 +189,6 @@ def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence
     sentences = tuple(Sentence(as_answer_sentence(q.text), (n,), True) for n, q in enumerate(quotes, start=1))
     text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
     return Answer(question, text, False, "extractive", citations, sentences, tuple(passages))
-
-
-def _with_latency(answer: Answer, seconds: float) -> Answer:
-    return replace(answer, latency_s=seconds)
 
 
 def _noted(answer: Answer, note: str) -> Answer:
