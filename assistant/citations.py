@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
@@ -80,25 +79,3 @@ def format_plain(answer: Answer) -> str:
     for note in answer.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines).rstrip()
-
-
-def format_sources_html(answer: Answer) -> str:
-    """The web form of the sources: each passage with its supporting quote highlighted."""
-    blocks = []
-    for c in answer.citations:
-        passage = html.escape(c.text)
-        quote = html.escape(c.quote)
-        highlighted = passage.replace(quote, f"<mark>{quote}</mark>", 1) if quote in passage else passage
-        blocks.append(
-            f"<details class='source' open><summary>[{c.n}] <b>{html.escape(c.title)}</b> — "
-            f"{html.escape(location(c))}</summary><blockquote>{highlighted}</blockquote></details>"
-        )
-    if not answer.citations and answer.retrieved:
-        blocks.append("<p><i>Closest passages (none answers the question):</i></p>")
-        for p in answer.retrieved[:3]:
-            page = f", page {p.chunk.page}" if p.chunk.page else ""
-            blocks.append(
-                f"<details class='source'><summary>{html.escape(p.chunk.source + page)}</summary>"
-                f"<blockquote>{html.escape(p.chunk.text)}</blockquote></details>"
-            )
-    return "\n".join(blocks)

@@ -247,7 +247,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from .chain import Assistant
+    from .pipeline import Assistant
 
     passages = Assistant(settings).search(args.query, k=args.k)
     results = [
@@ -265,7 +265,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .chain import Assistant
+    from .pipeline import Assistant
     from .citations import format_plain
 
     assistant = Assistant(settings)
@@ -301,7 +301,7 @@ def _interactive(assistant, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .chain import Assistant
+    from .pipeline import Assistant
     from .evaluation import Thresholds, evaluate_file, format_table
 
     report = evaluate_file(Assistant(settings), args.questions, backend=args.backend, max_words=args.max_words,

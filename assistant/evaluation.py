@@ -220,10 +220,10 @@ def evaluate(assistant, questions: Sequence[Question], *, backend: str | None = 
 
 def _retrieved_texts(assistant, question: str, history: Sequence[tuple[str, str]]) -> list[str]:
     """The texts of the passages the assistant's own retrieval step ranks first for a question."""
-    state = assistant.retrieve_chain.invoke(
+    retrieval = assistant.retrieve_chain.invoke(
         {"question": question, "history": history, "backend": None, "k": max(ORACLE_DEPTHS), "sources": None}
     )
-    return [passage.chunk.text for passage in state["passages"]]
+    return [passage.chunk.text for passage in retrieval.passages]
 
 
 def _played(assistant, history: Sequence[tuple[str, str]], backend: str | None) -> list[tuple[str, str]]:

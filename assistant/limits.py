@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import BACKENDS, Settings, is_backend, plugin_backends
 from .errors import UsageError
+from .types import Question
 
 # A raw question longer than this many times the limit is refused before its whitespace is
 # collapsed (collapsing is linear, but need not be paid on megabytes).
@@ -126,15 +127,17 @@ def checked_backend(backend: object, settings: Settings) -> str:
     return backend
 
 
-def checked_request(request: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """{question, history, k, sources, backend} as given -> the same, checked and normalised."""
-    return {
-        "question": checked_question(request.get("question"), settings),
-        "history": checked_history(request.get("history"), settings),
-        "k": checked_k(request.get("k"), settings),
-        "sources": checked_sources(request.get("sources"), settings),
-        "backend": checked_backend(request.get("backend"), settings),
-    }
+def checked_request(request: dict[str, Any], settings: Settings) -> Question:
+    """{question, history, k, sources, backend} as given -> the ``Question`` the pipeline answers,
+    checked and normalised."""
+    sources = checked_sources(request.get("sources"), settings)
+    return Question(
+        text=checked_question(request.get("question"), settings),
+        history=tuple(checked_history(request.get("history"), settings)),
+        k=checked_k(request.get("k"), settings),
+        sources=None if sources is None else tuple(sources),
+        backend=checked_backend(request.get("backend"), settings),
+    )
 
 
 def _kind(value: object) -> str:

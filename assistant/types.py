@@ -73,6 +73,30 @@ class Passage:
     relevance: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """One question as the pipeline answers it, every argument checked (``limits.checked_request``):
+    the earlier turns as (question, answer) pairs, oldest first; the backend by name; ``k``
+    passages; only these ``sources`` (None: all documents)."""
+
+    text: str
+    history: tuple[tuple[str, str], ...] = ()
+    backend: str = "extractive"
+    k: int = 6
+    sources: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retrieval:
+    """The retrieve stage's output: the question, what a follow-up refers back to (``context``,
+    "" when it stands alone), the query searched and the passages found, best first."""
+
+    question: Question
+    context: str
+    query: str
+    passages: tuple[Passage, ...]
+
+
 @dataclass(frozen=True)
 class Citation:
     """Numbered source of a claim: ``quote`` is ``text``'s supporting span, at ``start:end`` of

@@ -134,7 +134,7 @@ class Service:
 
     def _start_up(self) -> None:
         try:
-            from .chain import Assistant
+            from .pipeline import Assistant
             from .ingest.library import Library
 
             library = self.library = Library(self.settings)
@@ -241,28 +241,14 @@ class Service:
         return self.library
 
     # -- answering -----------------------------------------------------------------------------
-    def stream(
-        self,
-        question: str,
-        *,
-        history: Sequence[tuple[str, str]] = (),
-        backend: str | None = None,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ):
-        assistant = self.wait(question=True)
-        return assistant.stream(question, history=history, backend=backend, k=k, sources=sources)
+    def stream(self, question: str, **options: Any):
+        """``Assistant.stream`` once the index is ready (options as its)."""
+        return self.wait(question=True).stream(question, **options)
 
     def ask(self, question: str, **options: Any):
-        from .types import Answer
+        from .pipeline import final_answer
 
-        answer = None
-        for event in self.stream(question, **options):
-            if isinstance(event, Answer):
-                answer = event
-        if answer is None:
-            raise AssistantError("no answer was produced")
-        return answer
+        return final_answer(self.stream(question, **options))
 
     # -- the library ---------------------------------------------------------------------------
     @contextmanager

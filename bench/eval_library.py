@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the library's folder (corpus and index)")
     args = parser.parse_args()
 
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
     from assistant.evaluation import evaluate_file, format_table
 
     settings = library_settings(args.root)

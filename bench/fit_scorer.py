@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.library import library_settings  # noqa: E402
 from assistant.answering import extractive, scorer  # noqa: E402
-from assistant.chain import Assistant  # noqa: E402
+from assistant.pipeline import Assistant  # noqa: E402
 from assistant.evaluation import DEFAULT_MAX_WORDS, answer_words, covered, load_questions  # noqa: E402
 from assistant.retrieval import condense, follow_up_context  # noqa: E402
 from assistant.text import sentence_spans  # noqa: E402

@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from assistant.chain import Assistant  # noqa: E402
+from assistant.pipeline import Assistant  # noqa: E402
 from assistant.config import ENCODER_RUNTIMES, PROJECT_ROOT, Settings  # noqa: E402
 from assistant.encoder.encoder import Encoder  # noqa: E402
 from assistant.ingest.library import Library  # noqa: E402

@@ -123,7 +123,7 @@ def seed_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_assistant(seed_root: Path):
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
 
     return Assistant(make_settings(seed_root))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chain import REFUSAL, Assistant
+from assistant.pipeline import REFUSAL, Assistant
 from assistant.cli import main
 from assistant.errors import EmptyIndex, UsageError
 from assistant.evaluation import assert_quality

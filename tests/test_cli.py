@@ -245,7 +245,7 @@ MISSION = "Who benefited from the ResNet research done at Microsoft Research Asi
     ],
 )
 def test_an_assistant_variable_changes_the_answer(seed_root: Path, seed_assistant, monkeypatch, variable, value, holds):
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
 
     assert not holds(seed_assistant.ask(MISSION))  # the default answer does not already satisfy it
     monkeypatch.setenv(variable, value)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from assistant.chain import REFUSAL
+from assistant.pipeline import REFUSAL
 from assistant.followup import MAX_TURNS, condense, follow_up_context, people, refers_back
 
 AUTHORS = ("The ResNet paper was authored by four researchers working or interning at MSRA in 2015: "

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering import generative
-from assistant.chain import Assistant
+from assistant.pipeline import Assistant
 from assistant.errors import BackendError
 from assistant.ingest.loaders import load
 from assistant.types import Answer, Chunk, Passage

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from assistant.answering.verify import verify
-from assistant.chain import Assistant
+from assistant.pipeline import Assistant
 from assistant.config import Settings
 from assistant.ingest.library import Library
 from assistant.types import Chunk, Passage

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -31,6 +32,7 @@ from assistant.store.index import Index
 from assistant.integrations.langchain import EncoderEmbeddings, HybridRetriever
 from assistant.store.registry import WriterLock
 from assistant.retrieval import Searcher
+from assistant.types import Answer
 
 from .conftest import SEED_CORPUS, export_the_encoder, make_settings
 from .test_generative import openai_server  # noqa: F401  (the llama.cpp server fixture, reused)
@@ -80,6 +82,24 @@ def test_invoke_k_and_sources_override_the_retrievers_own(seed_root: Path, seed_
     assert all(d.metadata["source"] == "who-benefits-from-american-ai-research-in-china.txt" for d in two)
     assert retriever.invoke(QUESTION, sources=["no-such-document.txt"]) == []
     assert HybridRetriever.from_index(seed_root / "index", sources=["no-such-document.txt"]).invoke(QUESTION) == []
+
+
+def test_the_whole_pipeline_is_a_runnable(seed_assistant):
+    """``as_runnable()``: invoke (text or a dict of options), batch, async and stream give the
+    same cited ``Answer`` as ``ask``, and LangChain's tracing sees the run."""
+    runnable = seed_assistant.as_runnable()
+    expected = seed_assistant.ask(QUESTION)
+    assert not expected.refused and expected.citations
+    with collect_runs() as runs:
+        answer = runnable.invoke(QUESTION)
+    assert isinstance(answer, Answer) and answer.answer == expected.answer
+    assert any(run.name == "assistant" for run in runs.traced_runs)
+    chosen = runnable.invoke({"question": QUESTION, "k": 2, "sources": [expected.citations[0].source]})
+    assert {c.source for c in chosen.citations} == {expected.citations[0].source} and len(chosen.retrieved) <= 2
+    refused, again = runnable.batch(["What is the boiling point of ethanol?", QUESTION])
+    assert refused.refused and again.answer == expected.answer
+    assert asyncio.run(runnable.ainvoke(QUESTION)).answer == expected.answer
+    assert [chunk.answer for chunk in runnable.stream(QUESTION)] == [expected.answer]
 
 
 def test_the_embeddings_are_the_encoders_vectors(seed_assistant):

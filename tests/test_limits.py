@@ -22,7 +22,7 @@ class Searched(Exception):
 @pytest.fixture
 def assistant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An Assistant on an empty index whose search records the query and stops there."""
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
     from assistant.ingest.library import Library
 
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
@@ -94,7 +94,7 @@ def test_a_bad_question_is_refused_with_what_to_fix(assistant, question, message
 
 def test_good_arguments_reach_the_search_normalised(assistant):
     got = searched(assistant, "  What   is a residual   network? ", k=6.0, sources=["a.txt", ""], history=[["Who?", None]])
-    assert got == {"query": "What is a residual network?", "k": 6, "sources": ["a.txt"]}
+    assert got == {"query": "What is a residual network?", "k": 6, "sources": ("a.txt",)}
     assert searched(assistant, "What did Kaiming He do?", k=0)["k"] == LIMITS.k
     assert searched(assistant, "What did Kaiming He do?", k=50)["k"] == 50
     assert searched(assistant, "What did Kaiming He do?", sources=[])["sources"] is None

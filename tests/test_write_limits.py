@@ -226,7 +226,7 @@ def test_a_full_index_disk_is_one_line_and_json_still_prints(tmp_path: Path, tmp
 
 
 def test_a_read_only_index_can_be_listed_and_searched_and_says_why_it_cannot_be_written(tmp_path: Path, tmpfs):
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
 
     export_the_encoder()
     disk = tmpfs("disk", "64m")

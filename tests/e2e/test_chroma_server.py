@@ -70,7 +70,7 @@ def _settings(root: Path, url: str) -> Settings:
 
 
 def test_ingest_and_cited_answer_through_the_server(tmp_path: Path, chroma_url: str):
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
     from assistant.ingest.library import Library
 
     shutil.copytree(SEED_CORPUS, tmp_path / "corpus")
@@ -128,7 +128,7 @@ QUERY_LOOP = textwrap.dedent(
 
 
 def test_two_writers_and_a_reader_lose_and_duplicate_nothing(tmp_path: Path, chroma_url: str):
-    from assistant.chain import Assistant
+    from assistant.pipeline import Assistant
     from assistant.ingest.library import Library
 
     index, corpus = tmp_path / "index", tmp_path / "corpus"

@@ -1,0 +1,195 @@
+"""The answer pipeline: check -> condense -> retrieve -> gate -> answer -> (verify) -> Answer.
+
+``Assistant`` is the single entry point the CLI, the web app and the evaluation call. Its stages
+pass typed records (``Question`` -> ``Retrieval`` -> ``Answer``); the retrieve stage is an LCEL
+chain (so LangChain callbacks and tracing apply), and ``Assistant.as_runnable()`` is the whole
+pipeline as one LangChain ``Runnable`` whose output is the ``Answer``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from .answering import extractive
+from .citations import Quote, as_answer_sentence, cite
+from .config import Settings
+from .encoder.encoder import COMPUTE_LOCK, Encoder
+from .errors import BackendError
+from .store.index import Index
+from .limits import checked_k, checked_question, checked_request, checked_sources
+from .retrieval import REFUSED_PREFIX, Searcher, follow_up_context, with_context
+from .text import terms
+from .types import Answer, Passage, Question, Retrieval, Sentence
+
+REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
+History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, *, index: Index | None = None, encoder: Encoder | None = None) -> None:
+        """Answers from ``index`` (by default the settings' index folder, opened read-only: no
+        writer needed); a process that also writes passes its ``Library``'s index and encoder."""
+        self.settings = settings or Settings.from_env()
+        self.index = index or Index(self.settings)
+        self.encoder = encoder or Encoder.from_settings(self.settings)
+        self.searcher = Searcher(self.index, self.encoder)
+        self.retrieve_chain = self._build_retrieve_chain()
+
+    # -- public API ----------------------------------------------------------------------------
+    def stream(
+        self,
+        question: str,
+        *,
+        history: History = (),
+        backend: str | None = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is produced, then the final, verified ``Answer``.
+        ``history``: earlier (question, answer) turns, oldest first; ``backend``: by name (None:
+        the settings'); ``k``: passages (None: the settings'); ``sources``: only these documents."""
+        started = time.perf_counter()
+        retrieval = self.retrieve_chain.invoke(
+            {"question": question, "history": history, "backend": backend, "k": k, "sources": sources}
+        )
+        answer = yield from self._answer(retrieval)
+        answer = replace(answer, latency_s=time.perf_counter() - started)
+        if answer.backend == "extractive" or answer.refused:
+            yield answer.answer
+        yield answer
+
+    def ask(self, question: str, **options: Any) -> Answer:
+        """``stream`` drained: the final ``Answer`` (options as ``stream``'s)."""
+        return final_answer(self.stream(question, **options))
+
+    def search(self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
+        query = checked_question(query, self.settings, "the query")
+        return self.searcher.search(query, k=checked_k(k, self.settings), sources=checked_sources(sources, self.settings))
+
+    def as_runnable(self) -> Runnable[Any, Answer]:
+        """The whole pipeline as a LangChain ``Runnable``: its input is a question (text) or a dict
+        of ``stream``'s arguments ({"question", "history", "backend", "k", "sources"}), its output
+        the ``Answer``; ``invoke``, ``batch``, ``stream`` (the final Answer) and their async forms
+        come from LangChain. Token streaming is ``Assistant.stream``."""
+
+        def answer(request: str | dict[str, Any]) -> Answer:
+            if isinstance(request, str):
+                return self.ask(request)
+            options = dict(request)
+            return self.ask(options.pop("question", None), **options)
+
+        return RunnableLambda(answer, name="assistant")
+
+    # -- the stages ----------------------------------------------------------------------------
+    def _build_retrieve_chain(self) -> Runnable[dict[str, Any], Retrieval]:
+        """{question, history, backend, k, sources} -> ``Question`` (checked) -> ``Retrieval``."""
+        return RunnableLambda(self._check, name="check") | RunnableLambda(self._retrieve, name="retrieve")
+
+    def _check(self, request: dict[str, Any]) -> Question:
+        """Every argument checked against the request limits (assistant/limits.py)."""
+        return checked_request(request, self.settings)
+
+    def _retrieve(self, question: Question) -> Retrieval:
+        """A follow-up is searched with what it refers back to, within the question limit."""
+        room = max(0, self.settings.max_question_chars - len(question.text) - len(" ()"))
+        context = follow_up_context(question.text, question.history, room)
+        query = with_context(question.text, context)
+        passages = self.searcher.search(query, k=question.k, sources=question.sources)
+        return Retrieval(question=question, context=context, query=query, passages=tuple(passages))
+
+    def _answer(self, retrieval: Retrieval):
+        """Gate, then answer with the question's backend; yields tokens, returns the ``Answer``."""
+        question, passages = retrieval.question, list(retrieval.passages)
+        extract = extractive.extract(
+            question.text, passages, self.encoder,
+            max_words=self.settings.max_answer_words, context=retrieval.context,
+            idf=self.searcher.bm25.idf(extractive.query_terms(question.text, retrieval.context)),
+        )
+        unknown = self._unknown_names(question.text)
+        if unknown or not self._answerable(passages, extract):
+            notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
+            return Answer(question.text, REFUSAL, True, question.backend, retrieved=tuple(passages), notes=notes)
+        if question.backend == "extractive":
+            return extractive_answer(question.text, extract.quotes, passages)
+        return (yield from self._generate(question, passages, extract))
+
+    def _unknown_names(self, question: str) -> list[str]:
+        """The names and identifiers of the question that no indexed chunk mentions ("Places365",
+        "Yann LeCun"): the passages, whatever they say, are not about them. Not applied when most
+        of the question's words are unknown to the corpus (another language: the gate decides)."""
+        unknown = self.searcher.bm25.unknown(extractive.names_and_identifiers(question))
+        if unknown:
+            words = [w for w in re.findall(r"[\w’'-]+", question) if terms(w)]
+            if 2 * len(self.searcher.bm25.unknown(words)) > len(words):
+                return []
+        return unknown
+
+    def _answerable(self, passages: list[Passage], extract: extractive.Extract) -> bool:
+        """The refusal gate: the gate model's probability that the quotes answer the question,
+        against a threshold chosen on the dev split (docs/EVALUATION.md, "The learned scorer");
+        a question no passage is near at all is refused before that."""
+        if not passages or not extract.quotes:
+            return False
+        if max(p.relevance for p in passages) < self.settings.min_relevance:
+            return False
+        return extract.probability >= self.settings.min_answer_probability
+
+    def _generate(self, question: Question, passages: list[Passage], extract: extractive.Extract):
+        from .answering import generative, verify
+
+        backend = question.backend
+        # The passages the sentence model ranks best come first (the verifier checks against the same list).
+        ranked = list(extract.passages) or passages
+        tokens: list[str] = []
+        try:
+            with COMPUTE_LOCK:
+                for token in generative.stream(backend, self.settings, question.text, ranked):
+                    tokens.append(token)
+                    yield token
+        except BackendError as exc:
+            if not self.settings.fallback_to_extractive:
+                raise
+            answer = extractive_answer(question.text, extract.quotes, passages)
+            return _noted(answer, f"{exc}; answered extractively instead")
+        checked = verify.verify("".join(tokens), ranked, self.encoder, question=question.text)
+        if checked.mostly_unsupported and self.settings.fallback_to_extractive:
+            answer = extractive_answer(question.text, extract.quotes, passages)
+            return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")
+        return Answer(
+            question=question.text,
+            answer=checked.text,
+            refused=False,
+            backend=backend,
+            citations=checked.citations,
+            sentences=checked.sentences,
+            retrieved=tuple(passages),
+            notes=checked.notes,
+        )
+
+
+def final_answer(events: Iterator[str | Answer]) -> Answer:
+    """The ``Answer`` a stream of tokens ends with."""
+    answer = None
+    for event in events:
+        if isinstance(event, Answer):
+            answer = event
+    if answer is None:
+        raise RuntimeError("the answer stream ended without an Answer")
+    return answer
+
+
+def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence[Passage]) -> Answer:
+    citations = tuple(cite(q, n) for n, q in enumerate(quotes, start=1))
+    sentences = tuple(Sentence(as_answer_sentence(q.text), (n,), True) for n, q in enumerate(quotes, start=1))
+    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+    return Answer(question, text, False, "extractive", citations, sentences, tuple(passages))
+
+
+def _noted(answer: Answer, note: str) -> Answer:
+    return replace(answer, notes=(*answer.notes, note))
