@@ -2,7 +2,7 @@
 
 Benchmarks embed the same texts again and again (5,183 SciFact abstracts take ~4 min on two
 cores); with this cache a re-run only embeds what it has never seen. The cache is a SQLite file
-under ``bench/.cache/`` (gitignored). It is a drop-in for ``assistant.embeddings.Encoder``: same
+under ``bench/.cache/`` (gitignored). It is a drop-in for ``assistant.encoder.encoder.Encoder``: same
 ``name`` (so the index fingerprint is unchanged), same float32 normalised vectors.
 """
 

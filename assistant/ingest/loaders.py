@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ..config import SUPPORTED_SUFFIXES, Settings
 from ..errors import IngestError
-from .structure import Outline, Span, blocks, drop_title_heading, markdown_spans, plain_text_spans
 from ..types import Page
+from .structure import Outline, Span, blocks, drop_title_heading, markdown_spans, plain_text_spans
 
 _DEFAULTS = Settings()  # the documented limits, for callers that pass none
 

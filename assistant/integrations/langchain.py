@@ -1,7 +1,7 @@
 """The assistant's retrieval as LangChain components, for a LangChain user's own chains.
 
 - ``HybridRetriever``: dense + BM25 fused search over an index folder, as a ``BaseRetriever``.
-  ``HybridRetriever.from_index("index")`` opens it read-only (``index_view.Index``), so it works
+  ``HybridRetriever.from_index("index")`` opens it read-only (``store.index.Index``), so it works
   beside the web app or an ingester writing to the same folder. ``invoke(query, k=..., sources=...)``
   overrides the retriever's own ``k`` and ``sources`` for one call. Each ``Document`` carries the
   chunk's provenance (source, title, page, offsets, chunk id) and the fused ``score`` and dense

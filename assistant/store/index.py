@@ -1,7 +1,7 @@
 """The index folder as the read side sees it: the registry opened read-only and the vector store.
 
 A process that only answers questions (``assistant ask``, ``HybridRetriever.from_index``) opens
-an ``Index``: it never constructs ``ingest.Library``, never takes the writer lock, and SQLite
+an ``Index``: it never constructs ``ingest.library.Library``, never takes the writer lock, and SQLite
 refuses any write through its registry. It reads while another process writes: the registry is
 SQLite in WAL mode, so each commit is visible to the next query; the vectors are a Chroma client
 (server mode) or an embedded Chroma folder opened a second time, whose in-memory search index
@@ -20,9 +20,9 @@ from pathlib import Path
 from ..config import Settings
 from ..encoder.encoder import Encoder
 from ..errors import EmptyIndex
-from .vectors import VectorStore, open_store
-from .registry import DocumentRecord, Registry
 from ..storage import is_writable
+from .registry import DocumentRecord, Registry
+from .vectors import VectorStore, open_store
 
 REGISTRY_FILE = "registry.sqlite3"  # in the index folder, beside the embedded vectors (chroma/)
 NO_DOCUMENTS = "no documents yet: add some with `assistant add` or the upload panel"

@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import IndexBusy, IndexOutdated, ModelMismatch
-from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
 from ..types import Chunk
+from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

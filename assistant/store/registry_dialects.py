@@ -1,6 +1,6 @@
 """The two engines the registry runs on, behind the few operations that differ between them.
 
-``Registry`` (registry.py) writes its SQL once, in the subset both engines understand (``?``
+``Registry`` (store/registry.py) writes its SQL once, in the subset both engines understand (``?``
 placeholders, ``ON CONFLICT`` upserts, quoted ``"end"``). A dialect owns what cannot be shared:
 the connection, how a write transaction takes the registry's write lock, the per-document lock,
 and the integrity check.
