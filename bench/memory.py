@@ -14,7 +14,7 @@ The encoder's ONNX export is made first, as ``make run``'s indexing step makes i
 machine): the figures are those of an app on a machine that has run the assistant before.
 The target is rss_mb <= 600 at the end. The load average is printed too: the machine is shared.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/memory.py [--papers DIR] [--json]
+    PYTHONPATH=$PWD .venv/bin/python bench/memory.py [--papers DIR] [--embed-batch N] [--json]
 
 Results: docs/BENCHMARKS.md, "Memory while ingesting uploads".
 """
@@ -80,6 +80,7 @@ def measure(pid: int, stage: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=Path, default=PAPERS, help="folder whose PDFs are uploaded, one at a time")
+    parser.add_argument("--embed-batch", type=int, help="the app's ASSISTANT_EMBED_BATCH (default: its own, 64)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     pdfs = sorted(args.papers.glob("*.pdf"))
@@ -92,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as name:
         root = Path(name)
-        env = app_environment(root, ASSISTANT_MAX_UPLOAD_MB="50")
+        extra = {"ASSISTANT_EMBED_BATCH": str(args.embed_batch)} if args.embed_batch else {}
+        env = app_environment(root, ASSISTANT_MAX_UPLOAD_MB="50", **extra)
         server = start_server(root, "bench-memory", env=env, corpus=False)
         try:
             pid = server.process.pid
