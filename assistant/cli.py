@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--kind", action="append", dest="kinds", help="only questions of this kind (repeatable)")
     evaluate.add_argument("--oracle", action="store_true",
                           help="also check whether the top 6 / top 20 retrieved passages hold each question's facts")
+    evaluate.add_argument("--html", type=Path, metavar="PATH",
+                          help="also write the run as one self-contained HTML page (metrics, refusal trade-off, answers)")
 
     serve = commands.add_parser("serve", help="start the web app")
     serve.add_argument("--host")
@@ -306,6 +308,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     report = evaluate_file(Assistant(settings), args.questions, backend=args.backend, max_words=args.max_words,
                            kinds=args.kinds or (), oracle=args.oracle)
+    if args.html:
+        from . import eval_report
+
+        eval_report.write(report, args.html, title=f"Evaluation: {args.questions.name}", min_relevance=settings.min_relevance,
+                          note=f"{len(report.results)} questions from {args.questions}, {settings.corpus} indexed in {settings.index}")
     if args.json:
         _emit(report.to_dict())
     else:

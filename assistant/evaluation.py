@@ -95,9 +95,11 @@ def covered(text: str, group: Sequence[str]) -> bool:
 
 
 def score(question: Question, result: dict[str, Any], *, max_words: int, k: int | None = None,
-          pool: Sequence[str] | None = None) -> dict[str, Any]:
+          pool: Sequence[str] | None = None, top_relevance: float | None = None) -> dict[str, Any]:
     """Per-question metrics for one ``ask --json`` result. ``pool``: the texts of the passages the
-    question's retrieval ranks first (at least ``ORACLE_DEPTHS[-1]`` of them), for the oracle."""
+    question's retrieval ranks first (at least ``ORACLE_DEPTHS[-1]`` of them), for the oracle.
+    ``top_relevance``: the best retrieved passage's cosine, what the refusal gate's
+    ``min_relevance`` is compared with (None: not known, or nothing retrieved)."""
     refused = bool(result["refused"])
     limit = question.max_words or max_words
     words = answer_words(result["answer"])
@@ -124,6 +126,7 @@ def score(question: Question, result: dict[str, Any], *, max_words: int, k: int 
         "right_source": (bool(cited_sources & expected) if expected and not refused else None),
         "retrieval_hit": (bool(retrieved_sources & expected) if expected else None),
         **{f"oracle_top{depth}": _oracle(question, pool, depth) for depth in ORACLE_DEPTHS},
+        "top_relevance": None if top_relevance is None else round(top_relevance, 4),
     }
 
 
@@ -211,11 +214,37 @@ def evaluate(assistant, questions: Sequence[Question], *, backend: str | None = 
     for question in questions:
         history = _played(assistant, question.history, backend)
         answer = assistant.ask(question.question, history=history, backend=backend)
-        result = {"id": question.id, **answer.to_dict()}
+        result = {"id": question.id, **answer.to_dict(),
+                  "expected": {"facts": [list(g) for g in question.facts], "sources": list(question.sources)}}
         pool = _retrieved_texts(assistant, question.question, history) if oracle else None
-        result["score"] = score(question, result, max_words=limit, pool=pool)
+        relevance = max((p.relevance for p in answer.retrieved), default=None)
+        result["score"] = score(question, result, max_words=limit, pool=pool, top_relevance=relevance)
         results.append(result)
     return EvalReport(results=results, metrics=summarize(results))
+
+
+def refusal_tradeoff(results: Sequence[dict[str, Any]], min_relevance: float, *, step: float = 0.01) -> list[dict[str, float]]:
+    """What raising the refusal gate's ``min_relevance`` from its setting would do, from one run's
+    answers: at each threshold, an answered question whose ``top_relevance`` is below it would be
+    refused. Returns rows {threshold, false_refusal (share of answerable questions refused),
+    wrong_answer (share of all questions answered wrongly: an unanswerable one answered, or an
+    answer that misses a fact or the word limit)}. Lowering the threshold cannot be read from
+    one run (a refused question has no answer to score), so the thresholds start at the setting."""
+    scores = [r["score"] for r in results]
+    answerable = sum(1 for s in scores if s["answerable"])
+    highest = max((s.get("top_relevance") or 0.0 for s in scores), default=0.0)
+    rows = []
+    for n in range(int(round(max(0.0, highest - min_relevance) / step)) + 2):  # up to one step past the highest
+        threshold = round(min_relevance + n * step, 4)
+        answered = [s for s in scores if not s["refused"] and (s.get("top_relevance") or 0.0) >= threshold]
+        wrongly_refused = answerable - sum(1 for s in answered if s["answerable"])
+        wrong = sum(1 for s in answered if not s["correct"])
+        rows.append({
+            "threshold": threshold,
+            "false_refusal": round(wrongly_refused / answerable, 4) if answerable else 0.0,
+            "wrong_answer": round(wrong / len(scores), 4) if scores else 0.0,
+        })
+    return rows
 
 
 def _retrieved_texts(assistant, question: str, history: Sequence[tuple[str, str]]) -> list[str]:

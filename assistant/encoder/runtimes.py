@@ -78,24 +78,29 @@ class OnnxModel:
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
         # Models without token types (DistilBERT, MPNet) export without that input.
         self.inputs = {i.name for i in self.session.get_inputs()}
+        # ONNX Runtime's arena keeps the memory of its largest run for good: after ingesting, a
+        # batch of 64 chunks left the app at ~1.4 GB. Batches give it back when they end (~5% more
+        # CPU time); one question's run is small and keeps it (docs/BENCHMARKS.md, "Memory").
+        self.batch_run = onnxruntime.RunOptions()
+        self.batch_run.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            vectors[rows] = self._run([texts[i].strip() for i in rows])
+            vectors[rows] = self._run([texts[i].strip() for i in rows], self.batch_run)
         return vectors
 
     def encode_one(self, text: str) -> np.ndarray:
         return self._run([text.strip()])[0]
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _run(self, texts: list[str], options=None) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, {name: value for name, value in feed.items() if name in self.inputs})[0]
+        return self.session.run(None, {name: value for name, value in feed.items() if name in self.inputs}, options)[0]
 
 
 def load_tokenizer(model_path: Path):
