@@ -23,7 +23,8 @@ from .encoder.encoder import COMPUTE_LOCK, Encoder
 from .errors import BackendError
 from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
-from .retrieval import REFUSED_PREFIX, Searcher, follow_up_context, with_context
+from .retrieval import Searcher
+from .retrieval.followup import REFUSED_PREFIX, follow_up_context, with_context
 from .text import terms
 from .types import Answer, Passage, Question, Retrieval, Sentence
 

@@ -48,7 +48,7 @@ MODES = ("dense", "bm25", "hybrid")
 RUN_DEPTH = 100  # documents per query in the run file (recall@100)
 # Chunks asked of the Searcher per query. An abstract is 1-5 chunks, so 300 chunks always cover
 # more than RUN_DEPTH documents. The top-10 ranking is the product's whatever this depth is:
-# fusion does not depend on k (see assistant/retrieval.py).
+# fusion does not depend on k (see assistant/retrieval/search.py).
 SEARCH_DEPTH = 300
 
 

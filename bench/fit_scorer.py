@@ -36,7 +36,7 @@ from bench.library import library_settings  # noqa: E402
 from assistant.answering import extractive, scorer  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.evaluation import DEFAULT_MAX_WORDS, answer_words, covered, load_questions  # noqa: E402
-from assistant.retrieval import condense, follow_up_context  # noqa: E402
+from assistant.retrieval.followup import condense, follow_up_context  # noqa: E402
 from assistant.text import sentence_spans  # noqa: E402
 
 QUESTIONS = HERE.parent / "tests" / "questions"

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
-from assistant.lexical import Bm25Side  # noqa: E402
+from assistant.retrieval.lexical import Bm25Side  # noqa: E402
 from assistant.store.registry import DocumentRecord, Registry, now  # noqa: E402
 from assistant.types import Chunk  # noqa: E402
 from tests.servers import ChromaServer, PostgresCluster  # noqa: E402

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from assistant.pipeline import REFUSAL
-from assistant.followup import MAX_TURNS, condense, follow_up_context, people, refers_back
+from assistant.retrieval.followup import MAX_TURNS, condense, follow_up_context, people, refers_back
 
 AUTHORS = ("The ResNet paper was authored by four researchers working or interning at MSRA in 2015: "
            "Kaiming He, Xiangyu Zhang, Shaoqing Ren, and Jian Sun. [1]")

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import UsageError
-from assistant.retrieval import condense, follow_up_context
+from assistant.retrieval.followup import condense, follow_up_context
 
 LIMITS = Settings()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ModelMismatch, ServiceUnavailable
-from assistant.lexical import Bm25Side
+from assistant.retrieval.lexical import Bm25Side
 from assistant.store.registry import CHANGE_LOG_GENERATIONS, DOCUMENT_CHANGED, Registry
 
 from .test_registry import _chunks, _doc

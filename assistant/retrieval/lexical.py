@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .store.registry import DOCUMENT_CHANGED, Registry
-from .text import terms
+from ..store.registry import DOCUMENT_CHANGED, Registry
+from ..text import terms
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import STOPWORDS, sentence_spans, terms
+from ..text import STOPWORDS, sentence_spans, terms
 
 REFUSED_PREFIX = "The corpus does not contain"  # the start of the chain's refusal (chain.REFUSAL)
 

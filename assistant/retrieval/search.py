@@ -5,7 +5,7 @@ reciprocal rank fusion, z-scores and max-scaling by measurement (docs/BENCHMARKS
 BEIR SciFact"). The dense score of every fused candidate is its exact cosine to the question, so
 ``Passage.relevance`` is comparable across questions and feeds the refusal gate.
 
-The lexical side (assistant/lexical.py) is BM25 over the registry's committed chunks, blended
+The lexical side (assistant/retrieval/lexical.py) is BM25 over the registry's committed chunks, blended
 with their documents' BM25, and follows every add, update and remove incrementally, so it never
 holds a stale or missing chunk.
 """
@@ -16,12 +16,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .encoder.encoder import Encoder
-from .errors import EmptyIndex
-from .followup import REFUSED_PREFIX, condense, follow_up_context, with_context  # noqa: F401 (the chain's imports)
-from .store.index import NO_DOCUMENTS, Index
+from ..encoder.encoder import Encoder
+from ..errors import EmptyIndex
+
+from ..store.index import NO_DOCUMENTS, Index
 from .lexical import Bm25Side
-from .types import Passage
+from ..types import Passage
 
 
 def _minmax(values: dict[str, float], keys: list[str]) -> dict[str, float]:
