@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +74,11 @@ class Server:
 
 
 def start_server(
-    root: Path, name: str, *, env: dict[str, str] | None = None, wait_ready: bool = True, corpus: bool = True
+    root: Path, name: str, *, env: dict[str, str] | None = None, wait_ready: bool = True, corpus: bool = True,
+    app: Sequence[str] = (str(PROJECT_ROOT / "app.py"),),
 ) -> Server:
+    """``app``: the script (and its first arguments) that runs the app, app.py unless a test
+    holds its start-up (held_start_up.py)."""
     export_the_encoder()
     if corpus and not (root / "corpus").exists():
         shutil.copytree(SEED_CORPUS, root / "corpus", copy_function=shutil.copyfile)
@@ -84,7 +87,7 @@ def start_server(
     log = ARTIFACTS / f"e2e-server-{name}.log"
     port = free_port()
     command = [
-        sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port),
+        sys.executable, *app, "--port", str(port),
         "--corpus", str(root / "corpus"), "--index", str(root / "index"),
     ]
     launched = time.monotonic()
@@ -125,11 +128,15 @@ def documents_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def start_app(tmp_path: Path):
-    """A factory for extra servers (stopped at the end of the test): start_app(name, **env)."""
+    """A factory for servers of the test's own (stopped at the end of the test), in the test's
+    tmp_path, with the seed corpus unless the test put a corpus/ there: start_app(name, **env)."""
     servers: list[Server] = []
 
-    def start(name: str, *, wait_ready: bool = True, **extra_env: str) -> Server:
-        server = start_server(tmp_path, name, env=app_environment(tmp_path, **extra_env), wait_ready=wait_ready)
+    def start(name: str, *, wait_ready: bool = True, app: Sequence[str] | None = None, **extra_env: str) -> Server:
+        server = start_server(
+            tmp_path, name, env=app_environment(tmp_path, **extra_env), wait_ready=wait_ready,
+            **({"app": app} if app else {}),
+        )
         servers.append(server)
         return server
 
