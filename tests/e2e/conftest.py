@@ -28,6 +28,7 @@ SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 START_TIMEOUT_S = 240  # model load + first indexing on a loaded 2-core CI machine
+WAIT_MS = 60_000  # a browser's wait for a page or an answer, on a loaded 2-core machine
 UPLOAD_LIMIT_MB = 1  # small, so the size limit is testable without big files
 
 
@@ -105,6 +106,16 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+def open_chat(context, server: Server):
+    """A new page of the Playwright browser ``context`` on ``server``'s web chat, once the
+    question box and the seed article's entry in the documents list have loaded."""
+    page = context.new_page()
+    page.goto(server.url, wait_until="load", timeout=WAIT_MS)
+    page.wait_for_selector("#question textarea")
+    page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
+    return page
 
 
 @pytest.fixture(scope="session")
