@@ -91,14 +91,20 @@ def _page_count_bomb(path: Path, scratch: Path) -> Path:
     return path
 
 
-def _encrypted_pdf(path: Path, scratch: Path) -> Path:
+def encrypted_pdf(path: Path, plain: Path, *, user_password: str = "secret") -> Path:
+    """``plain`` (a PDF) encrypted: it needs ``user_password`` to be read ("": only an owner
+    password, readable by anyone)."""
     from pypdf import PdfWriter
 
-    writer = PdfWriter(clone_from=pdf(scratch / "plain.pdf", ["Secret page."]))
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    writer = PdfWriter(clone_from=plain)
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
     with path.open("wb") as fh:
         writer.write(fh)
     return path
+
+
+def _encrypted_pdf(path: Path, scratch: Path) -> Path:
+    return encrypted_pdf(path, pdf(scratch / "plain.pdf", ["Secret page."]))
 
 
 def _empty_pdf(path: Path, scratch: Path) -> Path:
@@ -197,6 +203,34 @@ def write_text_corpus(folder: Path, documents: int = 8, seed: int = 11) -> None:
             for p in range(4)
         ]
         (folder / f"doc{n:02d}.txt").write_text(f"Harbour record {n}\n\n" + "\n\n".join(paragraphs))
+
+
+def tagged_document(tag: str, paragraphs: int, sentences: int = 14) -> str:
+    """A small text whose every paragraph carries its document's unique tag word, so a search
+    for "<tag> station sensor" finds it first."""
+    body = [
+        f"The {tag} station recorded observation {p} of the season. "
+        + " ".join(f"Sensor {tag} row {p}.{s} measured a steady reading near the ridge, and the crew "
+                   f"logged it with the usual care before moving on." for s in range(sentences))
+        for p in range(paragraphs)
+    ]
+    return f"Field notes {tag}\n\n" + "\n\n".join(body) + "\n"
+
+
+def two_writers_inputs(root: Path, files: int, *, sentences: int = 14) -> dict[str, list[Path]]:
+    """What two writers, "a" and "b", add at the same time: root/input-<writer>/ holds ``files``
+    tagged documents zq<writer><i>x.txt (1 to 3 paragraphs) and shared.txt, the same in both
+    folders (both add it). writer -> its files, sorted."""
+    inputs = {}
+    for writer in ("a", "b"):
+        folder = root / f"input-{writer}"
+        folder.mkdir()
+        for i in range(files):
+            tag = f"zq{writer}{i}x"
+            (folder / f"{tag}.txt").write_text(tagged_document(tag, 1 + i % 3, sentences), encoding="utf-8")
+        (folder / "shared.txt").write_text(tagged_document("zqsharedx", 2, sentences), encoding="utf-8")
+        inputs[writer] = sorted(folder.iterdir())
+    return inputs
 
 
 def snapshot(library) -> dict:
