@@ -63,8 +63,16 @@ def own_page(browser, start_app, request: pytest.FixtureRequest):
 
 
 def new_conversation(page) -> None:
+    """Start a new conversation, and wait until the server's reply to the click has arrived: the
+    reply empties the question box too, so a question typed before it lands would be wiped and
+    sent empty. An empty chat alone does not show it (a fresh page's chat is empty already): the
+    box is filled first, and its emptying is the reply."""
+    page.fill("#question textarea", "(starting a new conversation)")
     page.click("#new-conversation")
-    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0"
+        " && document.querySelector('#question textarea').value === ''"
+    )
 
 
 def ask(page, question: str):
