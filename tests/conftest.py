@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
+
+from .servers import free_port  # noqa: F401  (one copy; the tests import it from here)
 
 # ../shared beside the checkout (/work/main), or beside the worktrees' folder (/work/wt/<branch>).
 SHARED = next((p / "shared" for p in PROJECT_ROOT.parents[:2] if (p / "shared").is_dir()), PROJECT_ROOT.parent / "shared")
@@ -85,13 +86,6 @@ def export_the_encoder() -> None:
     from assistant.encoder.encoder import Encoder
 
     assert Encoder().model.runtime == "onnx"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (for a server a test starts, or to find nothing there)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:

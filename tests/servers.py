@@ -26,6 +26,7 @@ SERVICE_USER = "nobody"
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts, or to find nothing there)."""
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -16,7 +16,7 @@ import pytest
 from assistant.cli import main
 
 from .conftest import make_settings
-from .helpers import SEED_ARTICLE, cli_env, hold_writer_lock, make_bad_files
+from .helpers import HOSTILE_ENV, SEED_ARTICLE, cli_env, hold_writer_lock, make_bad_files
 SCRIPT = Path(sys.executable).parent / "assistant"
 
 
@@ -90,7 +90,7 @@ def added(cli_root: Path, tmp_path_factory) -> tuple[subprocess.CompletedProcess
     """One `assistant add` of the seed article and every kind of bad file (the one heavy process)."""
     bad = make_bad_files(tmp_path_factory.mktemp("incoming") / "batch")
     paths = [str(SEED_ARTICLE)] + [str(path) for path, _ in bad.values()]
-    done = run(cli_root, "add", *paths, "--json", env={"ASSISTANT_MAX_FILE_MB": "0.05"})
+    done = run(cli_root, "add", *paths, "--json", env=HOSTILE_ENV)
     return done, {path.name: reason for path, reason in bad.values()}
 
 

@@ -83,6 +83,8 @@ def test_only_the_last_turns_are_read_and_the_context_fits_its_budget():
     started = time.perf_counter()
     context = follow_up_context("And then?", huge, max_chars=80)
     assert len(context) <= 80 and context.startswith("What is it?")
+    # Generous on purpose (a loaded 2-core machine): measured 8 ms with the machine shared, against
+    # 4.4 s to split just 100 of these answers into words; a pass over the history takes minutes.
     assert time.perf_counter() - started < 2  # a loop over a few turns' first characters, not the history
     assert len(condense("And then?", huge, max_chars=100)) <= 100
     repeated = [("Which lab produced ResNet?", "MSRA. [1]")] + [("And then?", "It grew. [1]")] * 3

@@ -24,7 +24,7 @@ from assistant.ingest.loaders import load
 from assistant.retrieval import Searcher
 
 from .conftest import make_settings
-from .helpers import cli_env, make_bad_files, pdf, snapshot, write_text_corpus
+from .helpers import HOSTILE_LIMITS, NOT_FILES, cli_env, make_bad_files, pdf, snapshot, write_text_corpus
 
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
 SEED = SEED_ARTICLE.name
@@ -169,37 +169,16 @@ def test_another_embedding_model_is_refused_until_reindex(fresh_root: Path, tmp_
 # -- bad input -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def guarded_library(tmp_path_factory) -> Library:
-    """An index holding the seed article, with a 0.05 MiB file limit."""
+    """An index holding the seed article, with the limits the bad files are made for."""
     root = tmp_path_factory.mktemp("guarded")
     (root / "corpus").mkdir()
     shutil.copyfile(SEED_ARTICLE, root / "corpus" / SEED)
-    library = Library(make_settings(root, max_file_mb=0.05))
+    library = Library(make_settings(root, **HOSTILE_LIMITS))
     assert library.sync().ok
     return library
 
 
-BAD_KINDS = [
-    "corrupt-pdf", "truncated-pdf", "encrypted-pdf", "empty", "binary", "undecodable", "unsupported", "missing",
-    "oversize", "duplicate",
-]
-
-
-@pytest.mark.parametrize("kind", BAD_KINDS)
-def test_bad_input_is_named_and_changes_nothing(guarded_library: Library, tmp_path: Path, kind: str):
-    library = guarded_library
-    path, reason = make_bad_files(tmp_path / "incoming")[kind]
-    before = snapshot(library)
-    corpus_before = sorted(p.name for p in library.corpus.rglob("*"))
-
-    report = library.add([path])
-
-    assert not report.ok and report.embedded == 0 and not report.added
-    [error] = report.failed
-    assert path.name in error.file and path.name in report.summary()
-    for word in reason:
-        assert word in error.reason, error.reason
-    assert snapshot(library) == before
-    assert sorted(p.name for p in library.corpus.rglob("*")) == corpus_before  # not left in the corpus
+# Each kind of bad file alone: tests/test_hostile.py (the same HOSTILE catalogue, one by one).
 
 
 def test_a_batch_with_bad_files_still_takes_the_good_ones(guarded_library: Library, tmp_path: Path):
@@ -249,11 +228,10 @@ def test_a_bad_new_version_keeps_the_indexed_one(guarded_library: Library, tmp_p
 def test_bad_files_put_straight_into_the_corpus_are_reported_by_sync(fresh_root: Path):
     corpus = fresh_root / "corpus"
     shutil.copyfile(SEED_ARTICLE, corpus / SEED)
-    bad = make_bad_files(fresh_root / "bad")
-    del bad["missing"]
+    bad = {kind: made for kind, made in make_bad_files(fresh_root / "bad").items() if kind not in NOT_FILES}
     for path, _ in bad.values():
         shutil.copyfile(path, corpus / path.name)
-    report = Library(make_settings(fresh_root, max_file_mb=0.05)).sync()
+    report = Library(make_settings(fresh_root, **HOSTILE_LIMITS)).sync()
     # The seed article and its copy are both new: whichever comes first goes in, the other is refused.
     assert len(report.added) == 1 and report.added[0] in (SEED, "copy-of-seed.txt")
     assert len(report.failed) == len(bad)

@@ -12,6 +12,7 @@ from assistant.errors import IngestError
 from assistant.ingest.loaders import clean_text, load
 from tests.conftest import RESNET_PDF
 
+from .helpers import encrypted_pdf
 
 MIB = 2**20
 
@@ -224,24 +225,11 @@ def test_truncated_pdf(tmp_path: Path, generated_pdf: Path, fraction: float):
 
 
 def test_encrypted_pdf(tmp_path: Path, generated_pdf: Path):
-    from pypdf import PdfWriter
-
-    writer = PdfWriter(clone_from=generated_pdf)
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
-    path = tmp_path / "encrypted.pdf"
-    with path.open("wb") as fh:
-        writer.write(fh)
-    _refused(path, "encrypted", "password")
+    _refused(encrypted_pdf(tmp_path / "encrypted.pdf", generated_pdf), "encrypted", "password")
 
 
 def test_pdf_with_only_an_owner_password_is_read(tmp_path: Path, generated_pdf: Path):
-    from pypdf import PdfWriter
-
-    writer = PdfWriter(clone_from=generated_pdf)
-    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
-    path = tmp_path / "restricted.pdf"
-    with path.open("wb") as fh:
-        writer.write(fh)
+    path = encrypted_pdf(tmp_path / "restricted.pdf", generated_pdf, user_password="")
     assert [p.page for p in _load(path)] == [1, 2, 3]
 
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 START_TIMEOUT_S = 240  # model load + first indexing on a loaded 2-core CI machine
+WAIT_MS = 60_000  # a browser's wait for a page or an answer, on a loaded 2-core machine
 UPLOAD_LIMIT_MB = 1  # small, so the size limit is testable without big files
 
 
@@ -74,8 +75,11 @@ class Server:
 
 
 def start_server(
-    root: Path, name: str, *, env: dict[str, str] | None = None, wait_ready: bool = True, corpus: bool = True
+    root: Path, name: str, *, env: dict[str, str] | None = None, wait_ready: bool = True, corpus: bool = True,
+    app: Sequence[str] = (str(PROJECT_ROOT / "app.py"),),
 ) -> Server:
+    """``app``: the script (and its first arguments) that runs the app, app.py unless a test
+    holds its start-up (held_start_up.py)."""
     export_the_encoder()
     if corpus and not (root / "corpus").exists():
         shutil.copytree(SEED_CORPUS, root / "corpus", copy_function=shutil.copyfile)
@@ -84,7 +88,7 @@ def start_server(
     log = ARTIFACTS / f"e2e-server-{name}.log"
     port = free_port()
     command = [
-        sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port),
+        sys.executable, *app, "--port", str(port),
         "--corpus", str(root / "corpus"), "--index", str(root / "index"),
     ]
     launched = time.monotonic()
@@ -102,6 +106,16 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+def open_chat(context, server: Server):
+    """A new page of the Playwright browser ``context`` on ``server``'s web chat, once the
+    question box and the seed article's entry in the documents list have loaded."""
+    page = context.new_page()
+    page.goto(server.url, wait_until="load", timeout=WAIT_MS)
+    page.wait_for_selector("#question textarea")
+    page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
+    return page
 
 
 @pytest.fixture(scope="session")
@@ -125,11 +139,15 @@ def documents_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def start_app(tmp_path: Path):
-    """A factory for extra servers (stopped at the end of the test): start_app(name, **env)."""
+    """A factory for servers of the test's own (stopped at the end of the test), in the test's
+    tmp_path, with the seed corpus unless the test put a corpus/ there: start_app(name, **env)."""
     servers: list[Server] = []
 
-    def start(name: str, *, wait_ready: bool = True, **extra_env: str) -> Server:
-        server = start_server(tmp_path, name, env=app_environment(tmp_path, **extra_env), wait_ready=wait_ready)
+    def start(name: str, *, wait_ready: bool = True, app: Sequence[str] | None = None, **extra_env: str) -> Server:
+        server = start_server(
+            tmp_path, name, env=app_environment(tmp_path, **extra_env), wait_ready=wait_ready,
+            **({"app": app} if app else {}),
+        )
         servers.append(server)
         return server
 

@@ -1,8 +1,8 @@
 """The web chat in a real browser: Debian's Chromium driven by Playwright (no display needed).
 
-One browser, two pages: questions on the read-only app's page, uploads and removals on the
-documents app's page (so no question depends on what an upload test did). Each test starts a new
-conversation. A screenshot of the final state is saved to test-artifacts/ for CI.
+One browser. Questions go to a page of the read-only app (each starts a new conversation); each
+test that uploads or removes gets an app and a page of its own, so no test depends on what
+another one's documents did. A screenshot of the final state is saved to test-artifacts/ for CI.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import WAIT_MS, open_chat
+
 pytestmark = pytest.mark.timeout(600)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -20,7 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SEED_FILE = "who-benefits-from-american-ai-research-in-china.txt"
-WAIT_MS = 60_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -43,32 +44,35 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
         context.close()
 
 
-def _open(browser, server):
-    page = browser.new_page()
-    page.goto(server.url, wait_until="load", timeout=WAIT_MS)
-    page.wait_for_selector("#question textarea")
-    page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
-    return page
-
-
 @pytest.fixture(scope="module")
 def page(browser, app_server):
     """The chat of the read-only app (questions only)."""
-    page = _open(browser, app_server)
+    page = open_chat(browser, app_server)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-chat-final.png"), full_page=True)
 
 
-@pytest.fixture(scope="module")
-def documents_page(browser, documents_app):
-    """The page of the documents app, for the tests that upload and remove."""
-    return _open(browser, documents_app)
+@pytest.fixture
+def own_page(browser, start_app, request: pytest.FixtureRequest):
+    """A page on an app of the test's own, for a test that changes documents: (page, server)."""
+    server = start_app("browser-" + request.node.originalname.removeprefix("test_")[:24])
+    page = open_chat(browser, server)
+    yield page, server
+    page.close()
 
 
 def new_conversation(page) -> None:
+    """Start a new conversation, and wait until the server's reply to the click has arrived: the
+    reply empties the question box too, so a question typed before it lands would be wiped and
+    sent empty. An empty chat alone does not show it (a fresh page's chat is empty already): the
+    box is filled first, and its emptying is the reply."""
+    page.fill("#question textarea", "(starting a new conversation)")
     page.click("#new-conversation")
-    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0"
+        " && document.querySelector('#question textarea').value === ''"
+    )
 
 
 def ask(page, question: str):
@@ -101,8 +105,8 @@ def test_question_gets_a_cited_answer(page):
     page.screenshot(path=str(ARTIFACTS / "web-chat-answer.png"))
 
 
-def test_uploaded_pdf_is_cited_with_its_page_then_removed(documents_page, sample_pdf: Path, documents_app):
-    page, app_server = documents_page, documents_app
+def test_uploaded_pdf_is_cited_with_its_page_then_removed(own_page, sample_pdf: Path):
+    page, app_server = own_page
     new_conversation(page)
     upload(page, sample_pdf)
     status = page.locator("#ingest-status")
@@ -131,8 +135,8 @@ def test_uploaded_pdf_is_cited_with_its_page_then_removed(documents_page, sample
     assert "zorblax.pdf" not in answer.inner_text()
 
 
-def test_corrupt_upload_is_reported_by_name(documents_page, tmp_path: Path, documents_app):
-    page, app_server = documents_page, documents_app
+def test_corrupt_upload_is_reported_by_name(own_page, tmp_path: Path):
+    page, app_server = own_page
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 garbage")
     upload(page, bad)
@@ -158,10 +162,10 @@ def test_refusal_and_follow_up(page):
     assert page.locator('#chat [data-testid="user"]').count() == 3
 
 
-def test_updated_label_source_filter_and_whole_passage(documents_page, tmp_path: Path, documents_app):
+def test_updated_label_source_filter_and_whole_passage(own_page, tmp_path: Path):
     """README "Web chat": a file with an indexed name but other content is reported as "Updated";
     "Answer only from selected documents" keeps the others out; "whole passage" shows all of it."""
-    page = documents_page
+    page, server = own_page
     new_conversation(page)
     filler = "The quay was repaired with granite blocks brought from the northern quarry by barge. " * 3
     status = page.locator("#ingest-status")
@@ -193,4 +197,4 @@ def test_updated_label_source_filter_and_whole_passage(documents_page, tmp_path:
     page.get_by_role("option", name="tides.txt").click()
     page.click("#remove-button")
     status.filter(has_text="Removed").wait_for()
-    assert not (documents_app.corpus / "tides.txt").exists()
+    assert not (server.corpus / "tides.txt").exists()

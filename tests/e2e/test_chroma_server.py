@@ -21,7 +21,7 @@ import pytest
 from assistant.config import PROJECT_ROOT, Settings
 
 from ..conftest import free_port, stop_process
-from ..helpers import cli_env
+from ..helpers import cli_env, two_writers_inputs
 from .conftest import ARTIFACTS, SEED_CORPUS
 
 CHROMA = Path(sys.executable).with_name("chroma")
@@ -92,18 +92,6 @@ def test_ingest_and_cited_answer_through_the_server(tmp_path: Path, chroma_url: 
     assert refused.refused
 
 
-def _document(tag: str, paragraphs: int) -> str:
-    """A small text whose every paragraph carries the document's unique tag word."""
-    body = []
-    for p in range(paragraphs):
-        body.append(
-            f"The {tag} station recorded observation {p} of the season. "
-            + " ".join(f"Sensor {tag} row {p}.{s} measured a steady reading near the ridge, and the crew "
-                       f"logged it with the usual care before moving on." for s in range(14))
-        )
-    return f"Field notes {tag}\n\n" + "\n\n".join(body) + "\n"
-
-
 QUERY_LOOP = textwrap.dedent(
     """
     import io, json, sys, time
@@ -133,15 +121,7 @@ def test_two_writers_and_a_reader_lose_and_duplicate_nothing(tmp_path: Path, chr
 
     index, corpus = tmp_path / "index", tmp_path / "corpus"
     corpus.mkdir()
-    inputs = {}
-    for writer in ("a", "b"):
-        folder = tmp_path / f"input-{writer}"
-        folder.mkdir()
-        for i in range(FILES_PER_WRITER):
-            tag = f"zq{writer}{i}x"
-            (folder / f"{tag}.txt").write_text(_document(tag, 1 + i % 3), encoding="utf-8")
-        (folder / "shared.txt").write_text(_document("zqsharedx", 2), encoding="utf-8")  # both add it
-        inputs[writer] = sorted(folder.iterdir())
+    inputs = two_writers_inputs(tmp_path, FILES_PER_WRITER)
 
     stop = tmp_path / "stop-querying"
     common = [sys.executable, "-m", "assistant.cli", "--chroma-url", chroma_url, "--index", str(index),

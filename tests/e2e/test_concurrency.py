@@ -1,6 +1,6 @@
 """Concurrent chat sessions through gradio_client while a document is being uploaded and indexed:
 zero errors, every session gets the answer its own history calls for (never another session's),
-and the upload lands. Prints throughput and p95 latency.
+and the upload lands (on an app of its own). Prints throughput and p95 latency.
 
 ASSISTANT_E2E_SESSIONS (16) x ASSISTANT_E2E_QUESTIONS (2 here to stay quick; docs/RELIABILITY.md
 reports a 16 x 20 run).
@@ -23,10 +23,13 @@ FOLLOW_UP = "Where did he go after MSRA?"
 CONTEXTS = {"Facebook": "What did Kaiming He do?", "Momenta": "What did Shaoqing Ren do?"}
 
 
-def test_concurrent_sessions_during_ingest(documents_app, tmp_path: Path):
+def test_concurrent_sessions_during_ingest(start_app, tmp_path: Path):
+    """On an app of its own: it changes the documents."""
     from gradio_client import Client, handle_file
 
-    clients = [Client(documents_app.url, verbose=False, analytics_enabled=False) for _ in range(SESSIONS + 1)]
+    server = start_app("concurrency")
+
+    clients = [Client(server.url, verbose=False, analytics_enabled=False) for _ in range(SESSIONS + 1)]
     alone = {  # each history's answer, asked alone before the load (the answers name several people)
         key: clients[0].predict(FOLLOW_UP, history=[[context, ""]], api_name="/ask")["answer"] for key, context in CONTEXTS.items()
     }
@@ -90,5 +93,5 @@ def test_concurrent_sessions_during_ingest(documents_app, tmp_path: Path):
     assert not wrong, wrong
     assert len(latencies) == SESSIONS * QUESTIONS
     assert upload_report.get("added") == ["harbour-ledger.txt"], upload_report
-    assert (documents_app.corpus / "harbour-ledger.txt").is_file()
+    assert (server.corpus / "harbour-ledger.txt").is_file()
     assert clients[0].predict("harbour-ledger.txt", api_name="/remove_document")["removed"] == ["harbour-ledger.txt"]

@@ -1,14 +1,19 @@
 """An exposed deployment: no file outside the corpus can be read, written or removed through any
 endpoint of the running app (traversal in names, absolute paths, URL-encoding, Gradio's file
 routes). Binding beyond loopback without auth refusing to start is tested in test_api.py. Run on
-the documents app: a traversal that worked would change its documents."""
+an app of this module's own: a traversal that worked would change its documents (and fail the
+test that made it), never another module's; each upload test removes what it added and checks
+only the bytes it uploaded, so the tests here do not depend on each other's order."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .conftest import Server, start_server
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -20,48 +25,62 @@ TRAVERSALS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def exposure_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_server(tmp_path_factory.mktemp("exposure-app"), "exposure")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def exposure_client(exposure_app: Server):
+    from gradio_client import Client
+
+    return Client(exposure_app.url, verbose=False, analytics_enabled=False)
+
+
 @pytest.fixture
-def secret(documents_app) -> Path:
-    path = documents_app.root / "secret.txt"  # beside the corpus, where a traversal would land
+def secret(exposure_app) -> Path:
+    path = exposure_app.root / "secret.txt"  # beside the corpus, where a traversal would land
     path.write_text("The vault code is 4711.\n")
     return path
 
 
 @pytest.mark.parametrize("name", TRAVERSALS + ["SECRET_ABSOLUTE"])
-def test_remove_document_cannot_leave_the_corpus(documents_client, documents_app, secret: Path, name: str):
+def test_remove_document_cannot_leave_the_corpus(exposure_client, exposure_app, secret: Path, name: str):
     if name == "SECRET_ABSOLUTE":
         name = str(secret)
-    before = documents_client.predict(api_name="/list_documents")
-    report = documents_client.predict(name, api_name="/remove_document")
+    before = exposure_client.predict(api_name="/list_documents")
+    report = exposure_client.predict(name, api_name="/remove_document")
     assert report["removed"] == [] and report["failed"], report
     assert secret.read_text() == "The vault code is 4711.\n"
-    assert (documents_app.root / "index" / "registry.sqlite3").exists()
-    assert (documents_app.corpus / SEED_FILE).exists()
-    assert documents_client.predict(api_name="/list_documents") == before
+    assert (exposure_app.root / "index" / "registry.sqlite3").exists()
+    assert (exposure_app.corpus / SEED_FILE).exists()
+    assert exposure_client.predict(api_name="/list_documents") == before
 
 
 @pytest.mark.parametrize("name", ["../../escape.txt", "..%2F..%2Fescape.txt", "/tmp/escape.txt", "..\\..\\escape.txt"])
-def test_an_upload_named_with_traversal_lands_in_the_corpus_or_is_refused(documents_app, documents_client, name: str):
+def test_an_upload_named_with_traversal_lands_in_the_corpus_or_is_refused(exposure_app, exposure_client, name: str):
     import httpx
 
     body = b"The escape hatch is painted green.\n"
-    upload = httpx.post(f"{documents_app.url}/gradio_api/upload", files={"files": (name, body, "text/plain")}, timeout=60)
+    upload = httpx.post(f"{exposure_app.url}/gradio_api/upload", files={"files": (name, body, "text/plain")}, timeout=60)
     assert upload.status_code == 200, upload.text  # Gradio keeps any upload under its own folder
     [stored] = upload.json()
-    assert Path(stored).resolve().is_relative_to((documents_app.root / "gradio-uploads").resolve()), stored
+    assert Path(stored).resolve().is_relative_to((exposure_app.root / "gradio-uploads").resolve()), stored
     call = httpx.post(
-        f"{documents_app.url}/gradio_api/call/add_documents",
+        f"{exposure_app.url}/gradio_api/call/add_documents",
         json={"data": [[{"path": stored, "meta": {"_type": "gradio.FileData"}}]]},
         timeout=30,
     )
     assert call.status_code == 200, call.text
-    events = httpx.get(f"{documents_app.url}/gradio_api/call/add_documents/{call.json()['event_id']}", timeout=120)
-    listing = documents_client.predict(api_name="/list_documents")
+    events = httpx.get(f"{exposure_app.url}/gradio_api/call/add_documents/{call.json()['event_id']}", timeout=120)
+    listing = exposure_client.predict(api_name="/list_documents")
     if "event: error" in events.text:
         # Gradio keeps the upload under its name's last part; "..%2F..%2Fescape.txt" or
         # "..\\..\\escape.txt" is then a dotfile, which Gradio refuses to hand to the app at all.
         assert Path(stored).name.startswith("."), (stored, events.text)
-        assert not [p for p in documents_app.corpus.rglob("*") if p.is_file() and p.read_bytes() == body]
+        assert not [p for p in exposure_app.corpus.rglob("*") if p.is_file() and p.read_bytes() == body]
         assert all("escape" not in d["source"] for d in listing["documents"])
         added = None
     else:
@@ -69,16 +88,16 @@ def test_an_upload_named_with_traversal_lands_in_the_corpus_or_is_refused(docume
         report = json.loads(events.text.strip().rsplit("data:", 1)[1])[0]
         [added] = report["added"]  # taken, under a safe name inside the corpus
         assert "/" not in added and "\\" not in added and not added.startswith(".")
-        assert (documents_app.corpus / added).read_bytes() == body
-    for outside in (documents_app.root / "escape.txt", documents_app.root.parent / "escape.txt", Path("/tmp/escape.txt")):
+        assert (exposure_app.corpus / added).read_bytes() == body
+    for outside in (exposure_app.root / "escape.txt", exposure_app.root.parent / "escape.txt", Path("/tmp/escape.txt")):
         assert not outside.exists() or outside.read_bytes() != body, outside
-    written = [p for p in documents_app.corpus.rglob("*escape*")]
+    written = [p for p in exposure_app.corpus.rglob("*escape*")]
     for path in written:
-        assert path.resolve().parent == documents_app.corpus.resolve()
+        assert path.resolve().parent == exposure_app.corpus.resolve()
     for document in listing["documents"]:
         assert ".." not in document["source"] and not document["source"].startswith("/")
     if added:
-        assert documents_client.predict(added, api_name="/remove_document")["removed"] == [added]
+        assert exposure_client.predict(added, api_name="/remove_document")["removed"] == [added]
 
 
 @pytest.mark.parametrize(
@@ -91,10 +110,10 @@ def test_an_upload_named_with_traversal_lands_in_the_corpus_or_is_refused(docume
         "/static/../../../../etc/passwd", "/assets/..%2F..%2F..%2Fetc%2Fpasswd",
     ],
 )
-def test_file_routes_serve_nothing_outside_the_upload_folder(documents_app, secret: Path, route: str):
+def test_file_routes_serve_nothing_outside_the_upload_folder(exposure_app, secret: Path, route: str):
     import httpx
 
-    url = documents_app.url + route.format(secret=secret, index=documents_app.root / "index", corpus=documents_app.corpus)
+    url = exposure_app.url + route.format(secret=secret, index=exposure_app.root / "index", corpus=exposure_app.corpus)
     response = httpx.get(url, timeout=30)
     assert response.status_code in (400, 403, 404, 405), (url, response.status_code)
     assert b"root:" not in response.content and b"4711" not in response.content and b"SQLite" not in response.content

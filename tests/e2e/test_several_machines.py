@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,10 +26,12 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 
+from ..helpers import cli_env, tagged_document, two_writers_inputs
 from ..servers import ChromaServer
 from .conftest import ARTIFACTS, Server, app_environment, start_server
 
 FILES_PER_INGESTER = 4
+DOCUMENT_SENTENCES = 7  # ~900 characters a paragraph, as these tests were measured with
 INGEST_TIMEOUT_S = 300
 FAULT_FILES = 24
 
@@ -45,18 +46,7 @@ UPLOADS = {
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(PYTHONUNBUFFERED="1", **extra)
-    return env
-
-
-def _document(tag: str, paragraphs: int) -> str:
-    body = [
-        f"The {tag} station logged observation {p}. "
-        + " ".join(f"Gauge {tag} row {p}.{s} read a steady level by the weir, noted with care." for s in range(12))
-        for p in range(paragraphs)
-    ]
-    return f"Station notes {tag}\n\n" + "\n\n".join(body) + "\n"
+    return cli_env(None, PYTHONUNBUFFERED="1", **extra)
 
 
 @pytest.fixture(scope="module")
@@ -116,15 +106,7 @@ def apps(services: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
 def test_two_ingesters_and_two_apps_share_one_library(services: dict, tmp_path: Path, request: pytest.FixtureRequest):
     from gradio_client import Client, handle_file
 
-    inputs = {}
-    for name in ("a", "b"):
-        folder = tmp_path / f"input-{name}"
-        folder.mkdir()
-        for i in range(FILES_PER_INGESTER):
-            tag = f"zq{name}{i}x"
-            (folder / f"{tag}.txt").write_text(_document(tag, 1 + i % 3), encoding="utf-8")
-        (folder / "shared.txt").write_text(_document("zqsharedx", 2), encoding="utf-8")  # both add it
-        inputs[name] = sorted(folder.iterdir())
+    inputs = two_writers_inputs(tmp_path, FILES_PER_INGESTER, sentences=DOCUMENT_SENTENCES)
     ingesters = [_cli(services, tmp_path / f"ingester-{n}", "add", *map(str, files), "--json")
                  for n, files in inputs.items()]
     apps: dict[str, Server] = request.getfixturevalue("apps")  # the apps start while the ingesters write
@@ -175,6 +157,7 @@ def _ask_until_answered(client, question: str, timeout: float = 60) -> dict:
 
 def test_an_app_names_the_service_that_is_down_and_recovers(services: dict, apps: dict[str, Server]):
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
     client = Client(apps["a"].url, verbose=False, analytics_enabled=False)
     question = UPLOADS["b"][3]
@@ -185,7 +168,7 @@ def test_an_app_names_the_service_that_is_down_and_recovers(services: dict, apps
     ):
         stop()
         try:
-            with pytest.raises(Exception) as caught:
+            with pytest.raises(AppError) as caught:
                 client.predict(question, api_name="/ask")
             assert named in str(caught.value) and "unreachable" in str(caught.value), (service, str(caught.value))
         finally:
@@ -209,7 +192,7 @@ def test_an_ingest_survives_its_own_kill_chroma_killed_and_postgres_restarted(se
     folder = tmp_path / "input"
     folder.mkdir()
     for i in range(FAULT_FILES):
-        (folder / f"zqk{i}x.txt").write_text(_document(f"zqk{i}x", 2), encoding="utf-8")
+        (folder / f"zqk{i}x.txt").write_text(tagged_document(f"zqk{i}x", 2, DOCUMENT_SENTENCES), encoding="utf-8")
     machine = tmp_path / "ingester"
     faults = (  # (what fails, how, how it comes back, what the ingest's message names; None: killed, no message)
         ("the ingester", lambda ingest: ingest.kill(), lambda: None, None),

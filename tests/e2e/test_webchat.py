@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .conftest import open_chat as _open
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_FILE, WAIT_MS, ask, new_conversation, upload
 from .test_exposure import TRAVERSALS
 
@@ -61,14 +62,6 @@ def _context(chromium, server, **options):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
     context.set_default_timeout(WAIT_MS)
     return context
-
-
-def _open(context, server):
-    page = context.new_page()
-    page.goto(server.url, wait_until="load")
-    page.wait_for_selector("#question textarea")
-    page.wait_for_selector(f"#documents .doc[data-source='{SEED_FILE}']")
-    return page
 
 
 @pytest.fixture(scope="module")
