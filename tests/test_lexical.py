@@ -152,7 +152,7 @@ def test_the_document_share_blends_only_matching_chunks(seed_root):
 
 
 def test_a_snapshot_restores_the_index_and_the_registry_stays_the_truth(fresh_root, monkeypatch):
-    from assistant import lexical
+    from assistant.retrieval import lexical
     from assistant.ingest.library import Library
 
     monkeypatch.setattr(lexical, "SNAPSHOT_AFTER", 1)
