@@ -15,17 +15,15 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import secrets
 from pathlib import Path
 
 from .config import BACKENDS, SUPPORTED_SUFFIXES, Settings
 from . import web_documents
 from .errors import AssistantError, UsageError
-from .limits import checked_question
+from .web_chat import Chat, messages, restored, saved
 from .web_service import Service, uploads_folder
 from .web_render import (
-    CSS, SCRIPT, _banner, example_questions, question_counter, render_answer, render_banner, render_documents,
-    render_error, render_pending, render_report,
+    CSS, DOCUMENTS_SCRIPT, SCRIPT, _banner, example_questions, question_counter, render_banner, render_documents, render_report,
 )
 
 log = logging.getLogger("assistant.ui")
@@ -117,14 +115,14 @@ def build_app(settings: Settings, service: Service | None = None):
 
     # -- handlers ------------------------------------------------------------------------------
     def documents_view(selected: list[str] | None = None):
-        """(banner, table, remove choices, filter choices, example questions) as the library stands now."""
+        """(banner, table, filter choices, example questions) as the library stands now."""
         listing = None
         if service.ready.is_set() and service.assistant is not None:
             try:
                 listing = service.library.listing()
             except AssistantError as exc:
                 return (
-                    _banner("error", str(exc)), render_documents(None), gr.update(choices=[]), gr.update(choices=[]),
+                    _banner("error", str(exc)), render_documents(None), gr.update(choices=[]),
                     *[gr.update(visible=False)] * EXAMPLES,
                 )
         sources = [d["source"] for d in listing["documents"]] if listing else []
@@ -132,7 +130,6 @@ def build_app(settings: Settings, service: Service | None = None):
         return (
             render_banner(service.status(), listing),
             render_documents(listing),
-            gr.update(choices=sources, value=None),
             gr.update(choices=sources, **keep),
             *[gr.update(value=q, visible=bool(q)) for q in example_questions(listing, EXAMPLES)],
         )
@@ -141,45 +138,36 @@ def build_app(settings: Settings, service: Service | None = None):
         """On page load, and every second while the service starts: the library and the banner."""
         return (*documents_view(), gr.Timer(active=not service.ready.is_set()))
 
-    def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None):
-        turns = list(turns or [])[-settings.max_history_turns:]  # the history a request may carry
-        question = (message or "").strip()
-        try:  # said in the chat, never dropped or cut silently: an empty question, one over the limit
-            checked_question(message, settings)
-        except UsageError as exc:
-            turns.append({"question": question, "answer": None, "html": render_error(str(exc))})
-            yield _messages(turns), turns, message
-            return
-        history = [(t["question"], t["answer"]) for t in turns if t.get("answer") is not None]
-        turn = {"question": question, "answer": None, "html": render_pending()}
-        turns.append(turn)
-        yield _messages(turns), turns, ""
-        if not service.ready.is_set():
-            with service.waiting():
-                while not service.ready.wait(0.5):
-                    turn["html"] = render_pending(status=f"Waiting for start-up to finish: {service.status().message}")
-                    yield _messages(turns), turns, ""
-        try:
-            text = ""
-            for event in service.stream(question, history=history, backend=backend, k=int(k or 0), sources=selected):
-                if isinstance(event, str):
-                    text += event
-                    turn["html"] = render_pending(text)
-                    yield _messages(turns), turns, ""
-                else:
-                    turn["answer"] = event.answer
-                    turn["html"] = render_answer(event, key=secrets.token_hex(4))
-        except AssistantError as exc:
-            turn["html"] = render_error(str(exc))
-        except Exception as exc:  # a bug must not show a traceback to the user
-            log.exception("answering %r failed", question)
-            turn["html"] = render_error(f"an unexpected error occurred ({type(exc).__name__}); the details are in the server log")
-        if turn["answer"] is None and turn["html"].startswith("<p class='answer-text'"):
-            turn["html"] = render_error("the answer was interrupted")
-        yield _messages(turns), turns, ""
+    chats = Chat(service, settings)
+
+    def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None, request: gr.Request):
+        for changed, box in chats.ask(message, turns, _session(request), **_options(backend, k, selected)):
+            yield messages(changed), changed, box
+
+    def retry(turns: list[dict], backend: str, k: float, selected: list[str] | None, request: gr.Request):
+        """The "Retry" button: the last question asked again, its answer replaced."""
+        for changed in chats.retry(turns, _session(request), **_options(backend, k, selected)):
+            yield messages(changed), changed
+
+    def stop(request: gr.Request):
+        """The "Stop" button: the answer in progress ends now (what had come stays, marked)."""
+        chats.stop(_session(request))
 
     def new_conversation():
         return [], [], ""
+
+    def save(turns: list[dict], request: gr.Request) -> dict:
+        return saved(turns, request.username, settings)
+
+    def restore(kept, request: gr.Request):
+        """On page load: the conversation the browser kept, when it is this user's."""
+        turns = restored(kept, request.username, settings)
+        return messages(turns), turns
+
+    # Gradio passes the request to a parameter annotated gr.Request; with postponed annotations it
+    # reads them through typing.get_type_hints, which cannot resolve "gr" (imported here, lazily)
+    for handler in (chat, retry, stop, save, restore):
+        handler.__annotations__["request"] = gr.Request
 
     def upload(files, selected, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
@@ -197,14 +185,16 @@ def build_app(settings: Settings, service: Service | None = None):
                       "failed": [{"file": ", ".join(Path(p).name for p in paths), "reason": str(exc)}]}
         return (render_report(report), *documents_view(selected), None)
 
-    def remove(name: str | None, selected: list[str] | None):
-        if not name:
-            return ("<div class='report'>Choose a document to remove first.</div>", *documents_view(selected))
+    def remove(selected: list[str] | None, chosen: gr.SelectData):
+        """A row's "Remove", once confirmed on the page (the row asks first: never one click)."""
+        name = chosen.value if isinstance(chosen.value, str) else ""
         try:
             report = service.remove(name)
         except AssistantError as exc:
-            report = {"removed": [], "failed": [{"file": name, "reason": str(exc)}]}
+            report = {"removed": [], "failed": [{"file": name or "(none)", "reason": str(exc)}]}
         return (render_report({**report, "removing": True}), *documents_view(selected or []))
+
+    remove.__annotations__["chosen"] = gr.SelectData  # (as for gr.Request above)
 
     # -- API handlers ---------------------------------------------------------------------------
     def api_ask(
@@ -259,7 +249,10 @@ def build_app(settings: Settings, service: Service | None = None):
 
     # -- layout ---------------------------------------------------------------------------------
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        turns = gr.State([])
+        turns = gr.State([])  # this session's conversation, on the server (the API's /chat uses it too)
+        # ... and its copy in the browser (localStorage, encrypted with this process's key), so a
+        # reload brings it back; restored only for the user who saved it
+        kept = gr.BrowserState({}, storage_key="assistant-conversation")
         with gr.Row(elem_id="app-header"):
             gr.Markdown(
                 "# Ask your documents\n"
@@ -300,11 +293,13 @@ def build_app(settings: Settings, service: Service | None = None):
                         gr.Button("", size="sm", variant="secondary", visible=False, elem_classes=["example"])
                         for _ in range(EXAMPLES)
                     ]
-                with gr.Row():
+                with gr.Row(elem_id="chat-controls"):
+                    stop_button = gr.Button("Stop", size="sm", variant="stop", elem_id="stop-answer", min_width=70)
+                    retry_button = gr.Button("Retry", size="sm", variant="secondary", elem_id="retry", min_width=70)
                     clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="new-conversation")
             with gr.Column(scale=2, min_width=320):
                 with gr.Accordion("Documents", open=True, elem_id="documents-panel"):
-                    table = gr.HTML(render_documents(None), elem_id="documents")
+                    table = gr.HTML(render_documents(None), elem_id="documents", js_on_load=DOCUMENTS_SCRIPT)
                     files = gr.File(
                         label=f"Add documents — PDF, TXT, MD, HTML (up to {settings.max_upload_mb:g} MiB each)",
                         file_count="multiple",
@@ -315,15 +310,6 @@ def build_app(settings: Settings, service: Service | None = None):
                     )
                     ingest_status = gr.HTML("", elem_id="ingest-status")
                     stop_adding = gr.Button("Stop adding", size="sm", variant="secondary", elem_id="stop-adding")
-                    gr.HTML("<div class='remove-label'>Remove a document</div>", padding=False)
-                    with gr.Row(equal_height=True, elem_id="remove-row"):
-                        to_remove = gr.Dropdown(
-                            choices=[], value=None, label="Remove a document", show_label=False, container=False,
-                            elem_id="remove-choice", scale=3,
-                        )
-                        remove_button = gr.Button(
-                            "Remove", variant="stop", size="md", scale=1, min_width=90, elem_id="remove-button"
-                        )
                 with gr.Accordion("Answer settings", open=True, elem_id="settings-panel"):
                     backend = gr.Dropdown(
                         choices=list(BACKENDS),
@@ -351,28 +337,32 @@ def build_app(settings: Settings, service: Service | None = None):
             api_add_button = gr.Button()
 
         # -- events -----------------------------------------------------------------------------
-        library_outputs = [banner, table, to_remove, only, *examples]
+        library_outputs = [banner, table, only, *examples]
         demo.load(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
         timer.tick(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
-        gr.on(
+        answering = {"concurrency_limit": 4, "concurrency_id": "answer", "show_progress": "hidden"}
+        private = {"api_visibility": "private", "queue": False}
+        asked = gr.on(
             triggers=[question.submit, send.click],
             fn=chat,
             inputs=[question, turns, backend, k, only],
             outputs=[chatbot, turns, question],
             api_name="chat",
             api_visibility="undocumented",
-            concurrency_limit=4,
-            concurrency_id="answer",
-            show_progress="hidden",
+            **answering,
         )
-        clear.click(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
+        retried = retry_button.click(retry, [turns, backend, k, only], [chatbot, turns], api_visibility="private", **answering)
+        stop_button.click(stop, None, None, **private)  # queue=False: never waits behind the answer it stops
+        cleared = clear.click(new_conversation, None, [chatbot, turns, question], **private)
         # the chat's trash icon empties the view; the history the next question sees goes with it
-        chatbot.clear(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
-        for example in examples:  # a click asks the example question
-            example.click(
-                chat, [example, turns, backend, k, only], [chatbot, turns, question], api_visibility="private",
-                concurrency_limit=4, concurrency_id="answer", show_progress="hidden",
-            )
+        trashed = chatbot.clear(new_conversation, None, [chatbot, turns, question], **private)
+        examples_asked = [  # a click asks the example question
+            example.click(chat, [example, turns, backend, k, only], [chatbot, turns, question], api_visibility="private", **answering)
+            for example in examples
+        ]
+        for event in (asked, retried, cleared, trashed, *examples_asked):
+            event.then(save, [turns], [kept], **private)
+        demo.load(restore, [kept], [chatbot, turns], **private)
         files.upload(
             upload,
             [files, only],
@@ -382,12 +372,8 @@ def build_app(settings: Settings, service: Service | None = None):
             concurrency_id="write",
             show_progress_on=[files],
         )
-        remove_button.click(
-            remove,
-            [to_remove, only],
-            [ingest_status, *library_outputs],
-            api_visibility="private",
-            concurrency_limit=1,
+        table.select(  # a row's confirmed "Remove" (DOCUMENTS_SCRIPT)
+            remove, [only], [ingest_status, *library_outputs], api_visibility="private", concurrency_limit=1,
             concurrency_id="write",
         )
 
@@ -403,13 +389,12 @@ def build_app(settings: Settings, service: Service | None = None):
     return demo
 
 
-def _messages(turns: list[dict]) -> list[dict]:
-    messages: list[dict] = []
-    for turn in turns:
-        if turn["question"]:  # an empty question has only the message saying so
-            messages.append({"role": "user", "content": turn["question"]})
-        messages.append({"role": "assistant", "content": turn["html"]})
-    return messages
+def _session(request) -> str:
+    return getattr(request, "session_hash", None) or "-"
+
+
+def _options(backend: str, k: float, selected: list[str] | None) -> dict:
+    return {"backend": backend, "k": int(k or 0), "sources": selected}
 
 
 def _blocked_paths(settings: Settings) -> list[str]:

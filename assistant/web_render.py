@@ -125,9 +125,21 @@ def render_error(message: str) -> str:
 
 
 def render_pending(text: str = "", status: str = "Searching your documents…") -> str:
+    """An answer in progress: the text generated so far, or what is being done. Its ``answering``
+    class shows the Stop button (CSS) while it is the chat's last message."""
     if text:
-        return f"<p class='answer-text'>{_escape_text(text)} ▍</p>"
-    return f"<p class='pending'><i>{html.escape(status)}</i></p>"
+        return f"<div class='answering'><p class='answer-text'>{_escape_text(text)} ▍</p></div>"
+    return f"<div class='answering'><p class='pending' role='status'><i>{html.escape(status)}</i></p></div>"
+
+
+def render_stopped(text: str) -> str:
+    """An answer stopped by the user: what had come, marked as incomplete and not checked."""
+    shown = f"<p class='answer-text stopped-text'>{_escape_text(text)}</p>" if text.strip() else ""
+    return shown + (
+        "<p class='stopped note'>Stopped. "
+        + ("This partial answer was not checked against the sources. " if shown else "")
+        + "Retry asks the question again.</p>"
+    )
 
 
 def _escape_edges(text: str) -> str:
@@ -197,10 +209,16 @@ def render_documents(listing: dict | None) -> str:
     rows = []
     for d in listing["documents"]:
         pages = f"{d['pages']} page{'s' * (d['pages'] != 1)}"
+        source = html.escape(d["source"], quote=True)
         rows.append(
-            f"<div class='doc' data-source='{html.escape(d['source'], quote=True)}'>"
+            f"<div class='doc' data-source='{source}'><div class='doc-row'><div class='doc-text'>"
             f"<div class='doc-title'>{html.escape(d['title'])}</div>"
             f"<div class='doc-meta'>{html.escape(d['source'])} · {pages} · {d['chunks']} chunks</div></div>"
+            f"<button type='button' class='doc-remove' aria-label='Remove {source}' title='Remove from the library'>Remove</button></div>"
+            # asked before anything is deleted (DOCUMENTS_SCRIPT shows it)
+            f"<div class='doc-confirm' hidden>Remove <b>{html.escape(d['source'])}</b> from the library and delete its file? "
+            "<button type='button' class='doc-remove-yes'>Remove</button> "
+            "<button type='button' class='doc-remove-no'>Keep</button></div></div>"
         )
     return "<div class='doc-list'>" + "".join(rows) + "</div>"
 
@@ -243,13 +261,27 @@ CSS = """
 #chat .note { font-size: 0.85em; color: var(--body-text-color-subdued); }
 #chat .answer-meta { font-size: 0.75em; color: var(--body-text-color-subdued); margin-top: 8px; }
 #chat .pending { color: var(--body-text-color-subdued); }
+#chat .stopped { font-size: 0.85em; color: var(--body-text-color-subdued); font-style: italic; }
+#chat .stopped-text { opacity: 0.8; }
+/* Stop shows while an answer is being made; Retry once there is an answer to redo */
+body:not(:has(#chat .answering)) #stop-answer { display: none !important; }
+body:has(#chat .answering) #retry, body:not(:has(#chat [data-testid="bot"])) #retry { display: none !important; }
+#chat-controls { gap: 6px; }
 #documents .doc-list { max-height: 280px; overflow-y: auto; }
 #documents .doc { padding: 7px 4px; border-bottom: 1px solid var(--border-color-primary); }
 #documents .doc:last-child { border-bottom: none; }
+#documents .doc-row { display: flex; align-items: flex-start; gap: 8px; }
+#documents .doc-text { flex: 1; min-width: 0; }
 #documents .doc-title { font-weight: 600; }
+#documents button { font-size: 0.8em; padding: 2px 8px; border-radius: 6px; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); color: var(--body-text-color); }
+#documents .doc-remove-yes { background: #b91c1c; border-color: #b91c1c; color: #fff; }
+#documents .doc-confirm { margin-top: 6px; font-size: 0.88em; }
+#documents .doc.removing { opacity: 0.5; }
 #documents .doc-meta { font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }
 #documents .empty { color: var(--body-text-color-subdued); padding: 6px 4px; }
-.remove-label { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-top: 4px; }
+/* the upload box's label in the flow, not floating over the box: wrapped on a phone, it covered the upload icon */
+#upload [data-testid="block-label"] { position: static; }
 #ingest-status .failed { color: #991b1b; }
 #ingest-status .ok { color: #166534; }
 #ingest-status .same { color: var(--body-text-color-subdued); }
@@ -330,4 +362,26 @@ SCRIPT = """
     }
   }, true);
 }
+"""
+
+
+# The documents list's own script (gr.HTML js_on_load; ``element`` is the list, ``trigger`` sends
+# its events): a row's "Remove" asks first, in the row; only "Remove" there sends the file's name
+# (a "select" event) to the server, which removes it.
+DOCUMENTS_SCRIPT = """
+element.addEventListener('click', (event) => {
+  const row = event.target.closest('.doc');
+  if (!row) return;
+  const confirm = row.querySelector('.doc-confirm');
+  if (event.target.closest('.doc-remove')) {
+    confirm.hidden = false;
+    row.querySelector('.doc-remove-no').focus();
+  } else if (event.target.closest('.doc-remove-no')) {
+    confirm.hidden = true;
+  } else if (event.target.closest('.doc-remove-yes')) {
+    confirm.hidden = true;
+    row.classList.add('removing');
+    trigger('select', {value: row.dataset.source, index: [...element.querySelectorAll('.doc')].indexOf(row)});
+  }
+});
 """
