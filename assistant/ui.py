@@ -1,9 +1,10 @@
 """The web chat: a thin Gradio shell over the same ``Assistant`` and ``Library`` the CLI uses.
 
-One ``Service`` per process holds the shared ``Assistant`` (models load once, in a background
-thread started as soon as the server listens; a question asked meanwhile waits for it). Each
-browser session keeps its own conversation in a ``gr.State``, so two users never see each
-other's history. Named API endpoints (``/ask``, ``/list_documents``, ``/add_documents``,
+One ``Service`` per process (web_service.py) holds the shared ``Assistant`` (models load once, in
+a background thread started as soon as the server listens; a question asked meanwhile waits for
+it). Each browser session keeps its own conversation in a ``gr.State`` (web_chat.py), so two
+users never see each other's history, and a copy in its browser, restored on reload for the same
+user only. Named API endpoints (``/ask``, ``/list_documents``, ``/add_documents``,
 ``/remove_document``) return the same JSON as the CLI's ``--json`` output.
 
 Gradio is imported lazily so that refusing an unsafe configuration (a public address without
@@ -22,8 +23,9 @@ from . import web_documents
 from .errors import AssistantError, UsageError
 from .web_chat import Chat, messages, restored, saved
 from .web_service import Service, uploads_folder
+from .web_page import CSS, DOCUMENTS_SCRIPT, SCRIPT
 from .web_render import (
-    CSS, DOCUMENTS_SCRIPT, SCRIPT, _banner, example_questions, question_counter, render_banner, render_documents, render_report,
+    _banner, example_questions, question_counter, render_banner, render_documents, render_report,
 )
 
 log = logging.getLogger("assistant.ui")
@@ -175,7 +177,17 @@ def build_app(settings: Settings, service: Service | None = None):
             return (gr.update(), *documents_view(selected), None)
 
         def report_progress(stage: str, done: int, total: int) -> None:
-            progress((done, total), desc=f"{'Reading' if stage == 'reading' else 'Embedding'}", unit="files" if stage == "reading" else "chunks")
+            # A stage's last step is followed by a long next one (the first batch's embedding; the
+            # commit): say what comes, rather than sit at "Reading 100%" for seconds
+            if stage == "reading":
+                if done < total:
+                    progress((done, total), desc="Reading", unit="files")
+                else:  # (Gradio shows a description only with a known total)
+                    progress((total, total), desc=f"Read {total} file{'s' * (total != 1)}; embedding the passages…", unit="files")
+            elif done < total:
+                progress((done, total), desc="Embedding", unit="passages")
+            else:
+                progress((total, total), desc="Embedded; saving the passages to the index…", unit="passages")
 
         progress(0, desc="Adding documents")
         try:

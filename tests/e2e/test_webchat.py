@@ -298,13 +298,26 @@ def test_the_status_says_what_is_happening(page):
     assert page.locator("#chat .answering").count() == 0 and not page.locator("#stop-answer").is_visible()
 
 
+# Counts the browser's writes of the kept conversation (encrypted: only its writes can be seen).
+COUNT_SAVES = """
+() => {
+  window.saves = 0;
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (key, value) {
+    if (key === 'assistant-conversation') window.saves += 1;
+    return setItem.call(this, key, value);
+  };
+}
+"""
+
+
 def test_a_reload_keeps_the_conversation_and_it_stays_in_that_browser(page, chromium, app_server):
     new_conversation(page)
+    page.wait_for_timeout(1000)  # "New conversation" saves the empty one: let that land first
+    page.evaluate(COUNT_SAVES)
     ask(page, "What did Shaoqing Ren do?")
     asked = _answer_text(page.locator('#chat [data-testid="bot"]').last)
-    # kept once the answer is done; encrypted, so only its change can be seen
-    before = page.evaluate("localStorage.getItem('assistant-conversation')")
-    page.wait_for_function("v => localStorage.getItem('assistant-conversation') !== v", arg=before)
+    page.wait_for_function("() => window.saves > 0")  # kept once the answer is done
     page.reload(wait_until="load")
     page.wait_for_selector("#chat .answer-meta")
     assert _users(page) == ["What did Shaoqing Ren do?"]
@@ -407,6 +420,50 @@ def test_remove_asks_first_and_keep_keeps_the_document(documents_page, documents
     assert not (documents_app.corpus / note.name).exists()
 
 
+# The distinct texts the upload box's progress showed, in order.
+RECORD_PROGRESS = """
+() => {
+  window.progressSeen = [];
+  new MutationObserver(() => {
+    const box = document.querySelector('#upload');
+    const text = box ? box.innerText.replace(/\\s+/g, ' ').trim() : '';
+    if (text && window.progressSeen[window.progressSeen.length - 1] !== text) window.progressSeen.push(text);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def _long_pdf(path: Path, pages: int) -> Path:
+    """A PDF of ``pages`` pages of distinct sentences (~3 passages a page), small enough to upload."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=10)
+    for n in range(1, pages + 1):
+        pdf.add_page()
+        pdf.multi_cell(0, 5, " ".join(
+            f"In year {1900 + n * 7 + i} the harbour of town {n}-{i} recorded a spring tide of {n + i / 10:.1f} metres "
+            f"and {n * 3 + i} ships unloaded timber, salt and {('grain', 'coal', 'wool', 'iron')[i % 4]} at its quay."
+            for i in range(14)
+        ))
+    pdf.output(str(path))
+    return path
+
+
+def test_upload_progress_says_what_comes_after_reading(documents_page, documents_app, tmp_path: Path):
+    page = documents_page
+    pdf = _long_pdf(tmp_path / "harbour-ledger.pdf", 40)
+    page.evaluate(RECORD_PROGRESS)
+    upload(page, pdf)
+    page.locator("#ingest-status .ok").filter(has_text=pdf.name).wait_for()
+    seen = page.evaluate("window.progressSeen")
+    said = " | ".join(seen)
+    assert "Read 1 file; embedding the passages…" in said, said
+    assert "saving the passages to the index…" in said, said
+    assert said.index("embedding the passages") < said.index("saving the passages"), said
+    remove_document(page, pdf.name)
+
+
 # -- First page --------------------------------------------------------------------------------
 
 
@@ -473,6 +530,21 @@ def test_the_text_page_escapes_the_document_and_marks_the_quote_across_line_brea
     assert "was not found" in text_page("tides.txt", text, "a sentence the document lacks")
     assert document_link("a b.pdf", 3, "q") == "document/a%20b.pdf#page=3"
     assert document_link("notes/tides.md", None, "rose 3.2 & more") == "document/notes/tides.md?q=rose%203.2%20%26%20more#quote"
+
+
+def test_example_questions_use_section_headings_when_the_listing_has_them():
+    from assistant.web_render import example_questions
+
+    titles_only = {"documents": [{"title": "Tide Notes"}, {"title": "Harbour Log"}]}
+    assert example_questions(titles_only, 3) == [
+        "What is \u201cTide Notes\u201d about?", "What is \u201cHarbour Log\u201d about?", "Who wrote \u201cTide Notes\u201d?",
+    ]
+    sections = {"documents": [{"title": "Tide Notes", "sections": ["Introduction", "Spring tides", "Neap tides"]}]}
+    assert example_questions(sections, 3) == [
+        "What does the section \u201cSpring tides\u201d say?", "What does the section \u201cNeap tides\u201d say?",
+        "What does \u201cTide Notes\u201d conclude?",
+    ]
+    assert example_questions({"documents": []}, 3) == ["", "", ""]
 
 
 def test_copy_text_is_the_answer_then_one_line_per_source():
