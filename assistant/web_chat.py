@@ -159,7 +159,7 @@ class Chat:
         run = AnswerRun(lambda: service.stream(question, history=history, backend=backend, k=k, sources=sources))
         with self._runs_lock:
             self._runs[session] = run
-        text = ""
+        text, held = "", ""  # held: the latest piece of text, shown once another follows it
         try:
             while not run.stopped:
                 try:
@@ -173,7 +173,11 @@ class Chat:
                 if kind == "retrieved":
                     turn["html"] = render_pending(status=CHOOSING if backend == "extractive" else WRITING)
                 elif isinstance(value, str):
-                    text += value
+                    # one piece behind: the last piece before the answer may be the whole extractive
+                    # answer that replaces a generated one the verifier refused, not more of it
+                    text, held = text + held, value
+                    if not text:
+                        continue
                     turn["html"] = render_pending(text)
                 else:
                     turn["answer"] = value.answer
@@ -181,7 +185,7 @@ class Chat:
                     break
                 yield turns
             if turn["answer"] is None:
-                turn["html"] = render_stopped(text) if run.stopped else render_error("the answer was interrupted")
+                turn["html"] = render_stopped(text + held) if run.stopped else render_error("the answer was interrupted")
         except AssistantError as exc:
             turn["html"] = render_error(str(exc))
         except Exception as exc:  # a bug must not show a traceback to the user
