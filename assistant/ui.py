@@ -1,9 +1,10 @@
 """The web chat: a thin Gradio shell over the same ``Assistant`` and ``Library`` the CLI uses.
 
-One ``Service`` per process holds the shared ``Assistant`` (models load once, in a background
-thread started as soon as the server listens; a question asked meanwhile waits for it). Each
-browser session keeps its own conversation in a ``gr.State``, so two users never see each
-other's history. Named API endpoints (``/ask``, ``/list_documents``, ``/add_documents``,
+One ``Service`` per process (web_service.py) holds the shared ``Assistant`` (models load once, in
+a background thread started as soon as the server listens; a question asked meanwhile waits for
+it). Each browser session keeps its own conversation in a ``gr.State`` (web_chat.py), so two
+users never see each other's history, and a copy in its browser, restored on reload for the same
+user only. Named API endpoints (``/ask``, ``/list_documents``, ``/add_documents``,
 ``/remove_document``) return the same JSON as the CLI's ``--json`` output.
 
 Gradio is imported lazily so that refusing an unsafe configuration (a public address without
@@ -12,361 +13,24 @@ auth) is instant.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
-import secrets
-import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .config import BACKENDS, SUPPORTED_SUFFIXES, Settings
-from . import storage, web_documents
-from .errors import AssistantError, IndexBusy, IndexReadOnly, UsageError
-from .limits import checked_question
+from . import web_documents
+from .errors import AssistantError
+from .web_auth import is_loopback, load_auth, resolve_auth  # noqa: F401  (the binding rules, imported from here too)
+from .web_chat import Chat, messages, restored, saved
+from .web_service import Service, uploads_folder
+from .web_page import CSS, DOCUMENTS_SCRIPT, SCRIPT
 from .web_render import (
-    CSS, SCRIPT, _banner, example_questions, question_counter, render_answer, render_banner, render_documents,
-    render_error, render_pending, render_report,
+    _banner, example_questions, question_counter, render_banner, render_documents, render_report,
 )
 
 log = logging.getLogger("assistant.ui")
 
 TITLE = "Assistant — ask your documents"
 EXAMPLES = 3  # example questions on the first page, drawn from the indexed documents' titles
-READY_TIMEOUT_S = 900.0  # a first question waits this long for the start-up indexing at most
-
-# -----------------------------------------------------------------------------------------------
-# Binding and authentication
-# -----------------------------------------------------------------------------------------------
-
-
-def is_loopback(host: str) -> bool:
-    host = (host or "").strip().strip("[]")
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _parse_pair(line: str, where: str) -> tuple[str, str]:
-    user, sep, password = line.strip().partition(":")
-    if not sep or not user.strip() or not password:
-        raise UsageError(f"{where}: expected user:password, got {line.strip()[:40]!r}")
-    return user.strip(), password
-
-
-def load_auth(environ: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """Credentials from ASSISTANT_AUTH ("user:password") and/or ASSISTANT_AUTH_FILE (one per line)."""
-    env = os.environ if environ is None else environ
-    pairs: list[tuple[str, str]] = []
-    if env.get("ASSISTANT_AUTH"):
-        pairs.append(_parse_pair(env["ASSISTANT_AUTH"], "ASSISTANT_AUTH"))
-    if env.get("ASSISTANT_AUTH_FILE"):
-        path = Path(env["ASSISTANT_AUTH_FILE"]).expanduser()
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"ASSISTANT_AUTH_FILE {path} cannot be read ({exc.strerror or exc})") from None
-        for number, line in enumerate(lines, start=1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                pairs.append(_parse_pair(line, f"{path} line {number}"))
-        if not pairs:
-            raise UsageError(f"ASSISTANT_AUTH_FILE {path} holds no user:password line")
-    return pairs
-
-
-def resolve_auth(settings: Settings, environ: dict[str, str] | None = None) -> list[tuple[str, str]] | None:
-    """The launch ``auth``; refuses a non-loopback address without credentials."""
-    pairs = load_auth(environ)
-    if not pairs and not is_loopback(settings.host):
-        raise UsageError(
-            f"authentication is required to listen on {settings.host} (reachable from other machines): "
-            "set ASSISTANT_AUTH=user:password or ASSISTANT_AUTH_FILE=/path/to/file (lines user:password), "
-            "or keep the default --host 127.0.0.1"
-        )
-    return pairs or None
-
-
-# -----------------------------------------------------------------------------------------------
-# The service: one shared Assistant, its start-up checks, and what the UI and the API call
-# -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Status:
-    level: str  # starting | working | ok | warning | error
-    message: str  # Markdown-free plain text; commands in `backticks`
-
-
-class Service:
-    """Owns the process's one ``Library`` (uploads, removals) and the ``Assistant`` answering
-    from its index; every web session and API call shares them."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.library = None
-        self.assistant = None
-        self.ready = threading.Event()
-        self._status = Status("starting", "loading the index and the embedding model…")
-        self._blocking: str | None = None  # set when the index cannot be used at all
-        self._thread: threading.Thread | None = None
-        self._waiting = 0  # requests waiting for start-up to finish
-        self._waiting_lock = threading.Lock()
-        self._cancel: threading.Event | None = None  # set to stop the write in progress
-        self.started_at = time.perf_counter()
-
-    # -- start-up ------------------------------------------------------------------------------
-    def start(self, *, background: bool = True) -> "Service":
-        if self._thread is None and not self.ready.is_set():
-            if background:
-                self._thread = threading.Thread(target=self._start_up, name="assistant-startup", daemon=True)
-                self._thread.start()
-            else:
-                self._start_up()
-        return self
-
-    def _start_up(self) -> None:
-        try:
-            from .pipeline import Assistant
-            from .ingest.library import Library
-
-            library = self.library = Library(self.settings)
-            self.assistant = Assistant(self.settings, index=library.index, encoder=library.encoder)
-            steps = {"index": time.perf_counter() - self.started_at}
-            library.encoder.model  # load the encoder once, now, not on the first question
-            steps["model"] = time.perf_counter() - self.started_at
-            library.check_model()
-            try:  # the fast part of `check --repair`: finish writes (and uploads) a crash interrupted
-                for note in library.repair():
-                    log.warning("%s", note)
-            except (IndexBusy, IndexReadOnly):
-                pass  # another process is writing (it repairs first), or nobody can: check() below reports
-            problems = library.check()
-            if problems:
-                self._status = Status(
-                    "warning",
-                    "The index needs repair (" + "; ".join(problems) + "). Stop the app and run "
-                    "`assistant check --repair` (or `assistant reindex`), then start it again.",
-                )
-            elif not library.documents() and self._corpus_has_files():
-                self._status = Status("working", f"indexing the documents in {self.settings.corpus} for the first time…")
-                try:
-                    with self._write() as cancel:
-                        report = library.sync(progress=self._sync_progress, cancel=cancel)
-                except (IndexBusy, IndexReadOnly) as exc:  # another process is writing: answer from what is there
-                    report = None
-                    self._status = Status("warning", f"{exc}. Restart the app once it is done to index corpus/.")
-                if report is not None and report.failed:
-                    failed = "; ".join(f"{e.file}: {e.reason}" for e in report.failed)
-                    self._status = Status("warning", f"Some documents in the corpus could not be indexed: {failed}")
-            if library.read_only and self._status.level in ("starting", "working"):
-                self._status = Status("warning", f"{storage.read_only(self.settings.index)}.")
-            steps["checks"] = time.perf_counter() - self.started_at
-            warm = not self._waiting  # a question already waiting warms up the same (and would wait for this)
-            if warm:
-                self._warm_up()
-            if self._status.level in ("starting", "working"):
-                self._status = Status("ok", "")
-            log.info(
-                "ready in %.1f s (index open %.1f s, encoder loaded %.1f s, checked %.1f s, %s encoder, %s)",
-                time.perf_counter() - self.started_at, steps["index"], steps["model"], steps["checks"],
-                library.encoder.model.runtime, "warmed up" if warm else "no warm-up: a question was waiting",
-            )
-        except AssistantError as exc:
-            self._blocking = str(exc)
-            self._status = Status("error", _what_to_do(exc))
-            log.warning("not ready: %s", exc)
-        except Exception as exc:  # never let start-up die silently: say what happened
-            log.exception("start-up failed")
-            self._blocking = f"the assistant could not start ({type(exc).__name__}: {exc}); see the server log"
-            self._status = Status("error", self._blocking)
-        finally:
-            self.ready.set()
-
-    def _corpus_has_files(self) -> bool:
-        corpus = Path(self.settings.corpus)
-        return corpus.is_dir() and any(
-            p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
-            for p in corpus.rglob("*")
-        )
-
-    def _sync_progress(self, stage: str, done: int, total: int) -> None:
-        self._status = Status("working", f"indexing the corpus for the first time: {stage} {done}/{total}…")
-
-    def _warm_up(self) -> None:
-        """One extractive answer, so the first real question pays no import, BM25 or first-inference cost."""
-        if self.assistant is None or not self.library.documents():
-            return
-        try:
-            self.assistant.ask("What is this document about?", backend="extractive")
-        except AssistantError:
-            pass
-
-    def status(self) -> Status:
-        return self._status
-
-    @contextmanager
-    def waiting(self) -> Iterator[None]:
-        """Marks a request that waits for start-up: start-up then skips its warm-up answer (the
-        waiting question warms the same caches and would otherwise wait for the warm-up too)."""
-        with self._waiting_lock:
-            self._waiting += 1
-        try:
-            yield
-        finally:
-            with self._waiting_lock:
-                self._waiting -= 1
-
-    def wait(self, timeout: float = READY_TIMEOUT_S, *, question: bool = False):
-        """The Assistant, once start-up is done; raises the start-up problem if there was one."""
-        if not self.ready.is_set():
-            with self.waiting() if question else nullcontext():
-                self.ready.wait(timeout)
-        if not self.ready.is_set():
-            raise AssistantError("the assistant is still starting up; try again in a moment")
-        if self._blocking or self.assistant is None:
-            raise AssistantError(self._blocking or "the assistant could not start; see the server log")
-        return self.assistant
-
-    def writer(self):
-        """The ``Library``, once start-up is done (raises as ``wait`` does)."""
-        self.wait()
-        return self.library
-
-    # -- answering -----------------------------------------------------------------------------
-    def stream(self, question: str, **options: Any):
-        """``Assistant.stream`` once the index is ready (options as its)."""
-        return self.wait(question=True).stream(question, **options)
-
-    def ask(self, question: str, **options: Any):
-        from .pipeline import final_answer
-
-        return final_answer(self.stream(question, **options))
-
-    # -- the library ---------------------------------------------------------------------------
-    @contextmanager
-    def _write(self) -> Iterator[threading.Event]:
-        """A write the user can cancel (``cancel_write``); the app makes one at a time."""
-        cancel = self._cancel = threading.Event()
-        try:
-            yield cancel
-        finally:
-            self._cancel = None
-
-    def cancel_write(self) -> bool:
-        """Stop the write in progress before its next document or batch; False if none runs."""
-        cancel = self._cancel
-        if cancel is not None:
-            cancel.set()
-        return cancel is not None
-
-    def listing(self) -> dict:
-        return self.writer().listing()
-
-    def add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
-        """``_add``, then Gradio's copies of the uploads are deleted, added or refused alike."""
-        try:
-            return self._add(uploads, progress=progress)
-        finally:
-            discard_uploads(uploads)
-
-    def _add(self, uploads: Sequence[str | Path], *, progress: Callable[[str, int, int], None] | None = None) -> dict:
-        """Uploaded files -> the corpus and the index; the ``assistant add --json`` report.
-
-        The upload checks (arrived, size, type, one file per name) are made here; the rest is
-        ``Library.add``: names sanitised (no folders, no traversal), and all or nothing per file
-        (a file that fails never appears in the corpus folder, an updated one that fails keeps
-        the indexed version), errors naming files as the user knows them.
-        """
-        from .errors import IngestError
-        from .ingest.corpus import safe_name
-        from .ingest.report import IngestReport
-
-        library = self.writer()
-        limit = int(self.settings.max_upload_mb * 2**20)
-        report = IngestReport()
-        accepted: dict[str, Path] = {}
-        for upload in uploads:
-            path = Path(upload)
-            name = safe_name(path.name)  # Gradio keeps the original name as the cache file's name
-            if not path.is_file():
-                report.failed.append(IngestError(name, "the upload did not arrive; try again"))
-            elif path.stat().st_size > limit:
-                size = path.stat().st_size / 2**20
-                report.failed.append(IngestError(
-                    name, f"the file is {size:.1f} MiB, over the {self.settings.max_upload_mb:g} MiB upload limit (ASSISTANT_MAX_UPLOAD_MB)"
-                ))
-            elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                report.failed.append(IngestError(
-                    name, f"unsupported file type {Path(name).suffix or '(none)'!r}; supported: PDF, TXT, MD, HTML"
-                ))
-            elif name in accepted:
-                report.failed.append(IngestError(name, "another file in this upload has the same name"))
-            else:
-                accepted[name] = path
-        if not accepted:
-            return report.to_dict()
-        try:
-            with self._write() as cancel:
-                result = library.add(list(accepted.values()), progress=progress, cancel=cancel)
-        except AssistantError as exc:
-            result = IngestReport(failed=[IngestError(name, str(exc)) for name in accepted])
-        except Exception as exc:
-            log.exception("adding %s failed", list(accepted))
-            result = IngestReport(failed=[IngestError(name, f"could not be added ({type(exc).__name__})") for name in accepted])
-        return report.merge(result).to_dict()
-
-    def remove(self, name: str) -> dict:
-        from .errors import IngestError
-        from .ingest.report import IngestReport
-
-        name = (name or "").strip()
-        if not name:
-            return IngestReport(failed=[IngestError("(none)", "choose a document to remove")]).to_dict()
-        return self.writer().remove([name]).to_dict()
-
-
-def uploads_folder() -> Path:
-    """Where Gradio keeps uploaded files (its cache): GRADIO_TEMP_DIR, or <tmp>/gradio."""
-    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
-
-
-def discard_uploads(uploads: Sequence[str | Path]) -> None:
-    """Delete Gradio's copies of uploaded files once they are in the corpus or refused: Gradio
-    keeps every upload otherwise (and serves it to signed-in users by its path, removed
-    documents included). Only files inside Gradio's upload folder are touched."""
-    folder = uploads_folder()
-    for upload in uploads:
-        path = Path(upload).resolve()
-        if not path.is_relative_to(folder) or path == folder:
-            continue
-        try:
-            path.unlink(missing_ok=True)
-            if path.parent != folder:
-                path.parent.rmdir()  # Gradio's per-upload folder, when it is empty now
-        except OSError:
-            pass
-
-
-def _what_to_do(exc: AssistantError) -> str:
-    from .errors import IndexBusy, IndexCorrupt, ModelMismatch
-
-    text = str(exc)
-    if isinstance(exc, ModelMismatch):
-        return f"The index cannot be used: {text}. Stop the app before you do, then start it again."
-    if isinstance(exc, IndexCorrupt):
-        return f"The index cannot be read: {text}."
-    if isinstance(exc, IndexBusy):
-        return f"{text[0].upper()}{text[1:]}."
-    return f"The assistant could not start: {text}."
-
 
 # -----------------------------------------------------------------------------------------------
 # The Gradio app
@@ -398,14 +62,14 @@ def build_app(settings: Settings, service: Service | None = None):
 
     # -- handlers ------------------------------------------------------------------------------
     def documents_view(selected: list[str] | None = None):
-        """(banner, table, remove choices, filter choices, example questions) as the library stands now."""
+        """(banner, table, filter choices, example questions) as the library stands now."""
         listing = None
         if service.ready.is_set() and service.assistant is not None:
             try:
                 listing = service.library.listing()
             except AssistantError as exc:
                 return (
-                    _banner("error", str(exc)), render_documents(None), gr.update(choices=[]), gr.update(choices=[]),
+                    _banner("error", str(exc)), render_documents(None), gr.update(choices=[]),
                     *[gr.update(visible=False)] * EXAMPLES,
                 )
         sources = [d["source"] for d in listing["documents"]] if listing else []
@@ -413,7 +77,6 @@ def build_app(settings: Settings, service: Service | None = None):
         return (
             render_banner(service.status(), listing),
             render_documents(listing),
-            gr.update(choices=sources, value=None),
             gr.update(choices=sources, **keep),
             *[gr.update(value=q, visible=bool(q)) for q in example_questions(listing, EXAMPLES)],
         )
@@ -422,45 +85,36 @@ def build_app(settings: Settings, service: Service | None = None):
         """On page load, and every second while the service starts: the library and the banner."""
         return (*documents_view(), gr.Timer(active=not service.ready.is_set()))
 
-    def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None):
-        turns = list(turns or [])[-settings.max_history_turns:]  # the history a request may carry
-        question = (message or "").strip()
-        try:  # said in the chat, never dropped or cut silently: an empty question, one over the limit
-            checked_question(message, settings)
-        except UsageError as exc:
-            turns.append({"question": question, "answer": None, "html": render_error(str(exc))})
-            yield _messages(turns), turns, message
-            return
-        history = [(t["question"], t["answer"]) for t in turns if t.get("answer") is not None]
-        turn = {"question": question, "answer": None, "html": render_pending()}
-        turns.append(turn)
-        yield _messages(turns), turns, ""
-        if not service.ready.is_set():
-            with service.waiting():
-                while not service.ready.wait(0.5):
-                    turn["html"] = render_pending(status=f"Waiting for start-up to finish: {service.status().message}")
-                    yield _messages(turns), turns, ""
-        try:
-            text = ""
-            for event in service.stream(question, history=history, backend=backend, k=int(k or 0), sources=selected):
-                if isinstance(event, str):
-                    text += event
-                    turn["html"] = render_pending(text)
-                    yield _messages(turns), turns, ""
-                else:
-                    turn["answer"] = event.answer
-                    turn["html"] = render_answer(event, key=secrets.token_hex(4))
-        except AssistantError as exc:
-            turn["html"] = render_error(str(exc))
-        except Exception as exc:  # a bug must not show a traceback to the user
-            log.exception("answering %r failed", question)
-            turn["html"] = render_error(f"an unexpected error occurred ({type(exc).__name__}); the details are in the server log")
-        if turn["answer"] is None and turn["html"].startswith("<p class='answer-text'"):
-            turn["html"] = render_error("the answer was interrupted")
-        yield _messages(turns), turns, ""
+    chats = Chat(service, settings)
+
+    def chat(message: str, turns: list[dict], backend: str, k: float, selected: list[str] | None, request: gr.Request):
+        for changed, box in chats.ask(message, turns, _session(request), **_options(backend, k, selected)):
+            yield messages(changed), changed, box
+
+    def retry(turns: list[dict], backend: str, k: float, selected: list[str] | None, request: gr.Request):
+        """The "Retry" button: the last question asked again, its answer replaced."""
+        for changed in chats.retry(turns, _session(request), **_options(backend, k, selected)):
+            yield messages(changed), changed
+
+    def stop(request: gr.Request):
+        """The "Stop" button: the answer in progress ends now (what had come stays, marked)."""
+        chats.stop(_session(request))
 
     def new_conversation():
         return [], [], ""
+
+    def save(turns: list[dict], request: gr.Request) -> dict:
+        return saved(turns, request.username, settings)
+
+    def restore(kept, request: gr.Request):
+        """On page load: the conversation the browser kept, when it is this user's."""
+        turns = restored(kept, request.username, settings)
+        return messages(turns), turns
+
+    # Gradio passes the request to a parameter annotated gr.Request; with postponed annotations it
+    # reads them through typing.get_type_hints, which cannot resolve "gr" (imported here, lazily)
+    for handler in (chat, retry, stop, save, restore):
+        handler.__annotations__["request"] = gr.Request
 
     def upload(files, selected, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
@@ -468,7 +122,17 @@ def build_app(settings: Settings, service: Service | None = None):
             return (gr.update(), *documents_view(selected), None)
 
         def report_progress(stage: str, done: int, total: int) -> None:
-            progress((done, total), desc=f"{'Reading' if stage == 'reading' else 'Embedding'}", unit="files" if stage == "reading" else "chunks")
+            # A stage's last step is followed by a long next one (the first batch's embedding; the
+            # commit): say what comes, rather than sit at "Reading 100%" for seconds
+            if stage == "reading":
+                if done < total:
+                    progress((done, total), desc="Reading", unit="files")
+                else:  # (Gradio shows a description only with a known total)
+                    progress((total, total), desc=f"Read {total} file{'s' * (total != 1)}; embedding the passages…", unit="files")
+            elif done < total:
+                progress((done, total), desc="Embedding", unit="passages")
+            else:
+                progress((total, total), desc="Embedded; saving the passages to the index…", unit="passages")
 
         progress(0, desc="Adding documents")
         try:
@@ -478,14 +142,16 @@ def build_app(settings: Settings, service: Service | None = None):
                       "failed": [{"file": ", ".join(Path(p).name for p in paths), "reason": str(exc)}]}
         return (render_report(report), *documents_view(selected), None)
 
-    def remove(name: str | None, selected: list[str] | None):
-        if not name:
-            return ("<div class='report'>Choose a document to remove first.</div>", *documents_view(selected))
+    def remove(selected: list[str] | None, chosen: gr.SelectData):
+        """A row's "Remove", once confirmed on the page (the row asks first: never one click)."""
+        name = chosen.value if isinstance(chosen.value, str) else ""
         try:
             report = service.remove(name)
         except AssistantError as exc:
-            report = {"removed": [], "failed": [{"file": name, "reason": str(exc)}]}
+            report = {"removed": [], "failed": [{"file": name or "(none)", "reason": str(exc)}]}
         return (render_report({**report, "removing": True}), *documents_view(selected or []))
+
+    remove.__annotations__["chosen"] = gr.SelectData  # (as for gr.Request above)
 
     # -- API handlers ---------------------------------------------------------------------------
     def api_ask(
@@ -540,7 +206,10 @@ def build_app(settings: Settings, service: Service | None = None):
 
     # -- layout ---------------------------------------------------------------------------------
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        turns = gr.State([])
+        turns = gr.State([])  # this session's conversation, on the server (the API's /chat uses it too)
+        # ... and its copy in the browser (localStorage, encrypted with this process's key), so a
+        # reload brings it back; restored only for the user who saved it
+        kept = gr.BrowserState({}, storage_key="assistant-conversation")
         with gr.Row(elem_id="app-header"):
             gr.Markdown(
                 "# Ask your documents\n"
@@ -581,11 +250,13 @@ def build_app(settings: Settings, service: Service | None = None):
                         gr.Button("", size="sm", variant="secondary", visible=False, elem_classes=["example"])
                         for _ in range(EXAMPLES)
                     ]
-                with gr.Row():
+                with gr.Row(elem_id="chat-controls"):
+                    stop_button = gr.Button("Stop", size="sm", variant="stop", elem_id="stop-answer", min_width=70)
+                    retry_button = gr.Button("Retry", size="sm", variant="secondary", elem_id="retry", min_width=70)
                     clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="new-conversation")
             with gr.Column(scale=2, min_width=320):
                 with gr.Accordion("Documents", open=True, elem_id="documents-panel"):
-                    table = gr.HTML(render_documents(None), elem_id="documents")
+                    table = gr.HTML(render_documents(None), elem_id="documents", js_on_load=DOCUMENTS_SCRIPT)
                     files = gr.File(
                         label=f"Add documents — PDF, TXT, MD, HTML (up to {settings.max_upload_mb:g} MiB each)",
                         file_count="multiple",
@@ -596,15 +267,6 @@ def build_app(settings: Settings, service: Service | None = None):
                     )
                     ingest_status = gr.HTML("", elem_id="ingest-status")
                     stop_adding = gr.Button("Stop adding", size="sm", variant="secondary", elem_id="stop-adding")
-                    gr.HTML("<div class='remove-label'>Remove a document</div>", padding=False)
-                    with gr.Row(equal_height=True, elem_id="remove-row"):
-                        to_remove = gr.Dropdown(
-                            choices=[], value=None, label="Remove a document", show_label=False, container=False,
-                            elem_id="remove-choice", scale=3,
-                        )
-                        remove_button = gr.Button(
-                            "Remove", variant="stop", size="md", scale=1, min_width=90, elem_id="remove-button"
-                        )
                 with gr.Accordion("Answer settings", open=True, elem_id="settings-panel"):
                     backend = gr.Dropdown(
                         choices=list(BACKENDS),
@@ -632,28 +294,32 @@ def build_app(settings: Settings, service: Service | None = None):
             api_add_button = gr.Button()
 
         # -- events -----------------------------------------------------------------------------
-        library_outputs = [banner, table, to_remove, only, *examples]
+        library_outputs = [banner, table, only, *examples]
         demo.load(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
         timer.tick(refresh, None, [*library_outputs, timer], api_visibility="private", queue=False)
-        gr.on(
+        answering = {"concurrency_limit": 4, "concurrency_id": "answer", "show_progress": "hidden"}
+        private = {"api_visibility": "private", "queue": False}
+        asked = gr.on(
             triggers=[question.submit, send.click],
             fn=chat,
             inputs=[question, turns, backend, k, only],
             outputs=[chatbot, turns, question],
             api_name="chat",
             api_visibility="undocumented",
-            concurrency_limit=4,
-            concurrency_id="answer",
-            show_progress="hidden",
+            **answering,
         )
-        clear.click(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
+        retried = retry_button.click(retry, [turns, backend, k, only], [chatbot, turns], api_visibility="private", **answering)
+        stop_button.click(stop, None, None, **private)  # queue=False: never waits behind the answer it stops
+        cleared = clear.click(new_conversation, None, [chatbot, turns, question], **private)
         # the chat's trash icon empties the view; the history the next question sees goes with it
-        chatbot.clear(new_conversation, None, [chatbot, turns, question], api_visibility="private", queue=False)
-        for example in examples:  # a click asks the example question
-            example.click(
-                chat, [example, turns, backend, k, only], [chatbot, turns, question], api_visibility="private",
-                concurrency_limit=4, concurrency_id="answer", show_progress="hidden",
-            )
+        trashed = chatbot.clear(new_conversation, None, [chatbot, turns, question], **private)
+        examples_asked = [  # a click asks the example question
+            example.click(chat, [example, turns, backend, k, only], [chatbot, turns, question], api_visibility="private", **answering)
+            for example in examples
+        ]
+        for event in (asked, retried, cleared, trashed, *examples_asked):
+            event.then(save, [turns], [kept], **private)
+        demo.load(restore, [kept], [chatbot, turns], **private)
         files.upload(
             upload,
             [files, only],
@@ -663,12 +329,8 @@ def build_app(settings: Settings, service: Service | None = None):
             concurrency_id="write",
             show_progress_on=[files],
         )
-        remove_button.click(
-            remove,
-            [to_remove, only],
-            [ingest_status, *library_outputs],
-            api_visibility="private",
-            concurrency_limit=1,
+        table.select(  # a row's confirmed "Remove" (DOCUMENTS_SCRIPT)
+            remove, [only], [ingest_status, *library_outputs], api_visibility="private", concurrency_limit=1,
             concurrency_id="write",
         )
 
@@ -684,13 +346,12 @@ def build_app(settings: Settings, service: Service | None = None):
     return demo
 
 
-def _messages(turns: list[dict]) -> list[dict]:
-    messages: list[dict] = []
-    for turn in turns:
-        if turn["question"]:  # an empty question has only the message saying so
-            messages.append({"role": "user", "content": turn["question"]})
-        messages.append({"role": "assistant", "content": turn["html"]})
-    return messages
+def _session(request) -> str:
+    return getattr(request, "session_hash", None) or "-"
+
+
+def _options(backend: str, k: float, selected: list[str] | None) -> dict:
+    return {"backend": backend, "k": int(k or 0), "sources": selected}
 
 
 def _blocked_paths(settings: Settings) -> list[str]:

@@ -1,6 +1,6 @@
 """What the web chat shows, as HTML: answers with their sources, the banner, ingest reports, the
-document list, and the plain text the copy button puts on the clipboard. Pure functions (records
-and dicts in, strings out), plus the page's CSS and the small script behind its controls.
+document list, example questions, and the plain text the copy button puts on the clipboard. Pure
+functions (records and dicts in, strings out); the page's CSS and scripts are in web_page.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import html
 import re
 
 from .web_documents import document_link
-
 
 
 def render_answer(answer, key: str = "a") -> str:
@@ -125,9 +124,21 @@ def render_error(message: str) -> str:
 
 
 def render_pending(text: str = "", status: str = "Searching your documents…") -> str:
+    """An answer in progress: the text generated so far, or what is being done. Its ``answering``
+    class shows the Stop button (CSS) while it is the chat's last message."""
     if text:
-        return f"<p class='answer-text'>{_escape_text(text)} ▍</p>"
-    return f"<p class='pending'><i>{html.escape(status)}</i></p>"
+        return f"<div class='answering'><p class='answer-text'>{_escape_text(text)} ▍</p></div>"
+    return f"<div class='answering'><p class='pending' role='status'><i>{html.escape(status)}</i></p></div>"
+
+
+def render_stopped(text: str) -> str:
+    """An answer stopped by the user: what had come, marked as incomplete and not checked."""
+    shown = f"<p class='answer-text stopped-text'>{_escape_text(text)}</p>" if text.strip() else ""
+    return shown + (
+        "<p class='stopped note'>Stopped. "
+        + ("This partial answer was not checked against the sources. " if shown else "")
+        + "Retry asks the question again.</p>"
+    )
 
 
 def _escape_edges(text: str) -> str:
@@ -197,81 +208,43 @@ def render_documents(listing: dict | None) -> str:
     rows = []
     for d in listing["documents"]:
         pages = f"{d['pages']} page{'s' * (d['pages'] != 1)}"
+        source = html.escape(d["source"], quote=True)
         rows.append(
-            f"<div class='doc' data-source='{html.escape(d['source'], quote=True)}'>"
+            f"<div class='doc' data-source='{source}'><div class='doc-row'><div class='doc-text'>"
             f"<div class='doc-title'>{html.escape(d['title'])}</div>"
             f"<div class='doc-meta'>{html.escape(d['source'])} · {pages} · {d['chunks']} chunks</div></div>"
+            f"<button type='button' class='doc-remove' aria-label='Remove {source}' title='Remove from the library'>Remove</button></div>"
+            # asked before anything is deleted (DOCUMENTS_SCRIPT shows it)
+            f"<div class='doc-confirm' hidden>Remove <b>{html.escape(d['source'])}</b> from the library and delete its file? "
+            "<button type='button' class='doc-remove-yes'>Remove</button> "
+            "<button type='button' class='doc-remove-no'>Keep</button></div></div>"
         )
     return "<div class='doc-list'>" + "".join(rows) + "</div>"
 
 
-
-CSS = """
-.gradio-container { max-width: 1440px !important; margin: 0 auto; }
-#app-header h1 { margin: 0 0 2px 0; font-size: 1.6em; }
-#app-header p { margin: 0; color: var(--body-text-color-subdued); }
-.banner { padding: 7px 14px; border-radius: 8px; font-size: 0.92em; }
-.banner code { font-weight: 600; }
-.banner-ok { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
-.banner-info, .banner-starting, .banner-working { background: #eef2ff; color: #312e81; border: 1px solid #c7d2fe; }
-.banner-warning { background: #fffbeb; color: #78350f; border: 1px solid #fcd34d; }
-.banner-error { background: #fef2f2; color: #7f1d1d; border: 1px solid #fca5a5; }
-#chat .answer-text { line-height: 1.55; }
-#chat .sources { margin-top: 12px; border-top: 1px solid var(--border-color-primary); padding-top: 6px; }
-#chat .sources-title { font-weight: 600; font-size: 0.82em; text-transform: uppercase; letter-spacing: 0.04em;
-  margin: 6px 0; color: var(--body-text-color-subdued); }
-#chat .source { margin: 8px 0 10px 0; }
-#chat .source-head { font-size: 0.9em; }
-#chat .source-n { font-weight: 700; color: var(--color-accent); }
-#chat .source-title { font-weight: 600; }
-#chat .source-file { color: var(--body-text-color-subdued); margin-left: 4px; }
-#chat .source blockquote { margin: 4px 0 2px 0; padding: 6px 10px; font-size: 0.88em; line-height: 1.5;
-  border-left: 3px solid #a5b4fc; background: var(--background-fill-secondary); border-radius: 0 6px 6px 0; }
-#chat details.whole summary { cursor: pointer; font-size: 0.78em; color: var(--body-text-color-subdued); }
-/* the highlight keeps dark text on yellow in both themes (a light theme colour on yellow is unreadable) */
-#chat mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 2px; }
-#chat a.cite { text-decoration: none; font-weight: 600; color: var(--color-accent); }
-#chat .open-source { margin-left: 6px; font-size: 0.9em; }
-#chat .copy-text { display: none; }
-#chat .copy-answer { margin-left: 4px; }
-#question-count-box .count { font-size: 0.8em; color: var(--body-text-color-subdued); min-height: 1em; text-align: right; }
-#question-count-box .count.over { color: var(--error-text-color, #b91c1c); font-weight: 600; }
-#examples { gap: 6px; }
-#examples button { font-weight: 400; }
-#chat .refusal { color: #92400e; margin-bottom: 2px; }
-#chat .error-message { color: #991b1b; }
-#chat .note { font-size: 0.85em; color: var(--body-text-color-subdued); }
-#chat .answer-meta { font-size: 0.75em; color: var(--body-text-color-subdued); margin-top: 8px; }
-#chat .pending { color: var(--body-text-color-subdued); }
-#documents .doc-list { max-height: 280px; overflow-y: auto; }
-#documents .doc { padding: 7px 4px; border-bottom: 1px solid var(--border-color-primary); }
-#documents .doc:last-child { border-bottom: none; }
-#documents .doc-title { font-weight: 600; }
-#documents .doc-meta { font-size: 0.85em; color: var(--body-text-color-subdued); word-break: break-all; }
-#documents .empty { color: var(--body-text-color-subdued); padding: 6px 4px; }
-.remove-label { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-top: 4px; }
-#ingest-status .failed { color: #991b1b; }
-#ingest-status .ok { color: #166534; }
-#ingest-status .same { color: var(--body-text-color-subdued); }
-#ingest-status .report { font-size: 0.92em; line-height: 1.6; }
-"""
-
-
-
 def example_questions(listing: dict | None, count: int) -> list[str]:
-    """``count`` questions to try, made from the indexed documents' titles (one document per
-    question while there are enough; "" when there are none)."""
+    """``count`` questions to try, one document per question while there are enough ("" when
+    there are none): from a document's section headings when its listing entry has them
+    (``sections``, in reading order; generic ones like "Introduction" skipped), else from its title."""
     documents = (listing or {}).get("documents") or []
     if not documents:
         return [""] * count
     questions = []
     for i in range(count):
-        title = _short(documents[i % len(documents)]["title"], 70)
-        questions.append(EXAMPLE_FORMS[i // len(documents) % len(EXAMPLE_FORMS)].format(title=title))
+        document, round_ = documents[i % len(documents)], i // len(documents)
+        headings = [h for h in (document.get("sections") or []) if _short(h, 70).lower() not in GENERIC_HEADINGS]
+        if round_ < len(headings):
+            questions.append(SECTION_FORM.format(heading=_short(headings[round_], 70)))
+        else:
+            title = _short(document["title"], 70)
+            questions.append(EXAMPLE_FORMS[round_ % len(EXAMPLE_FORMS)].format(title=title))
     return questions
 
 
 EXAMPLE_FORMS = ("What is \u201c{title}\u201d about?", "Who wrote \u201c{title}\u201d?", "What does \u201c{title}\u201d conclude?")
+SECTION_FORM = "What does the section \u201c{heading}\u201d say?"
+GENERIC_HEADINGS = {"abstract", "introduction", "references", "bibliography", "acknowledgments", "acknowledgements",
+                    "contents", "appendix", "notes"}
 
 
 def _short(text: str, limit: int) -> str:
@@ -282,52 +255,3 @@ def _short(text: str, limit: int) -> str:
 def question_counter(limit: int) -> str:
     """The element the page script fills with "n / limit characters" near and past the limit."""
     return f"<div id='question-count' class='count' data-limit='{limit}' aria-live='polite'></div>"
-
-
-# The page's controls, run once when the page loads (launch(js=...)): the answers' plain-text
-# "Copy", [n] links that scroll to their source card, and the question's character count (shown
-# from 80% of the limit; past it, says by how much; the server refuses such a question with the
-# same figures, it never cuts it).
-SCRIPT = """
-() => {
-  const fmt = (n) => n.toLocaleString('en-US');
-  document.addEventListener('click', (event) => {
-    const copy = event.target.closest('#chat .copy-answer');
-    if (copy) {
-      event.preventDefault();
-      event.stopPropagation();
-      let node = copy;
-      while (node && !node.querySelector('.copy-text')) node = node.parentElement;
-      const text = node ? node.querySelector('.copy-text').textContent : '';
-      navigator.clipboard.writeText(text).then(
-        () => { copy.textContent = 'Copied'; setTimeout(() => { copy.textContent = 'Copy'; }, 1500); },
-        () => { copy.textContent = 'Copy failed'; });
-      return;
-    }
-    const cite = event.target.closest('#chat a.cite');
-    if (cite) {
-      event.preventDefault();
-      event.stopPropagation();
-      const card = document.getElementById(cite.getAttribute('href').slice(1));
-      // and once more after the chat settles: when the link is clicked while the chat counts as
-      // scrolled to its end, Gradio's autoscroll may take it back there just after
-      if (card) {
-        card.scrollIntoView({block: 'start'});
-        setTimeout(() => card.scrollIntoView({block: 'start'}), 200);
-      }
-    }
-  }, true);
-  document.addEventListener('input', (event) => {
-    if (!event.target.closest('#question')) return;
-    const counter = document.getElementById('question-count');
-    if (!counter) return;
-    const limit = Number(counter.dataset.limit), length = event.target.value.length;
-    counter.classList.toggle('over', length > limit);
-    if (length > limit) {
-      counter.textContent = `${fmt(length)} / ${fmt(limit)} characters: ${fmt(length - limit)} over the limit, shorten the question`;
-    } else {
-      counter.textContent = length >= 0.8 * limit ? `${fmt(length)} / ${fmt(limit)} characters` : '';
-    }
-  }, true);
-}
-"""

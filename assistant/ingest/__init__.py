@@ -1,4 +1,4 @@
 """The write side: files -> pages -> chunks -> vectors + registry (``library.Library``).
 
-No read-side module (retrieval, chain, answering, integrations) imports this package.
+No read-side module (retrieval, pipeline, answering, integrations) imports this package.
 """

@@ -37,12 +37,18 @@ def is_supported(path: str | Path) -> bool:
     return Path(path).suffix.lower() in SUPPORTED_SUFFIXES
 
 
+def unsupported_type(path: str | Path, source: str) -> IngestError | None:
+    """The error for a kind of file the loaders cannot read, naming it ``source`` (as the user
+    knows it); None for a supported one."""
+    if is_supported(path):
+        return None
+    return IngestError(source, f"unsupported file type {Path(path).suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+
+
 def check_supported(path: str | Path, source: str) -> None:
-    """Refuse a kind of file the loaders cannot read, naming it ``source`` (as the user knows it)."""
-    if not is_supported(path):
-        raise IngestError(
-            source, f"unsupported file type {Path(path).suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
-        )
+    """Refuse a kind of file the loaders cannot read."""
+    if (error := unsupported_type(path, source)) is not None:
+        raise error
 
 
 def load(

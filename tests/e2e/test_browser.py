@@ -89,6 +89,14 @@ def upload(page, path: Path) -> None:
     page.set_input_files("#upload input[type=file]", str(path))
 
 
+def remove_document(page, name: str) -> None:
+    """The row's "Remove", then "Remove" again where the row asks; waits for the report."""
+    row = page.locator(f"#documents .doc[data-source='{name}']")
+    row.locator(".doc-remove").click()
+    row.locator(".doc-remove-yes").click()
+    page.locator("#ingest-status").filter(has_text=f"Removed {name}").wait_for()
+
+
 def test_question_gets_a_cited_answer(page):
     new_conversation(page)
     answer = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
@@ -124,10 +132,7 @@ def test_uploaded_pdf_is_cited_with_its_page_then_removed(own_page, sample_pdf: 
     assert "Tallinn" in " ".join(answer.locator("mark").all_inner_texts())
 
     # remove it: it leaves the list, the corpus folder, and the answers
-    page.click("#remove-choice input")
-    page.get_by_role("option", name="zorblax.pdf").click()
-    page.click("#remove-button")
-    status.filter(has_text="Removed").wait_for()
+    remove_document(page, "zorblax.pdf")
     page.wait_for_selector("#documents .doc[data-source='zorblax.pdf']", state="detached")
     assert not (app_server.corpus / "zorblax.pdf").exists()
 
@@ -193,8 +198,5 @@ def test_updated_label_source_filter_and_whole_passage(own_page, tmp_path: Path)
     assert "Not found in your documents" in seed_question.inner_text()  # the seed article is not selected
     assert not [h for h in seed_question.locator(".source-head").all_inner_texts() if SEED_FILE in h]
 
-    page.click("#remove-choice input")
-    page.get_by_role("option", name="tides.txt").click()
-    page.click("#remove-button")
-    status.filter(has_text="Removed").wait_for()
+    remove_document(page, "tides.txt")
     assert not (server.corpus / "tides.txt").exists()

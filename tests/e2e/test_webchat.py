@@ -1,23 +1,33 @@
 """The web chat's controls in Debian's Chromium (issue 13): citations that open their source,
-plain-text copy, trash and "New conversation" clearing the history, the question's limit, a
-rejected upload, example questions, and the highlight readable in the dark theme.
+plain-text copy, trash and "New conversation" clearing the history, Retry, Stop, Enter and
+Shift+Enter, the status while answering, generated text appearing as it comes, a conversation
+that survives a reload (and is nobody else's), the question's limit, a rejected upload, Remove
+that asks first, example questions, the highlight readable in the dark theme, and the phone layout.
 
 Questions go to the read-only app; uploads to the documents app (each upload test removes what it
-added). The browser is /usr/bin/chromium, driven by Playwright; nothing is downloaded.
+added); the generative controls to a third app answering through a scripted OpenAI-compatible
+server on loopback that streams slowly. The browser is /usr/bin/chromium, driven by Playwright;
+nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import http.client
+import http.server
+import itertools
+import json
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from .conftest import ARTIFACTS, app_environment, start_server
 from .conftest import open_chat as _open
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_FILE, WAIT_MS, ask, new_conversation, upload
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_FILE, WAIT_MS, ask, new_conversation, remove_document, upload
 from .test_exposure import TRAVERSALS
 
 pytestmark = pytest.mark.timeout(600)
@@ -76,13 +86,6 @@ def documents_page(chromium, documents_app):
     context = _context(chromium, documents_app)
     yield _open(context, documents_app)
     context.close()
-
-
-def _remove(page, name: str) -> None:
-    page.click("#remove-choice input")
-    page.get_by_role("option", name=name).click()
-    page.click("#remove-button")
-    page.locator("#ingest-status").filter(has_text=f"Removed {name}").wait_for()
 
 
 def _raw_get(server, path: str) -> tuple[int, bytes]:
@@ -153,7 +156,7 @@ def test_open_gives_the_cited_page_of_the_pdf(documents_page, documents_app, sam
     response = page.request.get(f"{documents_app.url}/document/{pdf.name}")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.body() == pdf.read_bytes()
-    _remove(page, pdf.name)
+    remove_document(page, pdf.name)
     assert page.request.get(f"{documents_app.url}/document/{pdf.name}").status == 404, "a removed document is not served"
 
 
@@ -228,6 +231,116 @@ def test_trash_and_new_conversation_clear_the_history_the_next_question_sees(pag
     assert fresh != with_history, "without the history, 'he' is not resolved to Shaoqing Ren"
 
 
+def _users(page) -> list[str]:
+    return page.locator('#chat [data-testid="user"]').all_inner_texts()
+
+
+def test_enter_sends_and_shift_enter_adds_a_line(page):
+    new_conversation(page)
+    page.wait_for_timeout(500)  # "New conversation" also empties the box: not over what is typed next
+    box = page.locator("#question textarea")
+    box.fill("What did Shaoqing Ren do?")
+    box.press("Shift+Enter")
+    box.press_sequentially("Answer briefly.")
+    assert box.input_value() == "What did Shaoqing Ren do?\nAnswer briefly."
+    page.wait_for_timeout(1000)
+    assert _users(page) == [], "Shift+Enter does not send"
+    box.press("Enter")
+    page.wait_for_selector("#chat .answer-meta, #chat .error-message")
+    assert [" ".join(u.split()) for u in _users(page)] == ["What did Shaoqing Ren do? Answer briefly."]
+    assert box.input_value() == ""
+
+
+def test_retry_asks_the_last_question_again(page):
+    new_conversation(page)
+    assert not page.locator("#retry").is_visible(), "nothing to retry yet"
+    ask(page, "What did Shaoqing Ren do?")
+    answer = ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    first_card = answer.locator(".source").first.get_attribute("id")
+    text = _answer_text(answer)
+    page.click("#retry")
+    page.wait_for_function(
+        "id => !document.getElementById(id) && document.querySelectorAll('#chat .answer-meta').length === 2",
+        arg=first_card,
+    )
+    assert _users(page) == ["What did Shaoqing Ren do?", "Who benefited from the ResNet research done at Microsoft Research Asia?"]
+    retried = page.locator('#chat [data-testid="bot"]').last
+    assert _answer_text(retried) == text, "the same question, answered again (extractive answers are deterministic)"
+
+
+# The distinct texts the chat's status line showed, in order (recorded as the page changes).
+RECORD_STATUS = """
+() => {
+  window.statusSeen = [];
+  new MutationObserver(() => {
+    for (const e of document.querySelectorAll('#chat .pending')) {
+      const text = e.innerText.trim();
+      if (window.statusSeen[window.statusSeen.length - 1] !== text) window.statusSeen.push(text);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def test_the_status_says_what_is_happening(page):
+    new_conversation(page)
+    page.evaluate(RECORD_STATUS)
+    ask(page, "Who benefited from the ResNet research done at Microsoft Research Asia?")
+    seen = page.evaluate("window.statusSeen")
+    assert seen == ["Searching your documents…", "Choosing sentences…"], seen
+    assert page.locator("#chat .answering").count() == 0 and not page.locator("#stop-answer").is_visible()
+
+
+# Counts the browser's writes of the kept conversation (encrypted: only its writes can be seen).
+COUNT_SAVES = """
+() => {
+  window.saves = 0;
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (key, value) {
+    if (key === 'assistant-conversation') window.saves += 1;
+    return setItem.call(this, key, value);
+  };
+}
+"""
+
+
+def test_a_reload_keeps_the_conversation_and_it_stays_in_that_browser(page, chromium, app_server):
+    new_conversation(page)
+    page.wait_for_timeout(1000)  # "New conversation" saves the empty one: let that land first
+    page.evaluate(COUNT_SAVES)
+    ask(page, "What did Shaoqing Ren do?")
+    asked = _answer_text(page.locator('#chat [data-testid="bot"]').last)
+    page.wait_for_function("() => window.saves > 0")  # kept once the answer is done
+    page.reload(wait_until="load")
+    page.wait_for_selector("#chat .answer-meta")
+    assert _users(page) == ["What did Shaoqing Ren do?"]
+    assert _answer_text(page.locator('#chat [data-testid="bot"]').last) == asked
+    follow_up = ask(page, "Where did he go after MSRA?")
+    assert "Momenta" in _answer_text(follow_up), "the restored turns are the next question's history"
+
+    other = _context(chromium, app_server)  # another browser (another user): its own, empty chat
+    try:
+        elsewhere = _open(other, app_server)
+        elsewhere.wait_for_timeout(1500)  # the restore runs on load
+        assert _users(elsewhere) == [] and elsewhere.locator('#chat [data-testid="bot"]').count() == 0
+    finally:
+        other.close()
+
+
+def test_the_kept_conversation_is_only_restored_for_the_user_who_saved_it():
+    from assistant.config import Settings
+    from assistant.web_chat import restored, saved
+
+    settings = Settings()
+    turns = [{"question": "q", "answer": "a", "html": "<p>a</p>"}]
+    assert restored(saved(turns, "ada", settings), "ada", settings) == turns
+    assert restored(saved(turns, "ada", settings), "bob", settings) == []
+    assert restored(saved(turns, None, settings), "bob", settings) == []
+    assert restored({"user": "", "turns": [{"question": 1, "html": "x"}, "junk"]}, None, settings) == []
+    many = turns * (settings.max_history_turns + 5)
+    assert len(restored(saved(many, None, settings), None, settings)) == settings.max_history_turns
+
+
 # -- Inputs ------------------------------------------------------------------------------------
 
 
@@ -275,7 +388,73 @@ def test_rejected_upload_is_listed_with_its_reason_and_the_box_takes_the_next(do
     upload(page, note)
     page.locator("#ingest-status .ok").filter(has_text="harbour-note.txt").wait_for()
     assert "setup.exe" not in page.locator("#ingest-status").inner_text(), "the status is about the latest upload"
-    _remove(page, note.name)
+    remove_document(page, note.name)
+
+
+def test_remove_asks_first_and_keep_keeps_the_document(documents_page, documents_app, tmp_path: Path):
+    page = documents_page
+    note = tmp_path / "ferry-note.txt"
+    note.write_text("Ferry note\n\nThe ferry to Quayside left at seven every morning in 1952.\n")
+    upload(page, note)
+    row = page.locator(f"#documents .doc[data-source='{note.name}']")
+    row.wait_for()
+    confirm = row.locator(".doc-confirm")
+    assert confirm.is_hidden()
+    row.locator(".doc-remove").click()
+    assert confirm.is_visible() and note.name in confirm.inner_text()
+    page.wait_for_timeout(1500)
+    assert (documents_app.corpus / note.name).exists() and row.count() == 1, "one click never deletes"
+    row.locator(".doc-remove-no").click()
+    assert confirm.is_hidden()
+    page.wait_for_timeout(1000)
+    assert (documents_app.corpus / note.name).exists() and row.count() == 1
+    remove_document(page, note.name)
+    row.wait_for(state="detached")
+    assert not (documents_app.corpus / note.name).exists()
+
+
+# The distinct texts the upload box's progress showed, in order.
+RECORD_PROGRESS = """
+() => {
+  window.progressSeen = [];
+  new MutationObserver(() => {
+    const box = document.querySelector('#upload');
+    const text = box ? box.innerText.replace(/\\s+/g, ' ').trim() : '';
+    if (text && window.progressSeen[window.progressSeen.length - 1] !== text) window.progressSeen.push(text);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def _long_pdf(path: Path, pages: int) -> Path:
+    """A PDF of ``pages`` pages of distinct sentences (~3 passages a page), small enough to upload."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=10)
+    for n in range(1, pages + 1):
+        pdf.add_page()
+        pdf.multi_cell(0, 5, " ".join(
+            f"In year {1900 + n * 7 + i} the harbour of town {n}-{i} recorded a spring tide of {n + i / 10:.1f} metres "
+            f"and {n * 3 + i} ships unloaded timber, salt and {('grain', 'coal', 'wool', 'iron')[i % 4]} at its quay."
+            for i in range(14)
+        ))
+    pdf.output(str(path))
+    return path
+
+
+def test_upload_progress_says_what_comes_after_reading(documents_page, documents_app, tmp_path: Path):
+    page = documents_page
+    pdf = _long_pdf(tmp_path / "harbour-ledger.pdf", 40)
+    page.evaluate(RECORD_PROGRESS)
+    upload(page, pdf)
+    page.locator("#ingest-status .ok").filter(has_text=pdf.name).wait_for()
+    seen = page.evaluate("window.progressSeen")
+    said = " | ".join(seen)
+    assert "Read 1 file; embedding the passages…" in said, said
+    assert "saving the passages to the index…" in said, said
+    assert said.index("embedding the passages") < said.index("saving the passages"), said
+    remove_document(page, pdf.name)
 
 
 # -- First page --------------------------------------------------------------------------------
@@ -346,6 +525,21 @@ def test_the_text_page_escapes_the_document_and_marks_the_quote_across_line_brea
     assert document_link("notes/tides.md", None, "rose 3.2 & more") == "document/notes/tides.md?q=rose%203.2%20%26%20more#quote"
 
 
+def test_example_questions_use_section_headings_when_the_listing_has_them():
+    from assistant.web_render import example_questions
+
+    titles_only = {"documents": [{"title": "Tide Notes"}, {"title": "Harbour Log"}]}
+    assert example_questions(titles_only, 3) == [
+        "What is \u201cTide Notes\u201d about?", "What is \u201cHarbour Log\u201d about?", "Who wrote \u201cTide Notes\u201d?",
+    ]
+    sections = {"documents": [{"title": "Tide Notes", "sections": ["Introduction", "Spring tides", "Neap tides"]}]}
+    assert example_questions(sections, 3) == [
+        "What does the section \u201cSpring tides\u201d say?", "What does the section \u201cNeap tides\u201d say?",
+        "What does \u201cTide Notes\u201d conclude?",
+    ]
+    assert example_questions({"documents": []}, 3) == ["", "", ""]
+
+
 def test_copy_text_is_the_answer_then_one_line_per_source():
     from assistant.types import Answer, Citation
     from assistant.web_render import plain_text, render_answer
@@ -367,3 +561,175 @@ def test_a_line_break_or_space_at_the_highlights_edges_is_kept():
     cite = Citation(n=1, source="a.txt", title="A", page=None, chunk_id="c", text=text, quote=quote, start=0, end=1)
     shown = render_citation(cite)
     assert "ResNet?<br><mark>ResNet was built at MSRA.</mark> It was founded" in shown, shown
+
+
+# -- Phone ---------------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+# Elements side by side on the page: none may cover another.
+LAYOUT = [
+    "#app-header h1", "#banner .banner", "#question textarea", "#ask-button", "#examples button.example",
+    "#new-conversation", "#documents .doc-text", "#documents .doc-remove", "#upload [data-testid='block-label']",
+    "#upload svg.feather-upload", "#stop-adding", "#backend input", "#sources-filter input",
+]
+BOXES = """
+selectors => selectors.flatMap(selector => [...document.querySelectorAll(selector)]
+  .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .map((e, i) => { const r = e.getBoundingClientRect();
+    return {name: `${selector} #${i}`, left: r.left, top: r.top + scrollY, right: r.right, bottom: r.bottom + scrollY}; }))
+"""
+
+
+def _overlap(a: dict, b: dict, slack: float = 1.0) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > slack and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack
+
+
+def test_phone_layout_nothing_covers_anything(chromium, app_server):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = _open(context, app_server)
+        page.wait_for_selector("#examples button.example:visible")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-chat-phone.png"), full_page=True)
+        boxes = page.evaluate(BOXES, LAYOUT)
+        names = {b["name"].split(" #")[0] for b in boxes}
+        assert names == set(LAYOUT), set(LAYOUT) - names
+        covered = [(a["name"], b["name"]) for a, b in itertools.combinations(boxes, 2) if _overlap(a, b)]
+        assert not covered, covered
+        wide = [b["name"] for b in boxes if b["right"] > PHONE["width"] + 1 or b["left"] < -1]
+        assert not wide, f"wider than the phone: {wide}"
+    finally:
+        context.close()
+
+
+# -- Generative backends: text as it comes, and Stop ------------------------------------------------
+
+ANSWER = ("Kaiming He left Microsoft Research Asia and joined Facebook AI Research in 2016, where he "
+          "continued his work on deep residual networks and visual recognition [1].")
+
+
+class SlowLLM:
+    """An OpenAI-compatible chat server on loopback that streams ANSWER word by word, one word
+    every ``delay_s`` (chunked SSE), and records how many words it sent before the client hung up."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.words = re.findall(r"\S+\s*", ANSWER)
+        self.sent: list[int] = []  # words sent, per request
+        self.hung_up = threading.Event()
+        llm = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                llm.sent.append(0)
+                try:
+                    for word in [*llm.words, None]:
+                        delta = {"content": word} if word is not None else {}
+                        event = {"id": "slow", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                                 "choices": [{"index": 0, "delta": delta, "finish_reason": None if word else "stop"}]}
+                        self._chunk(f"data: {json.dumps(event)}\n\n".encode())
+                        llm.sent[-1] += word is not None
+                        time.sleep(delay_s)
+                    self._chunk(b"data: [DONE]\n\n")
+                    self._chunk(b"")
+                except (BrokenPipeError, ConnectionResetError):
+                    llm.hung_up.set()
+                    self.close_connection = True
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def slow_llm():
+    llm = SlowLLM(delay_s=0.25)
+    yield llm
+    llm.close()
+
+
+@pytest.fixture(scope="module")
+def generative_page(chromium, slow_llm, tmp_path_factory):
+    """The read-only seed corpus, answered by default through the slow scripted server."""
+    root = tmp_path_factory.mktemp("generative-app")
+    server = start_server(root, "generative", env=app_environment(
+        root, ASSISTANT_BACKEND="openai", ASSISTANT_OPENAI_BASE_URL=slow_llm.url, ASSISTANT_OPENAI_MODEL="slow",
+    ))
+    context = _context(chromium, server)
+    try:
+        yield _open(context, server)
+    finally:
+        context.close()
+        server.stop()
+
+
+# The distinct texts of the answer being generated, in order.
+RECORD_GENERATED = """
+() => {
+  window.generated = [];
+  new MutationObserver(() => {
+    const e = document.querySelector('#chat .answering .answer-text');
+    const text = e ? e.innerText.replace('▍', '').trim() : null;
+    if (text && window.generated[window.generated.length - 1] !== text) window.generated.push(text);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def test_generated_text_appears_as_it_comes(generative_page, slow_llm):
+    page = generative_page
+    new_conversation(page)
+    page.evaluate(RECORD_GENERATED)
+    ask(page, "Which company did Kaiming He join after leaving MSRA?")
+    seen = page.evaluate("window.generated")
+    assert len(seen) >= len(slow_llm.words) // 2, seen  # word by word (a few may arrive together)
+    whole = " ".join(ANSWER.split())
+    shown = [" ".join(text.split()) for text in seen]
+    # growing, and only ever the generated text (an extractive answer the verifier puts in its
+    # place is never shown glued to it); all of it, or all but the last word when the finished
+    # answer follows that word at once
+    assert all(whole.startswith(text) for text in shown), shown
+    assert all(later.startswith(earlier) for earlier, later in zip(shown, shown[1:])), shown
+    assert shown[-1] in (whole, whole.rsplit(" ", 1)[0]), shown[-1]
+
+
+def test_stop_ends_a_generated_answer_and_closes_the_request(generative_page, slow_llm):
+    page = generative_page
+    new_conversation(page)
+    slow_llm.hung_up.clear()
+    page.fill("#question textarea", "Which company did Kaiming He join after leaving MSRA?")
+    page.press("#question textarea", "Enter")
+    partial = page.locator("#chat .answering .answer-text")
+    page.wait_for_function("() => (document.querySelector('#chat .answering .answer-text') || {innerText: ''}).innerText.split(' ').length > 3")
+    assert page.locator("#stop-answer").is_visible() and not page.locator("#retry").is_visible()
+    shown = partial.inner_text().replace("▍", "").strip()
+    page.click("#stop-answer")
+    page.wait_for_selector("#chat .stopped", timeout=5_000)
+    assert page.locator("#chat .answering").count() == 0 and not page.locator("#stop-answer").is_visible()
+    kept = page.locator("#chat .stopped-text").inner_text().strip()
+    assert kept.startswith(shown) and len(kept) < len(ANSWER.strip()), (shown, kept)
+    assert slow_llm.hung_up.wait(10), "the backend's request is closed"
+    assert slow_llm.sent[-1] < len(slow_llm.words), slow_llm.sent
+
+    # Retry asks it again, and this time it runs to the end
+    page.click("#retry")
+    page.wait_for_selector("#chat .answer-meta")
+    assert page.locator("#chat .stopped").count() == 0 and _users(page) == ["Which company did Kaiming He join after leaving MSRA?"]
