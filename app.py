@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = Settings.from_env(corpus=args.corpus, index=args.index, host=args.host, port=args.port)
-        from assistant.ui import serve
+        from assistant.web.app import serve
 
         serve(settings)
     except (UsageError, ValueError) as exc:

@@ -324,7 +324,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui import serve
+    from .web.app import serve
 
     serve(settings.with_(host=args.host, port=args.port))
     return EXIT_OK

@@ -203,7 +203,7 @@ def test_sqlite_damage_is_reported_not_hidden(tmp_path: Path):
 def test_web_app_start_up_finishes_an_interrupted_write_and_upload(tmp_path: Path):
     """What a crash leaves (a journaled orphan vector, an upload staged after its commit) is
     repaired by the app's start-up, which then finds registry and vectors in agreement."""
-    from assistant.ui import Service
+    from assistant.web.service import Service
 
     write_text_corpus(tmp_path / "corpus", documents=2)
     settings = Settings.from_env(corpus=tmp_path / "corpus", index=tmp_path / "index")

@@ -398,7 +398,7 @@ def test_auth_is_enforced_and_a_wrong_index_is_explained(tmp_path: Path, start_a
 def test_load_auth_reads_env_and_file(tmp_path: Path):
     from assistant.config import Settings
     from assistant.errors import UsageError
-    from assistant.ui import is_loopback, load_auth, resolve_auth
+    from assistant.web.auth import is_loopback, load_auth, resolve_auth
 
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")

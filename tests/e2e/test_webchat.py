@@ -329,7 +329,7 @@ def test_a_reload_keeps_the_conversation_and_it_stays_in_that_browser(page, chro
 
 def test_the_kept_conversation_is_only_restored_for_the_user_who_saved_it():
     from assistant.config import Settings
-    from assistant.web_chat import restored, saved
+    from assistant.web.chat import restored, saved
 
     settings = Settings()
     turns = [{"question": "q", "answer": "a", "html": "<p>a</p>"}]
@@ -514,7 +514,7 @@ def test_highlight_is_readable_in_both_themes(chromium, app_server, scheme):
 
 
 def test_the_text_page_escapes_the_document_and_marks_the_quote_across_line_breaks():
-    from assistant.web_documents import document_link, text_page
+    from assistant.web.documents import document_link, text_page
 
     text = "Intro <script>alert(1)</script>\n\nThe tide rose\n3.2 metres in March. Later text."
     page = text_page("tides & notes.txt", text, "The tide rose 3.2 metres")
@@ -526,7 +526,7 @@ def test_the_text_page_escapes_the_document_and_marks_the_quote_across_line_brea
 
 
 def test_example_questions_use_section_headings_when_the_listing_has_them():
-    from assistant.web_render import example_questions
+    from assistant.web.render import example_questions
 
     titles_only = {"documents": [{"title": "Tide Notes"}, {"title": "Harbour Log"}]}
     assert example_questions(titles_only, 3) == [
@@ -542,7 +542,7 @@ def test_example_questions_use_section_headings_when_the_listing_has_them():
 
 def test_copy_text_is_the_answer_then_one_line_per_source():
     from assistant.types import Answer, Citation
-    from assistant.web_render import plain_text, render_answer
+    from assistant.web.render import plain_text, render_answer
 
     cite = Citation(n=1, source="a.pdf", title="A <b>title</b>", page=2, chunk_id="c", text="x", quote="The  quote\nhere", start=0, end=1)
     answer = Answer(question="q", answer="It rose 3.2 metres. [1]\n", refused=False, backend="extractive", citations=(cite,))
@@ -554,7 +554,7 @@ def test_copy_text_is_the_answer_then_one_line_per_source():
 
 def test_a_line_break_or_space_at_the_highlights_edges_is_kept():
     from assistant.types import Citation
-    from assistant.web_render import render_citation
+    from assistant.web.render import render_citation
 
     text = "The Institution: What Lab Produced ResNet?\nResNet was built at MSRA. It was founded in 1998."
     quote = "ResNet was built at MSRA."

@@ -1,8 +1,8 @@
 """The web chat: a thin Gradio shell over the same ``Assistant`` and ``Library`` the CLI uses.
 
-One ``Service`` per process (web_service.py) holds the shared ``Assistant`` (models load once, in
+One ``Service`` per process (service.py) holds the shared ``Assistant`` (models load once, in
 a background thread started as soon as the server listens; a question asked meanwhile waits for
-it). Each browser session keeps its own conversation in a ``gr.State`` (web_chat.py), so two
+it). Each browser session keeps its own conversation in a ``gr.State`` (chat.py), so two
 users never see each other's history, and a copy in its browser, restored on reload for the same
 user only. Named API endpoints (``/ask``, ``/list_documents``, ``/add_documents``,
 ``/remove_document``) return the same JSON as the CLI's ``--json`` output.
@@ -16,18 +16,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .config import BACKENDS, SUPPORTED_SUFFIXES, Settings
-from . import web_documents
-from .errors import AssistantError
-from .web_auth import is_loopback, load_auth, resolve_auth  # noqa: F401  (the binding rules, imported from here too)
-from .web_chat import Chat, messages, restored, saved
-from .web_service import Service, uploads_folder
-from .web_page import CSS, DOCUMENTS_SCRIPT, SCRIPT
-from .web_render import (
+from ..config import BACKENDS, SUPPORTED_SUFFIXES, Settings
+from . import documents as web_documents
+from ..errors import AssistantError
+from .auth import is_loopback, load_auth, resolve_auth  # noqa: F401  (the binding rules, imported from here too)
+from .chat import Chat, messages, restored, saved
+from .service import Service, uploads_folder
+from .page import CSS, DOCUMENTS_SCRIPT, SCRIPT
+from .render import (
     _banner, example_questions, question_counter, render_banner, render_documents, render_report,
 )
 
-log = logging.getLogger("assistant.ui")
+log = logging.getLogger("assistant.web")
 
 TITLE = "Assistant — ask your documents"
 EXAMPLES = 3  # example questions on the first page, drawn from the indexed documents' titles

@@ -1,6 +1,6 @@
 """What the web chat shows, as HTML: answers with their sources, the banner, ingest reports, the
 document list, example questions, and the plain text the copy button puts on the clipboard. Pure
-functions (records and dicts in, strings out); the page's CSS and scripts are in web_page.py.
+functions (records and dicts in, strings out); the page's CSS and scripts are in page.py.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from .web_documents import document_link
+from .documents import document_link
 
 
 def render_answer(answer, key: str = "a") -> str:

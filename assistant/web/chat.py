@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from .config import Settings
-from .errors import AssistantError, UsageError
-from .limits import checked_question
-from .web_render import render_answer, render_error, render_pending, render_stopped
+from ..config import Settings
+from ..errors import AssistantError, UsageError
+from ..limits import checked_question
+from .render import render_answer, render_error, render_pending, render_stopped
 
-log = logging.getLogger("assistant.ui")
+log = logging.getLogger("assistant.web")
 
 SEARCHING = "Searching your documents…"
 CHOOSING = "Choosing sentences…"  # the extractive backend, once the passages are found

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote as url_quote
 
-from .errors import AssistantError
+from ..errors import AssistantError
 
 ROUTE = "/document/{source:path}"
 NOT_FOUND = "No such document in the index."
@@ -79,7 +79,7 @@ def _document(service, source: str, quote: str) -> tuple[bytes | str, str] | Non
 
 def _text_of(settings, source: str, data: bytes) -> str:
     """The document's text as the loader reads it (what citations quote), pages apart."""
-    from .ingest.loaders import load
+    from ..ingest.loaders import load
 
     with tempfile.TemporaryDirectory(prefix="assistant-document-") as folder:
         path = Path(folder) / Path(source).name

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import storage
-from .config import Settings
-from .errors import AssistantError, IndexBusy, IndexReadOnly
-from .ingest.loaders import is_supported
+from .. import storage
+from ..config import Settings
+from ..errors import AssistantError, IndexBusy, IndexReadOnly
+from ..ingest.loaders import is_supported
 
-log = logging.getLogger("assistant.ui")  # the web app's log (the tests read its "ready in")
+log = logging.getLogger("assistant.web")  # the web app's log (the tests read its "ready in")
 
 READY_TIMEOUT_S = 900.0  # a first question waits this long for the start-up indexing at most
 
@@ -61,8 +61,8 @@ class Service:
 
     def _start_up(self) -> None:
         try:
-            from .ingest.library import Library
-            from .pipeline import Assistant
+            from ..ingest.library import Library
+            from ..pipeline import Assistant
 
             library = self.library = Library(self.settings)
             self.assistant = Assistant(self.settings, index=library.index, encoder=library.encoder)
@@ -173,7 +173,7 @@ class Service:
         return self.wait(question=True).stream(question, **options)
 
     def ask(self, question: str, **options: Any):
-        from .pipeline import final_answer
+        from ..pipeline import final_answer
 
         return final_answer(self.stream(question, **options))
 
@@ -212,10 +212,10 @@ class Service:
         (a file that fails never appears in the corpus folder, an updated one that fails keeps
         the indexed version), errors naming files as the user knows them.
         """
-        from .errors import IngestError
-        from .ingest.corpus import safe_name
-        from .ingest.loaders import unsupported_type
-        from .ingest.report import IngestReport
+        from ..errors import IngestError
+        from ..ingest.corpus import safe_name
+        from ..ingest.loaders import unsupported_type
+        from ..ingest.report import IngestReport
 
         library = self.writer()
         limit = int(self.settings.max_upload_mb * 2**20)
@@ -250,8 +250,8 @@ class Service:
         return report.merge(result).to_dict()
 
     def remove(self, name: str) -> dict:
-        from .errors import IngestError
-        from .ingest.report import IngestReport
+        from ..errors import IngestError
+        from ..ingest.report import IngestReport
 
         name = (name or "").strip()
         if not name:
@@ -282,7 +282,7 @@ def discard_uploads(uploads: Sequence[str | Path]) -> None:
 
 
 def _what_to_do(exc: AssistantError) -> str:
-    from .errors import IndexBusy, IndexCorrupt, ModelMismatch
+    from ..errors import IndexBusy, IndexCorrupt, ModelMismatch
 
     text = str(exc)
     if isinstance(exc, ModelMismatch):

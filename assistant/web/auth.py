@@ -7,8 +7,8 @@ import ipaddress
 import os
 from pathlib import Path
 
-from .config import Settings
-from .errors import UsageError
+from ..config import Settings
+from ..errors import UsageError
 
 
 
