@@ -100,7 +100,7 @@ def start_server(
     try:
         server.wait_for(r"web chat on http://", START_TIMEOUT_S)
         if wait_ready:
-            server.wait_for(r"assistant\.ui: (ready in|not ready|start-up failed)", START_TIMEOUT_S)
+            server.wait_for(r"assistant\.web: (ready in|not ready|start-up failed)", START_TIMEOUT_S)
             server.ready_after_s = time.monotonic() - launched
     except BaseException:
         server.stop()

@@ -92,7 +92,7 @@ def test_the_app_answers_without_loading_torch(app_server, api_client):
     would still answer, only seconds later (docs/BENCHMARKS.md, "Startup"). The app says which
     encoder it loaded, and torch's library is not in the process even after answering."""
     assert api_client.predict(RESNET_QUESTION, api_name="/ask")["citations"]
-    assert "onnx encoder" in app_server.wait_for(r"assistant\.ui: ready in .*", 5).group(0)
+    assert "onnx encoder" in app_server.wait_for(r"assistant\.web: ready in .*", 5).group(0)
     mapped = Path(f"/proc/{app_server.process.pid}/maps").read_text()
     assert "onnxruntime" in mapped and "libtorch" not in mapped
 
@@ -306,7 +306,7 @@ def test_questions_asked_during_start_up_wait_and_are_answered(tmp_path: Path, s
         return _text(messages[-1]["content"])
 
     results = _in_parallel({"ask": lambda: _client(server.url).predict(RESNET_QUESTION, api_name="/ask"), "chat": chat})
-    log = server.wait_for(r"(?s)held start-up: .*assistant\.ui: ready in .*", 120).group(0)
+    log = server.wait_for(r"(?s)held start-up: .*assistant\.web: ready in .*", 120).group(0)
     assert "begins with 2 of 2 questions waiting" in log, "both questions waited for start-up:\n" + log
     assert "no warm-up: a question was waiting" in log, log
 

@@ -95,7 +95,7 @@ def apps(services: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
             env = app_environment(root, **_machine_env(services))
             started[name] = start_server(root, f"machine-{name}", env=env, wait_ready=False, corpus=False)
         for server in started.values():
-            server.wait_for(r"assistant\.ui: (ready in|not ready|start-up failed)", 240)
+            server.wait_for(r"assistant\.web: (ready in|not ready|start-up failed)", 240)
             assert "ready in" in server.output(), server.output()
         yield started
     finally:
