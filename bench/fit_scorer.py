@@ -4,13 +4,15 @@ split, choose the gate's threshold on the dev split, and write ``assistant/answe
     PYTHONPATH=$PWD .venv/bin/python bench/fit_scorer.py [--with-own-sets] [--dry-run] [--grid] [--svg docs/refusal_tradeoff.svg]
 
 The shipped coefficients were fitted with --with-own-sets (train plus seed_extra, papers and the
-seed dev set, whose test thresholds the answerer must keep); dev only chooses.
+seed dev set, whose test thresholds the answerer must keep, each asked of the corpus its test
+uses, indexed once under bench/.cache/own-*); dev only chooses.
 
 Labels come from the questions' fact alias groups, never from the system's answers:
 - sentence model: a candidate sentence of a train question's top-k passages is positive when it
   holds one of the question's fact groups (answerable questions only);
 - gate model: a train question's chosen answer is positive when it holds every fact group within
-  the word limit (unanswerable questions: always negative). Its sentence probabilities come from
+  the word limit (unanswerable questions: always negative), each weight kept to the sign
+  ``scorer.GATE_SIGNS`` gives it. Its sentence probabilities come from
   sentence models fitted without that question's fold (5-fold cross-fitting), so the gate learns
   from probabilities as over-confident as they will be on unseen questions, not more.
 
