@@ -116,3 +116,10 @@ def test_the_signed_fit_drops_a_feature_whose_weight_points_the_wrong_way():
     model = fit_signed(rows, labels, ("good", "bad"), {"good": 1, "bad": 1}, c=1.0)
     assert model.weights[0] > 0 and model.weights[1] == 0
     assert model.probability(np.asarray([[2.0, 5.0]]))[0] > model.probability(np.asarray([[-2.0, 5.0]]))[0]
+
+
+def test_a_follow_up_about_several_people_is_a_list_of_them():
+    several = scorer.analyse("What about the other three?", context="Xiangyu Zhang, Shaoqing Ren, Jian Sun")
+    assert several.listing and several.entity
+    one = scorer.analyse("And what is his role there?", context="Jian Sun")
+    assert not one.listing and not one.entity

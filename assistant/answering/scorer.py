@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, terms
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
@@ -105,6 +106,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     own = tuple(question_terms(question))
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = next(((a, w) for a, w in _TYPED if a.search(question)), (None, None))
+    several = len(people(context)) >= 2
     definition = _DEFINITION.match(question.strip())
     subject = (definition.group("subject") or definition.group("subject2") or "") if definition else ""
     # The corpus gives 0 for a term no chunk holds: such a term (the "ethanol" of a question
@@ -122,8 +124,10 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         words=frozenset(w.lower() for w in re.findall(r"[\w’'-]+", f"{question} {context}")),
         asking=typed[0],
         wanted=typed[1],
-        entity=bool(_ENTITY_QUESTION.search(question)),
-        listing=bool(_LIST_QUESTION.search(question)),
+        # A follow-up about several people ("What about the other three?") asks what each did:
+        # a list of them, one sentence each, as "Who ...?" would.
+        entity=bool(_ENTITY_QUESTION.search(question)) or several,
+        listing=bool(_LIST_QUESTION.search(question)) or several,
         subject=" ".join(subject.split()),
     )
 
