@@ -86,3 +86,40 @@ def test_sentence_features_measure_the_question_against_each_sentence():
     assert rows[0, column["type_match"]] == 1 and rows[1, column["type_miss"]] == 1
     assert rows[1, column["cos_gap"]] == pytest.approx(-0.7)
     assert rows[0, column["rank"]] == 1 and rows[1, column["rank"]] == 0.5
+
+
+def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
+    """The corpus gives idf 0 to a term no chunk holds ("ethanol"): quotes lacking it must not
+    cover the question, so it weighs as much as the rarest term the corpus does hold."""
+    question = scorer.analyse("What is the boiling point of ethanol?", idf={"boil": 2.0, "point": 1.0, "ethanol": 0.0})
+    assert question.idf["ethanol"] == 2.0 and question.idf["point"] == 1.0
+
+
+def test_the_shipped_gate_weighs_each_feature_in_its_expected_direction():
+    _, gate = scorer.models()
+    for name, weight in zip(scorer.GATE_FEATURES, gate.weights):
+        assert weight * scorer.GATE_SIGNS[name] >= 0, name
+    assert set(scorer.GATE_SIGNS) == set(scorer.GATE_FEATURES)
+
+
+def test_the_signed_fit_drops_a_feature_whose_weight_points_the_wrong_way():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.fit_scorer import fit_signed
+
+    rng = np.random.default_rng(0)
+    good = rng.normal(size=400)
+    labels = (good + 0.3 * rng.normal(size=400) > 0).astype(int)
+    rows = np.column_stack([good, -good + 0.1 * rng.normal(size=400)]).astype(np.float32)  # "bad" falls as labels rise
+    model = fit_signed(rows, labels, ("good", "bad"), {"good": 1, "bad": 1}, c=1.0)
+    assert model.weights[0] > 0 and model.weights[1] == 0
+    assert model.probability(np.asarray([[2.0, 5.0]]))[0] > model.probability(np.asarray([[-2.0, 5.0]]))[0]
+
+
+def test_a_follow_up_about_several_people_is_a_list_of_them():
+    several = scorer.analyse("What about the other three?", context="Xiangyu Zhang, Shaoqing Ren, Jian Sun")
+    assert several.listing and several.entity
+    one = scorer.analyse("And what is his role there?", context="Jian Sun")
+    assert not one.listing and not one.entity

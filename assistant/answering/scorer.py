@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, terms
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
@@ -105,10 +106,14 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     own = tuple(question_terms(question))
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = next(((a, w) for a, w in _TYPED if a.search(question)), (None, None))
+    several = len(people(context)) >= 2
     definition = _DEFINITION.match(question.strip())
     subject = (definition.group("subject") or definition.group("subject2") or "") if definition else ""
-    idf = dict(idf or {})
-    fallback = max(idf.values(), default=1.0) or 1.0
+    # The corpus gives 0 for a term no chunk holds: such a term (the "ethanol" of a question
+    # about something else) weighs as much as the rarest term the corpus holds, not nothing, so
+    # that quotes lacking it do not cover the question.
+    fallback = max((v for v in (idf or {}).values() if v > 0), default=1.0)
+    idf = {t: v for t, v in (idf or {}).items() if v > 0}
     return Question(
         text=question,
         context=context,
@@ -119,8 +124,10 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         words=frozenset(w.lower() for w in re.findall(r"[\w’'-]+", f"{question} {context}")),
         asking=typed[0],
         wanted=typed[1],
-        entity=bool(_ENTITY_QUESTION.search(question)),
-        listing=bool(_LIST_QUESTION.search(question)),
+        # A follow-up about several people ("What about the other three?") asks what each did:
+        # a list of them, one sentence each, as "Who ...?" would.
+        entity=bool(_ENTITY_QUESTION.search(question)) or several,
+        listing=bool(_LIST_QUESTION.search(question)) or several,
         subject=" ".join(subject.split()),
     )
 
@@ -259,6 +266,14 @@ GATE_FEATURES = (
     "missing_rarest",  # idf of the rarest question term no quote holds, over the rarest term's idf
     "type_miss",  # a typed question and no quote holds the type
 )
+
+
+# The direction each gate feature can only push the probability that an answer is right (+1 up,
+# -1 down). The fit keeps a feature only while its weight has this sign: with ~180 questions and
+# correlated features (p_best, cos_best, relevance), an unconstrained fit gave relevance a
+# negative weight, so an answer from passages far from the question looked more likely right.
+GATE_SIGNS = {"p_best": 1, "relevance": 1, "cos_best": 1, "bm25_best": 1, "coverage": 1,
+              "missing_rarest": -1, "type_miss": -1}
 
 
 def logit(p: float) -> float:
