@@ -23,8 +23,12 @@ QUESTIONS = Path(__file__).parent / "questions"
 # Measured on the dev questions (docs/EVALUATION.md); thresholds only go up.
 SEED_MIN_CORRECT = 1.0
 SEED_MIN_REFUSAL = 1.0
-EXTRA_MIN_CORRECT = 0.91
-PAPERS_MIN_CORRECT = 0.78
+# seed_extra: 0.91 (31/34) was measured with the hand-set weights and word rules that issue 12
+# replaced by the fitted answerer; that answerer gets 30/34 (0.88) here but 0.565 against 0.39 on
+# the library dev split nobody tuned the rules on. The one threshold lowered, on that measurement
+# (docs/EVALUATION.md, "Question sets and measured results").
+EXTRA_MIN_CORRECT = 0.88
+PAPERS_MIN_CORRECT = 0.85
 # Refusals on their own (measured 11/13 and 2/3 unanswerable refused): a gate that answers more
 # could keep `correct` up with answerable gains and still invent answers to the unanswerable.
 EXTRA_MIN_REFUSAL = 0.84
@@ -37,6 +41,12 @@ PAPERS_MIN_REFUSAL = 0.66
 LIBRARY_TRAIN_MIN_CORRECT = 0.43
 LIBRARY_DEV_MIN_CORRECT = 0.56
 LIBRARY_DEV_MIN_REFUSAL = 0.50
+# The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
+# (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
+# unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.
+LIBRARY_TEST_MIN_CORRECT = 0.44
+LIBRARY_TEST_MIN_REFUSAL = 0.25
+HEADLINE_MIN_CORRECT = 0.10
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -231,12 +241,20 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     assert sorted(answered)[len(answered) // 2] <= 64 and max(answered) <= 120  # measured 64 (target 60: not met yet)
 
 
-def test_who_came_out_ahead_gathers_the_beneficiaries_one_sentence_each(library_assistant):
-    """The headline question in the train split's own words (r017): each beneficiary named in a
-    cited quote, no quote repeated, no heading or question quoted."""
-    answer = library_assistant.ask("Who came out ahead from the ResNet breakthrough beyond Microsoft itself, per Sheehan?")
+def test_library_test_split_keeps_its_one_run_figure(library_assistant):
+    """Not tuned on (docs/EVALUATION.md): this only keeps later changes from losing what the
+    one run measured."""
+    assert_quality(library_assistant, QUESTIONS / "library_test.jsonl", min_correct=LIBRARY_TEST_MIN_CORRECT,
+                   min_refusal=LIBRARY_TEST_MIN_REFUSAL, min_support=1.0)
+    assert_quality(library_assistant, QUESTIONS / "headline.jsonl", min_correct=HEADLINE_MIN_CORRECT, min_support=1.0)
+
+
+def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant):
+    """The issue's headline question, in its plainest words: Microsoft, Facebook, Megvii and
+    Momenta each backed by a cited quote, no quote repeated, no heading or question quoted."""
+    answer = library_assistant.ask("Who benefited from ResNet?")
     assert not answer.refused
-    for name in ("Facebook", "Megvii"):
+    for name in ("Microsoft", "Facebook", "Megvii", "Momenta"):
         assert any(name in c.quote for c in answer.citations), f"{name} is not backed by a cited quote"
     quotes = [c.quote for c in answer.citations]
     assert len(set(quotes)) == len(quotes)
