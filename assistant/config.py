@@ -3,6 +3,19 @@
 Importing this module makes the process offline: the Hugging Face hub, Chroma's and Gradio's
 telemetry are switched off before any of those libraries is imported (``assistant/__init__``
 imports this module first).
+
+Besides the ``Settings`` fields below (each ``ASSISTANT_<NAME>``), these are read elsewhere:
+
+- ``ASSISTANT_AUTH`` ("user:password") and ``ASSISTANT_AUTH_FILE`` (one pair per line): the web
+  app's sign-in, required on any non-loopback address (``web/auth.py``). Secrets, so never a
+  field that ``Settings`` would print or pass around.
+- Constants fixed by measurement, not meant to be tuned per installation (each documented where
+  it is used, with its evidence): the writer's read-ahead ``READ_AHEAD`` (``ingest/writer.py``);
+  llama.cpp's ``N_CTX``/``N_THREADS`` and the HTTP timeouts (``answering/generative.py``); the
+  verifier's ``MIN_COVERAGE``/``MIN_COSINE``/``MIN_SCORE`` (``answering/verify.py``); the
+  sentence and gate models' coefficients (``answering/scorer.json``, refit by
+  ``bench/fit_scorer.py``); the encoder's sentence cache and batch (``encoder/encoder.py``); the
+  follow-up window ``MAX_TURNS``/``MAX_TURN_CHARS`` (``retrieval/followup.py``).
 """
 
 from __future__ import annotations
