@@ -11,7 +11,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from assistant.retrieval.lexical import Bm25Side, Postings
+from assistant.retrieval.lexical import Bm25Side
+from assistant.retrieval.postings import Postings
 from assistant.text import terms
 
 from .conftest import SHARED, make_settings
