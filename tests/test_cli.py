@@ -33,7 +33,8 @@ def assert_listing_contract(listing: dict) -> None:
     assert set(listing["embedding_model"]) == {"name", "dimension"}
     assert isinstance(listing["embedding_model"]["name"], str) and isinstance(listing["embedding_model"]["dimension"], int)
     for document in listing["documents"]:
-        assert set(document) == {"source", "title", "pages", "chunks", "sha256", "added"}
+        assert set(document) == {"source", "title", "pages", "chunks", "sha256", "added", "sections"}
+        assert isinstance(document["sections"], list) and all(isinstance(h, str) and h for h in document["sections"])
         assert isinstance(document["source"], str) and isinstance(document["title"], str)
         assert isinstance(document["pages"], int) and document["pages"] >= 1
         assert isinstance(document["chunks"], int) and document["chunks"] >= 1

@@ -185,3 +185,14 @@ def test_a_shared_registry_without_a_chroma_server_is_refused(tmp_path: Path):
 
     with pytest.raises(UsageError, match="ASSISTANT_CHROMA_URL"):  # vectors on one machine, registry shared: refused
         Library(make_settings(tmp_path, registry_url="postgresql://assistant@127.0.0.1:1/none"))
+
+
+def test_headings_are_each_documents_top_level_sections_in_reading_order(location):
+    registry = Registry(location)
+    paths = ["", "2. Method", "2. Method › 2.1. Data", "1. Setup", "2. Method", "2. Method › 2.2. Loss", "Results"]
+    registry.commit_documents([
+        (_doc("a.txt", chunks=len(paths)), [replace(c, section=p) for c, p in zip(_chunks("a.txt", len(paths)), paths)]),
+        (_doc("b.txt", sha="b" * 64), _chunks("b.txt", 2)),  # no headings at all
+    ])
+    assert registry.headings() == {"a.txt": ["2. Method", "1. Setup", "Results"]}
+    registry.close()

@@ -76,9 +76,11 @@ class Index:
     def listing(self, encoder: Encoder) -> dict:
         """The ``assistant list --json`` contract."""
         model = self.registry.model()
+        headings = self.registry.headings()
         return {
             "documents": [
-                {"source": d.source, "title": d.title, "pages": d.pages, "chunks": d.chunks, "sha256": d.sha256, "added": d.added}
+                {"source": d.source, "title": d.title, "pages": d.pages, "chunks": d.chunks, "sha256": d.sha256, "added": d.added,
+                 "sections": headings.get(d.source, [])}
                 for d in self.documents()
             ],
             "chunks": self.registry.chunk_count(),

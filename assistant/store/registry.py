@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import IndexBusy, IndexOutdated, ModelMismatch
-from ..types import Chunk
+from ..types import SECTION_SEPARATOR, Chunk
 from .registry_dialects import PostgresDialect, SqliteDialect, is_postgres_url
 
 SCHEMA = """
@@ -180,6 +180,21 @@ class Registry:
         if source is None:
             return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE source = ?", (source,))}
+
+    def headings(self) -> dict[str, list[str]]:
+        """Each document's top-level section headings, in reading order (the first heading of its
+        chunks' heading paths)."""
+        headings: dict[str, list[str]] = {}
+        rows = self.db.execute(
+            "SELECT source, section, MIN(chunk_index) AS first_chunk FROM chunks WHERE section <> ''"
+            " GROUP BY source, section ORDER BY source, first_chunk"
+        )
+        for source, section, _ in rows:
+            heading = section.split(SECTION_SEPARATOR, 1)[0]
+            seen = headings.setdefault(source, [])
+            if heading not in seen:
+                seen.append(heading)
+        return headings
 
     def chunk_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

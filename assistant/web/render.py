@@ -225,16 +225,17 @@ def render_documents(listing: dict | None) -> str:
 def example_questions(listing: dict | None, count: int) -> list[str]:
     """``count`` questions to try, one document per question while there are enough ("" when
     there are none): from a document's section headings when its listing entry has them
-    (``sections``, in reading order; generic ones like "Introduction" skipped), else from its title."""
+    (``sections``, in reading order; numbering dropped, generic ones like "Introduction" skipped;
+    a heading that is a question is asked as it stands), else from its title."""
     documents = (listing or {}).get("documents") or []
     if not documents:
         return [""] * count
     questions = []
     for i in range(count):
         document, round_ = documents[i % len(documents)], i // len(documents)
-        headings = [h for h in (document.get("sections") or []) if _short(h, 70).lower() not in GENERIC_HEADINGS]
+        headings = [h for h in map(_unnumbered, document.get("sections") or []) if h.rstrip(".:").lower() not in GENERIC_HEADINGS]
         if round_ < len(headings):
-            questions.append(SECTION_FORM.format(heading=_short(headings[round_], 70)))
+            questions.append(_section_question(headings[round_]))
         else:
             title = _short(document["title"], 70)
             questions.append(EXAMPLE_FORMS[round_ % len(EXAMPLE_FORMS)].format(title=title))
@@ -244,7 +245,23 @@ def example_questions(listing: dict | None, count: int) -> list[str]:
 EXAMPLE_FORMS = ("What is \u201c{title}\u201d about?", "Who wrote \u201c{title}\u201d?", "What does \u201c{title}\u201d conclude?")
 SECTION_FORM = "What does the section \u201c{heading}\u201d say?"
 GENERIC_HEADINGS = {"abstract", "introduction", "references", "bibliography", "acknowledgments", "acknowledgements",
-                    "contents", "appendix", "notes"}
+                    "contents", "appendix", "notes", "related work", "background", "conclusion", "conclusions",
+                    "discussion", "methods", "experiments", "results", "data availability", "author information",
+                    "author contributions", "supplementary information", "supplementary material"}
+_NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-H]\.(?:\d{1,2}\.?)*|appendix [A-H][.:]?)\s+", re.IGNORECASE)
+
+
+def _unnumbered(heading: str) -> str:
+    """ "4.1. ImageNet Classification" -> "ImageNet Classification"."""
+    return _NUMBERING.sub("", " ".join(heading.split()))
+
+
+def _section_question(heading: str) -> str:
+    """A heading that asks ("The Institution: What Lab Produced ResNet?") is the question (its
+    part after a colon); any other becomes "What does the section “…” say?"."""
+    if heading.endswith("?") and len(heading) <= 90:
+        return heading.split(": ", 1)[-1]
+    return SECTION_FORM.format(heading=_short(heading, 70))
 
 
 def _short(text: str, limit: int) -> str:
