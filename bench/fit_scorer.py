@@ -78,7 +78,7 @@ class Item:
 
 def own_assistant(files: tuple[Path, ...]) -> Assistant:
     """An assistant over ``files`` alone, indexed once under bench/.cache/."""
-    from assistant.ingest import Library
+    from assistant.ingest.library import Library
 
     root = HERE / ".cache" / ("own-" + "-".join(f.stem.split("_")[0][:12] for f in files))
     corpus = root / "corpus"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..followup import people
+from ..retrieval.followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, terms
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
