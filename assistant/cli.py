@@ -161,6 +161,9 @@ def _cancel_on_ctrl_c() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
+_UNITS = {"embedding": "chunk", "page": "page"}  # of the library's progress stages; "reading" counts files
+
+
 def terminal_progress(quiet: bool = False) -> Callable[[str, int, int], None] | None:
     """A tqdm bar per stage of a write on stderr (the library's ``ProgressCallback``); None when
     quiet or not on a terminal."""
@@ -175,7 +178,7 @@ def terminal_progress(quiet: bool = False) -> Callable[[str, int, int], None] | 
         if bar is None or bar.total != total:
             if bar is not None:
                 bar.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embedding" else "file", file=sys.stderr, leave=False)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit=_UNITS.get(stage, "file"), file=sys.stderr, leave=False)
         bar.update(done - bar.n)
 
     return update

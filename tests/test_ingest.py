@@ -420,3 +420,23 @@ def test_kill_9_during_sync_leaves_no_partial_document(tmp_path: Path):
         want |= {c.chunk_id for c in chunk_pages(load(path, source=source, max_bytes=2**20), splitter)}
     assert library.registry.chunk_ids() == want == library.store.ids()
     assert library.sync().embedded == 0
+
+
+def test_progress_reports_each_pdf_page_then_the_file_then_the_passages(fresh_root: Path):
+    """A long PDF is read for seconds: the faces hear every page ("page", n, pages) before the
+    file counts as read, then the embedding; a text file has no pages to report."""
+    settings = make_settings(fresh_root)
+    # Distinct wording on every page (a line that comes back on each page is a running header).
+    notes = ["Spring tides flooded the northern quay twice in March.", "Fishermen repaired nets beside the lighthouse.",
+             "A storm surge closed the ferry crossing for days.", "Salt merchants unloaded barrels at the western pier.",
+             "Gulls nested along the crumbling breakwater wall."]
+    pdf(fresh_root / "tides.pdf", notes)
+    (fresh_root / "plain.txt").write_text("A plain note about the neap tide at the south quay.\n")
+    heard: list[tuple[str, int, int]] = []
+    report = Library(settings).add([fresh_root / "tides.pdf", fresh_root / "plain.txt"],
+                                   progress=lambda stage, done, total: heard.append((stage, done, total)))
+    assert sorted(report.added) == ["plain.txt", "tides.pdf"], report.failed
+    pages = [event for event in heard if event[0] == "page"]
+    assert pages == [("page", n, 5) for n in range(1, 6)]
+    assert heard.index(pages[-1]) < heard.index(("reading", 1, 2))  # the PDF is read first, page by page
+    assert heard[-1][0] == "embedding" and heard[-1][1] == heard[-1][2]

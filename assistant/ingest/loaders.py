@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import SUPPORTED_SUFFIXES, Settings
@@ -59,11 +60,13 @@ def load(
     max_pdf_pages: int = _DEFAULTS.max_pdf_pages,
     max_page_chars: int = _DEFAULTS.max_page_chars,
     max_document_chars: int = _DEFAULTS.max_document_chars,
+    on_page: Callable[[int, int], None] | None = None,
 ) -> list[Page]:
     """Read one file into pages with their structure (``Page.blocks``). ``source`` is the name
     recorded for citations. A PDF's text is budgeted (``pdf_budget.Budget``): a page or a document
     past its character limit is refused, before any page is parsed when its content streams
-    already hold too much."""
+    already hold too much. ``on_page(done, pages)`` hears each PDF page as it is read (a long PDF
+    takes seconds)."""
     check_supported(path, source)
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -76,7 +79,7 @@ def load(
             source, f"the file is {_mib(size)}, over the {_mib(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)"
         )
     if suffix == ".pdf":
-        pages = _load_pdf(path, source, max_pdf_pages, max_page_chars, max_document_chars)
+        pages = _load_pdf(path, source, max_pdf_pages, max_page_chars, max_document_chars, on_page)
     else:
         text = _decode(path.read_bytes(), source)
         if len(text) > max_document_chars:
@@ -284,7 +287,10 @@ def _visible_text(soup) -> str:
     return "".join(out)
 
 
-def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_document_chars: int) -> list[Page]:
+def _load_pdf(
+    path: Path, source: str, max_pages: int, max_page_chars: int, max_document_chars: int,
+    on_page: Callable[[int, int], None] | None = None,
+) -> list[Page]:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
 
@@ -304,6 +310,8 @@ def _load_pdf(path: Path, source: str, max_pages: int, max_page_chars: int, max_
         for number, page in enumerate(reader.pages, start=1):
             budget.new_page(number)
             lines.append(page_lines(page, budget))
+            if on_page:
+                on_page(number, count)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except IngestError:
         raise

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from ..errors import IngestError
 
-ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total); stage: "reading" or "embedding"
+# (stage, done, total). Stages: "reading" (files read of the write's files), "page" (pages read of
+# the PDF being read; called from the read-ahead thread), "embedding" (passages of the batch embedded).
+ProgressCallback = Callable[[str, int, int], None]
 
 
 @dataclass

@@ -9,6 +9,7 @@ journal cleared. A crash between two steps leaves only vectors the journal names
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -121,7 +122,7 @@ class DocumentWriter:
         pending_new = 0
         read = 0
         try:
-            for read, (item, future) in enumerate(self._read_ahead(todo, splitter, budget), start=1):
+            for read, (item, future) in enumerate(self._read_ahead(todo, splitter, budget, progress), start=1):
                 try:
                     prepared = self._prepared(item, *budget.result(item.source, future))
                 except IngestError as exc:
@@ -181,24 +182,30 @@ class DocumentWriter:
         hashes[sha] = source
         return _ToRead(file=file, source=source, sha256=sha, size=file.stat().st_size, existing=existing)
 
-    def _read(self, item: _ToRead, splitter, budget: WriteBudget) -> tuple[list[Page], list[Chunk]]:
-        """Parse and chunk one file (runs on the read-ahead thread; touches no shared state, so
-        the budget may interrupt it anywhere)."""
+    def _read(self, item: _ToRead, splitter, budget: WriteBudget, progress: ProgressCallback | None) -> tuple[list[Page], list[Chunk]]:
+        """Parse and chunk one file (runs on the read-ahead thread, one file at a time; touches no
+        shared state, so the budget may interrupt it anywhere). Its pages are reported as stage
+        "page" (a PDF's only)."""
+        on_page = (lambda done, total: progress("page", done, total)) if progress else None
         with budget.reading(item.source):
             pages = load(
                 item.file, source=item.source, max_bytes=int(self.settings.max_file_mb * 2**20),
                 max_pdf_pages=self.settings.max_pdf_pages, max_page_chars=self.settings.max_page_chars,
-                max_document_chars=self.settings.max_document_chars,
+                max_document_chars=self.settings.max_document_chars, on_page=on_page,
             )
             return pages, chunk_pages(pages, splitter)
 
-    def _read_ahead(self, todo: list[_ToRead], splitter, budget: WriteBudget) -> Iterator[tuple[_ToRead, Future]]:
+    def _read_ahead(
+        self, todo: list[_ToRead], splitter, budget: WriteBudget, progress: ProgressCallback | None
+    ) -> Iterator[tuple[_ToRead, Future]]:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-read")
         try:
             queued: deque[tuple[_ToRead, Future]] = deque()
             items = iter(todo)
             for item in items:
-                queued.append((item, pool.submit(self._read, item, splitter, budget)))
+                # In the caller's context (as asyncio.to_thread does): a face's progress callback
+                # may rely on context variables (Gradio finds the request's progress bar so).
+                queued.append((item, pool.submit(contextvars.copy_context().run, self._read, item, splitter, budget, progress)))
                 if len(queued) > READ_AHEAD:
                     yield queued.popleft()
             while queued:

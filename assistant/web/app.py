@@ -124,7 +124,9 @@ def build_app(settings: Settings, service: Service | None = None):
         def report_progress(stage: str, done: int, total: int) -> None:
             # A stage's last step is followed by a long next one (the first batch's embedding; the
             # commit): say what comes, rather than sit at "Reading 100%" for seconds
-            if stage == "reading":
+            if stage == "page":  # a PDF being read: seconds for a long one
+                progress((done, total), desc=f"Reading page {done} of {total}", unit="pages")
+            elif stage == "reading":
                 if done < total:
                     progress((done, total), desc="Reading", unit="files")
                 else:  # (Gradio shows a description only with a known total)

@@ -445,7 +445,7 @@ def _long_pdf(path: Path, pages: int) -> Path:
     return path
 
 
-def test_upload_progress_says_what_comes_after_reading(documents_page, documents_app, tmp_path: Path):
+def test_upload_progress_moves_per_page_and_says_what_comes_after_reading(documents_page, documents_app, tmp_path: Path):
     page = documents_page
     pdf = _long_pdf(tmp_path / "harbour-ledger.pdf", 40)
     page.evaluate(RECORD_PROGRESS)
@@ -454,6 +454,7 @@ def test_upload_progress_says_what_comes_after_reading(documents_page, documents
     seen = page.evaluate("window.progressSeen")
     said = " | ".join(seen)
     assert "Read 1 file; embedding the passages…" in said, said
+    assert "Reading page" in said and said.index("Reading page") < said.index("Read 1 file"), said  # moves per page
     assert "saving the passages to the index…" in said, said
     assert said.index("embedding the passages") < said.index("saving the passages"), said
     remove_document(page, pdf.name)
