@@ -1,4 +1,5 @@
-"""Real servers on loopback for the tests: a throwaway PostgreSQL cluster and `chroma run`.
+"""Real servers on loopback for the tests: a throwaway PostgreSQL cluster, `chroma run`, and a
+scripted OpenAI-compatible chat server.
 
 PostgreSQL comes from Debian's ``postgresql`` package (``make test`` installs it). It refuses to
 run as root, so when the tests run as root (CI) the cluster is made and run as ``nobody``, in a
@@ -10,14 +11,19 @@ connections, and is deleted afterwards.
 from __future__ import annotations
 
 import glob
+import http.server
+import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 CHROMA = Path(sys.executable).with_name("chroma")
@@ -151,3 +157,96 @@ class ChromaServer:
 
         if self.process is not None:
             stop_process(self.process)
+
+
+# In a ScriptedChatServer's script: the server dies mid-answer (the connection closes mid-body) ...
+DROP = object()
+# ... or reports an error in the stream.
+ERROR_EVENT = object()
+
+# A passage as the generative prompt numbers it: "[n] Source: ...", then its text in <passage> tags.
+PROMPT_PASSAGE = re.compile(r"(?ms)^\[(\d+)\] Source:[^\n]*\n<passage>\n(.*?)\n</passage>")
+
+
+def prompt_passages(request: dict) -> dict[int, str]:
+    """The numbered passages of a chat request's (first) user message: number -> text."""
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    return {int(n): text for n, text in PROMPT_PASSAGE.findall(user)}
+
+
+class ScriptedChatServer:
+    """An OpenAI-compatible chat server on loopback (``POST /v1/chat/completions``) that streams
+    what ``script(passages)`` returns, piece by piece, as chunked SSE (the way llama.cpp's and
+    vLLM's servers send it), waiting ``delay_s`` after each event.
+
+    The script reads the prompt's numbered passages (``prompt_passages``), so it can cite the
+    passage that really holds a fact whatever the retrieval order; a ``DROP`` or ``ERROR_EVENT``
+    piece makes the stream fail there. Every request body is kept in ``requests``, the pieces
+    sent for each in ``sent``, and ``hung_up`` is set when a client closes the connection before
+    the stream ends (as Stop in the web chat does).
+    """
+
+    def __init__(self, script: Callable[[dict[int, str]], list] | None = None, delay_s: float = 0.0) -> None:
+        self.script = script or (lambda passages: ["No script was set."])
+        self.delay_s = delay_s
+        self.requests: list[dict] = []
+        self.sent: list[int] = []  # content pieces written, per request
+        self.hung_up = threading.Event()
+        chat = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path != "/v1/chat/completions":
+                    self.send_error(404, f"no {self.path} here: a scripted chat server answers /v1/chat/completions")
+                    return
+                chat.requests.append(body)
+                request_number = len(chat.sent)
+                chat.sent.append(0)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    for piece in [*chat.script(prompt_passages(body)), None]:
+                        if piece is DROP:
+                            self.wfile.flush()
+                            self.close_connection = True
+                            return  # no terminating chunk: the body is incomplete
+                        self._chunk(f"data: {json.dumps(self._event(piece, body['model']))}\n\n".encode())
+                        chat.sent[request_number] += isinstance(piece, str)
+                        if chat.delay_s:
+                            time.sleep(chat.delay_s)
+                    self._chunk(b"data: [DONE]\n\n")
+                    self._chunk(b"")
+                except (BrokenPipeError, ConnectionResetError):
+                    chat.hung_up.set()
+                    self.close_connection = True
+
+            @staticmethod
+            def _event(piece, model: str) -> dict:
+                """The SSE event for a content piece, ``ERROR_EVENT``, or the end (``None``)."""
+                if piece is ERROR_EVENT:
+                    return {"error": {"message": "scripted failure: the model crashed", "type": "server_error"}}
+                delta = {"content": piece} if piece is not None else {}
+                return {
+                    "id": "scripted", "object": "chat.completion.chunk", "created": 0, "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}],
+                }
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,9 +1,9 @@
 """The generative backends. The verifier's decisions are tested deterministically against a
-scripted OpenAI-compatible server on loopback (a small ``http.server`` that streams what each test
-writes: a faithful answer is kept, a mostly invented one falls back to the extractive answer, an
-invented citation number is removed, a failure mid-stream falls back or raises). The wiring is
-tested for real: SmolLM2-135M through llama.cpp in-process, and through llama-cpp-python's
-OpenAI-compatible server.
+scripted OpenAI-compatible server on loopback (``tests/servers.py``'s ``ScriptedChatServer``, a
+small ``http.server`` that streams what each test writes: a faithful answer is kept, a mostly
+invented one falls back to the extractive answer, an invented citation number is removed, a
+failure mid-stream falls back or raises). The wiring is tested for real: SmolLM2-135M through
+llama.cpp in-process, and through llama-cpp-python's OpenAI-compatible server.
 
 Real-model prompts are kept small (k=2 passages, 48 new tokens) because the tests share two CPU cores.
 """
@@ -28,6 +28,7 @@ from assistant.ingest.loaders import load
 from assistant.types import Answer, Chunk, Passage
 
 from .conftest import free_port, stop_process
+from .servers import DROP, ERROR_EVENT, ScriptedChatServer, prompt_passages
 
 QUESTION = "Which company did Kaiming He join after leaving MSRA?"
 SMALL = {"max_new_tokens": 48}
@@ -187,75 +188,9 @@ def test_prompt_keeps_instructions_outside_passages_for_injection_variants(hosti
 
 
 # -- the verifier's decisions, against a scripted OpenAI-compatible server -------------------------
-DROP = object()  # in a script: the server dies mid-answer (the connection closes mid-body)
-ERROR_EVENT = object()  # in a script: the server reports an error in the stream
-
-
-class ScriptedLLM:
-    """An OpenAI-compatible chat server on loopback that streams what ``script(passages)``
-    returns, piece by piece (chunked SSE, as llama.cpp's and vLLM's servers send it). The script
-    reads the prompt's numbered passages, so it cites the passage that really holds a fact
-    whatever the retrieval order. Every request body is kept in ``requests``."""
-
-    def __init__(self) -> None:
-        import http.server
-        import json
-        import threading
-
-        self.script = lambda passages: ["No script was set."]
-        self.requests: list[dict] = []
-        llm = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # quiet
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                llm.requests.append(body)
-                user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-                passages = {
-                    int(n): text for n, text in re.findall(r"(?ms)^\[(\d+)\] Source:[^\n]*\n<passage>\n(.*?)\n</passage>", user)
-                }
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for piece in [*llm.script(passages), None]:
-                    if piece is DROP:
-                        self.wfile.flush()
-                        self.close_connection = True
-                        return  # no terminating chunk: the body is incomplete
-                    if piece is ERROR_EVENT:
-                        event = {"error": {"message": "scripted failure: the model crashed", "type": "server_error"}}
-                    else:
-                        delta = {"content": piece} if piece is not None else {}
-                        event = {
-                            "id": "scripted", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-                            "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}],
-                        }
-                    self._chunk(f"data: {json.dumps(event)}\n\n".encode())
-                self._chunk(b"data: [DONE]\n\n")
-                self._chunk(b"")
-
-            def _chunk(self, data: bytes) -> None:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                self.wfile.flush()
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
 def scripted_llm():
-    llm = ScriptedLLM()
+    llm = ScriptedChatServer()
     yield llm
     llm.close()
 
@@ -266,7 +201,7 @@ def holding(passages: dict[int, str], fact: str) -> int:
     return n
 
 
-def scripted(seed_assistant, llm: ScriptedLLM, script, **changes) -> tuple[list[str], Answer]:
+def scripted(seed_assistant, llm: ScriptedChatServer, script, **changes) -> tuple[list[str], Answer]:
     llm.script = script
     return run(assistant_with(seed_assistant, openai_base_url=llm.url, **changes), "openai")
 
@@ -282,7 +217,7 @@ def test_a_faithful_generated_answer_is_kept_with_its_citations(seed_assistant, 
                 f"joined Megvii [{n}]."]
 
     tokens, answer = scripted(seed_assistant, scripted_llm, script)
-    assert tokens == script(scripted_llm_passages(scripted_llm))  # streamed as the server sent it
+    assert tokens == script(prompt_passages(scripted_llm.requests[-1]))  # streamed as the server sent it
     assert answer.backend == "openai" and not answer.refused and answer.notes == ()
     assert answer.answer == "Kaiming He joined Facebook AI Research in 2016. [1] Xiangyu Zhang and Jian Sun joined Megvii. [2]"
     assert [s.supported for s in answer.sentences] == [True, True]
@@ -297,11 +232,6 @@ def test_a_faithful_generated_answer_is_kept_with_its_citations(seed_assistant, 
     assert request["model"] == seed_assistant.settings.openai_model and request["temperature"] == 0
     user = request["messages"][-1]["content"]
     assert user.count("<passage>") == K and QUESTION in user
-
-
-def scripted_llm_passages(llm: ScriptedLLM) -> dict[int, str]:
-    user = llm.requests[-1]["messages"][-1]["content"]
-    return {int(n): t for n, t in re.findall(r"(?ms)^\[(\d+)\] Source:[^\n]*\n<passage>\n(.*?)\n</passage>", user)}
 
 
 def test_a_mostly_invented_answer_falls_back_to_the_extractive_one(seed_assistant, scripted_llm):
