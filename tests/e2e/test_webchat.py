@@ -13,13 +13,9 @@ nothing is downloaded.
 from __future__ import annotations
 
 import http.client
-import http.server
 import itertools
-import json
 import re
 import shutil
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +23,7 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 
+from ..servers import ScriptedChatServer
 from .conftest import ARTIFACTS, app_environment, start_server
 from .conftest import open_chat as _open
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_FILE, WAIT_MS, ask, new_conversation, remove_document, upload
@@ -622,59 +619,12 @@ ANSWER = ("Kaiming He left Microsoft Research Asia and joined Facebook AI Resear
           "continued his work on deep residual networks and visual recognition [1].")
 
 
-class SlowLLM:
-    """An OpenAI-compatible chat server on loopback that streams ANSWER word by word, one word
-    every ``delay_s`` (chunked SSE), and records how many words it sent before the client hung up."""
-
-    def __init__(self, delay_s: float) -> None:
-        self.words = re.findall(r"\S+\s*", ANSWER)
-        self.sent: list[int] = []  # words sent, per request
-        self.hung_up = threading.Event()
-        llm = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                llm.sent.append(0)
-                try:
-                    for word in [*llm.words, None]:
-                        delta = {"content": word} if word is not None else {}
-                        event = {"id": "slow", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-                                 "choices": [{"index": 0, "delta": delta, "finish_reason": None if word else "stop"}]}
-                        self._chunk(f"data: {json.dumps(event)}\n\n".encode())
-                        llm.sent[-1] += word is not None
-                        time.sleep(delay_s)
-                    self._chunk(b"data: [DONE]\n\n")
-                    self._chunk(b"")
-                except (BrokenPipeError, ConnectionResetError):
-                    llm.hung_up.set()
-                    self.close_connection = True
-
-            def _chunk(self, data: bytes) -> None:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                self.wfile.flush()
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+WORDS = re.findall(r"\S+\s*", ANSWER)  # what the slow server streams, one word an event
 
 
 @pytest.fixture(scope="module")
 def slow_llm():
-    llm = SlowLLM(delay_s=0.25)
+    llm = ScriptedChatServer(lambda passages: WORDS, delay_s=0.25)
     yield llm
     llm.close()
 
@@ -713,7 +663,7 @@ def test_generated_text_appears_as_it_comes(generative_page, slow_llm):
     page.evaluate(RECORD_GENERATED)
     ask(page, "Which company did Kaiming He join after leaving MSRA?")
     seen = page.evaluate("window.generated")
-    assert len(seen) >= len(slow_llm.words) // 2, seen  # word by word (a few may arrive together)
+    assert len(seen) >= len(WORDS) // 2, seen  # word by word (a few may arrive together)
     whole = " ".join(ANSWER.split())
     shown = [" ".join(text.split()) for text in seen]
     # growing, and only ever the generated text (an extractive answer the verifier puts in its
@@ -740,7 +690,7 @@ def test_stop_ends_a_generated_answer_and_closes_the_request(generative_page, sl
     kept = page.locator("#chat .stopped-text").inner_text().strip()
     assert kept.startswith(shown) and len(kept) < len(ANSWER.strip()), (shown, kept)
     assert slow_llm.hung_up.wait(10), "the backend's request is closed"
-    assert slow_llm.sent[-1] < len(slow_llm.words), slow_llm.sent
+    assert slow_llm.sent[-1] < len(WORDS), slow_llm.sent
 
     # Retry asks it again, and this time it runs to the end
     page.click("#retry")
