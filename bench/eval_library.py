@@ -1,17 +1,21 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|headline2 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
 
 Builds or brings up to date the library index with ``bench/library.py``'s ``library_settings()``,
-asks every question of ``tests/questions/library_<split>.jsonl`` (follow-ups after their history,
-as a user would have asked it), and prints the per-question table, the overall metrics and the
+asks every question of the split's file, ``tests/questions/library_<split>.jsonl`` (``headline2``:
+``tests/questions/headline2.jsonl``), follow-ups after their history,
+as a user would have asked them, and prints the per-question table, the overall metrics and the
 breakdowns per question kind and per document, with the retrieval oracle (whether the top 6 /
 top 20 passages hold every fact of the question: what the answerer could have quoted).
 ``--json OUT`` writes ``{"split", "date", "metrics", "results"}`` (the ``eval --json`` shape plus
 the split and the UTC date).
 
-The test split is sealed: it is run once, by the lead, at the end (docs/EVALUATION.md).
+The test split is sealed: it is run once, by the lead, at the end (docs/EVALUATION.md). So are
+test2 and headline2, the second sealed split and its headline phrasings: written from the documents
+by an engineer who never ran the system, run once by the lead at the end of the session and
+reported as they come; nobody tunes on them or opens them before that.
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ from library import DEFAULT_ROOT, library_settings  # noqa: E402
 
 from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "test", "test2", "headline2")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 
 def split_path(split: str) -> Path:
-    return PROJECT_ROOT / "tests" / "questions" / f"library_{split}.jsonl"
+    name = "headline2.jsonl" if split == "headline2" else f"library_{split}.jsonl"
+    return PROJECT_ROOT / "tests" / "questions" / name
 
 
 def main() -> None:
