@@ -1,9 +1,11 @@
 """The answer pipeline: check -> condense -> retrieve -> gate -> answer -> (verify) -> Answer.
 
 ``Assistant`` is the single entry point the CLI, the web app and the evaluation call. Its stages
-pass typed records (``Question`` -> ``Retrieval`` -> ``Answer``); the retrieve stage is an LCEL
-chain (so LangChain callbacks and tracing apply), and ``Assistant.as_runnable()`` is the whole
-pipeline as one LangChain ``Runnable`` whose output is the ``Answer``.
+pass typed records (``Question`` -> ``Retrieval`` -> ``Answer``); ``Assistant.stream`` tells its
+caller when the passages are found (a ``Stage``), then yields the answer's text and the ``Answer``.
+The retrieve stage is an LCEL chain (so LangChain callbacks and tracing apply), and
+``Assistant.as_runnable()`` is the whole pipeline as one LangChain ``Runnable`` whose output is the
+``Answer``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from .limits import checked_k, checked_question, checked_request, checked_source
 from .retrieval import Searcher
 from .retrieval.followup import REFUSED_PREFIX, follow_up_context, with_context
 from .text import terms
-from .types import Answer, Passage, Question, Retrieval, Sentence
+from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
 
 REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
 History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
+Event = str | Stage | Answer  # an item of ``Assistant.stream``
 
 
 class Assistant:
@@ -51,14 +54,15 @@ class Assistant:
         backend: str | None = None,
         k: int | None = None,
         sources: Sequence[str] | None = None,
-    ) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is produced, then the final, verified ``Answer``.
-        ``history``: earlier (question, answer) turns, oldest first; ``backend``: by name (None:
+    ) -> Iterator[Event]:
+        """Yield ``Stage("retrieved", n)`` once the passages are found, then the answer's text as
+        it is produced, then the final, verified ``Answer``. ``history``: earlier (question, answer) turns, oldest first; ``backend``: by name (None:
         the settings'); ``k``: passages (None: the settings'); ``sources``: only these documents."""
         started = time.perf_counter()
         retrieval = self.retrieve_chain.invoke(
             {"question": question, "history": history, "backend": backend, "k": k, "sources": sources}
         )
+        yield Stage("retrieved", passages=len(retrieval.passages))
         answer = yield from self._answer(retrieval)
         answer = replace(answer, latency_s=time.perf_counter() - started)
         if answer.backend == "extractive" or answer.refused:
@@ -77,7 +81,9 @@ class Assistant:
         """The whole pipeline as a LangChain ``Runnable``: its input is a question (text) or a dict
         of ``stream``'s arguments ({"question", "history", "backend", "k", "sources"}), its output
         the ``Answer``; ``invoke``, ``batch``, ``stream`` (the final Answer) and their async forms
-        come from LangChain. Token streaming is ``Assistant.stream``."""
+        come from LangChain. Token streaming and the ``Stage`` events are ``Assistant.stream``'s:
+        a Runnable's output has one type, and LangChain's own callbacks already see the retrieve
+        chain end."""
 
         def answer(request: str | dict[str, Any]) -> Answer:
             if isinstance(request, str):
@@ -174,8 +180,8 @@ class Assistant:
         )
 
 
-def final_answer(events: Iterator[str | Answer]) -> Answer:
-    """The ``Answer`` a stream of tokens ends with."""
+def final_answer(events: Iterator[Event]) -> Answer:
+    """The ``Answer`` a stream of events ends with."""
     answer = None
     for event in events:
         if isinstance(event, Answer):

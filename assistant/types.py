@@ -1,4 +1,5 @@
-"""The records that flow one way: Page -> Chunk -> Passage -> Answer (with Citations)."""
+"""The records that flow one way: Page -> Chunk -> Passage -> Answer (with Citations); ``Stage``
+says, in an answer's stream, how far the pipeline has come."""
 
 from __future__ import annotations
 
@@ -95,6 +96,20 @@ class Retrieval:
     context: str
     query: str
     passages: tuple[Passage, ...]
+
+
+# The points an answer's stream announces (``Stage.name``), in the order they come: "retrieved",
+# the passages are found and the answer is being made from them (a face's status changes then).
+STAGES = ("retrieved",)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage the pipeline has finished, yielded by ``Assistant.stream`` among the answer's text
+    (never in the final ``Answer``): ``name`` one of ``STAGES``; ``passages`` how many were found."""
+
+    name: str
+    passages: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.pipeline import REFUSAL, Assistant
+from assistant.pipeline import REFUSAL, Assistant, final_answer
 from assistant.cli import main
 from assistant.errors import EmptyIndex, UsageError
 from assistant.evaluation import assert_quality
 from assistant.ingest.library import Library
 from assistant.ingest.loaders import load
+from assistant.types import Answer, Stage
 
 from .conftest import RESNET_PDF, SEED_CORPUS, SEED_QUESTIONS, make_settings
 from .helpers import SEED_ARTICLE
@@ -95,6 +96,23 @@ def test_follow_up_uses_the_conversation(seed_assistant):
 
     assert "1998" in follow_up("Which lab produced ResNet?", "When was it founded?")
     assert "Momenta" in follow_up("What did Shaoqing Ren do after ResNet?", "What startup did he co-found?")
+
+
+@pytest.mark.parametrize("question", ["Which lab produced ResNet?", "What is the boiling point of ethanol?"])
+def test_the_stream_says_the_passages_are_found_before_any_answer_text(seed_assistant, question):
+    """``stream``: the retrieval's ``Stage`` (how many passages) first, then the text, then the
+    ``Answer``; ``ask``, which drains it, gives that same Answer (the ``ask --json`` contract)."""
+    events = list(seed_assistant.stream(question))
+    stage, *texts, answer = events
+    assert isinstance(answer, Answer) and answer.retrieved
+    assert stage == Stage("retrieved", passages=len(answer.retrieved))
+    assert texts and all(isinstance(t, str) for t in texts) and "".join(texts) == answer.answer
+    assert final_answer(iter(events)) is answer
+
+    def without_latency(a: Answer) -> dict:
+        return {key: value for key, value in a.to_dict().items() if key != "latency_s"}
+
+    assert without_latency(seed_assistant.ask(question)) == without_latency(answer)
 
 
 @pytest.mark.parametrize(

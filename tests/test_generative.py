@@ -25,7 +25,7 @@ from assistant.answering import generative
 from assistant.pipeline import Assistant
 from assistant.errors import BackendError
 from assistant.ingest.loaders import load
-from assistant.types import Answer, Chunk, Passage
+from assistant.types import Answer, Chunk, Passage, Stage
 
 from .conftest import free_port, stop_process
 from .servers import DROP, ERROR_EVENT, ScriptedChatServer, prompt_passages
@@ -46,9 +46,10 @@ def assistant_with(seed_assistant: Assistant, **changes) -> Assistant:
 
 
 def run(assistant: Assistant, backend: str) -> tuple[list[str], Answer]:
-    events = list(assistant.stream(QUESTION, backend=backend, k=K))
-    *tokens, answer = events
+    """The text pieces the stream yields and its ``Answer``; the retrieval's stage comes first."""
+    stage, *tokens, answer = assistant.stream(QUESTION, backend=backend, k=K)
     assert isinstance(answer, Answer)
+    assert stage == Stage("retrieved", passages=len(answer.retrieved))
     assert all(isinstance(t, str) for t in tokens)
     return tokens, answer
 

@@ -3,7 +3,8 @@ conversation kept in the browser.
 
 An answer runs in a worker thread that hands its events to the page's handler through a queue,
 so the page hears what is happening while the answer is made ("Searching your documents…", then
-"Choosing sentences…", then the generated text as it comes) and Stop ends the turn at once: the
+"Choosing sentences…" once the stream's ``Stage("retrieved")`` says the passages are found, then
+the generated text as it comes) and Stop ends the turn at once: the
 handler stops waiting, and the worker closes the answer's stream at its next token (a generative
 backend's request is closed with it).
 
@@ -18,12 +19,12 @@ import queue
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from typing import Any
 
 from ..config import Settings
 from ..errors import AssistantError, UsageError
 from ..limits import checked_question
+from ..types import Stage
 from .render import render_answer, render_error, render_pending, render_stopped
 
 log = logging.getLogger("assistant.web")
@@ -33,43 +34,10 @@ CHOOSING = "Choosing sentences…"  # the extractive backend, once the passages 
 WRITING = "Reading the passages and writing the answer…"  # a generative backend, until its first token
 POLL_S = 0.2  # how often a waiting handler checks for Stop
 
-# The retrieval chain is LCEL: a callback handler set in this variable (in the worker's thread)
-# hears when it ends, which is when the passages are found. Registered once, on first use.
-_listener: ContextVar[Any] = ContextVar("assistant_web_stage_listener", default=None)
-_registered = threading.Lock()
-_hooked = False
-
-
-def _hook_listener() -> None:
-    global _hooked
-    with _registered:
-        if not _hooked:
-            from langchain_core.tracers.context import register_configure_hook
-
-            register_configure_hook(_listener, inheritable=True)
-            _hooked = True
-
-
-def _retrieval_listener(notify: Callable[[], None]):
-    from langchain_core.callbacks import BaseCallbackHandler
-
-    class RetrievalDone(BaseCallbackHandler):
-        """Calls ``notify`` once, when the first top-level chain (the retrieval) ends."""
-
-        def __init__(self) -> None:
-            self.done = False
-
-        def on_chain_end(self, outputs, *, run_id, parent_run_id=None, **kwargs) -> None:
-            if parent_run_id is None and not self.done:
-                self.done = True
-                notify()
-
-    return RetrievalDone()
-
 
 class AnswerRun:
-    """``start()`` (a stream of answer events) iterated in a daemon thread; ``events`` gets
-    ("retrieved", None), ("event", str | Answer)..., ("error", exception), then ("end", None)."""
+    """``start()`` (``Assistant.stream``) iterated in a daemon thread; ``events`` gets
+    ("event", Stage | str | Answer)..., ("error", exception), then ("end", None)."""
 
     def __init__(self, start: Callable[[], Iterator[Any]]) -> None:
         self.events: queue.Queue = queue.Queue()
@@ -84,8 +52,6 @@ class AnswerRun:
         return self._stop.is_set()
 
     def _work(self, start: Callable[[], Iterator[Any]]) -> None:
-        _hook_listener()
-        _listener.set(_retrieval_listener(lambda: self.events.put(("retrieved", None))))
         try:
             stream = start()
             try:
@@ -170,8 +136,9 @@ class Chat:
                     break
                 if kind == "error":
                     raise value
-                if kind == "retrieved":
-                    turn["html"] = render_pending(status=CHOOSING if backend == "extractive" else WRITING)
+                if isinstance(value, Stage):
+                    if value.name == "retrieved":  # the passages are found: the answer is being made
+                        turn["html"] = render_pending(status=CHOOSING if backend == "extractive" else WRITING)
                 elif isinstance(value, str):
                     # one piece behind: the last piece before the answer may be the whole extractive
                     # answer that replaces a generated one the verifier refused, not more of it
