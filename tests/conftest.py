@@ -138,3 +138,13 @@ def postgres():
     cluster = PostgresCluster(PROJECT_ROOT / "test-artifacts")
     yield cluster
     cluster.remove()
+
+
+@pytest.fixture(scope="module")
+def scripted_llm():
+    """A scripted OpenAI-compatible server on loopback (tests/servers.py); a test sets its ``script``."""
+    from .servers import ScriptedChatServer
+
+    llm = ScriptedChatServer()
+    yield llm
+    llm.close()

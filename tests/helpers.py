@@ -1,6 +1,6 @@
 """Test data and process helpers shared by several test files (one copy of each): generated PDFs
 and corpora, the catalogue of bad files a batch must survive, an index snapshot, the CLI's
-environment and a process that holds the writer lock. Fixtures live in conftest.py."""
+environment, a process that holds the writer lock, and the seed assistant with other settings. Fixtures live in conftest.py."""
 
 from __future__ import annotations
 
@@ -270,3 +270,16 @@ def hold_writer_lock(path: Path) -> subprocess.Popen:
     holder = subprocess.Popen([sys.executable, "-c", _LOCK_HOLDER, str(path)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     return holder
+
+
+def assistant_with(seed_assistant, **changes):
+    """The session's seed index (an ``Assistant``), answered with other settings."""
+    from assistant.pipeline import Assistant
+
+    return Assistant(seed_assistant.settings.with_(**changes), index=seed_assistant.index, encoder=seed_assistant.encoder)
+
+
+def holding(passages: dict[int, str], fact: str) -> int:
+    """The number of the passage that states ``fact`` (the test fails if none does)."""
+    [n] = [n for n, text in passages.items() if fact in text][:1]
+    return n

@@ -13,7 +13,8 @@ import threading
 from assistant.pipeline import Assistant
 from assistant.web.chat import CHOOSING, SEARCHING, WRITING, Chat
 
-from .test_generative import K, QUESTION, assistant_with, holding, scripted_llm  # noqa: F401  (the server fixture)
+from .helpers import assistant_with, holding
+from .test_generative import K, QUESTION
 
 STATUS = re.compile(r"<p class='pending' role='status'><i>(.*?)</i></p>")
 

@@ -28,6 +28,7 @@ from assistant.ingest.loaders import load
 from assistant.types import Answer, Chunk, Passage, Stage
 
 from .conftest import free_port, stop_process
+from .helpers import assistant_with, holding
 from .servers import DROP, ERROR_EVENT, ScriptedChatServer, prompt_passages
 
 QUESTION = "Which company did Kaiming He join after leaving MSRA?"
@@ -40,9 +41,6 @@ needs_the_model = pytest.mark.skipif(
 )
 
 
-def assistant_with(seed_assistant: Assistant, **changes) -> Assistant:
-    """The session's seed index, answered with other settings."""
-    return Assistant(seed_assistant.settings.with_(**changes), index=seed_assistant.index, encoder=seed_assistant.encoder)
 
 
 def run(assistant: Assistant, backend: str) -> tuple[list[str], Answer]:
@@ -189,17 +187,6 @@ def test_prompt_keeps_instructions_outside_passages_for_injection_variants(hosti
 
 
 # -- the verifier's decisions, against a scripted OpenAI-compatible server -------------------------
-@pytest.fixture(scope="module")
-def scripted_llm():
-    llm = ScriptedChatServer()
-    yield llm
-    llm.close()
-
-
-def holding(passages: dict[int, str], fact: str) -> int:
-    """The number of the passage that states ``fact`` (the test fails if none does)."""
-    [n] = [n for n, text in passages.items() if fact in text][:1]
-    return n
 
 
 def scripted(seed_assistant, llm: ScriptedChatServer, script, **changes) -> tuple[list[str], Answer]:
