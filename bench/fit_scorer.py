@@ -196,7 +196,8 @@ def cross_fitted(items: list[Item]) -> list[np.ndarray]:
 def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Model, max_words: int,
              thresholds: np.ndarray, selection: extractive.Selection = extractive.DEFAULT_SELECTION,
              name_rule: bool = True) -> list[dict]:
-    """For each threshold: answerable questions refused, answers given that are wrong, correct share."""
+    """For each threshold: answerable questions refused, unanswerable ones refused, answers given
+    that are wrong, correct share."""
     outcomes = []
     for item, probability in zip(items, probabilities):
         if not len(item.pool.quotes):
@@ -207,16 +208,17 @@ def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Mo
         outcomes.append((-1.0 if item.unknown and name_rule else p, right))
     table = []
     for t in thresholds:
-        false_refusals = wrong = correct = 0
+        false_refusals = refused = wrong = correct = 0
         for item, (p, right) in zip(items, outcomes):
             answered = p >= t
             if item.answerable and not answered:
                 false_refusals += 1
+            refused += not item.answerable and not answered
             if answered and not right:
                 wrong += 1
             correct += (answered and right) or (not item.answerable and not answered)
-        table.append({"threshold": round(float(t), 3), "false_refusals": false_refusals, "wrong_answers": wrong,
-                      "correct": round(correct / len(items), 4)})
+        table.append({"threshold": round(float(t), 3), "false_refusals": false_refusals, "unanswerable_refused": refused,
+                      "wrong_answers": wrong, "correct": round(correct / len(items), 4)})
     return table
 
 
@@ -229,9 +231,10 @@ def selections():
 
 
 def svg_plot(table: list[dict], answerable: int, total: int, chosen: float) -> str:
-    """The dev trade-off as a small SVG line chart: false refusals and wrong answers by threshold."""
+    """The dev trade-off as a small SVG line chart: false refusals, wrong answers and refused
+    unanswerable questions by threshold."""
     width, height, pad = 520, 300, 50
-    top = max(max(r["false_refusals"], r["wrong_answers"]) for r in table) or 1
+    top = max(max(r["false_refusals"], r["wrong_answers"], r["unanswerable_refused"]) for r in table) or 1
 
     def x(t: float) -> float:
         return pad + t * (width - 2 * pad)
@@ -254,11 +257,12 @@ def svg_plot(table: list[dict], answerable: int, total: int, chosen: float) -> s
 <line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>
 {ticks}{levels}
 <text x="{width / 2}" y="{height - 12}" font-size="12" text-anchor="middle">gate threshold (probability the answer is right)</text>
-{line("false_refusals", "#d62728")}{line("wrong_answers", "#1f77b4")}
+{line("false_refusals", "#d62728")}{line("wrong_answers", "#1f77b4")}{line("unanswerable_refused", "#2ca02c")}
 <line x1="{x(chosen):.1f}" y1="{pad}" x2="{x(chosen):.1f}" y2="{height - pad}" stroke="gray" stroke-dasharray="4"/>
 <text x="{x(chosen) + 4:.1f}" y="{pad + 10}" font-size="11">chosen {chosen:.2f}</text>
 <text x="{width - pad}" y="{pad - 8}" font-size="12" fill="#d62728" text-anchor="end">answerable questions refused</text>
 <text x="{width - pad}" y="{pad + 6}" font-size="12" fill="#1f77b4" text-anchor="end">answers given that are wrong</text>
+<text x="{width - pad}" y="{pad + 20}" font-size="12" fill="#2ca02c" text-anchor="end">unanswerable questions refused</text>
 </svg>
 """
 
@@ -300,13 +304,15 @@ def main() -> None:
     best = tied[len(tied) // 2]
     for row in table:
         print(row)
-    print(f"chosen threshold {best['threshold']}: dev correct {best['correct']}")
+    answerable = sum(i.answerable for i in dev)
+    print(f"chosen threshold {best['threshold']}: dev correct {best['correct']}, unanswerable refused "
+          f"{best['unanswerable_refused'] / max(1, len(dev) - answerable):.2f}, answerable refused "
+          f"{best['false_refusals'] / max(1, answerable):.2f}")
     for name, w in sorted(zip(scorer.SENTENCE_FEATURES, sentences.weights), key=lambda p: -abs(p[1])):
         print(f"  sentence {name:>14} {w:+.3f}")
     for name, w in zip(scorer.GATE_FEATURES, gate.weights):
         print(f"  gate     {name:>14} {w:+.3f}")
     if args.svg:
-        answerable = sum(i.answerable for i in dev)
         args.svg.write_text(svg_plot(table, answerable, len(dev), best["threshold"]), encoding="utf-8")
     if not args.dry_run:
         scorer.COEFFICIENTS.write_text(json.dumps({

@@ -38,10 +38,12 @@ PAPERS_MIN_REFUSAL = 0.66
 # and the sign-constrained gate (docs/EVALUATION.md, "The gate refit"): train 0.436, dev 0.565
 # correct and 0.50 of its look-alikes refused. The dev refusal minimum was 0.55, measured before
 # the PDF-structure merge re-chunked the library (0.44 right after it); it is set to what the
-# merged code measures.
-LIBRARY_TRAIN_MIN_CORRECT = 0.43
-LIBRARY_DEV_MIN_CORRECT = 0.56
-LIBRARY_DEV_MIN_REFUSAL = 0.50
+# merged code measures. Raised after the gate learned to check the question's numbers
+# (docs/EVALUATION.md, "The gate checks the question's numbers"): train 0.479, dev 0.594 correct
+# and 0.67 (12 of 18) refused.
+LIBRARY_TRAIN_MIN_CORRECT = 0.47
+LIBRARY_DEV_MIN_CORRECT = 0.59
+LIBRARY_DEV_MIN_REFUSAL = 0.66
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
 # (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
 # unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.

@@ -95,6 +95,15 @@ def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
     assert question.idf["ethanol"] == 2.0 and question.idf["point"] == 1.0
 
 
+def test_the_gate_counts_the_questions_numbers_a_statement_lacks():
+    """A look-alike swaps a number ("CIFAR-100" where the paper reports CIFAR-10): the passage
+    about the entity lacks it, which the shared words alone do not show."""
+    question = scorer.analyse("What error does the 1202-layer ResNet get on CIFAR-100?")
+    assert scorer.numbers_missing(question, {"resnet", "1202", "layer", "cifar", "10", "error"}) == 0.5
+    assert scorer.numbers_missing(question, {"1202", "cifar", "100"}) == 0.0
+    assert scorer.numbers_missing(scorer.analyse("Who founded Megvii?"), set()) == 0.0
+
+
 def test_the_shipped_gate_weighs_each_feature_in_its_expected_direction():
     _, gate = scorer.models()
     for name, weight in zip(scorer.GATE_FEATURES, gate.weights):

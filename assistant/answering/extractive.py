@@ -279,6 +279,10 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         coverage,
         missing,
         float(scorer.typed(question) and not has_type),
+        # Checked in the best sentence and its passage, not in all the quotes: a look-alike's
+        # numbers are each somewhere in the answer's document, never together in one statement.
+        scorer.numbers_missing(question, pool.terms[best]),
+        scorer.numbers_missing(question, set(terms(pool.quotes[best].passage.chunk.text))),
     )
 
 
@@ -307,7 +311,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         probability=float(gate_model.probability(np.asarray(row, dtype=np.float32))[0]),
         best_probability=float(probability[best]),
         typed=scorer.typed(analysed),
-        has_type=row[-1] == 0.0,
+        has_type=row[scorer.GATE_FEATURES.index("type_miss")] == 0.0,
         gate_features=row,
         passages=by_best_sentence(pool, probability, passages),
     )

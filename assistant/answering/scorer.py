@@ -265,6 +265,11 @@ GATE_FEATURES = (
     "coverage",  # idf share of the question's own terms the quotes hold
     "missing_rarest",  # idf of the rarest question term no quote holds, over the rarest term's idf
     "type_miss",  # a typed question and no quote holds the type
+    # The question's numbers and identifiers with a digit ("1202", the "100" of "CIFAR-100",
+    # "vgg16"), as a share of them: a look-alike swaps one ("ResNet-164 on CIFAR-10" where the
+    # paper reports ResNet-1001), and the passage about the entity then lacks it.
+    "numbers_missing",  # ... the best sentence lacks
+    "numbers_missing_passage",  # ... the best sentence's whole passage lacks
 )
 
 
@@ -273,7 +278,14 @@ GATE_FEATURES = (
 # correlated features (p_best, cos_best, relevance), an unconstrained fit gave relevance a
 # negative weight, so an answer from passages far from the question looked more likely right.
 GATE_SIGNS = {"p_best": 1, "relevance": 1, "cos_best": 1, "bm25_best": 1, "coverage": 1,
-              "missing_rarest": -1, "type_miss": -1}
+              "missing_rarest": -1, "type_miss": -1,
+              "numbers_missing": -1, "numbers_missing_passage": -1}
+
+
+def numbers_missing(question: Question, have: set[str] | frozenset[str]) -> float:
+    """The share of the question's own terms holding a digit that ``have`` lacks (0 when it has none)."""
+    numbers = [t for t in question.own_terms if _NUMBER.search(t)]
+    return sum(t not in have for t in numbers) / len(numbers) if numbers else 0.0
 
 
 def logit(p: float) -> float:
