@@ -1,7 +1,7 @@
 """Fit the extractive answerer's sentence model and refusal gate from the question bank's train
 split, choose the gate's threshold on the dev split, and write ``assistant/answering/scorer.json``.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/fit_scorer.py [--with-own-sets] [--dry-run] [--grid] [--svg docs/refusal_tradeoff.svg]
+    PYTHONPATH=$PWD .venv/bin/python bench/fit_scorer.py [--with-own-sets] [--dry-run] [--grid] [--forms] [--svg docs/refusal_tradeoff.svg]
 
 The shipped coefficients were fitted with --with-own-sets (train plus seed_extra, papers and the
 seed dev set, whose test thresholds the answerer must keep, each asked of the corpus its test
@@ -16,7 +16,12 @@ Labels come from the questions' fact alias groups, never from the system's answe
   sentence models fitted without that question's fold (5-fold cross-fitting), so the gate learns
   from probabilities as over-confident as they will be on unseen questions, not more.
 
-Also prints the retrieval oracle (how many answerable questions have a passage, or a single
+With --forms it also compares other forms of the sentence model on dev (a per-question softmax,
+gradient-boosted trees), each with its own refit gate: the pointwise regression is shipped because
+neither beat it (docs/EVALUATION.md, "The sentence model's form").
+
+Also prints the sentence model's top-1 hit rate (answerable questions whose most probable
+candidate holds a fact), the retrieval oracle (how many answerable questions have a passage, or a single
 sentence, holding every fact among the top 6 / top 20 passages) and the refusal trade-off on dev.
 The test split is never read.
 """
@@ -160,6 +165,71 @@ def sentence_model(items: list[Item]) -> scorer.Model:
                scorer.SENTENCE_FEATURES)
 
 
+def conditional_logit(items: list[Item], penalty: float = 3.0) -> scorer.Model:
+    """The listwise form (--forms): weights maximising, per question, the softmax share of its
+    fact-holding candidates among all its candidates (what the answer's first sentence needs), with
+    an L2 penalty; then one slope and intercept fitted pointwise, so that it gives probabilities
+    as the shipped model does (the gate and the selection's floor read them)."""
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp
+    from sklearn.linear_model import LogisticRegression
+
+    chosen = [i for i in items if i.answerable and len(i.pool.quotes)]
+    rows, labels = np.vstack([i.pool.features for i in chosen]), np.concatenate([i.labels for i in chosen])
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    scale[scale == 0] = 1.0
+    groups = [((i.pool.features - mean) / scale, i.labels.astype(bool)) for i in chosen if i.labels.any()]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = penalty * w @ w, 2 * penalty * w
+        for z, positive in groups:
+            s = z @ w
+            every, held = logsumexp(s), logsumexp(s[positive])
+            share = np.zeros_like(s)
+            share[positive] = np.exp(s[positive] - held)
+            total += every - held
+            grad = grad + z.T @ (np.exp(s - every) - share)
+        return total, grad
+
+    w = minimize(loss, np.zeros(rows.shape[1]), jac=True, method="L-BFGS-B").x
+    calibration = LogisticRegression(C=1e6).fit((((rows - mean) / scale) @ w)[:, None], labels)
+    return scorer.Model(scorer.SENTENCE_FEATURES, mean.astype(np.float32), scale.astype(np.float32),
+                        (calibration.coef_[0, 0] * w).astype(np.float32), float(calibration.intercept_[0]))
+
+
+# Features whose effect on "states an asked fact" has a known direction: the trees of --forms may
+# only push the probability that way along them.
+KNOWN_SIGNS = {"cos": 1, "cos_window": 1, "cos_gap": 1, "bm25": 1, "bm25_gap": 1, "focus_terms": 1, "context_terms": 1,
+               "type_match": 1, "type_miss": -1, "new_names": 1, "defines": 1, "rank": 1, "fused": 1}
+
+
+@dataclass
+class Boosted:
+    """Gradient-boosted trees as a sentence model (--forms only: the shipped model is numpy)."""
+
+    model: object
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(np.atleast_2d(rows))[:, 1]
+
+
+def boosted_trees(items: list[Item], leaves: int = 3) -> Boosted:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    chosen = [i for i in items if i.answerable and len(i.pool.quotes)]
+    trees = HistGradientBoostingClassifier(
+        max_leaf_nodes=leaves, min_samples_leaf=100, max_iter=100, learning_rate=0.05, early_stopping=False,
+        monotonic_cst=[KNOWN_SIGNS.get(n, 0) for n in scorer.SENTENCE_FEATURES], random_state=0,
+    ).fit(np.vstack([i.pool.features for i in chosen]), np.concatenate([i.labels for i in chosen]))
+    return Boosted(trees)
+
+
+def top_one(items: list[Item], probabilities: list[np.ndarray]) -> str:
+    """Answerable questions whose most probable candidate holds one of their facts."""
+    scored = [(i, p) for i, p in zip(items, probabilities) if i.answerable and len(i.pool.quotes)]
+    return f"{sum(int(i.labels[int(np.argmax(p))]) for i, p in scored)}/{len(scored)}"
+
+
 def answer(item: Item, probability: np.ndarray, max_words: int,
            selection: extractive.Selection = extractive.DEFAULT_SELECTION) -> tuple[list[int], bool]:
     """The chosen sentences and whether they make a correct answer."""
@@ -182,12 +252,12 @@ def gate_rows(items: list[Item], probabilities: list[np.ndarray], max_words: int
     return np.asarray(rows, dtype=np.float32), np.asarray(labels), answered
 
 
-def cross_fitted(items: list[Item]) -> list[np.ndarray]:
+def cross_fitted(items: list[Item], fitter=sentence_model) -> list[np.ndarray]:
     """Each item's sentence probabilities from a model fitted on the other folds."""
     out: list[np.ndarray] = [np.zeros(0)] * len(items)
     for fold in range(FOLDS):
         held = [n for n in range(len(items)) if n % FOLDS == fold]
-        model = sentence_model([items[n] for n in range(len(items)) if n % FOLDS != fold])
+        model = fitter([items[n] for n in range(len(items)) if n % FOLDS != fold])
         for n in held:
             out[n] = model.probability(items[n].pool.features) if len(items[n].pool.quotes) else np.zeros(0)
     return out
@@ -220,6 +290,20 @@ def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Mo
         table.append({"threshold": round(float(t), 3), "false_refusals": false_refusals, "unanswerable_refused": refused,
                       "wrong_answers": wrong, "correct": round(correct / len(items), 4)})
     return table
+
+
+def compare_forms(train: list[Item], dev: list[Item], max_words: int, thresholds: np.ndarray) -> None:
+    """Each form of the sentence model on dev: top-1 hits and the best correct share once a gate
+    is refit on its cross-fitted train probabilities."""
+    forms = {"pointwise regression (shipped)": sentence_model, "per-question softmax": conditional_logit,
+             "boosted trees, 3 leaves": boosted_trees}
+    for name, fitter in forms.items():
+        model = fitter(train)
+        probabilities = [model.probability(i.pool.features) if len(i.pool.quotes) else np.zeros(0) for i in dev]
+        gate_x, gate_y, _ = gate_rows(train, cross_fitted(train, fitter), max_words)
+        gate = fit_signed(gate_x, gate_y, scorer.GATE_FEATURES, scorer.GATE_SIGNS, GATE_C)
+        best = max(r["correct"] for r in tradeoff(dev, probabilities, gate, max_words, thresholds))
+        print(f"form {name}: dev top-1 {top_one(dev, probabilities)}, dev best correct {best:.4f}")
 
 
 def selections():
@@ -272,6 +356,7 @@ def main() -> None:
     parser.add_argument("--dry-run", action="store_true", help="print, do not write scorer.json")
     parser.add_argument("--svg", type=Path, help="write the dev trade-off plot here")
     parser.add_argument("--grid", action="store_true", help="also compare answer-selection settings on dev")
+    parser.add_argument("--forms", action="store_true", help="also compare forms of the sentence model on dev")
     parser.add_argument("--with-own-sets", action="store_true", help="fit on train and the older own sets")
     args = parser.parse_args()
     assistant = Assistant(library_settings(sync=False))
@@ -286,6 +371,10 @@ def main() -> None:
     thresholds = np.round(np.linspace(0, 1, 41), 3)
     dev_probabilities = [sentences.probability(i.pool.features) if len(i.pool.quotes) else np.zeros(0) for i in dev]
     train_probabilities = cross_fitted(train)
+    print(f"sentence top-1: train {top_one(data['train'], [sentences.probability(i.pool.features) if len(i.pool.quotes) else np.zeros(0) for i in data['train']])} "
+          f"(in-sample), dev {top_one(dev, dev_probabilities)}")
+    if args.forms:
+        compare_forms(train, dev, max_words, thresholds)
     if args.grid:
         for selection in selections():
             gate_x, gate_y, _ = gate_rows(train, train_probabilities, max_words, selection)
