@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/eval_library.py --split train|dev|test|test2|headline2 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
+    .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
 Builds or brings up to date the library index with ``bench/library.py``'s ``library_settings()``,
 asks every question of the split's file, ``tests/questions/library_<split>.jsonl`` (``headline2``:
-``tests/questions/headline2.jsonl``), follow-ups after their history,
-as a user would have asked them, and prints the per-question table, the overall metrics and the
+``tests/questions/headline2.jsonl``), or any other question file on the same index with
+``--questions PATH``, follow-ups after their history, as a user would have asked them, and prints
+the per-question table, the overall metrics and the
 breakdowns per question kind and per document, with the retrieval oracle (whether the top 6 /
 top 20 passages hold every fact of the question: what the answerer could have quoted).
 ``--json OUT`` writes ``{"split", "date", "metrics", "results"}`` (the ``eval --json`` shape plus
@@ -46,7 +48,9 @@ def split_path(split: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=SPLITS, required=True)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--split", choices=SPLITS)
+    which.add_argument("--questions", type=Path, help="another question file, asked of the library index")
     parser.add_argument("--kind", action="append", choices=KINDS, dest="kinds", help="only this kind (repeatable)")
     parser.add_argument("--backend", choices=BACKENDS)
     parser.add_argument("--json", type=Path, help="write the report here")
@@ -58,14 +62,16 @@ def main() -> None:
 
     settings = library_settings(args.root)
     started = time.perf_counter()
-    report = evaluate_file(Assistant(settings), split_path(args.split), backend=args.backend,
+    path = args.questions or split_path(args.split)
+    report = evaluate_file(Assistant(settings), path, backend=args.backend,
                            kinds=args.kinds or (), oracle=True)
     print(format_table(report))
-    print(f"\n{len(report.results)} questions of the {args.split} split in {time.perf_counter() - started:.0f} s",
+    name = f"the {args.split} split" if args.split else str(path)
+    print(f"\n{len(report.results)} questions of {name} in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     if args.json:
         date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        args.json.write_text(json.dumps({"split": args.split, "date": date, **report.to_dict()}, indent=1) + "\n")
+        args.json.write_text(json.dumps({"split": args.split or str(path), "date": date, **report.to_dict()}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
