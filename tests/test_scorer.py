@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.answering import scorer
+from assistant.text import terms, words
 
 
 def test_the_shipped_coefficients_match_the_features_and_give_probabilities():
@@ -44,6 +45,9 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
         ("What is ResNet?", False, False, "ResNet"),
         ("What are residual networks?", False, False, "residual networks"),
         ("How many layers does the deepest network have?", False, False, ""),
+        ("In Faster R-CNN, what are anchors?", False, False, "anchors"),
+        ("What does 'objectness' mean in the Faster R-CNN paper?", False, False, "objectness"),
+        ("What is policy iteration, as the AlphaGo Zero paper describes it?", False, False, "policy iteration"),
     ],
 )
 def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):
@@ -72,6 +76,25 @@ def test_a_definition_is_recognised_only_for_the_asked_subject():
     assert scorer.defines(question, "ResNet is a deep network built from residual blocks.")
     assert scorer.defines(question, "The technique, called ResNet, stacks many layers.")
     assert not scorer.defines(question, "Kaiming He and Jian Sun wrote ResNet in 2015.")
+
+
+def test_a_number_is_measured_by_its_distance_to_the_asked_measure():
+    question = scorer.analyse("What top-5 error did the ResNet ensemble get in 2015?")
+    assert question.measure == ("top-5", "error")
+    asked = set(words(question.text))
+    beside = scorer.measure_number(question.measure, asked, "This leads to 3.57% top-5 error on the test set.")
+    other = scorer.measure_number(question.measure, asked, "We achieve a top-5 localization error of 9.0% on the test set.")
+    farther = scorer.measure_number(question.measure, asked, "The error was lower in the final run, at 3.57%.")
+    assert beside > other > farther > 0
+    assert scorer.measure_number(question.measure, asked, "The error fell in 2015.") == 0  # its own year is no answer
+    assert scorer.analyse("What is ResNet?").measure == ()
+
+
+def test_a_definition_subject_is_found_in_its_sections_own_heading():
+    subject = terms("α-balanced cross entropy")
+    assert scorer.subject_heading(subject, "3. Focal Loss › 3.1. Balanced Cross Entropy") == pytest.approx(3 / 4)
+    assert scorer.subject_heading(subject, "Balanced Cross Entropy › 5.1. Training Dense Detection") == 0
+    assert scorer.subject_heading([], "3.1. Balanced Cross Entropy") == 0
 
 
 def test_sentence_features_measure_the_question_against_each_sentence():

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ..retrieval.followup import people
-from ..text import QUESTION_WORDS, STOPWORDS, fold, terms
+from ..text import QUESTION_WORDS, STOPWORDS, fold, terms, words
+from ..types import SECTION_SEPARATOR
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
 
@@ -63,11 +64,28 @@ _ROLE = re.compile(
 )
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.
 _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_QUANTITY_QUESTION, _NUMBER))
-# "What is X?", "What are Xs?", "What does X stand for / mean?": a definition is asked.
+# "What is X?", "What are Xs?", "What does X stand for / mean / do?": a definition is asked. A lead-in
+# ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
+# after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
 _DEFINITION = re.compile(
     r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
-    r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do)\s*\??$",
+    r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do)\b[^?]*\??$",
     re.I,
+)
+_LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I)
+_QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
+# "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
+_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
+_QUOTED = re.compile(r"['‘“\"]([^'’”\"?]{2,40})['’”\"]")
+# The measure a number question asks for is in the words that ask it ("how many training images",
+# "what top-5 error did", "top-1 error of ...", ": what CIFAR-10 error?"): the answer's number
+# stands next to it ("1.28 million training images", "3.57% top-5 error").
+_MEASURE = (
+    re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+(?:did|does|do|is|was|were|are|has|have|can|make|per)\b", re.I),
+    re.compile(r"\bhow (?:many|much)\s+([\w-]+)", re.I),
+    re.compile(r"\bwhat(?:'s| is| was| were| are)?\s+(?:the\s+)?((?:[\w'’-]+\s+){0,3}?[\w-]+)\s+(?:did|does|do|is|was|were|are|has|have|of|on)\b", re.I),
+    re.compile(r"^((?:[\w-]+\s+){0,3}?[\w-]+)\s+of\b"),
+    re.compile(r":\s*(?:what\s+)?([\w\s-]+?)\??$"),
 )
 _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consists of|called|named|dubbed)"
 # A sentence that opens by pointing back ("This", "It", "They") leans on the one before it.
@@ -96,6 +114,7 @@ class Question:
     entity: bool  # who / where / which company: names are wanted
     listing: bool  # several items are wanted
     subject: str  # what a definition question asks about ("" when it asks none)
+    measure: tuple[str, ...] = ()  # the words of what a number question measures ("top-5", "error"), if found
 
 
 def question_terms(text: str) -> list[str]:
@@ -107,8 +126,6 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = next(((a, w) for a, w in _TYPED if a.search(question)), (None, None))
     several = len(people(context)) >= 2
-    definition = _DEFINITION.match(question.strip())
-    subject = (definition.group("subject") or definition.group("subject2") or "") if definition else ""
     # The corpus gives 0 for a term no chunk holds: such a term (the "ethanol" of a question
     # about something else) weighs as much as the rarest term the corpus holds, not nothing, so
     # that quotes lacking it do not cover the question.
@@ -128,8 +145,31 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         # a list of them, one sentence each, as "Who ...?" would.
         entity=bool(_ENTITY_QUESTION.search(question)) or several,
         listing=bool(_LIST_QUESTION.search(question)) or several,
-        subject=" ".join(subject.split()),
+        subject=" ".join(definition_subject(question).split()),
+        measure=measure_words(question) if typed[1] is _NUMBER or typed[1] is _MONEY else (),
     )
+
+
+def definition_subject(question: str) -> str:
+    """What a definition question asks about: "anchors" of "In Faster R-CNN, what are anchors?",
+    "objectness" of "What does 'objectness' mean in the paper?" ("" when no definition is asked)."""
+    text = question.strip()
+    quoted = _QUOTED.search(text) if _ASKS_MEANING.search(text) else None
+    if quoted:
+        return quoted.group(1)
+    definition = _DEFINITION.match(_LEAD_IN.sub("", text))
+    if not definition:
+        return ""
+    return _QUALIFIER.sub("", definition.group("subject") or definition.group("subject2") or "").strip()
+
+
+def measure_words(question: str) -> tuple[str, ...]:
+    """The folded words of what a number question measures, from the words that ask it."""
+    for pattern in _MEASURE:
+        found = pattern.search(question.strip())
+        if found:
+            return tuple(w for w in words(found.group(1)) if w not in ("many", "much"))
+    return ()
 
 
 def names(text: str) -> set[str]:
@@ -209,6 +249,10 @@ SENTENCE_FEATURES = (
     "digits",  # share of its tokens holding a digit (tables, results)
     "capitals",  # share of its tokens that are capitalised (author lists, affiliations)
     "points_back",  # it opens with "This", "It", "They": leans on the sentence before
+    "subject_heading",  # share of a definition's subject its own section heading names: the
+    # "3.1. Balanced Cross Entropy" section defines "α-balanced cross entropy"; section 5 only uses it
+    "measure_number",  # 1 / (1 + the words between a number the question lacks and the asked
+    # measure): "3.57% top-5 error" answers "What top-5 error ...?", "a top-5 localization error of 9.0%" less so
 )
 
 
@@ -234,6 +278,8 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
     focus_total = sum(focus.values()) or 1.0
     best_cos = float(cos.max()) if len(cos) else 0.0
     best_bm25 = max(bm25, default=0.0)
+    subject = list(dict.fromkeys(terms(question.subject)))
+    asked_numbers = set(words(f"{question.text} {question.context}"))
     features = np.zeros((len(texts), len(SENTENCE_FEATURES)), dtype=np.float32)
     for i, (text, counts) in enumerate(zip(texts, rows)):
         tokens = text.split()
@@ -252,8 +298,41 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
             sum(1 for t in tokens if _NUMBER.search(t)) / len(tokens),
             sum(1 for t in tokens if t[:1].isupper()) / len(tokens),
             float(bool(_POINTS_BACK.match(text))),
+            subject_heading(subject, sections[i]),
+            measure_number(question.measure, asked_numbers, text),
         )
     return features
+
+
+def subject_heading(subject: list[str], section: str) -> float:
+    """Share of the subject's terms that the deepest heading of ``section`` holds."""
+    if not subject:
+        return 0.0
+    heading = set(terms(section.split(SECTION_SEPARATOR)[-1]))
+    return sum(t in heading for t in subject) / len(subject)
+
+
+def measure_number(measure: tuple[str, ...], asked: set[str], sentence: str) -> float:
+    """How close a number not among ``asked`` (the question's own words: its "2012", "ResNet-110")
+    stands to the asked ``measure`` where the sentence names it: the share of the measure's words
+    named there ("top-5 test error" in "3.57% top-5 error": 2 of 3), over 1 + the words between
+    the number and them; the best pair, 0 when the sentence lacks either. "3.57% top-5 error"
+    scores 1 for "What top-5 error ...?", "a top-5 localization error of 9.0%" 0.5."""
+    head = terms(measure[-1])[-1:] if measure else []
+    if not head:
+        return 0.0
+    tokens = words(sentence)
+    numbers = [i for i, t in enumerate(tokens) if _NUMBER.search(t) and t not in asked]
+    best = 0.0
+    for j, token in enumerate(tokens):
+        if _NUMBER.search(token) or head[0] not in terms(token):
+            continue
+        # The measure's words where they may stand: before its last word, one word inserted at most.
+        named = [k for k in range(max(0, j - len(measure)), j + 1) if tokens[k] in measure or k == j]
+        share = len({tokens[k] for k in named if tokens[k] in measure} | {measure[-1]}) / len(set(measure))
+        for i in numbers:
+            best = max(best, share / (1 + min(abs(i - k) for k in named) - 1))
+    return best
 
 
 # -- the answer's features (the gate) ---------------------------------------------------------------
