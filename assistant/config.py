@@ -170,7 +170,7 @@ class Settings:
     # ...and the gate model's probability that the quoted sentences answer the question must
     # reach this (assistant/answering/scorer.py; chosen on the library bank's dev split by
     # bench/fit_scorer.py, docs/EVALUATION.md "The learned scorer").
-    min_answer_probability: float = 0.30
+    min_answer_probability: float = 0.25
     # Word budget of an extractive answer.
     max_answer_words: int = 110
     # -- Request limits: every argument of a question (CLI or API) is checked against these

@@ -287,7 +287,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     has_type = any(holds_type(question, t) for t in texts)
     if has_type:
         have |= asking_terms(question)
-    own = question.own_terms
+    own = question.asked_terms
     total = sum(question.idf[t] for t in own) or 1.0
     coverage = sum(question.idf[t] for t in own if t in have) / total
     rarest = max((question.idf[t] for t in own), default=1.0) or 1.0

@@ -114,6 +114,10 @@ class Question:
     entity: bool  # who / where / which company: names are wanted
     listing: bool  # several items are wanted
     subject: str  # what a definition question asks about ("" when it asks none)
+    # The terms whose presence in the answer shows it answers: the question's own, and for a
+    # follow-up about several people ("What about the other three?") also those people's names,
+    # since its own words ("three") only point at them.
+    asked_terms: tuple[str, ...] = ()
     measure: tuple[str, ...] = ()  # the words of what a number question measures ("top-5", "error"), if found
 
 
@@ -146,6 +150,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         entity=bool(_ENTITY_QUESTION.search(question)) or several,
         listing=bool(_LIST_QUESTION.search(question)) or several,
         subject=" ".join(definition_subject(question).split()),
+        asked_terms=own + from_context if several else own,
         measure=measure_words(question) if typed[1] is _NUMBER or typed[1] is _MONEY else (),
     )
 
