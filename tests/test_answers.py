@@ -40,8 +40,10 @@ PAPERS_MIN_REFUSAL = 0.66
 # the PDF-structure merge re-chunked the library (0.44 right after it); it is set to what the
 # merged code measures. Raised after the gate learned to check the question's numbers
 # (docs/EVALUATION.md, "The gate checks the question's numbers"): train 0.479, dev 0.594 correct
-# and 0.67 (12 of 18) refused.
-LIBRARY_TRAIN_MIN_CORRECT = 0.47
+# and 0.67 (12 of 18) refused. Raised after the refit with the definition/number sentence
+# features ("Definitions and numbers"): train 0.496 (58/117), dev 0.609 (42/69) correct and 0.72
+# (13 of 18) refused; each minimum sits one question below, for numeric differences between machines.
+LIBRARY_TRAIN_MIN_CORRECT = 0.48
 LIBRARY_DEV_MIN_CORRECT = 0.59
 LIBRARY_DEV_MIN_REFUSAL = 0.66
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
@@ -50,6 +52,12 @@ LIBRARY_DEV_MIN_REFUSAL = 0.66
 LIBRARY_TEST_MIN_CORRECT = 0.44
 LIBRARY_TEST_MIN_REFUSAL = 0.25
 HEADLINE_MIN_CORRECT = 0.10
+# The second sealed split, written by an engineer who never ran the system, run once on
+# 2026-12-02 06:41 UTC ("The second sealed split: the one run"): 85/173 correct (0.491), 14/31
+# unanswerables refused (0.452); its headline phrasings 0 of 10 (no minimum that cannot fail: only
+# their citation support is held). One question's margin below each figure.
+LIBRARY_TEST2_MIN_CORRECT = 0.48
+LIBRARY_TEST2_MIN_REFUSAL = 0.41
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -258,7 +266,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     report = assert_quality(library_assistant, QUESTIONS / "library_dev.jsonl", min_correct=LIBRARY_DEV_MIN_CORRECT,
                             min_refusal=LIBRARY_DEV_MIN_REFUSAL, min_support=1.0)
     answered = [r["score"]["words"] for r in report.results if not r["refused"]]
-    assert sorted(answered)[len(answered) // 2] <= 64 and max(answered) <= 120  # measured 64 (target 60: not met yet)
+    assert sorted(answered)[len(answered) // 2] <= 60 and max(answered) <= 120  # measured 56 (the target: 60)
 
 
 def test_library_test_split_keeps_its_one_run_figure(library_assistant):
@@ -267,6 +275,13 @@ def test_library_test_split_keeps_its_one_run_figure(library_assistant):
     assert_quality(library_assistant, QUESTIONS / "library_test.jsonl", min_correct=LIBRARY_TEST_MIN_CORRECT,
                    min_refusal=LIBRARY_TEST_MIN_REFUSAL, min_support=1.0)
     assert_quality(library_assistant, QUESTIONS / "headline.jsonl", min_correct=HEADLINE_MIN_CORRECT, min_support=1.0)
+
+
+def test_library_second_test_split_keeps_its_one_run_figure(library_assistant):
+    """Not tuned on either: the second sealed split's one run (docs/EVALUATION.md)."""
+    assert_quality(library_assistant, QUESTIONS / "library_test2.jsonl", min_correct=LIBRARY_TEST2_MIN_CORRECT,
+                   min_refusal=LIBRARY_TEST2_MIN_REFUSAL, min_support=1.0)
+    assert_quality(library_assistant, QUESTIONS / "headline2.jsonl", min_support=1.0)
 
 
 def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant):

@@ -155,3 +155,12 @@ def test_a_follow_up_about_several_people_is_a_list_of_them():
     assert several.listing and several.entity
     one = scorer.analyse("And what is his role there?", context="Jian Sun")
     assert not one.listing and not one.entity
+
+
+def test_a_name_with_a_version_number_is_checked_whole():
+    """"YOLOv2" is one word to look up, not the "YOLOv" no document holds (that refused a
+    question about YOLOv2 with "no document mentions 'YOLOv'")."""
+    from assistant.answering.extractive import names_and_identifiers
+
+    assert names_and_identifiers("How does YOLOv2 compare with SSD?") == ["SSD", "YOLOv2"]
+    assert names_and_identifiers("What did Yann LeCun say about Places365?") == ["Yann", "LeCun", "Places365"]

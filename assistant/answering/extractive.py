@@ -352,7 +352,10 @@ def by_best_sentence(pool: Pool, probability: np.ndarray, passages: list[Passage
 def names_and_identifiers(question: str) -> list[str]:
     """What a question names: capitalised words past its first ("Yann", "LeCun") and words
     mixing letters and digits ("Places365", "V100")."""
-    found = [m.group(0) for m in scorer._NAME.finditer(question)] + _IDENTIFIER.findall(question)
+    identifiers = _IDENTIFIER.findall(question)
+    # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
+    found = [m.group(0) for m in scorer._NAME.finditer(question)
+             if not any(i != m.group(0) and i.startswith(m.group(0)) for i in identifiers)] + identifiers
     return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
 
 
