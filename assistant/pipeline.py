@@ -56,8 +56,9 @@ class Assistant:
         sources: Sequence[str] | None = None,
     ) -> Iterator[Event]:
         """Yield ``Stage("retrieved", n)`` once the passages are found, then the answer's text as
-        it is produced, then the final, verified ``Answer``. ``history``: earlier (question, answer) turns, oldest first; ``backend``: by name (None:
-        the settings'); ``k``: passages (None: the settings'); ``sources``: only these documents."""
+        it is produced, then the final, verified ``Answer``. ``history``: earlier (question,
+        answer) turns, oldest first; ``backend``: by name (None: the settings'); ``k``: passages
+        (None: the settings'); ``sources``: only these documents."""
         started = time.perf_counter()
         retrieval = self.retrieve_chain.invoke(
             {"question": question, "history": history, "backend": backend, "k": k, "sources": sources}

@@ -244,9 +244,7 @@ def _items(question: Question, sentence: str, known: frozenset[str], topic: froz
     """The items a list sentence names: its new names but the list's topic, except a name that
     opens it, the sentence's subject ("Microsoft itself also benefited from the paper")."""
     found = new_names(question, sentence, known)
-    opening = re.match(r"[A-Z][\w’'-]*[A-Za-z]", sentence)
-    subject = {re.sub(r"[’']s$", "", opening.group(0)).lower()} & found if opening else set()
-    return (found - topic) | subject
+    return (found - topic) | ({scorer.opening_name(sentence)} & found)
 
 
 def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> frozenset[str]:

@@ -31,7 +31,9 @@ from ..types import SECTION_SEPARATOR
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
 
 # -- what a question asks for ---------------------------------------------------------------------
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]")
+_CAPITALISED = r"[A-Z][\w’'-]*[A-Za-z]"
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b" + _CAPITALISED)  # past a sentence's first word
+_OPENING_NAME = re.compile(_CAPITALISED)
 _ENTITY_QUESTION = re.compile(
     r"\b(who|whom|whose|where|which (company|companies|lab|labs|firm|firms|university|universities|person|people|"
     r"organi[sz]ations?|startups?|institutions?))\b",
@@ -179,7 +181,17 @@ def measure_words(question: str) -> tuple[str, ...]:
 
 def names(text: str) -> set[str]:
     """Capitalised words past a sentence's first, lowercased, without a possessive 's."""
-    return {re.sub(r"[’']s$", "", m.group(0)).lower() for m in _NAME.finditer(text)}
+    return {_name_key(m.group(0)) for m in _NAME.finditer(text)}
+
+
+def opening_name(text: str) -> str:
+    """The capitalised word a sentence opens with, as ``names`` gives it ("" when none)."""
+    found = _OPENING_NAME.match(text)
+    return _name_key(found.group(0)) if found else ""
+
+
+def _name_key(word: str) -> str:
+    return re.sub(r"[’']s$", "", word).lower()
 
 
 def new_names(question: Question, sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
@@ -336,7 +348,7 @@ def measure_number(measure: tuple[str, ...], asked: set[str], sentence: str) -> 
         named = [k for k in range(max(0, j - len(measure)), j + 1) if tokens[k] in measure or k == j]
         share = len({tokens[k] for k in named if tokens[k] in measure} | {measure[-1]}) / len(set(measure))
         for i in numbers:
-            best = max(best, share / (1 + min(abs(i - k) for k in named) - 1))
+            best = max(best, share / min(abs(i - k) for k in named))  # 1 + the words between
     return best
 
 
