@@ -273,10 +273,9 @@ class DocumentWriter:
             typed = storage.storage_error(exc, self.settings.index)
             if not isinstance(typed, DiskFull):
                 raise
-            try:  # drop the vectors written before the disk filled up (the next write would)
-                self.repair()
-            except Exception:
-                pass  # still full: the journal names them, and the next write or `check --repair` drops them
+            # The vectors written before the disk filled up stay named in the journal; the next
+            # write (or `check --repair`) drops them. Not here: after a failed write, Chroma's
+            # embedded client can wait forever on its own SQLite lock.
             raise Stopped(str(typed)) from None
         for doc in batch:
             report.embedded += len(doc.new)
