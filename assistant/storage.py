@@ -56,6 +56,17 @@ def disk_full(folder: Path) -> DiskFull:
     )
 
 
+def ensure_room(folder: Path, needed: int) -> None:
+    """Raise ``DiskFull`` before a write that needs ``needed`` bytes under ``folder`` and would
+    not find them, so the write is refused before it starts rather than failing halfway."""
+    try:
+        free = shutil.disk_usage(mount_point(folder)).free
+    except OSError:
+        return  # cannot tell: let the write itself report a full disk
+    if free < needed:
+        raise disk_full(folder)
+
+
 def read_only(folder: Path) -> IndexReadOnly:
     return IndexReadOnly(
         f"the index folder {folder} is read-only: listing, searching and asking work, but adding, syncing "

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.errors import IndexReadOnly
+from assistant.errors import DiskFull, IndexReadOnly
 from assistant.ingest import writer
 from assistant.ingest.corpus import STAGING
 from assistant.ingest.library import Library
@@ -222,6 +222,44 @@ def test_a_full_index_disk_is_one_line_and_json_still_prints(tmp_path: Path, tmp
     assert json.loads(again.stdout)["added"] == ["more.txt"], again.stderr
     check = subprocess.run([*command, "check", "--json"], env=env, capture_output=True, text=True, timeout=120)
     assert json.loads(check.stdout) == {"ok": True, "problems": [], "repaired": False}
+
+
+def test_a_full_index_disk_is_refused_before_chroma_writes_and_the_same_process_goes_on(tmp_path: Path, tmpfs):
+    disk = tmpfs("disk", "64m")
+    library = Library(Settings(corpus=tmp_path / "corpus", index=disk / "index"))
+    library.add([SEED])
+    vectors = library.store.count()
+    remount(disk, f"size={used_kb(disk) + 160}k")
+    (tmp_path / "more.txt").write_text(paragraphs("more", 300))
+    for _ in range(2):  # the retry while still full is refused the same way, without waiting on Chroma
+        report = library.add([tmp_path / "more.txt"])
+        assert report.added == [] and [f.file for f in report.failed] == ["more.txt"]
+        assert f"the disk mounted at {disk}" in report.failed[0].reason
+        assert library.store.count() == vectors and library.registry.pending() == {}
+    remount(disk, "size=64m")
+    assert library.add([tmp_path / "more.txt"]).added == ["more.txt"]
+    assert_consistent(library)
+
+
+def test_when_chroma_itself_runs_out_of_disk_later_writes_say_restart_instead_of_hanging(tmp_path: Path, tmpfs, monkeypatch):
+    disk = tmpfs("disk", "64m")
+    library = Library(Settings(corpus=tmp_path / "corpus", index=disk / "index"))
+    library.add([SEED])
+    remount(disk, f"size={used_kb(disk) + 160}k")
+    monkeypatch.setattr(writer, "ROOM_PER_CHUNK", 0)  # no check before writing: Chroma meets the full disk
+    monkeypatch.setattr(writer, "ROOM_MARGIN", 0)
+    (tmp_path / "more.txt").write_text(paragraphs("more", 300))
+    report = library.add([tmp_path / "more.txt"])
+    assert report.added == [] and "is full" in report.failed[0].reason
+    remount(disk, "size=64m")
+    with pytest.raises(DiskFull, match="restart the assistant"):
+        library.add([tmp_path / "more.txt"])
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}  # the restart: a new process finishes the write
+    command = [sys.executable, "-m", "assistant.cli", "--corpus", str(tmp_path / "corpus"), "--index", str(disk / "index")]
+    again = subprocess.run([*command, "add", "--json", str(tmp_path / "more.txt")], env=env, capture_output=True, text=True, timeout=300)
+    assert json.loads(again.stdout)["added"] == ["more.txt"], again.stderr
+    check = subprocess.run([*command, "check", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(check.stdout)["ok"], check.stdout
 
 
 # -- a read-only index --------------------------------------------------------------------------

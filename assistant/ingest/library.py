@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import storage
 from ..config import Settings
 from ..encoder.encoder import Encoder
-from ..errors import IngestError, UsageError
+from ..errors import DiskFull, IngestError, UsageError
 from ..storage import is_writable
 from ..store.blobs import BlobStore, folder_origin
 from ..store.index import REGISTRY_FILE, Index
@@ -24,7 +24,7 @@ from ..store.registry import DocumentRecord, Registry, WriterLock
 from ..store.vectors import VectorStore, open_store
 from .corpus import CorpusFolder
 from .report import IngestReport, ProgressCallback
-from .writer import DocumentWriter
+from .writer import ROOM_MARGIN, DocumentWriter
 
 
 class Library:
@@ -58,7 +58,7 @@ class Library:
         # Server mode: several processes add at once, each stages apart.
         self.corpus_folder = CorpusFolder(self.corpus, self.registry, per_process_staging=bool(settings.chroma_url))
         self.writer = DocumentWriter(
-            settings, self.index, self.encoder, self.corpus_folder, blobs=self.blobs, origin=self.origin, repair=self.repair
+            settings, self.index, self.encoder, self.corpus_folder, blobs=self.blobs, origin=self.origin
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -116,6 +116,12 @@ class Library:
     def _check_writable(self) -> None:
         if self.read_only:
             raise storage.read_only(self.settings.index)
+        if self.writer.vectors_stalled:
+            raise DiskFull(
+                f"the vector index in {self.settings.index} ran out of disk during an earlier write in this "
+                "process: free some space there, then restart the assistant (nothing was half-written; "
+                "the restart finishes the interrupted write)"
+            )
 
     def sync(self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> IngestReport:
         """Bring the index in line with the corpus folder: new, changed and deleted files."""
@@ -162,7 +168,10 @@ class Library:
         notes = []
         self._check_writable()
         with self.lock:
-            for source in self.registry.pending():
+            pending = self.registry.pending()
+            if pending and not self.settings.chroma_url:
+                storage.ensure_room(self.settings.index, ROOM_MARGIN)  # a delete writes too
+            for source in pending:
                 with self.registry.source_lock(source, wait=False) as free:
                     touched = self.registry.pending().get(source)
                     if not free or touched is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -40,6 +40,12 @@ READ_AHEAD = 2
 # batches cost 25-40% more encoder time than one sorted call here; sorted groups of 4 batches
 # 3-5%), and a larger group pads less. A kill -9 loses at most one group's embedding work.
 WRITE_BATCHES = 8
+# Room a commit needs on the index disk (embedded Chroma), checked before it writes anything:
+# the library index holds ~21 KB of Chroma per chunk (12.3 MB for 593 chunks: vector, text,
+# metadata, full-text and HNSW entries), plus room for SQLite's journal. Refusing early matters
+# because Chroma that runs out of disk itself cannot be written again in the same process.
+ROOM_PER_CHUNK = 32 * 1024
+ROOM_MARGIN = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,11 @@ class _ToRead:
 
 class DocumentWriter:
     """Writes documents into ``index`` (its registry and vector store), their originals into
-    ``blobs`` when the registry is shared. ``repair`` is the library's: it drops the vectors a
-    write left when the disk filled up."""
+    ``blobs`` when the registry is shared."""
 
     def __init__(
         self, settings: Settings, index: Index, encoder: Encoder, corpus: CorpusFolder, *,
-        blobs: BlobStore | None, origin: str, repair: Callable[[], object],
+        blobs: BlobStore | None, origin: str,
     ) -> None:
         self.settings = settings
         self.registry, self.store = index.registry, index.store
@@ -82,8 +87,10 @@ class DocumentWriter:
         self.corpus = corpus
         self.blobs = blobs
         self.origin = origin
-        self.repair = repair
         self._splitter = None
+        # Set when embedded Chroma itself ran out of disk in this process: its client may then
+        # wait forever on its own SQLite lock at the next write, so none is tried (Library says why).
+        self.vectors_stalled = False
 
     def write(
         self, files: list[Path], *, progress: ProgressCallback | None, names: dict[Path, str] | None = None,
@@ -269,13 +276,15 @@ class DocumentWriter:
         batch = [doc for doc, _ in embedded]
         try:
             self._commit(embedded)
+        except DiskFull as exc:  # refused before writing: not enough room (``_commit_locked``)
+            raise Stopped(str(exc)) from None
         except Exception as exc:
             typed = storage.storage_error(exc, self.settings.index)
             if not isinstance(typed, DiskFull):
                 raise
             # The vectors written before the disk filled up stay named in the journal; the next
-            # write (or `check --repair`) drops them. Not here: after a failed write, Chroma's
-            # embedded client can wait forever on its own SQLite lock.
+            # write (or `check --repair`) drops them, in a new process if Chroma's ran out.
+            self.vectors_stalled = not self.settings.chroma_url
             raise Stopped(str(typed)) from None
         for doc in batch:
             report.embedded += len(doc.new)
@@ -311,6 +320,8 @@ class DocumentWriter:
         its size) dominated ingest when it ran per document (docs/BENCHMARKS.md, "Scale").
         A crash between two steps leaves only vectors the journal names; `repair` deletes them."""
         docs = [doc for doc, _ in embedded]
+        if not self.settings.chroma_url:
+            storage.ensure_room(self.settings.index, ROOM_MARGIN + ROOM_PER_CHUNK * sum(len(doc.new) for doc, _ in embedded))
         self.registry.begin_writes({doc.source: {c.chunk_id for c in doc.new} | doc.stale for doc in docs})
         new = [(chunk, vector) for doc, vectors in embedded for chunk, vector in zip(doc.new, vectors)]
         if new:
