@@ -302,8 +302,8 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         float(scorer.typed(question) and not has_type),
         # Checked in the best sentence and its passage, not in all the quotes: a look-alike's
         # numbers are each somewhere in the answer's document, never together in one statement.
-        scorer.numbers_missing(question, pool.terms[best]),
-        scorer.numbers_missing(question, set(terms(pool.quotes[best].passage.chunk.text))),
+        scorer.numbers_missing(question, texts[0]),
+        scorer.numbers_missing(question, pool.quotes[best].passage.chunk.text),
     )
 
 
@@ -350,7 +350,9 @@ def by_best_sentence(pool: Pool, probability: np.ndarray, passages: list[Passage
 def names_and_identifiers(question: str) -> list[str]:
     """What a question names: capitalised words past its first ("Yann", "LeCun") and words
     mixing letters and digits ("Places365", "V100")."""
-    identifiers = _IDENTIFIER.findall(question)
+    # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
+    # "320×320", which the index reads as two numbers, so as a name no document would mention it.
+    identifiers = [i for i in _IDENTIFIER.findall(question) if not _SIZE.fullmatch(i)]
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
     found = [m.group(0) for m in scorer._NAME.finditer(question)
              if not any(i != m.group(0) and i.startswith(m.group(0)) for i in identifiers)] + identifiers
@@ -358,6 +360,7 @@ def names_and_identifiers(question: str) -> list[str]:
 
 
 _IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
+_SIZE = re.compile(r"\d+(?:\.\d+)?(?:[xX]\d+(?:\.\d+)?)+")
 
 
 def _reading_order(quote: Quote) -> tuple:

@@ -361,8 +361,8 @@ GATE_FEATURES = (
     "coverage",  # idf share of the question's own terms the quotes hold
     "missing_rarest",  # idf of the rarest question term no quote holds, over the rarest term's idf
     "type_miss",  # a typed question and no quote holds the type
-    # The question's numbers and identifiers with a digit ("1202", the "100" of "CIFAR-100",
-    # "vgg16"), as a share of them: a look-alike swaps one ("ResNet-164 on CIFAR-10" where the
+    # The question's numbers ("1202", the "100" of "CIFAR-100", the "16" of "VGG16": see
+    # ``numbers``), as a share of them: a look-alike swaps one ("ResNet-164 on CIFAR-10" where the
     # paper reports ResNet-1001), and the passage about the entity then lacks it.
     "numbers_missing",  # ... the best sentence lacks
     "numbers_missing_passage",  # ... the best sentence's whole passage lacks
@@ -378,10 +378,24 @@ GATE_SIGNS = {"p_best": 1, "relevance": 1, "cos_best": 1, "bm25_best": 1, "cover
               "numbers_missing": -1, "numbers_missing_passage": -1}
 
 
-def numbers_missing(question: Question, have: set[str] | frozenset[str]) -> float:
-    """The share of the question's own terms holding a digit that ``have`` lacks (0 when it has none)."""
-    numbers = [t for t in question.own_terms if _NUMBER.search(t)]
-    return sum(t not in have for t in numbers) / len(numbers) if numbers else 0.0
+def numbers_missing(question: Question, text: str) -> float:
+    """The share of the question's numbers that ``text`` lacks (0 when it names none)."""
+    asked = numbers(question.text)
+    return len(asked - numbers(text)) / len(asked) if asked else 0.0
+
+
+# Numbers are compared as numbers, not as terms: the papers spell one several ways ("VGG16" in
+# Fast R-CNN, "VGG-16" in Faster R-CNN; "320×320" where a question types "320x320"), and as terms
+# "vgg16" is not "16", nor "320x320" the "320", "320" of "320×320", so a right answer read as
+# lacking the question's number. A size stays one number ("1x1" is not the "1" of "top-1"); a
+# thousands comma is dropped ("1,000" is "1000").
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:\s?[x×]\s?\d+(?:\.\d+)?)*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The numbers ``text`` names: "16" of "VGG-16" and of "VGG16", "320x320" of "320 × 320"."""
+    return frozenset(re.sub(r"\s?[x×]\s?", "x", n) for n in _NUMBERS.findall(_THOUSANDS.sub("", text)))
 
 
 def logit(p: float) -> float:
