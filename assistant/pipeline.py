@@ -19,6 +19,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
+from .answering.scorer import definition_subject
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .encoder.encoder import COMPUTE_LOCK, Encoder
@@ -26,6 +27,7 @@ from .errors import BackendError
 from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
+from .retrieval.definitions import with_definitions
 from .retrieval.followup import REFUSED_PREFIX, follow_up_context, with_context
 from .text import terms
 from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
@@ -104,11 +106,13 @@ class Assistant:
         return checked_request(request, self.settings)
 
     def _retrieve(self, question: Question) -> Retrieval:
-        """A follow-up is searched with what it refers back to, within the question limit."""
+        """A follow-up is searched with what it refers back to, within the question limit; a
+        definition question also gets the passages that define its subject (retrieval/definitions.py)."""
         room = max(0, self.settings.max_question_chars - len(question.text) - len(" ()"))
         context = follow_up_context(question.text, question.history, room)
         query = with_context(question.text, context)
         passages = self.searcher.search(query, k=question.k, sources=question.sources)
+        passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
         return Retrieval(question=question, context=context, query=query, passages=tuple(passages))
 
     def _answer(self, retrieval: Retrieval):

@@ -45,6 +45,7 @@ from assistant.answering import extractive, scorer  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import DEFAULT_MAX_WORDS, answer_words, covered, load_questions  # noqa: E402
+from assistant.retrieval.definitions import with_definitions  # noqa: E402
 from assistant.retrieval.followup import condense, follow_up_context  # noqa: E402
 from assistant.text import sentence_spans  # noqa: E402
 
@@ -78,7 +79,8 @@ class Item:
     pool: extractive.Pool
     labels: np.ndarray
     unknown: bool  # the question names something no document mentions (refused before the gate)
-    k: int  # the passages the answerer reads (the first k of ``passages``)
+    # What the answerer reads: the first k of ``passages`` and the definition step's (retrieval/definitions.py).
+    read: list
 
 
 def own_assistant(files: tuple[Path, ...]) -> Assistant:
@@ -107,11 +109,12 @@ def collect(assistant: Assistant, path: Path) -> list[Item]:
         context = follow_up_context(q.question, history)
         passages = assistant.searcher.search(condense(q.question, history), k=max(ORACLE_DEPTHS))
         idf = assistant.searcher.bm25.idf(extractive.query_terms(q.question, context))
-        pool = extractive.candidates(extractive.analyse(q.question, context, idf), passages[:k], assistant.encoder)
+        read = with_definitions(assistant.searcher, q.question, scorer.definition_subject(q.question), passages[:k])  # as the pipeline
+        pool = extractive.candidates(extractive.analyse(q.question, context, idf), read, assistant.encoder)
         texts = [extractive._with_header(quote, header) for quote, header in zip(pool.quotes, pool.headers)]
         labels = np.asarray([any(covered(t, g) for g in q.facts) for t in texts], dtype=int)
         items.append(Item(q.id, kinds.get(q.id, ""), q.answerable, q.facts, passages, pool, labels,
-                          bool(assistant._unknown_names(q.question)), k))
+                          bool(assistant._unknown_names(q.question)), read))
     return items
 
 
@@ -251,7 +254,7 @@ def gate_rows(items: list[Item], probabilities: list[np.ndarray], max_words: int
     for item, probability in zip(items, probabilities):
         chosen, right = answer(item, probability, max_words, selection) if len(item.pool.quotes) else ([], False)
         answered.append(bool(chosen))
-        rows.append(extractive.gate_features(item.pool, probability, chosen, item.passages[: item.k])
+        rows.append(extractive.gate_features(item.pool, probability, chosen, item.read)
                     if chosen else (0.0,) * len(scorer.GATE_FEATURES))
         labels.append(int(right))
     return np.asarray(rows, dtype=np.float32), np.asarray(labels), answered
@@ -279,7 +282,7 @@ def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Mo
             outcomes.append((0.0, False))
             continue
         chosen, right = answer(item, probability, max_words, selection)
-        p = float(gate.probability(np.asarray(extractive.gate_features(item.pool, probability, chosen, item.passages[: item.k]), dtype=np.float32))[0]) if chosen else 0.0
+        p = float(gate.probability(np.asarray(extractive.gate_features(item.pool, probability, chosen, item.read), dtype=np.float32))[0]) if chosen else 0.0
         outcomes.append((-1.0 if item.unknown and name_rule else p, right))
     table = []
     for t in thresholds:

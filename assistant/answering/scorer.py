@@ -242,6 +242,14 @@ def defines(question: Question, sentence: str) -> bool:
     )
 
 
+_OPENING_SECTION = re.compile(r"^(?:\d+\.?\s*)?(?:abstract|introduction)\b", re.I)
+
+
+def opening_section(section: str) -> bool:
+    """The heading path is the abstract or the introduction, where a paper says what its terms are."""
+    return bool(_OPENING_SECTION.match(section.split(SECTION_SEPARATOR)[0].strip()))
+
+
 # -- the sentences' features ------------------------------------------------------------------------
 SENTENCE_FEATURES = (
     "cos",  # cosine(question, sentence): does it say what was asked
@@ -270,6 +278,7 @@ SENTENCE_FEATURES = (
     # "3.1. Balanced Cross Entropy" section defines "α-balanced cross entropy"; section 5 only uses it
     "measure_number",  # 1 / (1 + the words between a number the question lacks and the asked
     # measure): "3.57% top-5 error" answers "What top-5 error ...?", "a top-5 localization error of 9.0%" less so
+    "opening_section",  # "What is X?" and the sentence is in the abstract or introduction, where terms are defined
 )
 
 
@@ -317,6 +326,7 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
             float(bool(_POINTS_BACK.match(text))),
             subject_heading(subject, sections[i]),
             measure_number(question.measure, asked_numbers, text),
+            float(bool(question.subject) and opening_section(sections[i])),
         )
     return features
 

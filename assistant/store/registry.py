@@ -196,6 +196,22 @@ class Registry:
                 seen.append(heading)
         return headings
 
+    def first_chunks_under_heading(self, words: str, sources: Sequence[str] | None = None, limit: int = 20) -> list[str]:
+        """The first chunk of each section whose heading path holds ``words`` (case-insensitive,
+        as written: "focal loss" finds "3. Focal Loss"), earliest in their documents first.
+        (A "%" or "_" in ``words`` matches any one character: the caller checks the terms.)"""
+        pattern = "%" + words.lower().replace("%", "_") + "%"
+        wanted = list(sources or [])
+        within = f" AND source IN ({','.join('?' * len(wanted))})" if wanted else ""
+        rows = self.db.execute(
+            f"SELECT source, section, chunk_index, chunk_id FROM chunks WHERE LOWER(section) LIKE ?{within}",
+            (pattern, *wanted),
+        ).fetchall()
+        first: dict[tuple[str, str], tuple[int, str]] = {}
+        for source, section, index, chunk_id in rows:
+            first[(source, section)] = min(first.get((source, section), (index, chunk_id)), (index, chunk_id))
+        return [chunk_id for _, chunk_id in sorted(first.values())[:limit]]
+
     def chunk_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
