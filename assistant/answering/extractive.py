@@ -352,8 +352,8 @@ def names_and_identifiers(question: str) -> list[str]:
     mixing letters and digits ("Places365", "V100")."""
     identifiers = _IDENTIFIER.findall(question)
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
-    found = [m.group(0) for m in scorer._NAME.finditer(question)
-             if not any(i != m.group(0) and i.startswith(m.group(0)) for i in identifiers)] + identifiers
+    found = [w for w in scorer.name_words(question)
+             if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
     return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
 
 
