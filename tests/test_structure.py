@@ -184,45 +184,49 @@ def test_article_chunks_carry_their_section(article, splitter):
     assert len({c.section for c in chunks}) == 6
 
 
-def test_markdown_headings_tables_and_captions(tmp_path: Path, splitter):
-    path = tmp_path / "notes.md"
-    path.write_text(
-        "# Residual Networks\n\nIntro words.\n\n## Results\n\nThe ensemble did well.\n\n"
-        "| model | top-5 |\n|---|---|\n| ResNet | 3.57 |\n\nTable 1. Errors of the models.\n\n"
-        "### On CIFAR\n\nDeeper nets.\n\n## References\n\n[1] K. He. Deep residual learning.\n"
-    )
-    [page] = load(path, source=path.name, max_bytes=MIB)
-    found = [(b.section, b.kind, page.text[b.start : b.end]) for b in page.text_blocks()]
-    assert found == [
-        ("", "text", "Intro words."),  # the lone top heading is the title, not a section
-        ("Results", "text", "The ensemble did well."),
-        ("Results", "table", "| model | top-5 |\n|---|---|\n| ResNet | 3.57 |"),
-        ("Results", "caption", "Table 1. Errors of the models."),
-        ("Results › On CIFAR", "text", "Deeper nets."),
-        ("References", "references", "[1] K. He. Deep residual learning."),
-    ]
-    assert page.title == "Residual Networks"
+MARKDOWN_PAGE = (
+    "# Residual Networks\n\nIntro words.\n\n## Results\n\nThe ensemble did well.\n\n"
+    "| model | top-5 |\n|---|---|\n| ResNet | 3.57 |\n\nTable 1. Errors of the models.\n\n"
+    "### On CIFAR\n\nDeeper nets.\n\n## References\n\n[1] K. He. Deep residual learning.\n"
+)
+HTML_PAGE = (
+    "<html><head><title>T</title></head><body><h1>Residual Networks</h1><p>Intro.</p>"
+    "<h2>Results</h2><p>The ensemble did well.</p><table><caption>Table 1. Errors.</caption>"
+    "<tr><th>model</th><th>top-5</th></tr><tr><td>ResNet</td><td>3.57</td></tr></table>"
+    "<h3>On  CIFAR</h3><p>Deeper nets.</p><figure><figcaption>Figure 2. Curves.</figcaption></figure></body></html>"
+)
 
 
-def test_html_headings_tables_and_captions(tmp_path: Path):
-    path = tmp_path / "page.html"
-    path.write_text(
-        "<html><head><title>T</title></head><body><h1>Residual Networks</h1><p>Intro.</p>"
-        "<h2>Results</h2><p>The ensemble did well.</p><table><caption>Table 1. Errors.</caption>"
-        "<tr><th>model</th><th>top-5</th></tr><tr><td>ResNet</td><td>3.57</td></tr></table>"
-        "<h3>On  CIFAR</h3><p>Deeper nets.</p><figure><figcaption>Figure 2. Curves.</figcaption></figure></body></html>"
-    )
+@pytest.mark.parametrize(
+    ("name", "content", "blocks", "title"),
+    [
+        ("notes.md", MARKDOWN_PAGE, [
+            ("", "text", "Intro words."),  # the lone top heading is the title, not a section
+            ("Results", "text", "The ensemble did well."),
+            ("Results", "table", "| model | top-5 |\n|---|---|\n| ResNet | 3.57 |"),
+            ("Results", "caption", "Table 1. Errors of the models."),
+            ("Results › On CIFAR", "text", "Deeper nets."),
+            ("References", "references", "[1] K. He. Deep residual learning."),
+        ], "Residual Networks"),
+        ("page.html", HTML_PAGE, [
+            ("", "text", "Intro."),
+            ("Results", "text", "The ensemble did well."),
+            ("Results", "caption", "Table 1. Errors."),
+            ("Results", "table", "model | top-5\nResNet | 3.57"),
+            ("Results › On CIFAR", "text", "Deeper nets."),
+            ("Results › On CIFAR", "caption", "Figure 2. Curves."),
+        ], "T"),  # an HTML page's <title> names it
+    ],
+    ids=["markdown", "html"],
+)
+def test_headings_tables_and_captions(tmp_path: Path, name: str, content: str, blocks: list, title: str):
+    path = tmp_path / name
+    path.write_text(content)
     [page] = load(path, source=path.name, max_bytes=MIB)
     found = [(b.section, b.kind, page.text[b.start : b.end]) for b in page.text_blocks()]
-    assert found == [
-        ("", "text", "Intro."),
-        ("Results", "text", "The ensemble did well."),
-        ("Results", "caption", "Table 1. Errors."),
-        ("Results", "table", "model | top-5\nResNet | 3.57"),
-        ("Results › On CIFAR", "text", "Deeper nets."),
-        ("Results › On CIFAR", "caption", "Figure 2. Curves."),
-    ]
-    assert "\ue000" not in page.text
+    assert found == blocks
+    assert page.title == title
+    assert "\ue000" not in page.text  # the loader's internal role marks never reach the text
 
 
 # -- citations ---------------------------------------------------------------------------------

@@ -354,8 +354,8 @@ def names_and_identifiers(question: str) -> list[str]:
     # "320×320", which the index reads as two numbers, so as a name no document would mention it.
     identifiers = [i for i in _IDENTIFIER.findall(question) if not _SIZE.fullmatch(i)]
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
-    found = [m.group(0) for m in scorer._NAME.finditer(question)
-             if not any(i != m.group(0) and i.startswith(m.group(0)) for i in identifiers)] + identifiers
+    found = [w for w in scorer.name_words(question)
+             if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
     return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
 
 

@@ -179,9 +179,14 @@ def measure_words(question: str) -> tuple[str, ...]:
     return ()
 
 
+def name_words(text: str) -> list[str]:
+    """Capitalised words past a sentence's first, as written, in order ("Yann", "LeCun's")."""
+    return [m.group(0) for m in _NAME.finditer(text)]
+
+
 def names(text: str) -> set[str]:
-    """Capitalised words past a sentence's first, lowercased, without a possessive 's."""
-    return {_name_key(m.group(0)) for m in _NAME.finditer(text)}
+    """``name_words``, lowercased, without a possessive 's."""
+    return {_name_key(word) for word in name_words(text)}
 
 
 def opening_name(text: str) -> str:
