@@ -43,7 +43,8 @@ PAPERS_MIN_REFUSAL = 0.66
 # and 0.67 (12 of 18) refused. Raised after the refit with the definition/number sentence
 # features ("Definitions and numbers"): train 0.496 (58/117), dev 0.609 (42/69) correct and 0.72
 # (13 of 18) refused; each minimum sits one question below, for numeric differences between machines.
-LIBRARY_TRAIN_MIN_CORRECT = 0.48
+# Raised after the numbers and definitions merge ("Session 7: the merge"): train 0.504 (59/117).
+LIBRARY_TRAIN_MIN_CORRECT = 0.49
 LIBRARY_DEV_MIN_CORRECT = 0.59
 LIBRARY_DEV_MIN_REFUSAL = 0.66
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
@@ -55,9 +56,16 @@ HEADLINE_MIN_CORRECT = 0.10
 # The second sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 06:41 UTC ("The second sealed split: the one run"): 85/173 correct (0.491), 14/31
 # unanswerables refused (0.452); its headline phrasings 0 of 10 (no minimum that cannot fail: only
-# their citation support is held). One question's margin below each figure.
+# their citation support is held). One question's margin below each figure. The refusal minimum
+# raised after the session-7 merge measured 15/31 (0.484); correct then measured 84/173 (0.486).
 LIBRARY_TEST2_MIN_CORRECT = 0.48
-LIBRARY_TEST2_MIN_REFUSAL = 0.41
+LIBRARY_TEST2_MIN_REFUSAL = 0.45
+# The third sealed split, written by an engineer who never ran the system, run once on
+# 2026-12-02 10:39 UTC on 96db497 ("The third sealed split: the one run"): 70/159 correct (0.440),
+# 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
+LIBRARY_TEST3_MIN_CORRECT = 0.43
+LIBRARY_TEST3_MIN_REFUSAL = 0.52
+HEADLINE3_MIN_CORRECT = 0.10
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -282,6 +290,13 @@ def test_library_second_test_split_keeps_its_one_run_figure(library_assistant):
     assert_quality(library_assistant, QUESTIONS / "library_test2.jsonl", min_correct=LIBRARY_TEST2_MIN_CORRECT,
                    min_refusal=LIBRARY_TEST2_MIN_REFUSAL, min_support=1.0)
     assert_quality(library_assistant, QUESTIONS / "headline2.jsonl", min_support=1.0)
+
+
+def test_library_third_test_split_keeps_its_one_run_figure(library_assistant):
+    """Not tuned on either: the third sealed split's one run (docs/EVALUATION.md)."""
+    assert_quality(library_assistant, QUESTIONS / "library_test3.jsonl", min_correct=LIBRARY_TEST3_MIN_CORRECT,
+                   min_refusal=LIBRARY_TEST3_MIN_REFUSAL, min_support=1.0)
+    assert_quality(library_assistant, QUESTIONS / "headline3.jsonl", min_correct=HEADLINE3_MIN_CORRECT, min_support=1.0)
 
 
 def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant):
