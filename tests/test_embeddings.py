@@ -37,13 +37,13 @@ def test_vectors_are_remembered_and_the_memory_is_bounded(monkeypatch):
     monkeypatch.setattr(encoder_module, "SENTENCE_CACHE_SIZE", 2)
     encoder = Encoder()
     calls: list[list[str]] = []
-    original = encoder.model.encode_short
+    original = encoder.encode
 
     def counting(texts, **kwargs):
         calls.append(list(texts))
         return original(texts, **kwargs)
 
-    monkeypatch.setattr(encoder.model, "encode_short", counting)
+    monkeypatch.setattr(encoder, "encode", counting)
     first = encoder.encode_sentences(TEXTS[1:])
     again = encoder.encode_sentences(TEXTS[1:])
     assert calls == [TEXTS[1:]], "the second call is answered from memory"
@@ -70,8 +70,6 @@ def test_the_onnx_runtime_gives_sentence_transformers_vectors():
     for batch_size in (1, 3, 64):
         np.testing.assert_allclose(onnx.encode(RUNTIME_TEXTS, batch_size=batch_size), expected, atol=1e-5)
     np.testing.assert_allclose(onnx.model.encode_one(RUNTIME_TEXTS[3]), expected[3], atol=1e-5)
-    # Short texts' batches run side by side on their own single-threaded session: the same vectors.
-    np.testing.assert_array_equal(onnx.model.encode_short(RUNTIME_TEXTS, batch_size=2), onnx.encode(RUNTIME_TEXTS, batch_size=2))
     assert onnx.encode([]).shape == (0, 384)
 
 

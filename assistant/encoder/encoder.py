@@ -153,7 +153,7 @@ class Encoder:
             if len(missing) == 1:
                 vectors = self.model.encode_one(missing[0])[None, :]
             else:
-                vectors = self.model.encode_short(missing, batch_size=SENTENCE_BATCH)
+                vectors = self.encode(missing, batch_size=SENTENCE_BATCH)
             fresh = dict(zip(missing, vectors))
             known.update(fresh)
             with self._cache_lock:

@@ -7,9 +7,6 @@ loaded model. Kept apart from both so neither imports the other's module (no imp
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -32,16 +29,6 @@ class RuntimeModel(Protocol):
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray: ...
 
     def encode_one(self, text: str) -> np.ndarray: ...
-
-    def encode_short(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        """``encode`` for a few short texts (an answer's sentences) in small batches."""
-        ...
-
-
-# A fresh answer's ~30 sentences make 2-3 batches of 16, too small for ONNX Runtime's two threads
-# to share one well: run one thread per batch, this many batches side by side (identical vectors;
-# 0.81x the time on this 2-core machine, docs/BENCHMARKS.md, "Answer latency").
-SHORT_WORKERS = min(2, os.cpu_count() or 1)
 
 
 class TorchModel:
@@ -67,9 +54,6 @@ class TorchModel:
         with torch.inference_mode():
             vector = self.model(self.model.preprocess([text]))["sentence_embedding"][0]
             return torch.nn.functional.normalize(vector, dim=0).numpy()
-
-    def encode_short(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        return self.encode(texts, batch_size=batch_size)
 
 
 class OnnxModel:
@@ -99,61 +83,24 @@ class OnnxModel:
         # CPU time); one question's run is small and keeps it (docs/BENCHMARKS.md, "Memory").
         self.batch_run = onnxruntime.RunOptions()
         self.batch_run.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-        self._graph = graph
-        self._short: tuple[object, ThreadPoolExecutor] | None = None
-        self._short_lock = threading.Lock()
 
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for rows in self._batches(texts, batch_size):
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
             vectors[rows] = self._run([texts[i].strip() for i in rows], self.batch_run)
         return vectors
 
     def encode_one(self, text: str) -> np.ndarray:
         return self._run([text.strip()])[0]
 
-    def encode_short(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        """``encode``'s vectors, the batches run side by side on a single-threaded session (one
-        question's batches are small, so the arena keeps them: no shrinkage)."""
-        session, workers = self._short_session()
-        batches = self._batches(texts, batch_size)
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        # Tokenised here, one batch after another: only ONNX Runtime's runs go side by side.
-        feeds = [self._feed([texts[i].strip() for i in rows]) for rows in batches]
-        runs = workers.map(lambda feed: session.run(None, feed)[0], feeds)
-        for rows, found in zip(batches, runs):
-            vectors[rows] = found
-        return vectors
-
-    def _short_session(self) -> tuple[object, ThreadPoolExecutor]:
-        """Made on first use: a process that only ingests never loads it."""
-        with self._short_lock:
-            if self._short is None:
-                import onnxruntime
-
-                options = onnxruntime.SessionOptions()
-                options.log_severity_level = 3
-                options.intra_op_num_threads = 1
-                session = onnxruntime.InferenceSession(str(self._graph), options, providers=["CPUExecutionProvider"])
-                self._short = (session, ThreadPoolExecutor(SHORT_WORKERS, thread_name_prefix="encode-short"))
-            return self._short
-
-    @staticmethod
-    def _batches(texts: list[str], batch_size: int) -> list[list[int]]:
-        """Row numbers of ``texts``, longest first, in batches of ``batch_size``."""
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-
     def _run(self, texts: list[str], options=None) -> np.ndarray:
-        return self.session.run(None, self._feed(texts), options)[0]
-
-    def _feed(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """The graph's inputs for ``texts``: word pieces, padded to the longest."""
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return {name: value for name, value in feed.items() if name in self.inputs}
+        return self.session.run(None, {name: value for name, value in feed.items() if name in self.inputs}, options)[0]
 
 
 def load_tokenizer(model_path: Path):
