@@ -352,7 +352,7 @@ def names_and_identifiers(question: str) -> list[str]:
     mixing letters and digits ("Places365", "V100")."""
     # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
     # "320×320", which the index reads as two numbers, so as a name no document would mention it.
-    identifiers = [i for i in _IDENTIFIER.findall(question) if not _SIZE.fullmatch(i)]
+    identifiers = [i for i in _IDENTIFIER.findall(question) if not scorer.is_number(i)]
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
     found = [w for w in scorer.name_words(question)
              if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
@@ -360,7 +360,6 @@ def names_and_identifiers(question: str) -> list[str]:
 
 
 _IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
-_SIZE = re.compile(r"\d+(?:\.\d+)?(?:[xX]\d+(?:\.\d+)?)+")
 
 
 def _reading_order(quote: Quote) -> tuple:

@@ -413,6 +413,11 @@ def numbers(text: str) -> frozenset[str]:
     return frozenset(re.sub(r"\s?[x×]\s?", "x", n) for n in _NUMBERS.findall(_THOUSANDS.sub("", text)))
 
 
+def is_number(word: str) -> bool:
+    """The whole word is one number as ``numbers`` reads it ("320x320", "1X1"), not a name."""
+    return numbers(word.lower()) == {word.lower()}
+
+
 def logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))

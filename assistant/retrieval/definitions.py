@@ -12,6 +12,7 @@ chooses among all of them (its ``subject_heading``, ``opening_section`` and ``ea
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -65,9 +66,15 @@ def definitional(subject: str, sentence: str) -> bool:
     "we define X as", "called/known as X". ("ResNet is deeper than VGG" is not one: no article.)"""
     if not subject:
         return False
-    x = re.escape(fold(subject)).replace(r"\ ", r"[\s-]+") + r"\w*(?:\s+\([^)]*\))?"
     text = fold(sentence)
-    return any(p.search(text) for p in (
+    return any(p.search(text) for p in _defining_forms(subject))
+
+
+@functools.lru_cache(maxsize=64)
+def _defining_forms(subject: str) -> tuple[re.Pattern, ...]:
+    """``definitional``'s patterns for one subject, built once for all the sentences it reads."""
+    x = re.escape(fold(subject)).replace(r"\ ", r"[\s-]+") + r"\w*(?:\s+\([^)]*\))?"
+    return (
         re.compile(rf"^(?:(?:the|a|an|our|this|these)\s+)?{x},?\s+(?:is|are|was|were)\s+"
                    r"(?:simply\s+|essentially\s+|basically\s+)?(?:an?|the|those|ones|defined|called|designed)\b"),
         re.compile(rf"^(?:(?:the|a|an|our)\s+)?{x},\s+(?:an?|the|which|that|whose)\b"),
@@ -75,4 +82,4 @@ def definitional(subject: str, sentence: str) -> bool:
         re.compile(rf"\bwe\s+(?:propose|present|introduce|call|term|name|dub|define|refer to)\s+(?:[\w-]+\s+){{0,3}}?{x}"),
         re.compile(rf"\bdefined?\s+(?:the\s+)?{x}\s+as\b"),
         re.compile(rf"\b(?:called|named|dubbed|termed|known as)\s+(?:an?\s+|the\s+)?[\"“]?{x}"),
-    ))
+    )
