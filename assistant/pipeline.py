@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.scorer import definition_subject
+from .answering.question import definition_subject
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .encoder.encoder import COMPUTE_LOCK, Encoder

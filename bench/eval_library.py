@@ -1,12 +1,12 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|headline2|test3|headline3 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|headline2|test3|headline3|test4|headline4 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
 Builds or brings up to date the library index with ``bench/library.py``'s ``library_settings()``,
-asks every question of the split's file, ``tests/questions/library_<split>.jsonl`` (``headline2``, ``headline3``:
-``tests/questions/headline2.jsonl``, ``headline3.jsonl``), or any other question file on the same index with
+asks every question of the split's file, ``tests/questions/library_<split>.jsonl`` (``headlineN``:
+``tests/questions/headlineN.jsonl``), or any other question file on the same index with
 ``--questions PATH``, follow-ups after their history, as a user would have asked them, and prints
 the per-question table, the overall metrics and the
 breakdowns per question kind and per document, with the retrieval oracle (whether the top 6 /
@@ -18,7 +18,8 @@ The test split is sealed: it is run once, by the lead, at the end (docs/EVALUATI
 test2 and headline2, the second sealed split and its headline phrasings: written from the documents
 by an engineer who never ran the system, run once by the lead at the end of the session and
 reported as they come; nobody tunes on them or opens them before that. test3 and headline3 are the
-third such split (written 2026-12-02 09:19-09:26 UTC, run once at the end of that session).
+third such split (written 2026-12-02 09:19-09:26 UTC, run once at the end of that session); test4
+and headline4 the fourth (written 2026-12-02 12:25-12:31 UTC, sealed until the end of session 8).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from library import DEFAULT_ROOT, library_settings  # noqa: E402
 
 from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 
-SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3")
+SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "test4", "headline4")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 

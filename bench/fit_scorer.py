@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.library import library_settings  # noqa: E402
 from assistant.answering import extractive, scorer  # noqa: E402
+from assistant.answering import question as analysis  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import DEFAULT_MAX_WORDS, answer_words, covered, load_questions  # noqa: E402
@@ -109,7 +110,7 @@ def collect(assistant: Assistant, path: Path) -> list[Item]:
         context = follow_up_context(q.question, history)
         passages = assistant.searcher.search(condense(q.question, history), k=max(ORACLE_DEPTHS))
         idf = assistant.searcher.bm25.idf(extractive.query_terms(q.question, context))
-        read = with_definitions(assistant.searcher, q.question, scorer.definition_subject(q.question), passages[:k])  # as the pipeline
+        read = with_definitions(assistant.searcher, q.question, analysis.definition_subject(q.question), passages[:k])  # as the pipeline
         pool = extractive.candidates(extractive.analyse(q.question, context, idf), read, assistant.encoder)
         texts = [extractive._with_header(quote, header) for quote, header in zip(pool.quotes, pool.headers)]
         labels = np.asarray([any(covered(t, g) for g in q.facts) for t in texts], dtype=int)

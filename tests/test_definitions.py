@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.scorer import definition_subject
+from assistant.answering.question import definition_subject
 from assistant.retrieval.definitions import definitional, with_definitions
 
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from assistant.answering import question as analysis
 from assistant.answering import scorer
 from assistant.text import terms, words
 
@@ -51,35 +52,35 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
     ],
 )
 def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):
-    analysed = scorer.analyse(question)
+    analysed = analysis.analyse(question)
     assert (analysed.listing, analysed.entity, analysed.subject) == (listing, entity, subject)
 
 
 def test_typed_questions_need_their_type():
-    number = scorer.analyse("How many citations did the paper collect?")
-    assert scorer.holds_type(number, "It was cited 25,256 times.")
-    assert not scorer.holds_type(number, "It was cited very often.")
-    role = scorer.analyse("What position does Jian Sun hold at Megvii?")
-    assert scorer.holds_type(role, "Jian Sun became chief scientist of Megvii.")
-    assert scorer.asking_terms(role) == {"posit"}
+    number = analysis.analyse("How many citations did the paper collect?")
+    assert analysis.holds_type(number, "It was cited 25,256 times.")
+    assert not analysis.holds_type(number, "It was cited very often.")
+    role = analysis.analyse("What position does Jian Sun hold at Megvii?")
+    assert analysis.holds_type(role, "Jian Sun became chief scientist of Megvii.")
+    assert analysis.asking_terms(role) == {"posit"}
 
 
 def test_new_names_skip_the_question_and_take_known_first_words():
-    question = scorer.analyse("Who benefited from ResNet?")
+    question = analysis.analyse("Who benefited from ResNet?")
     sentence = "Microsoft itself also benefited, and Facebook hired ResNet’s lead author."
-    assert scorer.new_names(question, sentence) == {"facebook"}
-    assert scorer.new_names(question, sentence, frozenset({"microsoft"})) == {"facebook", "microsoft"}
+    assert analysis.new_names(question, sentence) == {"facebook"}
+    assert analysis.new_names(question, sentence, frozenset({"microsoft"})) == {"facebook", "microsoft"}
 
 
 def test_a_definition_is_recognised_only_for_the_asked_subject():
-    question = scorer.analyse("What is ResNet?")
-    assert scorer.defines(question, "ResNet is a deep network built from residual blocks.")
-    assert scorer.defines(question, "The technique, called ResNet, stacks many layers.")
-    assert not scorer.defines(question, "Kaiming He and Jian Sun wrote ResNet in 2015.")
+    question = analysis.analyse("What is ResNet?")
+    assert analysis.defines(question, "ResNet is a deep network built from residual blocks.")
+    assert analysis.defines(question, "The technique, called ResNet, stacks many layers.")
+    assert not analysis.defines(question, "Kaiming He and Jian Sun wrote ResNet in 2015.")
 
 
 def test_a_number_is_measured_by_its_distance_to_the_asked_measure():
-    question = scorer.analyse("What top-5 error did the ResNet ensemble get in 2015?")
+    question = analysis.analyse("What top-5 error did the ResNet ensemble get in 2015?")
     assert question.measure == ("top-5", "error")
     asked = set(words(question.text))
     beside = scorer.measure_number(question.measure, asked, "This leads to 3.57% top-5 error on the test set.")
@@ -87,7 +88,7 @@ def test_a_number_is_measured_by_its_distance_to_the_asked_measure():
     farther = scorer.measure_number(question.measure, asked, "The error was lower in the final run, at 3.57%.")
     assert beside > other > farther > 0
     assert scorer.measure_number(question.measure, asked, "The error fell in 2015.") == 0  # its own year is no answer
-    assert scorer.analyse("What is ResNet?").measure == ()
+    assert analysis.analyse("What is ResNet?").measure == ()
 
 
 def test_a_definition_subject_is_found_in_its_sections_own_heading():
@@ -98,7 +99,7 @@ def test_a_definition_subject_is_found_in_its_sections_own_heading():
 
 
 def test_sentence_features_measure_the_question_against_each_sentence():
-    question = scorer.analyse("How many layers does ResNet have?", idf={"layer": 2.0, "resnet": 1.0})
+    question = analysis.analyse("How many layers does ResNet have?", idf={"layer": 2.0, "resnet": 1.0})
     texts = ["ResNet has 152 layers.", "The weather was fine that day."]
     zeros = np.zeros(2, dtype=np.float32)
     rows = scorer.sentence_features(question, texts, ["", ""], cos=np.asarray([0.8, 0.1]), cos_window=zeros,
@@ -114,30 +115,30 @@ def test_sentence_features_measure_the_question_against_each_sentence():
 def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
     """The corpus gives idf 0 to a term no chunk holds ("ethanol"): quotes lacking it must not
     cover the question, so it weighs as much as the rarest term the corpus does hold."""
-    question = scorer.analyse("What is the boiling point of ethanol?", idf={"boil": 2.0, "point": 1.0, "ethanol": 0.0})
+    question = analysis.analyse("What is the boiling point of ethanol?", idf={"boil": 2.0, "point": 1.0, "ethanol": 0.0})
     assert question.idf["ethanol"] == 2.0 and question.idf["point"] == 1.0
 
 
 def test_the_gate_counts_the_questions_numbers_a_statement_lacks():
     """A look-alike swaps a number ("CIFAR-100" where the paper reports CIFAR-10): the passage
     about the entity lacks it, which the shared words alone do not show."""
-    question = scorer.analyse("What error does the 1202-layer ResNet get on CIFAR-100?")
+    question = analysis.analyse("What error does the 1202-layer ResNet get on CIFAR-100?")
     assert scorer.numbers_missing(question, "ResNet 1202 has 7.93% error on CIFAR-10.") == 0.5
     assert scorer.numbers_missing(question, "The 1202-layer net reaches 27.9% on CIFAR-100.") == 0.0
-    assert scorer.numbers_missing(scorer.analyse("Who founded Megvii?"), "") == 0.0
+    assert scorer.numbers_missing(analysis.analyse("Who founded Megvii?"), "") == 0.0
 
 
 def test_a_number_spelt_another_way_is_the_same_number():
     """The papers write "VGG16" (Fast R-CNN) and "VGG-16" (Faster R-CNN), "320×320" where a
     question types "320x320": as terms these differ, and the gate took a right answer for one
     lacking the question's number (a "VGG-16" phrasing of a Fast R-CNN question was refused)."""
-    assert scorer.numbers_missing(scorer.analyse("What frame rate does it reach with VGG16?"), "VGG-16 runs at 5fps") == 0.0
-    assert scorer.numbers_missing(scorer.analyse("How fast is it with VGG-16?"), "VGG16 takes 0.3s") == 0.0
-    assert scorer.numbers_missing(scorer.analyse("Error with a single 320x320 crop?"), "a 320 × 320 crop") == 0.0
-    assert scorer.numbers_missing(scorer.analyse("How many layers, 1,000 or more?"), "over 1000 layers") == 0.0
+    assert scorer.numbers_missing(analysis.analyse("What frame rate does it reach with VGG16?"), "VGG-16 runs at 5fps") == 0.0
+    assert scorer.numbers_missing(analysis.analyse("How fast is it with VGG-16?"), "VGG16 takes 0.3s") == 0.0
+    assert scorer.numbers_missing(analysis.analyse("Error with a single 320x320 crop?"), "a 320 × 320 crop") == 0.0
+    assert scorer.numbers_missing(analysis.analyse("How many layers, 1,000 or more?"), "over 1000 layers") == 0.0
     # A size is one number: "1x1" is not the "1" of "top-1", nor "10x faster" a size.
-    assert scorer.numbers_missing(scorer.analyse("What error with 1x1 shortcuts?"), "top-1 error [1]") == 1.0
-    assert scorer.numbers("10x faster than 2 × 3") == {"10", "2x3"}
+    assert scorer.numbers_missing(analysis.analyse("What error with 1x1 shortcuts?"), "top-1 error [1]") == 1.0
+    assert analysis.numbers("10x faster than 2 × 3") == {"10", "2x3"}
 
 
 def test_the_shipped_gate_weighs_each_feature_in_its_expected_direction():
@@ -164,9 +165,9 @@ def test_the_signed_fit_drops_a_feature_whose_weight_points_the_wrong_way():
 
 
 def test_a_follow_up_about_several_people_is_a_list_of_them():
-    several = scorer.analyse("What about the other three?", context="Xiangyu Zhang, Shaoqing Ren, Jian Sun")
+    several = analysis.analyse("What about the other three?", context="Xiangyu Zhang, Shaoqing Ren, Jian Sun")
     assert several.listing and several.entity
-    one = scorer.analyse("And what is his role there?", context="Jian Sun")
+    one = analysis.analyse("And what is his role there?", context="Jian Sun")
     assert not one.listing and not one.entity
 
 

@@ -23,7 +23,8 @@ from ..encoder.encoder import Encoder
 from ..text import QUESTION_WORDS, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
-from .scorer import Question, analyse, asking_terms, holds_type, new_names, question_terms
+from .question import (Question, analyse, asking_terms, holds_type, is_number, name_words, names, new_names, opening_name,
+                       question_terms, typed)
 
 MIN_SENTENCE_WORDS = 4
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
@@ -192,7 +193,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     question = pool.question
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     gathering = False
-    known = frozenset().union(*(scorer.names(q.text) for q in pool.quotes))
+    known = frozenset().union(*(names(q.text) for q in pool.quotes))
     topic = _topic_names(question, pool, known) if question.listing else frozenset()
     items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
     if question.listing and selection.list_section:
@@ -216,7 +217,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     limit = selection.list_sentences if question.listing else selection.sentences
     chosen: list[int] = []
     words = 0
-    names: set[str] = set()
+    items_named: set[str] = set()
     for i in order:
         if len(chosen) >= limit:
             break
@@ -228,7 +229,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             continue
         found = items[i]
         if chosen:
-            if question.listing and not found - names:  # a list question's further sentence names a new item
+            if question.listing and not found - items_named:  # a list question's further sentence names a new item
                 continue
             if not question.listing and selection.further_words and length > selection.further_words:
                 continue
@@ -236,7 +237,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
                 continue
         chosen.append(i)
         words += length
-        names |= found
+        items_named |= found
     return chosen
 
 
@@ -244,7 +245,7 @@ def _items(question: Question, sentence: str, known: frozenset[str], topic: froz
     """The items a list sentence names: its new names but the list's topic, except a name that
     opens it, the sentence's subject ("Microsoft itself also benefited from the paper")."""
     found = new_names(question, sentence, known)
-    return (found - topic) | ({scorer.opening_name(sentence)} & found)
+    return (found - topic) | ({opening_name(sentence)} & found)
 
 
 def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> frozenset[str]:
@@ -299,7 +300,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         float(pool.features[best, column["bm25"]]),
         coverage,
         missing,
-        float(scorer.typed(question) and not has_type),
+        float(typed(question) and not has_type),
         # Checked in the best sentence and its passage, not in all the quotes: a look-alike's
         # numbers are each somewhere in the answer's document, never together in one statement.
         scorer.numbers_missing(question, texts[0]),
@@ -331,7 +332,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         quotes=tuple(quotes),
         probability=float(gate_model.probability(np.asarray(row, dtype=np.float32))[0]),
         best_probability=float(probability[best]),
-        typed=scorer.typed(analysed),
+        typed=typed(analysed),
         has_type=row[scorer.GATE_FEATURES.index("type_miss")] == 0.0,
         gate_features=row,
         passages=by_best_sentence(pool, probability, passages),
@@ -352,9 +353,9 @@ def names_and_identifiers(question: str) -> list[str]:
     mixing letters and digits ("Places365", "V100")."""
     # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
     # "320×320", which the index reads as two numbers, so as a name no document would mention it.
-    identifiers = [i for i in _IDENTIFIER.findall(question) if not scorer.is_number(i)]
+    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i)]
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
-    found = [w for w in scorer.name_words(question)
+    found = [w for w in name_words(question)
              if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
     return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
 
