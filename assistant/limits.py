@@ -11,7 +11,6 @@ seconds of encoding) with an error the user cannot act on. The limits are ``Sett
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from .config import BACKENDS, Settings, is_backend, plugin_backends

@@ -123,7 +123,7 @@ def one_run(args: argparse.Namespace) -> dict:
             server, url = start_server(work / "chroma-server")
         settings = Settings.from_env(corpus=work / "corpus", index=work / "index", chroma_url=url)
         cached = CachedEncoder(None, batch_size=settings.embed_batch, cache_path=Path(args.cache or DEFAULT_CACHE))
-        chunks = build_corpus(Path(args.data), settings.corpus, args.one, settings, cached)
+        build_corpus(Path(args.data), settings.corpus, args.one, settings, cached)
 
         start = time.perf_counter()
         report = Library(settings, encoder=cached).sync()

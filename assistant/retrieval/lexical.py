@@ -25,7 +25,6 @@ import logging
 import os
 import threading
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text import terms
 
 # Merge the segments when more than this share of the indexed entries has been masked out, or
 # when there are more segments than this (each query term reads every segment).
