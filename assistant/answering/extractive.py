@@ -48,6 +48,9 @@ class Selection:
     max_similarity: float = 0.7
     # List questions draw from the sections whose heading holds a question term, if any.
     list_section: bool = True
+    # ... the heading nearest the question's relation ("Who benefited?") when its cosine reaches
+    # this (None: only by the heading's terms).
+    relation_heading: float | None = 0.4
     # A who/which-company list opens with a sentence naming an item, when one does.
     item_first: bool = True
     # A further sentence of a non-list answer has at most this many words (None: no cap): a long
@@ -68,6 +71,8 @@ class Pool:
     vectors: np.ndarray
     features: np.ndarray
     terms: list[frozenset[str]] = field(default_factory=list)
+    # A list question's relation ("Who benefited?") against each candidate section's heading (cosine).
+    relation_heading: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,9 +155,12 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     query = f"{question.text} ({question.context})" if question.context else question.text
     texts = [_with_header(q, h) for q, h in found]
     sections = sorted({q.passage.chunk.section for q in quotes} - {""})
-    vectors = encoder.encode_sentences([query] + texts + sections)
+    # A list question's relation rides in the same batch: one more short text, no extra pass.
+    relation = [question.relation] if question.listing and question.relation else []
+    vectors = encoder.encode_sentences([query] + texts + sections + relation)
     query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
-    heading_vectors = dict(zip(sections, vectors[1 + len(texts):]))
+    heading_vectors = dict(zip(sections, vectors[1 + len(texts) : 1 + len(texts) + len(sections)]))
+    relation_heading = {section: float(v @ vectors[-1]) for section, v in heading_vectors.items()} if relation else {}
     heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
     ranks = {id(p): r for r, p in enumerate(passages)}
     features = scorer.sentence_features(
@@ -165,7 +173,8 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         relevance=[q.passage.relevance for q in quotes],
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
-    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts])
+    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
+                relation_heading)
 
 
 def _with_header(quote: Quote, header: Quote | None) -> str:
@@ -198,12 +207,10 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
     if question.listing and selection.list_section:
         # A list question's items are gathered under the heading that names what it asks
-        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does:
-        # the heading holding the most of the question's focus (its terms weighted by rarity among
-        # the candidates, so the asked relation outweighs the topic every section shares).
-        held = _heading_focus(pool)
-        if held.max() > 0:
-            order = [i for i in order if held[i] == held.max()]
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does.
+        held = _list_sections(pool, selection)
+        if held.any():
+            order = [i for i in order if held[i]]
             # Under that heading every sentence naming a further item joins, however probable:
             # items are what the section lists, and the sentence model ranks them, not the floor.
             gathering = True
@@ -257,6 +264,20 @@ def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> froze
             counts[name] = counts.get(name, 0) + 1
     limit = max(2, TOPIC_SHARE * len(pool.quotes))
     return frozenset(name for name, n in counts.items() if n > limit)
+
+
+def _list_sections(pool: Pool, selection: Selection) -> np.ndarray:
+    """Which sentences sit under the heading a list question's items are gathered from: the one
+    nearest the question's relation ("Who benefited?", the topic every section shares left out)
+    when its cosine reaches ``selection.relation_heading``; else those holding the most of the
+    question's focus terms, when any holds one."""
+    sections = [q.passage.chunk.section for q in pool.quotes]
+    if pool.relation_heading and selection.relation_heading is not None:
+        nearest = max(pool.relation_heading, key=pool.relation_heading.get)
+        if pool.relation_heading[nearest] >= selection.relation_heading:
+            return np.asarray([s == nearest for s in sections])
+    held = _heading_focus(pool)
+    return held == held.max() if held.max() > 0 else np.zeros(len(sections), dtype=bool)
 
 
 def _heading_focus(pool: Pool) -> np.ndarray:
