@@ -205,9 +205,11 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
     topic = _topic_names(question, pool, known) if question.listing else frozenset()
     items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
-    if question.listing and selection.list_section:
-        # A list question's items are gathered under the heading that names what it asks
+    if question.listing and question.entity and selection.list_section:
+        # A who/which-company list's items are gathered under the heading that names what it asks
         # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does.
+        # (Other lists are not: a heading naming their topic, "Final performance of AlphaGo Zero",
+        # drew "What scoring rules does AlphaGo Zero use ...?" away from its answer on dev.)
         held = _list_sections(pool, selection)
         if held.any():
             order = [i for i in order if held[i]]
@@ -236,7 +238,9 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             continue
         found = items[i]
         if chosen:
-            if question.listing and not found - items_named:  # a list question's further sentence names a new item
+            # A who/which-company list's further sentence names a new item (other lists' items are
+            # not names, which ``new_names`` cannot tell apart: they join as any answer's do).
+            if question.listing and question.entity and not found - items_named:
                 continue
             if not question.listing and selection.further_words and length > selection.further_words:
                 continue

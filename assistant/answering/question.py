@@ -110,7 +110,7 @@ class Question:
     entity: bool  # who / where / which company: names are wanted
     listing: bool  # several items are wanted
     subject: str  # what a definition question asks about ("" when it asks none)
-    relation: str = ""  # what a who/which question asks of its items ("Who benefited?"), "" for others
+    relation: str = ""  # what a who/which-company question asks of its items ("Who benefited?"), "" for others
     # The terms whose presence in the answer shows it answers: the question's own, and for a
     # follow-up about several people ("What about the other three?") also those people's names,
     # since its own words ("three") only point at them.
@@ -149,7 +149,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         entity=entity,
         listing=listing,
         subject=" ".join(definition_subject(question).split()),
-        relation=relation(question) if entity or listing else "",
+        relation=relation(question) if entity else "",
         asked_terms=own + from_context if several else own,
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
     )
