@@ -71,7 +71,7 @@ class Pool:
     vectors: np.ndarray
     features: np.ndarray
     terms: list[frozenset[str]] = field(default_factory=list)
-    # A list question's relation ("Who benefited?") against each candidate section's heading (cosine).
+    # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
     relation_heading: dict[str, float] = field(default_factory=dict)
 
 
@@ -155,8 +155,8 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     query = f"{question.text} ({question.context})" if question.context else question.text
     texts = [_with_header(q, h) for q, h in found]
     sections = sorted({q.passage.chunk.section for q in quotes} - {""})
-    # A list question's relation rides in the same batch: one more short text, no extra pass.
-    relation = [question.relation] if question.listing and question.relation else []
+    # A who/which-company question's relation rides in the same batch: one more short text, no extra pass.
+    relation = [question.relation] if question.relation else []
     vectors = encoder.encode_sentences([query] + texts + sections + relation)
     query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
     heading_vectors = dict(zip(sections, vectors[1 + len(texts) : 1 + len(texts) + len(sections)]))
@@ -203,9 +203,13 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     gathering = False
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
-    topic = _topic_names(question, pool, known) if question.listing else frozenset()
+    # "Who ...?" does not say whether one or several are wanted: when a section's heading asks
+    # what the question asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"),
+    # the section lists them, and the question is answered as a list.
+    listing = question.listing or (question.who and selection.list_section and _relation_section(pool, selection) is not None)
+    topic = _topic_names(question, pool, known) if listing else frozenset()
     items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
-    if question.listing and question.entity and selection.list_section:
+    if listing and question.entity and selection.list_section:
         # A who/which-company list's items are gathered under the heading that names what it asks
         # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does.
         # (Other lists are not: a heading naming their topic, "Final performance of AlphaGo Zero",
@@ -216,14 +220,14 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # Under that heading every sentence naming a further item joins, however probable:
             # items are what the section lists, and the sentence model ranks them, not the floor.
             gathering = True
-    if question.listing and question.entity and selection.item_first:
+    if listing and question.entity and selection.item_first:
         # The answer opens with an item ("Microsoft itself also benefited ..."), not with the
         # most probable sentence about the topic ("The researchers behind ResNet have all moved on").
         named = [i for i in order if items[i]]
         if named:
             order = named + [i for i in order if not items[i]]
     best = probability[order[0]]
-    limit = selection.list_sentences if question.listing else selection.sentences
+    limit = selection.list_sentences if listing else selection.sentences
     chosen: list[int] = []
     words = 0
     items_named: set[str] = set()
@@ -240,9 +244,9 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         if chosen:
             # A who/which-company list's further sentence names a new item (other lists' items are
             # not names, which ``new_names`` cannot tell apart: they join as any answer's do).
-            if question.listing and question.entity and not found - items_named:
+            if listing and question.entity and not found - items_named:
                 continue
-            if not question.listing and selection.further_words and length > selection.further_words:
+            if not listing and selection.further_words and length > selection.further_words:
                 continue
             if max(float(pool.vectors[i] @ pool.vectors[j]) for j in chosen) > selection.max_similarity:
                 continue
@@ -276,12 +280,20 @@ def _list_sections(pool: Pool, selection: Selection) -> np.ndarray:
     when its cosine reaches ``selection.relation_heading``; else those holding the most of the
     question's focus terms, when any holds one."""
     sections = [q.passage.chunk.section for q in pool.quotes]
-    if pool.relation_heading and selection.relation_heading is not None:
-        nearest = max(pool.relation_heading, key=pool.relation_heading.get)
-        if pool.relation_heading[nearest] >= selection.relation_heading:
-            return np.asarray([s == nearest for s in sections])
+    nearest = _relation_section(pool, selection)
+    if nearest is not None:
+        return np.asarray([s == nearest for s in sections])
     held = _heading_focus(pool)
     return held == held.max() if held.max() > 0 else np.zeros(len(sections), dtype=bool)
+
+
+def _relation_section(pool: Pool, selection: Selection) -> str | None:
+    """The candidate section whose heading is nearest the question's relation, when its cosine
+    reaches ``selection.relation_heading`` (None when none does, or the question has no relation)."""
+    if not pool.relation_heading or selection.relation_heading is None:
+        return None
+    nearest = max(pool.relation_heading, key=pool.relation_heading.get)
+    return nearest if pool.relation_heading[nearest] >= selection.relation_heading else None
 
 
 def _heading_focus(pool: Pool) -> np.ndarray:

@@ -110,6 +110,7 @@ class Question:
     entity: bool  # who / where / which company: names are wanted
     listing: bool  # several items are wanted
     subject: str  # what a definition question asks about ("" when it asks none)
+    who: bool = False  # asked with "who", which does not say whether one or several are wanted
     relation: str = ""  # what a who/which-company question asks of its items ("Who benefited?"), "" for others
     # The terms whose presence in the answer shows it answers: the question's own, and for a
     # follow-up about several people ("What about the other three?") also those people's names,
@@ -148,6 +149,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         # a list of them, one sentence each, as "Who ...?" would.
         entity=entity,
         listing=listing,
+        who=bool(re.match(r"\s*who\b", question, re.I)),
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
         asked_terms=own + from_context if several else own,
