@@ -46,10 +46,11 @@ class Selection:
     list_sentences: int = 4
     # Two sentences whose cosine exceeds this say the same thing: the second is left out.
     max_similarity: float = 0.7
-    # List questions draw from the sections whose heading holds a question term, if any.
+    # Who/which-company lists draw from one section: the one whose heading is nearest the question's
+    # relation ("Who benefited?" -> "Who Benefitted and Who Lost Out?") when that cosine reaches
+    # ``relation_heading`` (None: never), else those whose heading holds a question term, if any.
+    # A "who" question is answered as a list when such a heading answers its relation.
     list_section: bool = True
-    # ... the heading nearest the question's relation ("Who benefited?") when its cosine reaches
-    # this (None: only by the heading's terms).
     relation_heading: float | None = 0.4
     # A who/which-company list opens with a sentence naming an item, when one does.
     item_first: bool = True
