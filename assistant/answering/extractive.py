@@ -54,8 +54,9 @@ class Selection:
     relation_heading: float | None = 0.4
     # A who/which-company list opens with a sentence naming an item, when one does.
     item_first: bool = True
-    # A further sentence of a non-list answer has at most this many words (None: no cap): a long
-    # one rarely holds what the first lacks (dev: median 63.5 -> 60 words, correct unchanged).
+    # A further sentence of any answer but a who/which-company list has at most this many words
+    # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
+    # correct unchanged).
     further_words: int | None = 35
 
 
@@ -247,7 +248,10 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # not names, which ``new_names`` cannot tell apart: they join as any answer's do).
             if listing and question.entity and not found - items_named:
                 continue
-            if not listing and selection.further_words and length > selection.further_words:
+            # The cap holds for every answer but a who/which-company list, whose item sentences are
+            # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
+            # a longer sentence taking the word budget).
+            if not (listing and question.entity) and selection.further_words and length > selection.further_words:
                 continue
             if max(float(pool.vectors[i] @ pool.vectors[j]) for j in chosen) > selection.max_similarity:
                 continue
