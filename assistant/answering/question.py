@@ -195,7 +195,11 @@ def relation(question: str) -> str:
     text = question.strip().rstrip("?").strip()
     asking = _ASKING_WORD.search(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
     text = text[asking.start():] if asking else text
-    return (_RELATED_TO.sub("", text) or text) + "?"
+    text = _RELATED_TO.sub("", text) or text
+    # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
+    # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
+    text = re.sub(r"\s+", " ", _NAME.sub("", text)).strip()
+    return text + "?"
 
 
 def definition_subject(question: str) -> str:
