@@ -205,20 +205,23 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     gathering = False
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
+    nearest = _relation_section(pool, selection) if selection.list_section else None
     # "Who ...?" does not say whether one or several are wanted: when a section's heading asks
     # what the question asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"),
     # the section lists them, and the question is answered as a list.
-    listing = question.listing or (question.who and selection.list_section and _relation_section(pool, selection) is not None)
+    listing = question.listing or (question.who and nearest is not None)
     topic = _topic_names(question, pool, known) if listing else frozenset()
     items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
     if listing and question.entity and selection.list_section:
         # A who/which-company list's items are gathered under the heading that names what it asks
-        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does.
-        # (Other lists are not: a heading naming their topic, "Final performance of AlphaGo Zero",
-        # drew "What scoring rules does AlphaGo Zero use ...?" away from its answer on dev.)
-        held = _list_sections(pool, selection)
-        if held.any():
-            order = [i for i in order if held[i]]
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does: the
+        # one nearest its relation, else those holding the most of its focus terms. (Other lists
+        # are not: a heading naming their topic, "Final performance of AlphaGo Zero", drew "What
+        # scoring rules does AlphaGo Zero use ...?" away from its answer on dev.)
+        held = (np.asarray([q.passage.chunk.section == nearest for q in pool.quotes], dtype=np.float32)
+                if nearest is not None else _heading_focus(pool))
+        if held.max() > 0:
+            order = [i for i in order if held[i] == held.max()]
             # Under that heading every sentence naming a further item joins, however probable:
             # items are what the section lists, and the sentence model ranks them, not the floor.
             gathering = True
@@ -279,22 +282,9 @@ def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> froze
     return frozenset(name for name, n in counts.items() if n > limit)
 
 
-def _list_sections(pool: Pool, selection: Selection) -> np.ndarray:
-    """Which sentences sit under the heading a list question's items are gathered from: the one
-    nearest the question's relation ("Who benefited?", the topic every section shares left out)
-    when its cosine reaches ``selection.relation_heading``; else those holding the most of the
-    question's focus terms, when any holds one."""
-    sections = [q.passage.chunk.section for q in pool.quotes]
-    nearest = _relation_section(pool, selection)
-    if nearest is not None:
-        return np.asarray([s == nearest for s in sections])
-    held = _heading_focus(pool)
-    return held == held.max() if held.max() > 0 else np.zeros(len(sections), dtype=bool)
-
-
 def _relation_section(pool: Pool, selection: Selection) -> str | None:
-    """The candidate section whose heading is nearest the question's relation, when its cosine
-    reaches ``selection.relation_heading`` (None when none does, or the question has no relation)."""
+    """The candidate section whose heading is nearest the question's relation ("Who benefited?"),
+    when its cosine reaches ``selection.relation_heading`` (None when none does, or no relation)."""
     if not pool.relation_heading or selection.relation_heading is None:
         return None
     nearest = max(pool.relation_heading, key=pool.relation_heading.get)
