@@ -43,6 +43,11 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
     [
         ("Who benefited from ResNet?", True, True, ""),
         ("Which companies gained from the ResNet research?", True, True, ""),
+        # A plural noun in the wh-phrase asks for several, whatever the noun; "what" + a verb does not.
+        ("Which Microsoft products drew on research from its Beijing lab?", True, False, ""),
+        ("What drawbacks of R-CNN does the Fast R-CNN paper list?", True, False, ""),
+        ("What happens to the gradient in a plain network?", False, False, ""),
+        ("Which company hired Kaiming He away from Microsoft?", False, True, ""),
         ("What is ResNet?", False, False, "ResNet"),
         ("What are residual networks?", False, False, "residual networks"),
         ("How many layers does the deepest network have?", False, False, ""),
@@ -54,6 +59,15 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
 def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):
     analysed = analysis.analyse(question)
     assert (analysed.listing, analysed.entity, analysed.subject) == (listing, entity, subject)
+
+
+def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
+    assert analysis.relation("Who benefited from ResNet?") == "Who benefited?"
+    assert analysis.relation("Which companies ended up benefiting from the ResNet breakthrough?") == "Which companies ended up benefiting?"
+    assert analysis.relation("According to the piece, which firms gained from it?") == "which firms gained?"
+    assert analysis.analyse("Who got value out of the ResNet paper?").who
+    assert analysis.plural_asked("Who were the winners from ResNet?")
+    assert analysis.analyse("What is ResNet?").relation == ""
 
 
 def test_typed_questions_need_their_type():

@@ -46,12 +46,17 @@ class Selection:
     list_sentences: int = 4
     # Two sentences whose cosine exceeds this say the same thing: the second is left out.
     max_similarity: float = 0.7
-    # List questions draw from the sections whose heading holds a question term, if any.
+    # Who/which-company lists draw from one section: the one whose heading is nearest the question's
+    # relation ("Who benefited?" -> "Who Benefitted and Who Lost Out?") when that cosine reaches
+    # ``relation_heading`` (None: never), else those whose heading holds a question term, if any.
+    # A "who" question is answered as a list when such a heading answers its relation.
     list_section: bool = True
+    relation_heading: float | None = 0.4
     # A who/which-company list opens with a sentence naming an item, when one does.
     item_first: bool = True
-    # A further sentence of a non-list answer has at most this many words (None: no cap): a long
-    # one rarely holds what the first lacks (dev: median 63.5 -> 60 words, correct unchanged).
+    # A further sentence of any answer but a who/which-company list has at most this many words
+    # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
+    # correct unchanged).
     further_words: int | None = 35
 
 
@@ -68,6 +73,8 @@ class Pool:
     vectors: np.ndarray
     features: np.ndarray
     terms: list[frozenset[str]] = field(default_factory=list)
+    # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
+    relation_heading: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,9 +157,12 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     query = f"{question.text} ({question.context})" if question.context else question.text
     texts = [_with_header(q, h) for q, h in found]
     sections = sorted({q.passage.chunk.section for q in quotes} - {""})
-    vectors = encoder.encode_sentences([query] + texts + sections)
+    # A who/which-company question's relation rides in the same batch: one more short text, no extra pass.
+    relation = [question.relation] if question.relation else []
+    vectors = encoder.encode_sentences([query] + texts + sections + relation)
     query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
-    heading_vectors = dict(zip(sections, vectors[1 + len(texts):]))
+    heading_vectors = dict(zip(sections, vectors[1 + len(texts) : 1 + len(texts) + len(sections)]))
+    relation_heading = {section: float(v @ vectors[-1]) for section, v in heading_vectors.items()} if relation else {}
     heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
     ranks = {id(p): r for r, p in enumerate(passages)}
     features = scorer.sentence_features(
@@ -165,7 +175,8 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         relevance=[q.passage.relevance for q in quotes],
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
-    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts])
+    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
+                relation_heading)
 
 
 def _with_header(quote: Quote, header: Quote | None) -> str:
@@ -194,27 +205,34 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     gathering = False
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
-    topic = _topic_names(question, pool, known) if question.listing else frozenset()
+    nearest = _relation_section(pool, selection) if selection.list_section else None
+    # "Who ...?" does not say whether one or several are wanted: when a section's heading asks
+    # what the question asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"),
+    # the section lists them, and the question is answered as a list.
+    listing = question.listing or (question.who and nearest is not None)
+    topic = _topic_names(question, pool, known) if listing else frozenset()
     items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
-    if question.listing and selection.list_section:
-        # A list question's items are gathered under the heading that names what it asks
-        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does:
-        # the heading holding the most of the question's focus (its terms weighted by rarity among
-        # the candidates, so the asked relation outweighs the topic every section shares).
-        held = _heading_focus(pool)
+    if listing and question.entity and selection.list_section:
+        # A who/which-company list's items are gathered under the heading that names what it asks
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does: the
+        # one nearest its relation, else those holding the most of its focus terms. (Other lists
+        # are not: a heading naming their topic, "Final performance of AlphaGo Zero", drew "What
+        # scoring rules does AlphaGo Zero use ...?" away from its answer on dev.)
+        held = (np.asarray([q.passage.chunk.section == nearest for q in pool.quotes], dtype=np.float32)
+                if nearest is not None else _heading_focus(pool))
         if held.max() > 0:
             order = [i for i in order if held[i] == held.max()]
             # Under that heading every sentence naming a further item joins, however probable:
             # items are what the section lists, and the sentence model ranks them, not the floor.
             gathering = True
-    if question.listing and question.entity and selection.item_first:
+    if listing and question.entity and selection.item_first:
         # The answer opens with an item ("Microsoft itself also benefited ..."), not with the
         # most probable sentence about the topic ("The researchers behind ResNet have all moved on").
         named = [i for i in order if items[i]]
         if named:
             order = named + [i for i in order if not items[i]]
     best = probability[order[0]]
-    limit = selection.list_sentences if question.listing else selection.sentences
+    limit = selection.list_sentences if listing else selection.sentences
     chosen: list[int] = []
     words = 0
     items_named: set[str] = set()
@@ -229,9 +247,14 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             continue
         found = items[i]
         if chosen:
-            if question.listing and not found - items_named:  # a list question's further sentence names a new item
+            # A who/which-company list's further sentence names a new item (other lists' items are
+            # not names, which ``new_names`` cannot tell apart: they join as any answer's do).
+            if listing and question.entity and not found - items_named:
                 continue
-            if not question.listing and selection.further_words and length > selection.further_words:
+            # The cap holds for every answer but a who/which-company list, whose item sentences are
+            # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
+            # a longer sentence taking the word budget).
+            if not (listing and question.entity) and selection.further_words and length > selection.further_words:
                 continue
             if max(float(pool.vectors[i] @ pool.vectors[j]) for j in chosen) > selection.max_similarity:
                 continue
@@ -257,6 +280,15 @@ def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> froze
             counts[name] = counts.get(name, 0) + 1
     limit = max(2, TOPIC_SHARE * len(pool.quotes))
     return frozenset(name for name, n in counts.items() if n > limit)
+
+
+def _relation_section(pool: Pool, selection: Selection) -> str | None:
+    """The candidate section whose heading is nearest the question's relation ("Who benefited?"),
+    when its cosine reaches ``selection.relation_heading`` (None when none does, or no relation)."""
+    if not pool.relation_heading or selection.relation_heading is None:
+        return None
+    nearest = max(pool.relation_heading, key=pool.relation_heading.get)
+    return nearest if pool.relation_heading[nearest] >= selection.relation_heading else None
 
 
 def _heading_focus(pool: Pool) -> np.ndarray:

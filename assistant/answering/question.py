@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..retrieval.followup import people
-from ..text import QUESTION_WORDS, STOPWORDS, fold, terms, words
+from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
 
 _CAPITALISED = r"[A-Z][\w’'-]*[A-Za-z]"
@@ -82,6 +82,17 @@ _LIST_QUESTION = re.compile(
     r"areas|datasets|tasks|methods|techniques|components|positions|roles)|name (the|all|some)|list)\b",
     re.I,
 )
+# A question's wh-phrase ("which Chinese tech companies", "what drawbacks of R-CNN") ends at an
+# auxiliary or a preposition; a plural noun in it asks for several items, whatever the noun is.
+_PHRASE_END = frozenset("do does did is are was were has have had can could will would should may might be been "
+                        "of to in on at by for from with than as about into after before since during when "
+                        "where if while that and or".split())
+_AUXILIARY = frozenset("do does did are were have had can could will would".split())
+_ASKING_WORD = re.compile(r"\b(?:who|whom|whose|which|what|where)\b", re.I)
+# What a question asks of its items is its wh-clause before what they relate to: "Who benefited"
+# of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?".
+_RELATED_TO = re.compile(r"\s(?:from|of|to|at|in|on|by|for|with|thanks|after|because|beyond|over|about|per|"
+                         r"than|during|since|through|behind|out of)\b.*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,8 @@ class Question:
     entity: bool  # who / where / which company: names are wanted
     listing: bool  # several items are wanted
     subject: str  # what a definition question asks about ("" when it asks none)
+    who: bool = False  # asked with "who", which does not say whether one or several are wanted
+    relation: str = ""  # what a who/which-company question asks of its items ("Who benefited?"), "" for others
     # The terms whose presence in the answer shows it answers: the question's own, and for a
     # follow-up about several people ("What about the other three?") also those people's names,
     # since its own words ("three") only point at them.
@@ -115,6 +128,8 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = next(((a, w) for a, w in _TYPED if a.search(question)), (None, None))
     several = len(people(context)) >= 2
+    entity = bool(_ENTITY_QUESTION.search(question)) or several
+    listing = bool(_LIST_QUESTION.search(question)) or plural_asked(question) or several
     # The corpus gives 0 for a term no chunk holds: such a term (the "ethanol" of a question
     # about something else) weighs as much as the rarest term the corpus holds, not nothing, so
     # that quotes lacking it do not cover the question.
@@ -132,12 +147,59 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         wanted=typed[1],
         # A follow-up about several people ("What about the other three?") asks what each did:
         # a list of them, one sentence each, as "Who ...?" would.
-        entity=bool(_ENTITY_QUESTION.search(question)) or several,
-        listing=bool(_LIST_QUESTION.search(question)) or several,
+        entity=entity,
+        listing=listing,
+        who=bool(re.match(r"\s*who\b", question, re.I)),
         subject=" ".join(definition_subject(question).split()),
+        relation=relation(question) if entity else "",
         asked_terms=own + from_context if several else own,
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
     )
+
+
+def plural_asked(question: str) -> bool:
+    """The question's wh-phrase names its items with a plural noun: "Which Microsoft products ...",
+    "What drawbacks of R-CNN ...", "Who were the winners ...". After "what" a plural-looking word
+    straight after it counts only before an auxiliary or "of" ("What advantages does", not the
+    verb of "What happens to")."""
+    tokens = re.findall(r"[\w&’'-]+", question)
+    lowered = [t.lower() for t in tokens]
+    for k, word in enumerate(lowered):
+        start = k + 1
+        if word == "who" and lowered[start : start + 1] in (["are"], ["were"]):
+            start += 2 if lowered[start + 1 : start + 2] == ["the"] else 1  # "who were the winners"
+        elif word not in ("which", "what"):
+            continue
+        run = []
+        for token in tokens[start : start + 5]:
+            if token.lower() in _PHRASE_END:
+                break
+            run.append(token)
+        after = lowered[start + len(run)] if start + len(run) < len(lowered) else ""
+        for j, token in enumerate(run):
+            if _plural(token) and (word != "what" or j > 0 or after in _AUXILIARY or after == "of"):
+                return True
+    return False
+
+
+def _plural(word: str) -> bool:
+    """A lowercase word that reads as a plural noun ("products", "companies"; not "loss", "its")."""
+    return (len(word) >= 4 and word.islower() and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
+            and stem(word) != word)
+
+
+def relation(question: str) -> str:
+    """The question's wh-clause without what its items relate to: "Who benefited?" of "Who
+    benefited from ResNet?". Compared with the section headings, it finds the section that lists
+    them ("Who Benefitted and Who Lost Out?") without the topic every section shares."""
+    text = question.strip().rstrip("?").strip()
+    asking = _ASKING_WORD.search(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
+    text = text[asking.start():] if asking else text
+    text = _RELATED_TO.sub("", text) or text
+    # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
+    # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
+    text = re.sub(r"\s+", " ", _NAME.sub("", text)).strip()
+    return text + "?"
 
 
 def definition_subject(question: str) -> str:
