@@ -24,17 +24,11 @@ _ENTITY_QUESTION = re.compile(
     r"organi[sz]ations?|startups?|institutions?))\b",
     re.I,
 )
-# What a results question measures: "what top-1 error", "what PASCAL-style mAP", "what frame rate".
-_METRIC = r"(?:error|accuracy|mAP|AP|rate|probability|margin|rating|score|speed|value)"
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|old|big|large|often|fast|deep)|when|what year|which year|what date|salary|cost|price|"
     r"percentage|number of|amount|what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
     r"what (was|is|were|are) the (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d|learning rate|"
-    r"batch size|weight decay|momentum))\b"
-    # ... and a metric asked for a few words after "what"/"which" ("What's ResNet-101's top-1 error",
-    # "what cifar-10 test error did"), or without them ("top-1 error of ...", "...: CIFAR-10 error?").
-    rf"|\b(?:what|which)(?:'s|’s)?\s+(?:[\w'’-]+\s+){{0,3}}?{_METRIC}\b"
-    rf"|^(?:[\w-]+\s+){{0,3}}?{_METRIC}\s+of\b|:\s*(?:what\s+)?(?:[\w-]+\s+){{0,2}}{_METRIC}\?*$",
+    r"batch size|weight decay|momentum))\b",
     re.I,
 )
 # Quantities of money: a year or a count in the sentence does not answer them.
@@ -79,11 +73,7 @@ _MEASURE = (
     re.compile(r"\bwhat(?:'s| is| was| were| are)?\s+(?:the\s+)?((?:[\w'’-]+\s+){0,3}?[\w-]+)\s+(?:did|does|do|is|was|were|are|has|have|of|on)\b", re.I),
     re.compile(r"^((?:[\w-]+\s+){0,3}?[\w-]+)\s+of\b"),
     re.compile(r":\s*(?:what\s+)?([\w\s-]+?)\??$"),
-    re.compile(rf"((?:[\w'’-]+\s+){{0,2}}{_METRIC})\b", re.I),
 )
-_HOW_DEEP = re.compile(r"\bhow deep\b", re.I)
-# Words of the asking phrase that are not the measure ("how much *can* ...", "*which* value of").
-_NOT_MEASURE = QUESTION_WORDS | {"many", "much", "can", "could", "did", "does", "do", "is", "was", "were", "are"}
 _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consists of|called|named|dubbed)"
 # The asking words of a list question: several items are wanted, one sentence each.
 _LIST_QUESTION = re.compile(
@@ -165,12 +155,10 @@ def definition_subject(question: str) -> str:
 
 def measure_words(question: str) -> tuple[str, ...]:
     """The folded words of what a number question measures, from the words that ask it."""
-    if _HOW_DEEP.search(question):
-        return ("layers",)  # a network's depth is counted in layers ("152 layers", "a 1202-layer network")
     for pattern in _MEASURE:
         found = pattern.search(question.strip())
         if found:
-            return tuple(w for w in words(found.group(1)) if w not in _NOT_MEASURE)
+            return tuple(w for w in words(found.group(1)) if w not in ("many", "much"))
     return ()
 
 

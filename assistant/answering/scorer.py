@@ -123,9 +123,6 @@ def subject_heading(subject: list[str], section: str) -> float:
     return sum(t in heading for t in subject) / len(subject)
 
 
-_SCALES = frozenset("hundred thousand million billion trillion k m".split())
-
-
 def measure_number(measure: tuple[str, ...], asked: set[str], sentence: str) -> float:
     """How close a number not among ``asked`` (the question's own words: its "2012", "ResNet-110")
     stands to the asked ``measure`` where the sentence names it: the share of the measure's words
@@ -136,22 +133,14 @@ def measure_number(measure: tuple[str, ...], asked: set[str], sentence: str) -> 
     if not head:
         return 0.0
     tokens = words(sentence)
-    # A number's scale word belongs to it: "1.28 million training images" names the measure next to the number.
-    numbers = [i + (i + 1 < len(tokens) and tokens[i + 1] in _SCALES)
-               for i, t in enumerate(tokens) if DIGIT.search(t) and t not in asked]
+    numbers = [i for i, t in enumerate(tokens) if DIGIT.search(t) and t not in asked]
     best = 0.0
     for j, token in enumerate(tokens):
-        if head[0] not in terms(token):
+        if DIGIT.search(token) or head[0] not in terms(token):
             continue
         # The measure's words where they may stand: before its last word, one word inserted at most.
         named = [k for k in range(max(0, j - len(measure)), j + 1) if tokens[k] in measure or k == j]
         share = len({tokens[k] for k in named if tokens[k] in measure} | {measure[-1]}) / len(set(measure))
-        if DIGIT.search(token):
-            # The number and the measure in one word ("1202-layer", "40-block", "8-GPU"): as close
-            # as they can stand, unless it is the question's own ("the 1001-layer ResNet").
-            if token not in asked and not DIGIT.search(head[0]):
-                best = max(best, share)
-            continue
         for i in numbers:
             best = max(best, share / min(abs(i - k) for k in named))  # 1 + the words between
     return best
