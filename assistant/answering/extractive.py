@@ -23,8 +23,8 @@ from ..encoder.encoder import Encoder
 from ..text import QUESTION_WORDS, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
-from .question import (Question, analyse, asking_terms, holds_type, is_number, name_words, names, new_names, opening_name,
-                       question_terms, typed)
+from .question import (DIGIT, Question, analyse, asking_terms, holds_type, is_number, name_words, names, new_names, numbers,
+                       opening_name, question_terms, typed)
 
 MIN_SENTENCE_WORDS = 4
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
@@ -46,6 +46,9 @@ class Selection:
     list_sentences: int = 4
     # Two sentences whose cosine exceeds this say the same thing: the second is left out.
     max_similarity: float = 0.7
+    # ... except, for a number question, a sentence stating another number, up to this cosine
+    # (0.75-0.9 give the same train and dev answers; docs/EVALUATION.md).
+    number_similarity: float = 0.85
     # Who/which-company lists draw from one section: the one whose heading is nearest the question's
     # relation ("Who benefited?" -> "Who Benefitted and Who Lost Out?") when that cosine reaches
     # ``relation_heading`` (None: never), else those whose heading holds a question term, if any.
@@ -256,12 +259,28 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # a longer sentence taking the word budget).
             if not (listing and question.entity) and selection.further_words and length > selection.further_words:
                 continue
-            if max(float(pool.vectors[i] @ pool.vectors[j]) for j in chosen) > selection.max_similarity:
+            if any(_repeats(question, pool, i, j, selection) for j in chosen):
                 continue
         chosen.append(i)
         words += length
         items_named |= found
     return chosen
+
+
+def _repeats(question: Question, pool: Pool, i: int, j: int, selection: Selection) -> bool:
+    """Sentence ``i`` says what the chosen ``j`` says: their cosine exceeds ``max_similarity``. For
+    a number question, a sentence stating a number that ``j`` and the question lack says something
+    else ("AlphaGo Zero defeated AlphaGo Lee by 100 games to 0" beside "We measured the head-to-head
+    performance of AlphaGo Zero against AlphaGo Lee, and the 40-block instance ..."),
+    unless it is nearly the same sentence (above ``number_similarity``: "... 5k trainval images in
+    VOC 2007 ..." beside "... 10k trainval+test images in VOC 2007 ...")."""
+    similarity = float(pool.vectors[i] @ pool.vectors[j])
+    if similarity <= selection.max_similarity:
+        return False
+    if question.wanted is not DIGIT or similarity > selection.number_similarity:
+        return True
+    other = _with_header(pool.quotes[j], pool.headers[j])
+    return not numbers(_with_header(pool.quotes[i], pool.headers[i])) - numbers(other) - numbers(question.text)
 
 
 def _items(question: Question, sentence: str, known: frozenset[str], topic: frozenset[str]) -> set[str]:
