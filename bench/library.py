@@ -20,7 +20,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
 
-PAPERS = PROJECT_ROOT.parent / "shared" / "papers"
+# The shared folder beside the checkout (../shared), or beside the folder holding a worktree
+# (/work/wt/<branch> reads /work/shared): the nearest one up.
+SHARED = next((p / "shared" for p in PROJECT_ROOT.parents if (p / "shared").is_dir()), PROJECT_ROOT.parent / "shared")
+PAPERS = SHARED / "papers"
 DEFAULT_ROOT = HERE / ".cache" / "library"
 
 

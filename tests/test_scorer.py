@@ -178,6 +178,19 @@ def test_the_signed_fit_drops_a_feature_whose_weight_points_the_wrong_way():
     assert model.probability(np.asarray([[2.0, 5.0]]))[0] > model.probability(np.asarray([[-2.0, 5.0]]))[0]
 
 
+def test_the_spent_splits_that_may_join_train_never_include_the_sealed_one():
+    """``fit_scorer --with-spent`` fits on the held-out splits already run once; the fourth stays
+    sealed (its name is checked, its file never opened)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.fit_scorer import SPENT
+
+    assert all(path.exists() for path in SPENT)
+    assert not any("4" in path.name for path in SPENT)
+
+
 def test_a_follow_up_about_several_people_is_a_list_of_them():
     several = analysis.analyse("What about the other three?", context="Xiangyu Zhang, Shaoqing Ren, Jian Sun")
     assert several.listing and several.entity
