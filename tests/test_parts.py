@@ -11,7 +11,8 @@ from assistant.types import Chunk, Part, Passage
 def test_a_question_asked_in_one_part_is_not_split():
     for question in ("What top-5 error did ResNet-152 reach on ImageNet?",
                      "Which papers in the library did Jian Sun co-author?",
-                     "How many layers does the deepest CIFAR-10 ResNet have, and why?"):
+                     "How many layers does the deepest CIFAR-10 ResNet have, and why?",
+                     "I read the paper. I liked it a lot. It was long. What is its top-5 error?"):
         assert question_parts(question).texts == (question,)
 
 

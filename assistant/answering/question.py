@@ -276,6 +276,8 @@ _EITHER = re.compile(rf"(?P<a>{_NAME_PHRASE}),?\s+or\s+(?P<b>{_NAME_PHRASE})\b")
 _EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:and|with|to)\s+(?P<b>{_NAME_PHRASE})\b"
                    rf"|(?P<a2>{_NAME_PHRASE})\s+(?i:versus|vs\.?)\s+(?P<b2>{_NAME_PHRASE})\b")
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
+# A message of more pieces is asked as one: each part costs a search and an answer of its own.
+MAX_PARTS = 3
 
 
 @dataclass(frozen=True)
@@ -295,7 +297,7 @@ def question_parts(question: str) -> Parts:
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     pieces = [c for piece in pieces for c in _CLAUSES.split(piece)]
-    if len(pieces) >= 2 and all(len(p.split()) >= MIN_PART_WORDS for p in pieces):
+    if 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) >= MIN_PART_WORDS for p in pieces):
         return Parts(tuple(pieces))
     for pattern, either in ((_EITHER, True), (_EACH, False)):
         found = pattern.search(text)
