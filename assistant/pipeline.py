@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.question import definition_subject
+from .answering.question import definition_subject, question_parts
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .encoder.encoder import COMPUTE_LOCK, Encoder
@@ -29,6 +29,7 @@ from .limits import checked_k, checked_question, checked_request, checked_source
 from .retrieval import Searcher
 from .retrieval.definitions import with_definitions
 from .retrieval.followup import REFUSED_PREFIX, follow_up_context, with_context
+from .retrieval.parts import search_parts, with_reserved
 from .text import terms
 from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
 
@@ -107,22 +108,37 @@ class Assistant:
 
     def _retrieve(self, question: Question) -> Retrieval:
         """A follow-up is searched with what it refers back to, within the question limit; a
-        definition question also gets the passages that define its subject (retrieval/definitions.py)."""
+        question asked in several parts also searches each part and keeps places in the top k for
+        each part's best (retrieval/parts.py); a definition question also gets the passages that
+        define its subject (retrieval/definitions.py)."""
         room = max(0, self.settings.max_question_chars - len(question.text) - len(" ()"))
         context = follow_up_context(question.text, question.history, room)
         query = with_context(question.text, context)
         passages = self.searcher.search(query, k=question.k, sources=question.sources)
+        asked = question_parts(question.text) if self.settings.question_parts else None
+        parts = ()
+        if asked and len(asked.texts) > 1:
+            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context)
+            passages = with_reserved(passages, parts)
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
-        return Retrieval(question=question, context=context, query=query, passages=tuple(passages))
+        return Retrieval(question=question, context=context, query=query, passages=tuple(passages),
+                         parts=parts, either=bool(parts) and asked.either)
 
     def _answer(self, retrieval: Retrieval):
         """Gate, then answer with the question's backend; yields tokens, returns the ``Answer``."""
         question, passages = retrieval.question, list(retrieval.passages)
-        extract = extractive.extract(
-            question.text, passages, self.encoder,
-            max_words=self.settings.max_answer_words, context=retrieval.context,
-            idf=self.searcher.bm25.idf(extractive.query_terms(question.text, retrieval.context)),
-        )
+        if retrieval.parts:
+            extract = extractive.extract_parts(
+                [(part.text, list(part.passages)) for part in retrieval.parts], self.encoder,
+                max_words=self.settings.max_answer_words, idf=self.searcher.bm25.idf, context=retrieval.context,
+                either=retrieval.either,
+            )
+        else:
+            extract = extractive.extract(
+                question.text, passages, self.encoder,
+                max_words=self.settings.max_answer_words, context=retrieval.context,
+                idf=self.searcher.bm25.idf(extractive.query_terms(question.text, retrieval.context)),
+            )
         unknown = self._unknown_names(question.text)
         if unknown or not self._answerable(passages, extract):
             notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()

@@ -87,6 +87,14 @@ class Question:
     sources: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a question asked in several, and the passages its own search found, best first."""
+
+    text: str
+    passages: tuple[Passage, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Retrieval:
     """The retrieve stage's output: the question, what a follow-up refers back to (``context``,
@@ -96,6 +104,10 @@ class Retrieval:
     context: str
     query: str
     passages: tuple[Passage, ...]
+    # A question asked in several parts: each part and its own passages ((): asked in one);
+    # ``either``: one part's answer suffices ("Which paper, A or B, ...?").
+    parts: tuple[Part, ...] = ()
+    either: bool = False
 
 
 # The points an answer's stream announces (``Stage.name``), in the order they come: "retrieved",

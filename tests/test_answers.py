@@ -213,6 +213,16 @@ def papers_root(tmp_path_factory) -> Path:
     return root
 
 
+def test_a_question_in_two_parts_is_answered_from_both_documents(papers_root):
+    """With ASSISTANT_QUESTION_PARTS on, the statement the question builds on is quoted from the
+    article and the asked number from the paper (docs/EVALUATION.md, "Cross-document questions")."""
+    question = ("The article says ResNet won first place in major image recognition contests in 2015. "
+                "What top-5 test error did the ImageNet-winning entry post?")
+    answer = Assistant(make_settings(papers_root, question_parts=True)).ask(question)
+    assert "3.57%" in answer.answer and not answer.refused
+    assert {Path(c.source).suffix for c in answer.citations} == {".txt", ".pdf"}
+
+
 def test_paper_questions_are_answered_from_the_paper_with_pages(papers_root):
     assistant = Assistant(make_settings(papers_root))
     answer = assistant.ask("What error did the ensemble of residual nets achieve on the ImageNet test set?")

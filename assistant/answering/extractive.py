@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
+from ..retrieval.followup import follow_up_context
 from ..text import QUESTION_WORDS, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
-from .question import (DIGIT, Question, analyse, asking_terms, holds_type, is_number, name_words, names, new_names, numbers,
-                       opening_name, question_terms, typed)
+from .question import (DIGIT, Question, analyse, asking_terms, asks, holds_type, is_number, name_words, names, new_names,
+                       numbers, opening_name, question_terms, typed)
 
 MIN_SENTENCE_WORDS = 4
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
@@ -126,6 +128,12 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
     return [(Quote(passage, s, e), header) for s, e in lines[1:] if word_count(text[s:e]) >= 2]
 
 
+def _position(quote: Quote) -> tuple[str, int | None, int]:
+    """Where a quote starts in its document: the same sentence, whichever chunk or passage holds it."""
+    chunk = quote.passage.chunk
+    return (chunk.source, chunk.page, chunk.start + quote.start)
+
+
 def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
     seen: set[tuple[str, int | None, int]] = set()
     found: list[tuple[Quote, Quote | None]] = []
@@ -138,7 +146,7 @@ def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
         else:
             rows = [(Quote(passage, s, e), None) for s, e in sentence_spans(chunk.text)]
         for quote, header in rows:
-            key = (chunk.source, chunk.page, chunk.start + quote.start)  # overlapping chunks repeat sentences
+            key = _position(quote)  # overlapping chunks repeat sentences
             text = quote.text
             if key in seen:
                 continue
@@ -387,6 +395,46 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         has_type=row[scorer.GATE_FEATURES.index("type_miss")] == 0.0,
         gate_features=row,
         passages=by_best_sentence(pool, probability, passages),
+    )
+
+
+def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, *, max_words: int,
+                  idf: Callable[[list[str]], dict[str, float]], context: str = "", either: bool = False,
+                  selection: Selection = DEFAULT_SELECTION) -> Extract:
+    """A question asked in several parts (``question.question_parts``), each given with its own
+    passages: each part's best quotes, scored against the part alone within an equal share of the
+    word budget, in the parts' order, one answer. A part that points back ("how many anchors did
+    that method use?") is read as a follow-up of the parts before it and their quotes. A
+    statement the question builds on is quoted (its best sentence) but not gated: what it says is
+    not asked. The gate sees the weakest part that asks (every part must be answered), or with
+    ``either`` ("Which paper, A or B, ...?") the strongest. ``idf``: the corpus idf of terms."""
+    share = max_words // len(parts)
+    found: list[Extract] = []
+    history: list[tuple[str, str]] = []
+    for text, passages in parts:
+        own = follow_up_context(text, history) if history else ""
+        part_context = "; ".join(c for c in (own, context) if c)
+        asking = asks(text)
+        found.append(extract(text, passages, encoder, max_words=share, context=part_context,
+                             idf=idf(query_terms(text, part_context)),
+                             selection=selection if asking else replace(selection, sentences=1)))
+        history.append((text, " ".join(f"{q.text} [1]" for q in found[-1].quotes)))
+    answered = [e for e in found if e.quotes]
+    if not answered or (not either and len(answered) < len(found)):
+        return Extract(())
+    gated = [e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered
+    weakest = (max if either else min)(gated, key=lambda e: e.probability)
+    # A sentence two parts chose (from their own passages, or two overlapping chunks) is quoted once.
+    quotes = list({_position(q): q for e in answered for q in e.quotes}.values())
+    return Extract(
+        quotes=tuple(quotes),
+        probability=weakest.probability,
+        best_probability=weakest.best_probability,
+        typed=weakest.typed,
+        has_type=weakest.has_type,
+        gate_features=weakest.gate_features,
+        # No passage order of its own: a generative backend reads the question's passages, where
+        # each part's best have their reserved places (retrieval/parts.py).
     )
 
 

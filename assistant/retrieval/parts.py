@@ -1,0 +1,49 @@
+"""Reserved places for the parts of a question asked in several (``answering.question.question_parts``).
+
+The passages most like a whole two-part question are mostly one part's: "Which detection system
+did the ResNet paper plug ResNet-101 into, and what frame rate did that system reach with VGG-16
+in its own paper?" retrieves the ResNet paper, and the Faster R-CNN paper, which holds the frame
+rate, is not among the top k. So each part is also searched on its own, and its best passages take
+places in the top k from the question's own lowest ranked ones. The answerer then scores each part
+against that part's own passages (``Part.passages``), ranked as for a question of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..types import Part, Passage
+from .followup import with_context
+from .search import Searcher
+
+RESERVED = 2  # places in the top k reserved for each part's best passages (docs/EVALUATION.md, "Cross-document questions")
+
+
+def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequence[str] | None = None,
+                 context: str = "") -> tuple[Part, ...]:
+    """Each part searched on its own (with what a follow-up refers back to), its ``k`` best passages."""
+    return tuple(Part(text, tuple(searcher.search(with_context(text, context), k=k, sources=sources))) for text in parts)
+
+
+def with_reserved(passages: list[Passage], parts: Sequence[Part], reserved: int = RESERVED) -> list[Passage]:
+    """``passages`` (the whole question's, best first) with each part's ``reserved`` best passages
+    among them: those missing replace the lowest ranked of the others, so the count stays."""
+    wanted: dict[str, Passage] = {}
+    for rank in range(reserved):  # the parts take turns, so each gets its best first
+        for part in parts:
+            if rank < len(part.passages):
+                wanted.setdefault(part.passages[rank].chunk.chunk_id, part.passages[rank])
+    reserved_ids = list(wanted)[: len(passages)]
+    have = {p.chunk.chunk_id for p in passages}
+    missing = [wanted[i] for i in reserved_ids if i not in have]
+    if not missing:
+        return passages
+    room = len(passages) - len(reserved_ids)  # places left for the whole question's own best
+    kept = []
+    for passage in passages:
+        if passage.chunk.chunk_id in reserved_ids:
+            kept.append(passage)
+        elif room > 0:
+            kept.append(passage)
+            room -= 1
+    return kept + missing

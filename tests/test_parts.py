@@ -1,0 +1,49 @@
+"""Questions asked in several parts: how they are split (answering/question.py) and the places
+each part's best passages keep in the top k (retrieval/parts.py)."""
+
+from __future__ import annotations
+
+from assistant.answering.question import asks, question_parts
+from assistant.retrieval.parts import with_reserved
+from assistant.types import Chunk, Part, Passage
+
+
+def test_a_question_asked_in_one_part_is_not_split():
+    for question in ("What top-5 error did ResNet-152 reach on ImageNet?",
+                     "Which papers in the library did Jian Sun co-author?",
+                     "How many layers does the deepest CIFAR-10 ResNet have, and why?",
+                     "I read the paper. I liked it a lot. It was long. What is its top-5 error?"):
+        assert question_parts(question).texts == (question,)
+
+
+def test_clauses_sentences_and_named_subjects_are_parts():
+    assert question_parts("RetinaNet borrows anchors from which earlier method, and how many anchors did it use?").texts == (
+        "RetinaNet borrows anchors from which earlier method", "how many anchors did it use?")
+    assert question_parts("Ross Girshick wrote Fast R-CNN on his own; which later papers did he co-author?").texts == (
+        "Ross Girshick wrote Fast R-CNN on his own", "which later papers did he co-author?")
+    assert question_parts("Kaiming He joined Facebook AI Research in 2016. What AP did RetinaNet reach?").texts == (
+        "Kaiming He joined Facebook AI Research in 2016.", "What AP did RetinaNet reach?")
+    either = question_parts("Which paper, Fast R-CNN or Faster R-CNN, introduced the Region Proposal Network?")
+    assert either.either and either.texts == ("Which paper, Fast R-CNN, introduced the Region Proposal Network?",
+                                              "Which paper, Faster R-CNN, introduced the Region Proposal Network?")
+    both = question_parts("Did both ResNet and Faster R-CNN train on ImageNet?")
+    assert not both.either and both.texts == ("Did ResNet train on ImageNet?", "Did Faster R-CNN train on ImageNet?")
+    assert question_parts("Is ResNet-50 or ResNet-101 deeper?").texts == ("Is ResNet-50 deeper?", "Is ResNet-101 deeper?")
+
+
+def test_a_statement_the_question_builds_on_does_not_ask():
+    assert not asks("Kaiming He joined Facebook AI Research in 2016.")
+    assert asks("which later papers did he co-author")
+    assert asks("The ResNet lead author moved to which lab in 2016?")
+
+
+def _passage(name: str) -> Passage:
+    return Passage(Chunk(chunk_id=name, text=name, source=f"{name[0]}.pdf", title="", page=1, chunk_index=0, start=0, end=len(name)), 1.0, 0.5)
+
+
+def test_each_parts_best_passages_take_the_lowest_places_of_the_others():
+    whole = [_passage(n) for n in ("a1", "a2", "a3", "a4", "a5", "a6")]
+    parts = [Part("first", tuple(_passage(n) for n in ("a1", "a2", "a3"))),
+             Part("second", tuple(_passage(n) for n in ("b1", "b2", "b3")))]
+    assert [p.chunk.chunk_id for p in with_reserved(whole, parts)] == ["a1", "a2", "a3", "a4", "b1", "b2"]
+    assert with_reserved(whole, [parts[0]]) == whole  # every reserved passage is there already
