@@ -36,11 +36,6 @@ def words(text: str) -> list[str]:
     return [m.group(0) for m in _WORD.finditer(fold(text))]
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each word of ``text`` as written (``words`` reads the folded text)."""
-    return [m.span() for m in _WORD.finditer(text)]
-
-
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer

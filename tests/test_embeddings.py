@@ -52,24 +52,6 @@ def test_vectors_are_remembered_and_the_memory_is_bounded(monkeypatch):
     assert list(encoder.sentence_cache) == TEXTS[2:] + TEXTS[:1]
 
 
-def test_word_pieces_come_from_the_same_run_and_are_remembered(monkeypatch):
-    monkeypatch.setattr(encoder_module, "PIECE_CACHE_SIZE", 2)
-    encoder = Encoder()
-    vectors, pieces = encoder.encode_pieces(TEXTS)
-    np.testing.assert_allclose(vectors, encoder.encode(TEXTS), atol=1e-6)
-    tokens = encoder.tokenizer.encode(TEXTS[0], add_special_tokens=False).tokens
-    assert [p.shape for p in pieces][0] == (len(tokens), encoder.dimension) and pieces[0].dtype == np.float16
-    np.testing.assert_allclose(np.linalg.norm(pieces[0].astype(np.float32), axis=1), 1, atol=1e-3)
-    assert list(encoder.piece_cache) == TEXTS[1:], "bounded: the least recently used dropped"
-    calls: list[list[str]] = []
-    original = encoder.model.encode_pieces
-    monkeypatch.setattr(encoder.model, "encode_pieces", lambda texts, **kw: calls.append(list(texts)) or original(texts, **kw))
-    again = encoder.encode_pieces(TEXTS)
-    assert calls == [TEXTS[:1]], "only the text whose pieces were dropped is encoded again"
-    np.testing.assert_array_equal(again[1][2], pieces[2])
-    assert encoder.encode_pieces([])[0].shape == (0, encoder.dimension)
-
-
 # The texts the ONNX runtime must encode exactly as sentence-transformers does: padded together
 # and alone, stripped, cut at 256 word pieces, Unicode.
 RUNTIME_TEXTS = TEXTS + [
@@ -88,10 +70,6 @@ def test_the_onnx_runtime_gives_sentence_transformers_vectors():
     for batch_size in (1, 3, 64):
         np.testing.assert_allclose(onnx.encode(RUNTIME_TEXTS, batch_size=batch_size), expected, atol=1e-5)
     np.testing.assert_allclose(onnx.model.encode_one(RUNTIME_TEXTS[3]), expected[3], atol=1e-5)
-    for (vector, pieces), (torch_vector, torch_pieces) in zip(onnx.model.encode_pieces(RUNTIME_TEXTS, batch_size=3),
-                                                              torch.model.encode_pieces(RUNTIME_TEXTS, batch_size=3)):
-        np.testing.assert_allclose(vector, torch_vector, atol=1e-5)
-        np.testing.assert_allclose(pieces.astype(np.float32), torch_pieces.astype(np.float32), atol=2e-3)  # float16
     assert onnx.encode([]).shape == (0, 384)
 
 

@@ -103,31 +103,13 @@ def test_sentence_features_measure_the_question_against_each_sentence():
     texts = ["ResNet has 152 layers.", "The weather was fine that day."]
     zeros = np.zeros(2, dtype=np.float32)
     rows = scorer.sentence_features(question, texts, ["", ""], cos=np.asarray([0.8, 0.1]), cos_window=zeros,
-                                    cos_heading=zeros, ranks=[0, 1], fused=[1.0, 0.5], relevance=[0.5, 0.5], chunk_index=[0, 3],
-                                    soft=np.asarray([0.6, 0.2]))
+                                    cos_heading=zeros, ranks=[0, 1], fused=[1.0, 0.5], relevance=[0.5, 0.5], chunk_index=[0, 3])
     column = {name: k for k, name in enumerate(scorer.SENTENCE_FEATURES)}
     assert rows.shape == (2, len(scorer.SENTENCE_FEATURES))
     assert rows[0, column["bm25"]] > rows[1, column["bm25"]] == 0
     assert rows[0, column["type_match"]] == 1 and rows[1, column["type_miss"]] == 1
     assert rows[1, column["cos_gap"]] == pytest.approx(-0.7)
     assert rows[0, column["rank"]] == 1 and rows[1, column["rank"]] == 0.5
-    assert rows[1, column["soft_terms"]] == pytest.approx(0.2)
-
-
-def test_soft_terms_match_a_question_word_to_the_sentence_word_meaning_it():
-    """ "firms" is not "companies" to BM25; their word-piece vectors in context are close."""
-    from assistant.encoder.encoder import Encoder
-
-    encoder = Encoder()
-    question = analysis.analyse("Which firms came out ahead?", idf={"firm": 3.0, "came": 1.0, "ahead": 1.0})
-    texts = ["Several companies benefited from the research.", "The weather was fine that day."]
-    _, pieces = encoder.encode_pieces([question.text] + texts)
-    offsets = encoder.tokenizer.encode(question.text, add_special_tokens=False).offsets
-    rows, weights = scorer.question_pieces(question, question.text, offsets, pieces[0])
-    assert len(rows) == 3 and weights.sum() == pytest.approx(5.0)  # "which" and "out" are no terms; "?" none
-    soft = scorer.soft_terms(rows, weights, pieces[1:])
-    assert soft[0] > soft[1] + 0.1
-    assert scorer.soft_terms(rows[:0], weights[:0], pieces[1:]).tolist() == [0, 0]
 
 
 def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():

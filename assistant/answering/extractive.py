@@ -150,11 +150,8 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     query = f"{question.text} ({question.context})" if question.context else question.text
     texts = [_with_header(q, h) for q, h in found]
     sections = sorted({q.passage.chunk.section for q in quotes} - {""})
-    vectors, pieces = encoder.encode_pieces([query] + texts + sections)
+    vectors = encoder.encode_sentences([query] + texts + sections)
     query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
-    stripped = query.strip()  # what the encoder read
-    asked, weights = scorer.question_pieces(question, stripped, encoder.tokenizer.encode(stripped, add_special_tokens=False).offsets,
-                                            pieces[0])
     heading_vectors = dict(zip(sections, vectors[1 + len(texts):]))
     heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
     ranks = {id(p): r for r, p in enumerate(passages)}
@@ -167,7 +164,6 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         fused=[q.passage.score for q in quotes],
         relevance=[q.passage.relevance for q in quotes],
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
-        soft=scorer.soft_terms(asked, weights, pieces[1 : 1 + len(texts)]),
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts])
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text import terms, word_spans, words
+from ..text import terms, words
 from ..types import SECTION_SEPARATOR
 from .question import DIGIT, Question, defines, holds_type, new_names, numbers, opening_section, typed
 
@@ -63,14 +63,12 @@ SENTENCE_FEATURES = (
     "measure_number",  # 1 / (1 + the words between a number the question lacks and the asked
     # measure): "3.57% top-5 error" answers "What top-5 error ...?", "a top-5 localization error of 9.0%" less so
     "opening_section",  # "What is X?" and the sentence is in the abstract or introduction, where terms are defined
-    "soft_terms",  # each question term's best match among the sentence's words, by the encoder's
-    # word-piece vectors in context, idf-weighted: "firms" meets "companies", "deepest" "1202-layer"
 )
 
 
 def sentence_features(question: Question, texts: list[str], sections: list[str], cos: np.ndarray,
                       cos_window: np.ndarray, cos_heading: np.ndarray, ranks: list[int], fused: list[float],
-                      relevance: list[float], chunk_index: list[int], soft: np.ndarray) -> np.ndarray:
+                      relevance: list[float], chunk_index: list[int]) -> np.ndarray:
     """One row of ``SENTENCE_FEATURES`` per candidate sentence."""
     own_total = sum(question.idf[t] for t in question.own_terms) or 1.0
     context_total = sum(question.idf[t] for t in question.context_terms) or 1.0
@@ -113,36 +111,8 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
             subject_heading(subject, sections[i]),
             measure_number(question.measure, asked_numbers, text),
             float(bool(question.subject) and opening_section(sections[i])),
-            soft[i],
         )
     return features
-
-
-def question_pieces(question: Question, query: str, offsets: list[tuple[int, int]],
-                    pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The word-piece vectors of the question's own terms in ``query`` (``offsets``: each piece's
-    characters) and their weights: a word weighs its rarest own term's idf, shared by its pieces."""
-    rows, weights = [], []
-    spans = [(s, e, max((question.idf[t] for t in terms(query[s:e]) if t in question.own_terms), default=0.0))
-             for s, e in word_spans(query)]
-    for (s, e, weight) in spans:
-        inside = [k for k, (a, b) in enumerate(offsets[: len(pieces)]) if s <= a and b <= e]
-        if weight and inside:
-            rows += inside
-            weights += [weight / len(inside)] * len(inside)
-    return pieces[rows].astype(np.float32), np.asarray(weights, dtype=np.float32)
-
-
-def soft_terms(rows: np.ndarray, weights: np.ndarray, sentences: list[np.ndarray]) -> np.ndarray:
-    """Per sentence: the weighted mean, over the question's pieces (``question_pieces``), of each
-    one's best cosine among the sentence's pieces (ColBERT's MaxSim, zero-shot)."""
-    if not len(rows) or not sentences:
-        return np.zeros(len(sentences), dtype=np.float32)
-    bounds = np.cumsum([0] + [len(p) for p in sentences])
-    cos = np.vstack(sentences).astype(np.float32) @ rows.T  # (all sentences' pieces, question pieces)
-    best = np.stack([cos[a:b].max(axis=0) if b > a else np.zeros(len(rows), np.float32)
-                     for a, b in zip(bounds[:-1], bounds[1:])])
-    return best @ weights / weights.sum()
 
 
 def subject_heading(subject: list[str], section: str) -> float:

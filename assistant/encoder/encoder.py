@@ -40,10 +40,6 @@ SENTENCE_CACHE_SIZE = 10_000
 # question limit): a long text is encoded but never kept, so the cache holds at most
 # SENTENCE_CACHE_SIZE x this many characters (~40 MB), whatever the requests send.
 SENTENCE_CACHE_MAX_CHARS = 4_000
-# Word-piece vectors (float16) remembered for this many texts, ~25 KB each (~50 MB): an answer's
-# ~40 candidate sentences for its ~50 latest questions. A text whose pieces were dropped is
-# encoded again when they are asked for.
-PIECE_CACHE_SIZE = 2_000
 
 
 class Encoder:
@@ -66,7 +62,6 @@ class Encoder:
         self.runtime = runtime
         self.cache_dir = Path(cache_dir) if cache_dir else Settings.from_env().cache_dir  # ASSISTANT_CACHE_DIR
         self.sentence_cache: OrderedDict[str, object] = OrderedDict()
-        self.piece_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     @classmethod
@@ -161,34 +156,10 @@ class Encoder:
                 vectors = self.encode(missing, batch_size=SENTENCE_BATCH)
             fresh = dict(zip(missing, vectors))
             known.update(fresh)
-            self._remember(fresh)
+            with self._cache_lock:
+                self.sentence_cache.update((t, v) for t, v in fresh.items() if len(t) <= SENTENCE_CACHE_MAX_CHARS)
+                while len(self.sentence_cache) > SENTENCE_CACHE_SIZE:
+                    self.sentence_cache.popitem(last=False)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts])
-
-    def encode_pieces(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """``encode_sentences`` with each text's word-piece vectors (``runtimes.pieces``: the
-        model's last hidden state, normalised, without [CLS] and [SEP]), from the same encoder run."""
-        texts = list(texts)
-        with self._cache_lock:
-            known = {t: (self.sentence_cache[t], self.piece_cache[t]) for t in texts
-                     if t in self.sentence_cache and t in self.piece_cache}
-            for text in known:
-                self.sentence_cache.move_to_end(text)
-                self.piece_cache.move_to_end(text)
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
-        if missing:
-            fresh = dict(zip(missing, self.model.encode_pieces(missing, batch_size=SENTENCE_BATCH)))
-            known.update(fresh)
-            self._remember({t: v for t, (v, _) in fresh.items()}, {t: p for t, (_, p) in fresh.items()})
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32), []
-        return np.stack([known[t][0] for t in texts]), [known[t][1] for t in texts]
-
-    def _remember(self, vectors: dict[str, np.ndarray], pieces: dict[str, np.ndarray] | None = None) -> None:
-        with self._cache_lock:
-            for cache, size, fresh in ((self.sentence_cache, SENTENCE_CACHE_SIZE, vectors),
-                                       (self.piece_cache, PIECE_CACHE_SIZE, pieces or {})):
-                cache.update((t, v) for t, v in fresh.items() if len(t) <= SENTENCE_CACHE_MAX_CHARS)
-                while len(cache) > size:
-                    cache.popitem(last=False)

@@ -32,7 +32,7 @@ from .runtimes import OnnxModel
 log = logging.getLogger(__name__)
 
 # Bump when the exported graph or its inputs change: older exports are then made again.
-EXPORT_FORMAT = 2  # 2: also the word pieces' vectors (output "tokens")
+EXPORT_FORMAT = 1
 # The export is kept only if no vector component differs from sentence-transformers' by more.
 MAX_ABS_DIFF = 1e-5
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -102,8 +102,7 @@ def export(model, model_path: str | Path, folder: Path) -> ExportRecord:
         )
         together = exported.encode(list(PROBES), batch_size=len(PROBES))
         alone = [exported.encode([text], batch_size=1)[0] for text in PROBES]
-        diff = max(float(abs(together - expected).max()), max(float(abs(a - e).max()) for a, e in zip(alone, expected)),
-                   _pieces_diff(model, exported))
+        diff = max(float(abs(together - expected).max()), max(float(abs(a - e).max()) for a, e in zip(alone, expected)))
         if diff > MAX_ABS_DIFF:
             raise ExportError(
                 f"the ONNX export of {model_path} differs from sentence-transformers by {diff:.2g} "
@@ -128,18 +127,6 @@ def export(model, model_path: str | Path, folder: Path) -> ExportRecord:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _pieces_diff(model, exported: OnnxModel) -> float:
-    """The largest difference between the export's word-piece vectors and sentence-transformers'
-    (``token_embeddings``), each probe alone, relative to the largest component."""
-    expected = model.encode(list(PROBES), output_value="token_embeddings", batch_size=1, show_progress_bar=False)
-    diff = 0.0
-    for text, tokens in zip(PROBES, expected):
-        tokens = tokens.cpu().numpy()
-        _, got, _ = exported._run([text.strip()], outputs=("embedding", "tokens"))
-        diff = max(diff, float(abs(got[0] - tokens).max() / abs(tokens).max()))
-    return diff
-
-
 def _remove_superseded(folder: Path, model: str) -> None:
     """Delete the other exports of this model folder (its files changed since) and those of
     model folders that no longer exist, so the cache holds one export per model in use."""
@@ -159,8 +146,7 @@ def _write_graph(model, target: Path) -> None:
         raise ExportError("the onnx package is missing (pip install onnx); set ASSISTANT_ENCODER_RUNTIME=torch") from exc
 
     class Pipeline(torch.nn.Module):
-        """Word-piece ids in, normalised sentence vectors out (the whole sentence-transformers
-        pipeline), and the word pieces' vectors before pooling (``runtimes.pieces``)."""
+        """Word-piece ids in, normalised sentence vectors out: the whole sentence-transformers pipeline."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -168,17 +154,16 @@ def _write_graph(model, target: Path) -> None:
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             features = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
-            out = self.model(features)
-            return torch.nn.functional.normalize(out["sentence_embedding"], dim=-1), out["token_embeddings"]
+            return torch.nn.functional.normalize(self.model(features)["sentence_embedding"], dim=-1)
 
     # Traced with a padded row, so the graph always applies the attention mask.
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, 5:] = 0
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUT_NAMES, "tokens")} | {"embedding": {0: "batch"}}
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUT_NAMES} | {"embedding": {0: "batch"}}
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")  # the tracer's notes on Python-level branches; the probes check the result
         torch.onnx.export(
             Pipeline().eval(), (ids, mask, torch.zeros_like(ids)), str(target), dynamo=False,
-            input_names=list(INPUT_NAMES), output_names=["embedding", "tokens"], dynamic_axes=axes, opset_version=17,
+            input_names=list(INPUT_NAMES), output_names=["embedding"], dynamic_axes=axes, opset_version=17,
         )

@@ -30,8 +30,6 @@ class RuntimeModel(Protocol):
 
     def encode_one(self, text: str) -> np.ndarray: ...
 
-    def encode_pieces(self, texts: list[str], *, batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]: ...
-
 
 class TorchModel:
     """sentence-transformers on torch."""
@@ -56,14 +54,6 @@ class TorchModel:
         with torch.inference_mode():
             vector = self.model(self.model.preprocess([text]))["sentence_embedding"][0]
             return torch.nn.functional.normalize(vector, dim=0).numpy()
-
-    def encode_pieces(self, texts: list[str], *, batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each text's vector and its word pieces' (``pieces``)."""
-        import torch
-
-        out = self.model.encode(texts, batch_size=batch_size, output_value=None, show_progress_bar=False)
-        return [(torch.nn.functional.normalize(o["sentence_embedding"], dim=0).numpy(),
-                 pieces(o["token_embeddings"].numpy(), int(o["attention_mask"].sum()))) for o in out]
 
 
 class OnnxModel:
@@ -105,33 +95,12 @@ class OnnxModel:
     def encode_one(self, text: str) -> np.ndarray:
         return self._run([text.strip()])[0]
 
-    def encode_pieces(self, texts: list[str], *, batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each text's vector and its word pieces' (``pieces``), from the same run."""
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out: list = [None] * len(texts)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            vectors, tokens, mask = self._run([texts[i].strip() for i in rows], self.batch_run, outputs=["embedding", "tokens"])
-            for k, i in enumerate(rows):
-                out[i] = (vectors[k], pieces(tokens[k], int(mask[k].sum())))
-        return out
-
-    def _run(self, texts: list[str], options=None, outputs=("embedding",)):
-        """The first output's rows; with more ``outputs``, each output and the attention mask."""
+    def _run(self, texts: list[str], options=None) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        results = self.session.run(list(outputs), {name: value for name, value in feed.items() if name in self.inputs}, options)
-        return results[0] if len(outputs) == 1 else (*results, mask)
-
-
-def pieces(tokens: np.ndarray, length: int) -> np.ndarray:
-    """The contextual vectors of a text's word pieces (the model's last hidden state, before
-    pooling), without [CLS], [SEP] and padding, normalised, as float16: what a soft term match
-    compares word by word, at half the memory."""
-    rows = tokens[1 : max(1, length - 1)]
-    return (rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)).astype(np.float16)
+        return self.session.run(None, {name: value for name, value in feed.items() if name in self.inputs}, options)[0]
 
 
 def load_tokenizer(model_path: Path):
