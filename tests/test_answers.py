@@ -44,9 +44,12 @@ PAPERS_MIN_REFUSAL = 0.66
 # features ("Definitions and numbers"): train 0.496 (58/117), dev 0.609 (42/69) correct and 0.72
 # (13 of 18) refused; each minimum sits one question below, for numeric differences between machines.
 # Raised after the numbers and definitions merge ("Session 7: the merge"): train 0.504 (59/117).
-LIBRARY_TRAIN_MIN_CORRECT = 0.49
-LIBRARY_DEV_MIN_CORRECT = 0.59
+# Raised after the session-8 merge (lists by relation, numbers' further sentences, questions in
+# parts; "Session 8: the merge"): train 0.530 (62/117), dev 0.623 (43/69), headline_dev 7 of 10.
+LIBRARY_TRAIN_MIN_CORRECT = 0.52
+LIBRARY_DEV_MIN_CORRECT = 0.60
 LIBRARY_DEV_MIN_REFUSAL = 0.66
+HEADLINE_DEV_MIN_CORRECT = 0.60
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
 # (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
 # unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.
@@ -58,14 +61,17 @@ HEADLINE_MIN_CORRECT = 0.10
 # unanswerables refused (0.452); its headline phrasings 0 of 10 (no minimum that cannot fail: only
 # their citation support is held). One question's margin below each figure. The refusal minimum
 # raised after the session-7 merge measured 15/31 (0.484); correct then measured 84/173 (0.486).
+# After the session-8 merge: 84/173 (0.486), 16/31 refused (0.516), headline phrasings 4 of 10.
 LIBRARY_TEST2_MIN_CORRECT = 0.48
-LIBRARY_TEST2_MIN_REFUSAL = 0.45
+LIBRARY_TEST2_MIN_REFUSAL = 0.48
+HEADLINE2_MIN_CORRECT = 0.30
 # The third sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 10:39 UTC on 96db497 ("The third sealed split: the one run"): 70/159 correct (0.440),
 # 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
-LIBRARY_TEST3_MIN_CORRECT = 0.43
+# After the session-8 merge: 73/159 correct (0.459), 22/40 refused, headline phrasings 5 of 10.
+LIBRARY_TEST3_MIN_CORRECT = 0.45
 LIBRARY_TEST3_MIN_REFUSAL = 0.52
-HEADLINE3_MIN_CORRECT = 0.10
+HEADLINE3_MIN_CORRECT = 0.40
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -281,6 +287,7 @@ def test_library_train_split_meets_measured_threshold(library_assistant):
 
 
 def test_library_dev_split_meets_measured_thresholds(library_assistant):
+    assert_quality(library_assistant, QUESTIONS / "headline_dev.jsonl", min_correct=HEADLINE_DEV_MIN_CORRECT, min_support=1.0)
     report = assert_quality(library_assistant, QUESTIONS / "library_dev.jsonl", min_correct=LIBRARY_DEV_MIN_CORRECT,
                             min_refusal=LIBRARY_DEV_MIN_REFUSAL, min_support=1.0)
     answered = [r["score"]["words"] for r in report.results if not r["refused"]]
@@ -299,7 +306,7 @@ def test_library_second_test_split_keeps_its_one_run_figure(library_assistant):
     """Not tuned on either: the second sealed split's one run (docs/EVALUATION.md)."""
     assert_quality(library_assistant, QUESTIONS / "library_test2.jsonl", min_correct=LIBRARY_TEST2_MIN_CORRECT,
                    min_refusal=LIBRARY_TEST2_MIN_REFUSAL, min_support=1.0)
-    assert_quality(library_assistant, QUESTIONS / "headline2.jsonl", min_support=1.0)
+    assert_quality(library_assistant, QUESTIONS / "headline2.jsonl", min_correct=HEADLINE2_MIN_CORRECT, min_support=1.0)
 
 
 def test_library_third_test_split_keeps_its_one_run_figure(library_assistant):
