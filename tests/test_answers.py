@@ -72,6 +72,12 @@ HEADLINE2_MIN_CORRECT = 0.30
 LIBRARY_TEST3_MIN_CORRECT = 0.45
 LIBRARY_TEST3_MIN_REFUSAL = 0.52
 HEADLINE3_MIN_CORRECT = 0.40
+# The fourth sealed split, written by an engineer who never ran the system, run once on
+# 2026-12-02 13:47 UTC on 746effc ("The fourth sealed split: the one run"): 84/160 correct
+# (0.525), 22/40 unanswerables refused (0.55); its headline phrasings 5 of 10. One question below.
+LIBRARY_TEST4_MIN_CORRECT = 0.51
+LIBRARY_TEST4_MIN_REFUSAL = 0.52
+HEADLINE4_MIN_CORRECT = 0.40
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -314,6 +320,13 @@ def test_library_third_test_split_keeps_its_one_run_figure(library_assistant):
     assert_quality(library_assistant, QUESTIONS / "library_test3.jsonl", min_correct=LIBRARY_TEST3_MIN_CORRECT,
                    min_refusal=LIBRARY_TEST3_MIN_REFUSAL, min_support=1.0)
     assert_quality(library_assistant, QUESTIONS / "headline3.jsonl", min_correct=HEADLINE3_MIN_CORRECT, min_support=1.0)
+
+
+def test_library_fourth_test_split_keeps_its_one_run_figure(library_assistant):
+    """Not tuned on either: the fourth sealed split's one run (docs/EVALUATION.md)."""
+    assert_quality(library_assistant, QUESTIONS / "library_test4.jsonl", min_correct=LIBRARY_TEST4_MIN_CORRECT,
+                   min_refusal=LIBRARY_TEST4_MIN_REFUSAL, min_support=1.0)
+    assert_quality(library_assistant, QUESTIONS / "headline4.jsonl", min_correct=HEADLINE4_MIN_CORRECT, min_support=1.0)
 
 
 def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant):
