@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import IngestError
 from assistant.ingest.loaders import clean_text, load
-from tests.conftest import PAPERS, RESNET_PDF
+from tests.conftest import RESNET_PDF
 
 from .helpers import encrypted_pdf
 
@@ -70,20 +70,6 @@ def test_generated_pdf_pages_are_one_based_and_dehyphenated(generated_pdf: Path)
 def test_pdf_title_falls_back_to_the_first_line(tmp_path: Path):
     path = make_pdf(tmp_path / "untitled.pdf", [["Residual Learning Explained", "Body text here."]], title=None)
     assert _load(path)[0].title == "Residual Learning Explained"
-
-
-@pytest.mark.parametrize("name, title", [
-    # No title in their metadata: the title is the first page's largest type, not its first line
-    # (a saved web page's navigation, "nature.comPublications A-Z index...") nor the arXiv stamp.
-    ("alphago_zero_nature2017.pdf", "Mastering the game of Go without human knowledge"),
-    ("focal_loss_1708.02002.pdf", "Focal Loss for Dense Object Detection"),
-    ("identity_mappings_1603.05027.pdf", "Identity Mappings in Deep Residual Networks"),
-])
-def test_a_pdf_without_a_metadata_title_is_titled_by_its_largest_type(name: str, title: str):
-    path = PAPERS / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not there")
-    assert {page.title for page in _load(path)} == {title}
 
 
 def test_blank_pdf_pages_are_skipped_but_numbering_stays_true(tmp_path: Path):

@@ -295,7 +295,7 @@ def _load_pdf(
     from pypdf.errors import LimitReachedError, PyPdfError
 
     from .pdf_budget import Budget
-    from .pdf_text import PdfStructure, body_size, display_title, page_lines
+    from .pdf_text import PdfStructure, page_lines
 
     try:
         reader = PdfReader(path)
@@ -324,7 +324,6 @@ def _load_pdf(
     except Exception as exc:  # pypdf raises many kinds on hostile files; none may stop a batch
         raise IngestError(source, f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
     first_line = next((page[0].text for page in lines if page), "")
-    set_title = display_title(lines[0], body_size(lines)) if lines else ""
-    title = (clean_text(str(meta_title)) or clean_text(set_title) or first_line or Path(source).stem)[:200]
+    title = (clean_text(str(meta_title)) or first_line or Path(source).stem)[:200]
     structure = PdfStructure(lines)
     return [structure.page(page, source=source, title=title, number=i) for i, page in enumerate(lines, start=1)]

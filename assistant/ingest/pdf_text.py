@@ -31,11 +31,6 @@ from ..types import Page
 from .pdf_budget import Budget
 from .structure import REFERENCES_HEADING, Outline, Span, blocks
 
-TITLE_LINES = 3  # a display title runs to 3 lines at most; more in its size is a heading or a pull quote
-# The title is among a first page's first lines in reading order (after a saved web page's
-# navigation and subject lines); further down, a figure's axis labels may be set larger.
-TITLE_SEARCH = 12
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BOLD_FONT = re.compile(r"bold|medi|semibold|black|heavy|,b\b|cmbx|\+cmb", re.IGNORECASE)  # CMBX: TeX's bold
@@ -129,28 +124,6 @@ def page_lines(page, budget: Budget) -> list[_Line]:
     page.extract_text(visitor_text=visit)
     flush()
     return lines
-
-
-def display_title(lines: list[_Line], body: float) -> str:
-    """A page's title as it is set: the largest upright type above the ``body`` size among its
-    first ``TITLE_SEARCH`` lines, with the lines in that size right below it ("Faster R-CNN:
-    Towards Real-Time Object Detection" / "with Region Proposal Networks"). Not the first line,
-    which on a saved web page is its navigation ("nature.comPublications A-Z index...") and on an
-    arXiv copy its sideways stamp. "" when no line of 2+ words stands out."""
-    upright = [line for line in lines[:TITLE_SEARCH] if not line.rotated and line.text.strip()]
-    if not upright:
-        return ""
-    size = max(line.size for line in upright)
-    if size < body * 1.08:
-        return ""
-    start = next(i for i, line in enumerate(upright) if line.size == size)
-    title = [upright[start].text.strip()]
-    for line in upright[start + 1:start + TITLE_LINES]:
-        if abs(line.size - size) > 0.2:
-            break
-        title.append(line.text.strip())
-    text = " ".join(title)
-    return text if len(text.split()) >= 2 else ""
 
 
 def body_size(pages: Iterable[list[_Line]]) -> float:
