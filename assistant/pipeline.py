@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.question import definition_subject, question_parts
+from .answering.question import definition_subject, names_and_identifiers, query_terms, question_parts
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .encoder.encoder import COMPUTE_LOCK, Encoder
@@ -137,7 +137,7 @@ class Assistant:
             extract = extractive.extract(
                 question.text, passages, self.encoder,
                 max_words=self.settings.max_answer_words, context=retrieval.context,
-                idf=self.searcher.bm25.idf(extractive.query_terms(question.text, retrieval.context)),
+                idf=self.searcher.bm25.idf(query_terms(question.text, retrieval.context)),
             )
         unknown = self._unknown_names(question.text)
         if unknown or not self._answerable(passages, extract):
@@ -151,7 +151,7 @@ class Assistant:
         """The names and identifiers of the question that no indexed chunk mentions ("Places365",
         "Yann LeCun"): the passages, whatever they say, are not about them. Not applied when most
         of the question's words are unknown to the corpus (another language: the gate decides)."""
-        unknown = self.searcher.bm25.unknown(extractive.names_and_identifiers(question))
+        unknown = self.searcher.bm25.unknown(names_and_identifiers(question))
         if unknown:
             words = [w for w in re.findall(r"[\w’'-]+", question) if terms(w)]
             if 2 * len(self.searcher.bm25.unknown(words)) > len(words):

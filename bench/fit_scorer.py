@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.library import PAPERS, SHARED, library_settings  # noqa: E402
-from assistant.answering import extractive, scorer  # noqa: E402
+from assistant.answering import candidates, extractive, scorer  # noqa: E402
 from assistant.answering import question as analysis  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
@@ -82,7 +82,7 @@ class Item:
     answerable: bool
     facts: tuple[tuple[str, ...], ...]
     passages: list
-    pool: extractive.Pool
+    pool: candidates.Pool
     labels: np.ndarray
     unknown: bool  # the question names something no document mentions (refused before the gate)
     # What the answerer reads: the first k of ``passages`` and the definition step's (retrieval/definitions.py).
@@ -114,10 +114,10 @@ def collect(assistant: Assistant, path: Path) -> list[Item]:
         history = [(asked, "") for asked, _ in q.history]
         context = follow_up_context(q.question, history)
         passages = assistant.searcher.search(condense(q.question, history), k=max(ORACLE_DEPTHS))
-        idf = assistant.searcher.bm25.idf(extractive.query_terms(q.question, context))
+        idf = assistant.searcher.bm25.idf(analysis.query_terms(q.question, context))
         read = with_definitions(assistant.searcher, q.question, analysis.definition_subject(q.question), passages[:k])  # as the pipeline
-        pool = extractive.candidates(extractive.analyse(q.question, context, idf), read, assistant.encoder)
-        texts = [extractive._with_header(quote, header) for quote, header in zip(pool.quotes, pool.headers)]
+        pool = candidates.candidates(analysis.analyse(q.question, context, idf), read, assistant.encoder)
+        texts = [candidates.with_header(quote, header) for quote, header in zip(pool.quotes, pool.headers)]
         labels = np.asarray([any(covered(t, g) for g in q.facts) for t in texts], dtype=int)
         items.append(Item(q.id, kinds.get(q.id, ""), q.answerable, q.facts, passages, pool, labels,
                           bool(assistant._unknown_names(q.question)), read))
@@ -248,7 +248,7 @@ def answer(item: Item, probability: np.ndarray, max_words: int,
            selection: extractive.Selection = extractive.DEFAULT_SELECTION) -> tuple[list[int], bool]:
     """The chosen sentences and whether they make a correct answer."""
     chosen = extractive.select(item.pool, probability, max_words=max_words, selection=selection)
-    texts = [extractive._with_header(item.pool.quotes[i], item.pool.headers[i]) for i in chosen]
+    texts = [candidates.with_header(item.pool.quotes[i], item.pool.headers[i]) for i in chosen]
     text = " ".join(texts)
     right = item.answerable and bool(chosen) and all(covered(text, g) for g in item.facts) and answer_words(text) <= DEFAULT_MAX_WORDS
     return chosen, right

@@ -300,33 +300,18 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     assert sorted(answered)[len(answered) // 2] <= 60 and max(answered) <= 120  # measured 56 (the target: 60)
 
 
-def test_library_test_split_keeps_its_one_run_figure(library_assistant):
-    """Not tuned on (docs/EVALUATION.md): this only keeps later changes from losing what the
-    one run measured."""
-    assert_quality(library_assistant, QUESTIONS / "library_test.jsonl", min_correct=LIBRARY_TEST_MIN_CORRECT,
-                   min_refusal=LIBRARY_TEST_MIN_REFUSAL, min_support=1.0)
-    assert_quality(library_assistant, QUESTIONS / "headline.jsonl", min_correct=HEADLINE_MIN_CORRECT, min_support=1.0)
-
-
-def test_library_second_test_split_keeps_its_one_run_figure(library_assistant):
-    """Not tuned on either: the second sealed split's one run (docs/EVALUATION.md)."""
-    assert_quality(library_assistant, QUESTIONS / "library_test2.jsonl", min_correct=LIBRARY_TEST2_MIN_CORRECT,
-                   min_refusal=LIBRARY_TEST2_MIN_REFUSAL, min_support=1.0)
-    assert_quality(library_assistant, QUESTIONS / "headline2.jsonl", min_correct=HEADLINE2_MIN_CORRECT, min_support=1.0)
-
-
-def test_library_third_test_split_keeps_its_one_run_figure(library_assistant):
-    """Not tuned on either: the third sealed split's one run (docs/EVALUATION.md)."""
-    assert_quality(library_assistant, QUESTIONS / "library_test3.jsonl", min_correct=LIBRARY_TEST3_MIN_CORRECT,
-                   min_refusal=LIBRARY_TEST3_MIN_REFUSAL, min_support=1.0)
-    assert_quality(library_assistant, QUESTIONS / "headline3.jsonl", min_correct=HEADLINE3_MIN_CORRECT, min_support=1.0)
-
-
-def test_library_fourth_test_split_keeps_its_one_run_figure(library_assistant):
-    """Not tuned on either: the fourth sealed split's one run (docs/EVALUATION.md)."""
-    assert_quality(library_assistant, QUESTIONS / "library_test4.jsonl", min_correct=LIBRARY_TEST4_MIN_CORRECT,
-                   min_refusal=LIBRARY_TEST4_MIN_REFUSAL, min_support=1.0)
-    assert_quality(library_assistant, QUESTIONS / "headline4.jsonl", min_correct=HEADLINE4_MIN_CORRECT, min_support=1.0)
+@pytest.mark.parametrize("split, headline, min_correct, min_refusal, headline_min_correct", [
+    ("library_test.jsonl", "headline.jsonl", LIBRARY_TEST_MIN_CORRECT, LIBRARY_TEST_MIN_REFUSAL, HEADLINE_MIN_CORRECT),
+    ("library_test2.jsonl", "headline2.jsonl", LIBRARY_TEST2_MIN_CORRECT, LIBRARY_TEST2_MIN_REFUSAL, HEADLINE2_MIN_CORRECT),
+    ("library_test3.jsonl", "headline3.jsonl", LIBRARY_TEST3_MIN_CORRECT, LIBRARY_TEST3_MIN_REFUSAL, HEADLINE3_MIN_CORRECT),
+    ("library_test4.jsonl", "headline4.jsonl", LIBRARY_TEST4_MIN_CORRECT, LIBRARY_TEST4_MIN_REFUSAL, HEADLINE4_MIN_CORRECT),
+])
+def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
+                                                headline_min_correct):
+    """Not tuned on (docs/EVALUATION.md): each sealed split and its headline phrasings were run once;
+    this only keeps later changes from losing what that run measured."""
+    assert_quality(library_assistant, QUESTIONS / split, min_correct=min_correct, min_refusal=min_refusal, min_support=1.0)
+    assert_quality(library_assistant, QUESTIONS / headline, min_correct=headline_min_correct, min_support=1.0)
 
 
 def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant):

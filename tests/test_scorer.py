@@ -201,7 +201,7 @@ def test_a_follow_up_about_several_people_is_a_list_of_them():
 def test_a_name_with_a_version_number_is_checked_whole():
     """"YOLOv2" is one word to look up, not the "YOLOv" no document holds (that refused a
     question about YOLOv2 with "no document mentions 'YOLOv'")."""
-    from assistant.answering.extractive import names_and_identifiers
+    from assistant.answering.question import names_and_identifiers
 
     assert names_and_identifiers("How does YOLOv2 compare with SSD?") == ["SSD", "YOLOv2"]
     assert names_and_identifiers("What did Yann LeCun say about Places365?") == ["Yann", "LeCun", "Places365"]
@@ -210,6 +210,6 @@ def test_a_name_with_a_version_number_is_checked_whole():
 def test_a_size_is_a_number_not_a_name():
     """"320x320" is printed "320×320", which the index reads as two numbers: as a name no
     document would mention it, and the question was refused before the gate read its numbers."""
-    from assistant.answering.extractive import names_and_identifiers
+    from assistant.answering.question import names_and_identifiers
 
     assert names_and_identifiers("What error does ResNet-200 get with a 320x320 crop?") == ["ResNet-200"]

@@ -1,8 +1,8 @@
 """The default answerer: quotes the retrieved sentences that state the asked fact.
 
 It cannot invent a fact: every sentence of the answer is a verbatim sentence of a passage, cited.
-Each candidate sentence (prose of the retrieved passages: no headings, questions, figure captions
-or bibliography; a table row only with its table's header) gets the fitted sentence model's
+Each candidate sentence (``candidates.py``: prose of the retrieved passages, no headings,
+questions, figure captions or bibliography; a table row only with its table's header) gets the fitted sentence model's
 probability that it states an asked fact (``scorer.py``). The most probable sentence opens the
 answer; further ones join when they are nearly as probable and add what the first lacks (a
 question term, or, for list questions such as "Who benefited ...?", another name), never two that
@@ -13,29 +13,23 @@ probability that it answers the question, which the chain compares with its thre
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.followup import follow_up_context
-from ..text import QUESTION_WORDS, sentence_spans, terms, word_count
+from ..text import terms, word_count
 from ..types import Passage
 from . import scorer
-from .question import (DIGIT, Question, analyse, asking_terms, asks, holds_type, is_number, name_words, names, new_names,
-                       numbers, opening_name, question_terms, typed)
+from .candidates import Pool, candidates, position, with_header
+from .question import (DIGIT, Question, analyse, asking_terms, asks, holds_type, names, new_names, numbers, opening_name,
+                       query_terms, typed)
 
-MIN_SENTENCE_WORDS = 4
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
-# Kinds of text never quoted as an answer: a caption describes a figure, a reference cites a paper.
-UNQUOTABLE_KINDS = ("caption", "references")
-_CAPTION = re.compile(r"^(fig(ure)?|table|tab)\.?\s*\d+\s*[.:|]", re.I)
-
-
 @dataclass(frozen=True)
 class Selection:
     """How further sentences join the best one; chosen on the dev split (docs/EVALUATION.md)."""
@@ -69,20 +63,6 @@ DEFAULT_SELECTION = Selection()
 
 
 @dataclass(frozen=True)
-class Pool:
-    """The candidate sentences of a question and their features (one row each)."""
-
-    question: Question
-    quotes: list[Quote]
-    headers: list[Quote | None]  # a table row's header line (None for prose)
-    vectors: np.ndarray
-    features: np.ndarray
-    terms: list[frozenset[str]] = field(default_factory=list)
-    # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
-    relation_heading: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Extract:
     """The chosen quotes in answer order (the best first), and the gate's view of them."""
 
@@ -94,118 +74,6 @@ class Extract:
     gate_features: tuple[float, ...] = ()
     # The passages in the order of their most probable sentence: what a generative backend reads.
     passages: tuple[Passage, ...] = ()
-
-
-def _is_heading_or_question(text: str) -> bool:
-    stripped = text.rstrip("\"'”’)] ")
-    if stripped.endswith("?"):
-        return True
-    return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
-
-
-def _is_numeric_run(text: str) -> bool:
-    """PDF tables outside a recognised table come out as runs of numbers and symbols."""
-    tokens = text.split()
-    wordlike = sum(1 for t in tokens if t.strip("()[],.;:").isalpha())
-    return wordlike < 0.6 * len(tokens)
-
-
-def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
-    """(row, header) quotes of a table passage: each line after its first, with the first line
-    as the header when that line is a header (mostly words). No header, no rows: a row of numbers
-    without its column names does not tell a reader anything."""
-    text = passage.chunk.text
-    lines, start = [], 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            offset = start + line.index(stripped)
-            lines.append((offset, offset + len(stripped)))
-        start += len(line) + 1
-    if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]) or _is_numeric_run(text[lines[0][0]:lines[0][1]]):
-        return []
-    header = Quote(passage, *lines[0])
-    return [(Quote(passage, s, e), header) for s, e in lines[1:] if word_count(text[s:e]) >= 2]
-
-
-def _position(quote: Quote) -> tuple[str, int | None, int]:
-    """Where a quote starts in its document: the same sentence, whichever chunk or passage holds it."""
-    chunk = quote.passage.chunk
-    return (chunk.source, chunk.page, chunk.start + quote.start)
-
-
-def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
-    seen: set[tuple[str, int | None, int]] = set()
-    found: list[tuple[Quote, Quote | None]] = []
-    for passage in passages:
-        chunk = passage.chunk
-        if chunk.kind in UNQUOTABLE_KINDS:
-            continue
-        if chunk.kind == "table":
-            rows = _table_rows(passage)
-        else:
-            rows = [(Quote(passage, s, e), None) for s, e in sentence_spans(chunk.text)]
-        for quote, header in rows:
-            key = _position(quote)  # overlapping chunks repeat sentences
-            text = quote.text
-            if key in seen:
-                continue
-            if header is None and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
-                                   or _is_numeric_run(text) or _CAPTION.match(text)):
-                continue
-            seen.add(key)
-            found.append((quote, header))
-    return found
-
-
-def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
-    """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
-    found = _sentences(passages)
-    quotes = [q for q, _ in found]
-    headers = [h for _, h in found]
-    if not quotes:
-        return Pool(question, [], [], np.zeros((0, 1), dtype=np.float32), np.zeros((0, len(scorer.SENTENCE_FEATURES))))
-    query = f"{question.text} ({question.context})" if question.context else question.text
-    texts = [_with_header(q, h) for q, h in found]
-    sections = sorted({q.passage.chunk.section for q in quotes} - {""})
-    # A who/which-company question's relation rides in the same batch: one more short text, no extra pass.
-    relation = [question.relation] if question.relation else []
-    vectors = encoder.encode_sentences([query] + texts + sections + relation)
-    query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
-    heading_vectors = dict(zip(sections, vectors[1 + len(texts) : 1 + len(texts) + len(sections)]))
-    relation_heading = {section: float(v @ vectors[-1]) for section, v in heading_vectors.items()} if relation else {}
-    heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
-    ranks = {id(p): r for r, p in enumerate(passages)}
-    features = scorer.sentence_features(
-        question, texts, [q.passage.chunk.section for q in quotes],
-        cos=sentence_vectors @ query_vector,
-        cos_window=_window_vectors(quotes, sentence_vectors, heading_vectors) @ query_vector,
-        cos_heading=np.asarray([heading_cos.get(q.passage.chunk.section, 0.0) for q in quotes], dtype=np.float32),
-        ranks=[ranks[id(q.passage)] for q in quotes],
-        fused=[q.passage.score for q in quotes],
-        relevance=[q.passage.relevance for q in quotes],
-        chunk_index=[q.passage.chunk.chunk_index for q in quotes],
-    )
-    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
-                relation_heading)
-
-
-def _with_header(quote: Quote, header: Quote | None) -> str:
-    return f"{header.text}\n{quote.text}" if header else quote.text
-
-
-def _window_vectors(quotes: list[Quote], vectors: np.ndarray, headings: dict[str, np.ndarray]) -> np.ndarray:
-    """Each sentence with its neighbours from the same passage and its section's heading (the
-    context a reader sees), as the normalised sum of their vectors: nearly what embedding the
-    window gives, for free."""
-    windows = vectors.copy()
-    for i, quote in enumerate(quotes):
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(quotes) and quotes[j].passage is quote.passage:
-                windows[i] += vectors[j]
-        if quote.passage.chunk.section in headings:
-            windows[i] += headings[quote.passage.chunk.section]
-    return windows / np.linalg.norm(windows, axis=1, keepdims=True)
 
 
 def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Selection = DEFAULT_SELECTION) -> list[int]:
@@ -252,7 +120,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             break
         if chosen and not gathering and probability[i] < max(selection.floor, selection.ratio * best):
             break
-        text = _with_header(pool.quotes[i], pool.headers[i])
+        text = with_header(pool.quotes[i], pool.headers[i])
         length = word_count(text)
         if words + length > max_words:
             continue
@@ -287,8 +155,8 @@ def _repeats(question: Question, pool: Pool, i: int, j: int, selection: Selectio
         return False
     if question.wanted is not DIGIT or similarity > selection.number_similarity:
         return True
-    other = _with_header(pool.quotes[j], pool.headers[j])
-    return not numbers(_with_header(pool.quotes[i], pool.headers[i])) - numbers(other) - numbers(question.text)
+    other = with_header(pool.quotes[j], pool.headers[j])
+    return not numbers(with_header(pool.quotes[i], pool.headers[i])) - numbers(other) - numbers(question.text)
 
 
 def _items(question: Question, sentence: str, known: frozenset[str], topic: frozenset[str]) -> set[str]:
@@ -340,7 +208,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         return ()
     best = chosen[0]
     column = {name: k for k, name in enumerate(scorer.SENTENCE_FEATURES)}
-    texts = [_with_header(pool.quotes[i], pool.headers[i]) for i in chosen]
+    texts = [with_header(pool.quotes[i], pool.headers[i]) for i in chosen]
     have = set().union(*(pool.terms[i] for i in chosen))
     has_type = any(holds_type(question, t) for t in texts)
     if has_type:
@@ -381,7 +249,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     if not chosen:
         return Extract(())
     row = gate_features(pool, probability, chosen, passages)
-    best, rest = chosen[0], sorted(chosen[1:], key=lambda i: _reading_order(pool.quotes[i]))
+    best, rest = chosen[0], sorted(chosen[1:], key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
     for i in [best, *rest]:
         if pool.headers[i] is not None:
@@ -425,7 +293,7 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
     gated = [e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered
     weakest = (max if either else min)(gated, key=lambda e: e.probability)
     # A sentence two parts chose (from their own passages, or two overlapping chunks) is quoted once.
-    quotes = list({_position(q): q for e in answered for q in e.quotes}.values())
+    quotes = list({position(q): q for e in answered for q in e.quotes}.values())
     return Extract(
         quotes=tuple(quotes),
         probability=weakest.probability,
@@ -445,29 +313,3 @@ def by_best_sentence(pool: Pool, probability: np.ndarray, passages: list[Passage
     for quote, p in zip(pool.quotes, probability):
         best[id(quote.passage)] = max(best.get(id(quote.passage), 0.0), float(p))
     return tuple(sorted(passages, key=lambda passage: -best.get(id(passage), -1.0)))
-
-
-def names_and_identifiers(question: str) -> list[str]:
-    """What a question names: capitalised words past its first ("Yann", "LeCun") and words
-    mixing letters and digits ("Places365", "V100")."""
-    # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
-    # "320×320", which the index reads as two numbers, so as a name no document would mention it.
-    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i)]
-    # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
-    found = [w for w in name_words(question)
-             if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
-    return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
-
-
-_IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
-
-
-def _reading_order(quote: Quote) -> tuple:
-    chunk = quote.passage.chunk
-    return (chunk.source, chunk.page or 0, chunk.start + quote.start)
-
-
-def query_terms(question: str, context: str = "") -> list[str]:
-    """The terms whose corpus idf the answerer needs for ``question`` (and its context)."""
-    return list(dict.fromkeys(question_terms(question) + question_terms(context)))
-

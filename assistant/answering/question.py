@@ -374,3 +374,22 @@ def asks(part: str) -> bool:
     """The part asks something (it ends with a question mark or opens with an asking word), rather
     than stating what the question builds on ("Kaiming He joined Facebook AI Research in 2016.")."""
     return part.rstrip().endswith("?") or bool(re.match(_ASKING_START, part, re.I))
+
+def names_and_identifiers(question: str) -> list[str]:
+    """What a question names: capitalised words past its first ("Yann", "LeCun") and words
+    mixing letters and digits ("Places365", "V100")."""
+    # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
+    # "320×320", which the index reads as two numbers, so as a name no document would mention it.
+    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i)]
+    # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
+    found = [w for w in name_words(question)
+             if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
+    return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
+
+
+_IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
+
+
+def query_terms(question: str, context: str = "") -> list[str]:
+    """The terms whose corpus idf the answerer needs for ``question`` (and its context)."""
+    return list(dict.fromkeys(question_terms(question) + question_terms(context)))

@@ -1,0 +1,151 @@
+"""The extractive answerer's candidates: every quotable sentence of the retrieved passages (prose
+sentences, and table rows with their header; no headings, questions, captions, bibliography or
+runs of numbers), encoded once with the question, its section headings and a list question's
+relation, and measured with ``scorer.SENTENCE_FEATURES``: the ``Pool`` that ``extractive``
+selects from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..citations import Quote
+from ..encoder.encoder import Encoder
+from ..text import sentence_spans, terms, word_count
+from ..types import Passage
+from . import scorer
+from .question import Question
+
+MIN_SENTENCE_WORDS = 4
+# Kinds of text never quoted as an answer: a caption describes a figure, a reference cites a paper.
+UNQUOTABLE_KINDS = ("caption", "references")
+_CAPTION = re.compile(r"^(fig(ure)?|table|tab)\.?\s*\d+\s*[.:|]", re.I)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The candidate sentences of a question and their features (one row each)."""
+
+    question: Question
+    quotes: list[Quote]
+    headers: list[Quote | None]  # a table row's header line (None for prose)
+    vectors: np.ndarray
+    features: np.ndarray
+    terms: list[frozenset[str]] = field(default_factory=list)
+    # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
+    relation_heading: dict[str, float] = field(default_factory=dict)
+
+
+def _is_heading_or_question(text: str) -> bool:
+    stripped = text.rstrip("\"'”’)] ")
+    if stripped.endswith("?"):
+        return True
+    return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
+
+
+def _is_numeric_run(text: str) -> bool:
+    """PDF tables outside a recognised table come out as runs of numbers and symbols."""
+    tokens = text.split()
+    wordlike = sum(1 for t in tokens if t.strip("()[],.;:").isalpha())
+    return wordlike < 0.6 * len(tokens)
+
+
+def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
+    """(row, header) quotes of a table passage: each line after its first, with the first line
+    as the header when that line is a header (mostly words). No header, no rows: a row of numbers
+    without its column names does not tell a reader anything."""
+    text = passage.chunk.text
+    lines, start = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            offset = start + line.index(stripped)
+            lines.append((offset, offset + len(stripped)))
+        start += len(line) + 1
+    if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]) or _is_numeric_run(text[lines[0][0]:lines[0][1]]):
+        return []
+    header = Quote(passage, *lines[0])
+    return [(Quote(passage, s, e), header) for s, e in lines[1:] if word_count(text[s:e]) >= 2]
+
+
+def position(quote: Quote) -> tuple[str, int | None, int]:
+    """Where a quote starts in its document: the same sentence, whichever chunk or passage holds it."""
+    chunk = quote.passage.chunk
+    return (chunk.source, chunk.page, chunk.start + quote.start)
+
+
+def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
+    seen: set[tuple[str, int | None, int]] = set()
+    found: list[tuple[Quote, Quote | None]] = []
+    for passage in passages:
+        chunk = passage.chunk
+        if chunk.kind in UNQUOTABLE_KINDS:
+            continue
+        if chunk.kind == "table":
+            rows = _table_rows(passage)
+        else:
+            rows = [(Quote(passage, s, e), None) for s, e in sentence_spans(chunk.text)]
+        for quote, header in rows:
+            key = position(quote)  # overlapping chunks repeat sentences
+            text = quote.text
+            if key in seen:
+                continue
+            if header is None and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
+                                   or _is_numeric_run(text) or _CAPTION.match(text)):
+                continue
+            seen.add(key)
+            found.append((quote, header))
+    return found
+
+
+def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
+    """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
+    found = _sentences(passages)
+    quotes = [q for q, _ in found]
+    headers = [h for _, h in found]
+    if not quotes:
+        return Pool(question, [], [], np.zeros((0, 1), dtype=np.float32), np.zeros((0, len(scorer.SENTENCE_FEATURES))))
+    query = f"{question.text} ({question.context})" if question.context else question.text
+    texts = [with_header(q, h) for q, h in found]
+    sections = sorted({q.passage.chunk.section for q in quotes} - {""})
+    # A who/which-company question's relation rides in the same batch: one more short text, no extra pass.
+    relation = [question.relation] if question.relation else []
+    vectors = encoder.encode_sentences([query] + texts + sections + relation)
+    query_vector, sentence_vectors = vectors[0], vectors[1 : 1 + len(texts)]
+    heading_vectors = dict(zip(sections, vectors[1 + len(texts) : 1 + len(texts) + len(sections)]))
+    relation_heading = {section: float(v @ vectors[-1]) for section, v in heading_vectors.items()} if relation else {}
+    heading_cos = {section: float(v @ query_vector) for section, v in heading_vectors.items()}
+    ranks = {id(p): r for r, p in enumerate(passages)}
+    features = scorer.sentence_features(
+        question, texts, [q.passage.chunk.section for q in quotes],
+        cos=sentence_vectors @ query_vector,
+        cos_window=_window_vectors(quotes, sentence_vectors, heading_vectors) @ query_vector,
+        cos_heading=np.asarray([heading_cos.get(q.passage.chunk.section, 0.0) for q in quotes], dtype=np.float32),
+        ranks=[ranks[id(q.passage)] for q in quotes],
+        fused=[q.passage.score for q in quotes],
+        relevance=[q.passage.relevance for q in quotes],
+        chunk_index=[q.passage.chunk.chunk_index for q in quotes],
+    )
+    return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
+                relation_heading)
+
+
+def with_header(quote: Quote, header: Quote | None) -> str:
+    return f"{header.text}\n{quote.text}" if header else quote.text
+
+
+def _window_vectors(quotes: list[Quote], vectors: np.ndarray, headings: dict[str, np.ndarray]) -> np.ndarray:
+    """Each sentence with its neighbours from the same passage and its section's heading (the
+    context a reader sees), as the normalised sum of their vectors: nearly what embedding the
+    window gives, for free."""
+    windows = vectors.copy()
+    for i, quote in enumerate(quotes):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(quotes) and quotes[j].passage is quote.passage:
+                windows[i] += vectors[j]
+        if quote.passage.chunk.section in headings:
+            windows[i] += headings[quote.passage.chunk.section]
+    return windows / np.linalg.norm(windows, axis=1, keepdims=True)
