@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|headline2|test3|headline3|test4|headline4 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|headline2|test3|headline3|test4|headline4|test5|headline5 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -19,7 +19,8 @@ test2 and headline2, the second sealed split and its headline phrasings: written
 by an engineer who never ran the system, run once by the lead at the end of the session and
 reported as they come; nobody tunes on them or opens them before that. test3 and headline3 are the
 third such split (written 2026-12-02 09:19-09:26 UTC, run once at the end of that session); test4
-and headline4 the fourth (written 2026-12-02 12:25-12:31 UTC, sealed until the end of session 8).
+and headline4 the fourth (written 2026-12-02 12:25-12:31 UTC, run once at the end of session 8);
+test5 and headline5 the fifth (written at the start of session 9, sealed until its end).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from library import DEFAULT_ROOT, library_settings  # noqa: E402
 
 from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 
-SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "test4", "headline4")
+SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "test4", "headline4", "test5", "headline5")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 
