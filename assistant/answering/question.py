@@ -250,6 +250,13 @@ def new_names(question: Question, sentence: str, known: frozenset[str] = frozens
     capitalised mid-sentence elsewhere) holds it: "Microsoft itself also benefited ..."."""
     if not question.entity:
         return set()
+    return listed_names(question, sentence, known)
+
+
+def listed_names(question: Question, sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
+    """The names the sentence holds and the question does not, whatever the question asks for
+    (``new_names`` for a who/which-company question): the items of a list of named things
+    ("YOLO", "SSD", "OverFeat" for "Which one-stage detectors ...?")."""
     found = names(sentence)
     first = re.match(r"[A-Z][\w’'-]*[A-Za-z]", sentence)
     if first and re.sub(r"[’']s$", "", first.group(0)).lower() in known:
