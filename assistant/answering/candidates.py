@@ -40,6 +40,8 @@ class Pool:
     terms: list[frozenset[str]] = field(default_factory=list)
     # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
     relation_heading: dict[str, float] = field(default_factory=dict)
+    # The candidates that are a list question's enumeration, its lead-in and items (``_enumerations``).
+    enumerations: frozenset[int] = frozenset()
 
 
 def _is_heading_or_question(text: str) -> bool:
@@ -106,6 +108,12 @@ def _enumerations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
     return joined
 
 
+def _enumerates(text: str) -> bool:
+    """The quote is an enumeration: a sentence ending in a colon and what follows it."""
+    spans = sentence_spans(text)
+    return len(spans) > 1 and text[spans[0][0]:spans[0][1]].endswith(":")
+
+
 def _sentences(passages: list[Passage], listing: bool = False) -> list[tuple[Quote, Quote | None]]:
     seen: set[tuple[str, int | None, int]] = set()
     found: list[tuple[Quote, Quote | None]] = []
@@ -162,7 +170,7 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
-                relation_heading)
+                relation_heading, frozenset(i for i, q in enumerate(quotes) if question.listing and _enumerates(q.text)))
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

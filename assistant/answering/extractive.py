@@ -159,6 +159,10 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         chosen.append(i)
         words += length
         items_named |= found
+        if listing and chosen == [i] and i in pool.enumerations:
+            # The most probable candidate is an enumeration ("The Fast R-CNN method has several
+            # advantages:" and its items): it is the list; what would join lists nothing of it.
+            break
     return chosen
 
 
