@@ -5,8 +5,10 @@ Each candidate sentence (``candidates.py``: prose of the retrieved passages, no 
 questions, figure captions or bibliography; a table row only with its table's header) gets the fitted sentence model's
 probability that it states an asked fact (``scorer.py``). The most probable sentence opens the
 answer; further ones join when they are nearly as probable and add what the first lacks (a
-question term, or, for list questions such as "Who benefited ...?", another name), never two that
-say the same thing, within a word budget. The gate model then gives the whole answer the
+question term, or, for list questions such as "Who benefited ...?" or "Which one-stage detectors
+...?", another name), never two that say the same thing, within a word budget. A list question's
+enumeration (a sentence ending in a colon and its block of items) is one candidate, and an answer
+it opens is that enumeration alone. The gate model then gives the whole answer the
 probability that it answers the question, which the chain compares with its threshold.
 """
 
@@ -141,12 +143,12 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         if words + length > max_words:
             continue
         if chosen:
-            # A who/which-company list's further sentence names a new item (other lists' items are
-            # not names, which ``new_names`` cannot tell apart: they join as any answer's do).
+            # A who/which-company list's further sentence names a new item.
             if listing and question.entity and not adds:
                 continue
-            # A list of named things, once the answer names one: a sentence naming none it lacks
-            # holds no further item.
+            # Another list, once the answer names an item: a sentence naming none it lacks holds no
+            # further item. (A list whose items are not names, "advantages", "research areas",
+            # mostly quotes sentences naming none: they join as any answer's do.)
             if named_list and items_named and not adds:
                 continue
             # The cap holds for every answer but a who/which-company list, whose item sentences are
