@@ -86,4 +86,3 @@ def test_a_list_answer_that_opens_with_an_enumeration_is_that_enumeration():
 def test_list_is_a_list_question_only_when_it_asks():
     assert not analyse("Why did Megvii end up on the US entity list?").listing
     assert analyse("List the authors of the ResNet paper.").listing
-    assert analyse("Which businesses did well out of the ResNet paper?").entity

@@ -21,7 +21,7 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b" + _CAPITALISED)  # past a sentence's 
 _OPENING_NAME = re.compile(_CAPITALISED)
 _ENTITY_QUESTION = re.compile(
     r"\b(who|whom|whose|where|which (company|companies|lab|labs|firm|firms|university|universities|person|people|"
-    r"organi[sz]ations?|startups?|institutions?|business(?:es)?|enterprises?|corporations?))\b",
+    r"organi[sz]ations?|startups?|institutions?))\b",
     re.I,
 )
 _QUANTITY_QUESTION = re.compile(
