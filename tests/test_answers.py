@@ -46,8 +46,10 @@ PAPERS_MIN_REFUSAL = 0.66
 # Raised after the numbers and definitions merge ("Session 7: the merge"): train 0.504 (59/117).
 # Raised after the session-8 merge (lists by relation, numbers' further sentences, questions in
 # parts; "Session 8: the merge"): train 0.530 (62/117), dev 0.623 (43/69), headline_dev 7 of 10.
+# Raised after the session-9 list items (enumerations whole, named lists item by item; "Session 9:
+# list items"): train 0.538 (63/117), dev 0.667 (46/69), headline_dev 7 of 10.
 LIBRARY_TRAIN_MIN_CORRECT = 0.52
-LIBRARY_DEV_MIN_CORRECT = 0.60
+LIBRARY_DEV_MIN_CORRECT = 0.65
 LIBRARY_DEV_MIN_REFUSAL = 0.66
 HEADLINE_DEV_MIN_CORRECT = 0.60
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning

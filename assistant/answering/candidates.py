@@ -23,6 +23,9 @@ MIN_SENTENCE_WORDS = 4
 # Kinds of text never quoted as an answer: a caption describes a figure, a reference cites a paper.
 UNQUOTABLE_KINDS = ("caption", "references")
 _CAPTION = re.compile(r"^(fig(ure)?|table|tab)\.?\s*\d+\s*[.:|]", re.I)
+# A list question's enumeration ("The Fast R-CNN method has several advantages:" and its numbered
+# items, the block after it) is quoted whole up to this many words: its items are what is asked.
+ENUMERATION_WORDS = 60
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Pool:
     terms: list[frozenset[str]] = field(default_factory=list)
     # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
     relation_heading: dict[str, float] = field(default_factory=dict)
+    # The candidates that are a list question's enumeration, its lead-in and items (``_enumerations``).
+    enumerations: frozenset[int] = frozenset()
 
 
 def _is_heading_or_question(text: str) -> bool:
@@ -77,7 +82,39 @@ def position(quote: Quote) -> tuple[str, int | None, int]:
     return (chunk.source, chunk.page, chunk.start + quote.start)
 
 
-def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
+def _enumerations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with each sentence that ends in a colon joined to the enumeration it introduces:
+    the rest of its block (to the next blank line past the colon), within ``ENUMERATION_WORDS``.
+    The items are sentences the splitter cuts at their numbers ("... SPPnet 2.", "Training is
+    single-stage ...") or drops (a last item without a full stop), each meaningless alone."""
+    joined: list[tuple[int, int]] = []
+    k = 0
+    while k < len(spans):
+        start, end = spans[k]
+        k += 1
+        if not text[start:end].endswith(":"):
+            joined.append((start, end))
+            continue
+        after = end + len(text[end:]) - len(text[end:].lstrip())
+        blank = text.find("\n\n", after)
+        stop = len(text) if blank < 0 else blank
+        block = text[start:stop].rstrip()
+        if after >= stop or word_count(block) > ENUMERATION_WORDS:
+            joined.append((start, end))
+            continue
+        joined.append((start, start + len(block)))
+        while k < len(spans) and spans[k][0] < start + len(block):
+            k += 1
+    return joined
+
+
+def _enumerates(text: str) -> bool:
+    """The quote is an enumeration: a sentence ending in a colon and what follows it."""
+    spans = sentence_spans(text)
+    return len(spans) > 1 and text[spans[0][0]:spans[0][1]].endswith(":")
+
+
+def _sentences(passages: list[Passage], listing: bool = False) -> list[tuple[Quote, Quote | None]]:
     seen: set[tuple[str, int | None, int]] = set()
     found: list[tuple[Quote, Quote | None]] = []
     for passage in passages:
@@ -87,7 +124,10 @@ def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
         if chunk.kind == "table":
             rows = _table_rows(passage)
         else:
-            rows = [(Quote(passage, s, e), None) for s, e in sentence_spans(chunk.text)]
+            spans = sentence_spans(chunk.text)
+            if listing:
+                spans = _enumerations(chunk.text, spans)
+            rows = [(Quote(passage, s, e), None) for s, e in spans]
         for quote, header in rows:
             key = position(quote)  # overlapping chunks repeat sentences
             text = quote.text
@@ -103,7 +143,7 @@ def _sentences(passages: list[Passage]) -> list[tuple[Quote, Quote | None]]:
 
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
-    found = _sentences(passages)
+    found = _sentences(passages, question.listing)
     quotes = [q for q, _ in found]
     headers = [h for _, h in found]
     if not quotes:
@@ -130,7 +170,7 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
-                relation_heading)
+                relation_heading, frozenset(i for i, q in enumerate(quotes) if question.listing and _enumerates(q.text)))
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

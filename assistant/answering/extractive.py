@@ -5,8 +5,10 @@ Each candidate sentence (``candidates.py``: prose of the retrieved passages, no 
 questions, figure captions or bibliography; a table row only with its table's header) gets the fitted sentence model's
 probability that it states an asked fact (``scorer.py``). The most probable sentence opens the
 answer; further ones join when they are nearly as probable and add what the first lacks (a
-question term, or, for list questions such as "Who benefited ...?", another name), never two that
-say the same thing, within a word budget. The gate model then gives the whole answer the
+question term, or, for list questions such as "Who benefited ...?" or "Which one-stage detectors
+...?", another name), never two that say the same thing, within a word budget. A list question's
+enumeration (a sentence ending in a colon and its block of items) is one candidate, and an answer
+it opens is that enumeration alone. The gate model then gives the whole answer the
 probability that it answers the question, which the chain compares with its threshold.
 """
 
@@ -25,8 +27,8 @@ from ..text import terms, word_count
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import (DIGIT, Question, analyse, asking_terms, asks, holds_type, names, new_names, numbers, opening_name,
-                       query_terms, typed)
+from .question import (DIGIT, Question, analyse, asking_terms, asks, holds_type, listed_names, names, new_names, numbers,
+                       opening_name, query_terms, typed)
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
@@ -42,6 +44,10 @@ class Selection:
     list_sentences: int = 4
     # Two sentences whose cosine exceeds this say the same thing: the second is left out.
     max_similarity: float = 0.7
+    # A list of named things ("Which one-stage detectors ...?": "YOLO", "SSD", "OverFeat"): once
+    # the answer names an item, a further sentence joins only with a new one, and then down to this
+    # share of the best one's probability (None: as any answer's further sentences).
+    item_ratio: float | None = 0.15
     # ... except, for a number question, a sentence stating another number, up to this cosine
     # (0.75-0.9 give the same train and dev answers; docs/EVALUATION.md).
     number_similarity: float = 0.85
@@ -89,8 +95,13 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     # what the question asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"),
     # the section lists them, and the question is answered as a list.
     listing = question.listing or (question.who and nearest is not None)
-    topic = _topic_names(question, pool, known) if listing else frozenset()
-    items = [_items(question, pool.quotes[i].text, known, topic) for i in range(len(pool.quotes))]
+    # (Only a who/which-company list has a topic of names: a named list's items are named again
+    # and again, "YOLO" and "SSD" in three sentences of the focal loss paper's pool.)
+    topic = _topic_names(question, pool, known) if listing and question.entity else frozenset()
+    items = [_items(question, pool.quotes[i].text, known, topic) if listing else set() for i in range(len(pool.quotes))]
+    # A list of named things other than a who/which-company list: its items are names too, but
+    # its first sentence is the most probable one, wherever it stands.
+    named_list = listing and not question.entity and selection.item_ratio is not None
     if listing and question.entity and selection.list_section:
         # A who/which-company list's items are gathered under the heading that names what it asks
         # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does: the
@@ -118,17 +129,27 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     for i in order:
         if len(chosen) >= limit:
             break
+        found = items[i]
+        adds = bool(found - items_named)
         if chosen and not gathering and probability[i] < max(selection.floor, selection.ratio * best):
-            break
+            # Sentences come in falling probability: none after this one joins, but a named list's
+            # sentence naming a further item.
+            if not named_list:
+                break
+            if not (adds and probability[i] >= selection.item_ratio * best):
+                continue
         text = with_header(pool.quotes[i], pool.headers[i])
         length = word_count(text)
         if words + length > max_words:
             continue
-        found = items[i]
         if chosen:
-            # A who/which-company list's further sentence names a new item (other lists' items are
-            # not names, which ``new_names`` cannot tell apart: they join as any answer's do).
-            if listing and question.entity and not found - items_named:
+            # A who/which-company list's further sentence names a new item.
+            if listing and question.entity and not adds:
+                continue
+            # Another list, once the answer names an item: a sentence naming none it lacks holds no
+            # further item. (A list whose items are not names, "advantages", "research areas",
+            # mostly quotes sentences naming none: they join as any answer's do.)
+            if named_list and items_named and not adds:
                 continue
             # The cap holds for every answer but a who/which-company list, whose item sentences are
             # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
@@ -140,6 +161,10 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         chosen.append(i)
         words += length
         items_named |= found
+        if listing and chosen == [i] and i in pool.enumerations:
+            # The most probable candidate is an enumeration ("The Fast R-CNN method has several
+            # advantages:" and its items): it is the list; what would join lists nothing of it.
+            break
     return chosen
 
 
@@ -162,7 +187,7 @@ def _repeats(question: Question, pool: Pool, i: int, j: int, selection: Selectio
 def _items(question: Question, sentence: str, known: frozenset[str], topic: frozenset[str]) -> set[str]:
     """The items a list sentence names: its new names but the list's topic, except a name that
     opens it, the sentence's subject ("Microsoft itself also benefited from the paper")."""
-    found = new_names(question, sentence, known)
+    found = listed_names(question, sentence, known)
     return (found - topic) | ({opening_name(sentence)} & found)
 
 

@@ -75,11 +75,13 @@ _MEASURE = (
     re.compile(r":\s*(?:what\s+)?([\w\s-]+?)\??$"),
 )
 _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consists of|called|named|dubbed)"
-# The asking words of a list question: several items are wanted, one sentence each.
+# The asking words of a list question: several items are wanted, one sentence each. "List" asks
+# when it opens the question ("List the ..."), not as a noun ("the US entity list") or a verb
+# after its plural object ("What drawbacks ... does the paper list?", a plural wh-phrase anyway).
 _LIST_QUESTION = re.compile(
     r"\b(who (benefit\w*|gain\w*|profit\w*|lost|los[et]\w*|won|win\w*)|which (companies|firms|labs|people|products|startups|universities|"
     r"organi[sz]ations|areas|datasets|tasks|methods|techniques|components|layers)|what (companies|firms|products|"
-    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|name (the|all|some)|list)\b",
+    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|name (the|all|some))\b|^\s*list\b",
     re.I,
 )
 # A question's wh-phrase ("which Chinese tech companies", "what drawbacks of R-CNN") ends at an
@@ -192,7 +194,7 @@ def relation(question: str) -> str:
     """The question's wh-clause without what its items relate to: "Who benefited?" of "Who
     benefited from ResNet?". Compared with the section headings, it finds the section that lists
     them ("Who Benefitted and Who Lost Out?") without the topic every section shares."""
-    text = question.strip().rstrip("?").strip()
+    text = question.strip().rstrip("?.!").strip()
     asking = _ASKING_WORD.search(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
     text = text[asking.start():] if asking else text
     text = _RELATED_TO.sub("", text) or text
@@ -250,6 +252,13 @@ def new_names(question: Question, sentence: str, known: frozenset[str] = frozens
     capitalised mid-sentence elsewhere) holds it: "Microsoft itself also benefited ..."."""
     if not question.entity:
         return set()
+    return listed_names(question, sentence, known)
+
+
+def listed_names(question: Question, sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
+    """The names the sentence holds and the question does not, whatever the question asks for
+    (``new_names`` for a who/which-company question): the items of a list of named things
+    ("YOLO", "SSD", "OverFeat" for "Which one-stage detectors ...?")."""
     found = names(sentence)
     first = re.match(r"[A-Z][\w’'-]*[A-Za-z]", sentence)
     if first and re.sub(r"[’']s$", "", first.group(0)).lower() in known:

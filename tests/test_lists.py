@@ -1,0 +1,88 @@
+"""List questions: an enumeration is quoted whole, and a list of named things adds sentences while
+they name a further item (docs/EVALUATION.md, "Session 9: list items")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answering import scorer
+from assistant.answering.candidates import ENUMERATION_WORDS, Pool, _sentences
+from assistant.answering.extractive import select
+from assistant.answering.question import analyse
+from assistant.citations import Quote
+from assistant.types import Chunk, Passage
+
+# The Fast R-CNN paper's contributions, as the PDF reader gives them: the splitter cuts the items at
+# their numbers and drops the last one (no full stop).
+ADVANTAGES = ("We call this method Fast R-CNN because it is comparatively fast to train and test. "
+              "The Fast R- CNN method has several advantages:\n\n1. Higher detection quality (mAP) than R-CNN, "
+              "SPPnet 2. Training is single-stage, using a multi-task loss 3. Training can update all network "
+              "layers 4. No disk storage is required for feature caching\n\n"
+              "Fast R-CNN is written in Python and C++ and is available under the open-source MIT License.")
+
+
+def _passage(text: str) -> Passage:
+    return Passage(Chunk("c", text, "paper.pdf", "Paper", 1, 0, 0, len(text)), 1.0, 0.5)
+
+
+def _quoted(text: str, listing: bool) -> list[str]:
+    return [quote.text for quote, _ in _sentences([_passage(text)], listing)]
+
+
+def test_an_enumeration_is_one_candidate_of_a_list_question():
+    quoted = _quoted(ADVANTAGES, listing=True)
+    enumeration = next(q for q in quoted if q.startswith("The Fast R- CNN method has several advantages:"))
+    assert enumeration.endswith("No disk storage is required for feature caching")
+    assert "Training can update all network layers" in enumeration
+    # Its items are not candidates of their own, and the sentences around it stay as they were.
+    assert not any(q.startswith(("Higher detection", "Training is single-stage")) for q in quoted if q != enumeration)
+    assert quoted[0].startswith("We call this method") and quoted[-1].startswith("Fast R-CNN is written")
+    # Any other question reads the sentences as before: the lead-in alone, the last item dropped.
+    assert "The Fast R- CNN method has several advantages:" in _quoted(ADVANTAGES, listing=False)
+    assert not any("disk storage" in q for q in _quoted(ADVANTAGES, listing=False))
+
+
+def test_a_colon_that_opens_no_short_block_is_a_sentence_of_its_own():
+    long_block = "Three main results support this paper's contributions:\n\n" + " ".join(["word"] * ENUMERATION_WORDS) + "."
+    assert "Three main results support this paper's contributions:" in _quoted(long_block, listing=True)
+    at_the_end = "The paper lists what it measured. Two numbers matter here:"
+    assert _quoted(at_the_end, listing=True)[-1] == "Two numbers matter here:"
+
+
+def _pool(question: str, sentences: list[str], enumerations: frozenset[int] = frozenset()) -> Pool:
+    passage = _passage(" ".join(sentences))
+    quotes, start = [], 0
+    for sentence in sentences:
+        quotes.append(Quote(passage, start, start + len(sentence)))
+        start += len(sentence) + 1
+    n = len(sentences)
+    # Orthogonal vectors: no two sentences say the same thing.
+    return Pool(analyse(question), quotes, [None] * n, np.eye(n, dtype=np.float32),
+                np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), enumerations=enumerations)
+
+
+def test_a_list_of_named_things_adds_sentences_while_they_name_a_further_item():
+    pool = _pool("Which one-stage detectors does the focal loss paper mention?", [
+        "Our results show that RetinaNet matches the speed of previous one-stage detectors.",
+        "This paper pushes the envelope further with a detector of its own.",
+        "Recent work on one-stage detectors, such as YOLO and SSD, demonstrates promising results.",
+        "One-stage Detectors: OverFeat was one of the first modern one-stage detectors.",
+        "More recently SSD and YOLO have renewed interest in one-stage methods.",
+    ])
+    # OverFeat's sentence is below the floor (0.3 of the best) but names a further item; the
+    # second sentence names none, the last only items the answer already holds.
+    probability = np.asarray([0.32, 0.19, 0.165, 0.09, 0.054])
+    assert select(pool, probability, max_words=110) == [0, 2, 3]
+
+
+def test_a_list_answer_that_opens_with_an_enumeration_is_that_enumeration():
+    pool = _pool("What advantages does Fast R-CNN claim over R-CNN and SPPnet?", [
+        "The method has several advantages: 1. Higher detection quality 2. Single-stage training.",
+        "Fast R-CNN is written in Python and C++ under the MIT License.",
+    ], enumerations=frozenset({0}))
+    assert select(pool, np.asarray([0.4, 0.3]), max_words=110) == [0]
+
+
+def test_list_is_a_list_question_only_when_it_asks():
+    assert not analyse("Why did Megvii end up on the US entity list?").listing
+    assert analyse("List the authors of the ResNet paper.").listing
