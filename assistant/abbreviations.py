@@ -66,7 +66,7 @@ def _is_short_form(text: str) -> bool:
     """Schwartz & Hearst's short form: 2-10 characters, the first a letter or digit, at least one
     letter; here also at least one capital (see the module's note)."""
     return (2 <= len(text) <= 10 and text[0].isalnum() and any(c.isalpha() for c in text)
-            and any(c.isupper() for c in text) and len(text.split()) <= 2)
+            and any(c.isupper() for c in text))
 
 
 def _best_long_form(short: str, long: str) -> str:
