@@ -6,7 +6,8 @@ import pytest
 
 from assistant.abbreviations import abbreviations, stands_for
 from assistant.answering.question import analyse, definition_subject, expansion_terms
-from assistant.retrieval.definitions import definitional, with_definitions
+from assistant.retrieval.definitions import _defining_rank, definitional, with_definitions
+from assistant.types import Chunk
 
 
 @pytest.mark.parametrize("subject, sentence, expected", [
@@ -75,6 +76,16 @@ def test_abbreviations_are_read_from_their_parenthesis(sentence, pairs):
 ])
 def test_a_sentence_stands_for_its_subject_either_way_round(subject, sentence, expected):
     assert stands_for(subject, sentence) is expected
+
+
+def test_a_chunk_that_expands_the_subject_ranks_as_defining_it():
+    """Of two chunks naming "RPN" under headings that do not, the one saying what it stands for
+    comes first, though the other is earlier in the paper."""
+    uses = Chunk("a", "The proposal quality of RPN+VGG is better than that of RPN+ZF.", "faster.pdf", "", 1, 3, 0, 60,
+                 section="1 Introduction")
+    expands = Chunk("b", "A Region Proposal Network (RPN) takes an image (of any size) as input.", "faster.pdf", "", 3, 13,
+                    0, 70, section="3 Region Proposal Networks")
+    assert sorted([uses, expands], key=lambda c: _defining_rank("RPN", {"rpn"}, c)) == [expands, uses]
 
 
 def test_what_an_abbreviation_stands_for_reads_the_chunk_that_expands_it(seed_assistant):
