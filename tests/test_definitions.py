@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.question import definition_subject
-from assistant.retrieval.definitions import definitional, with_definitions
+from assistant.abbreviations import abbreviations, stands_for
+from assistant.answering.question import analyse, definition_subject, expansion_terms
+from assistant.retrieval.definitions import _defining_rank, definitional, with_definitions
+from assistant.types import Chunk
 
 
 @pytest.mark.parametrize("subject, sentence, expected", [
@@ -39,3 +41,67 @@ def test_other_questions_get_no_definition_passages(seed_assistant):
     question = "Who benefited from ResNet?"
     own = seed_assistant.searcher.search(question, k=3)
     assert with_definitions(seed_assistant.searcher, question, definition_subject(question), own) == own
+
+
+# Sentences as the library's PDFs and the article give them (bench/.cache/library's chunks).
+@pytest.mark.parametrize("sentence, pairs", [
+    ("In this work, we introduce a Region Proposal Network (RPN) that shares full-image convolutional features "
+     "with the detection network, thus enabling nearly cost-free region proposals.", [("RPN", "Region Proposal Network")]),
+    ("To this end, we introduce novel Region Proposal Networks (RPNs) that share convolutional layers with "
+     "state-of-the-art object detection networks [7, 5].", [("RPNs", "Region Proposal Networks")]),
+    ("This paper proposes a Fast Region-based Convolutional Network method (Fast R-CNN) for object detection.",
+     [("Fast R-CNN", "Fast Region-based Convolutional Network method")]),
+    ("ResNet was the product of a small research team at Microsoft Research Asia (MSRA), the Beijing lab of the "
+     "American tech juggernaut.", [("MSRA", "Microsoft Research Asia")]),
+    ("We begin by considering both cross entropy (CE) and the focal loss (FL) in a slightly different form than "
+     "in the main text.", [("CE", "cross entropy"), ("FL", "focal loss")]),
+    ("Faster R-CNN uses an RPN (Region Proposal Network) to propose regions.", [("RPN", "Region Proposal Network")]),
+    # Parentheses that define nothing: a citation, an equation number, a gloss, a table's cells.
+    ("Large fully connected layers are easily accelerated by compressing them with truncated SVD [5, 23].", []),
+    ("W ≈ U ΣtV T (5) using SVD.", []),
+    ("one that encodes each conv map position into a short (e.g., 256-d) feature vector", []),
+    ("VGG [41] (ILSVRC’14) - 8.43† GoogLeNet [44] (ILSVRC’14) 7.32", []),
+])
+def test_abbreviations_are_read_from_their_parenthesis(sentence, pairs):
+    assert abbreviations(sentence) == pairs
+
+
+@pytest.mark.parametrize("subject, sentence, expected", [
+    ("RPN", "In this work, we introduce a Region Proposal Network (RPN) that shares features.", True),
+    ("RPNs", "In this work, we introduce a Region Proposal Network (RPN) that shares features.", True),
+    ("Region Proposal Networks", "In this work, we introduce a Region Proposal Network (RPN) that shares features.", True),
+    ("RPN", "An RPN is a fully-convolutional network that simultaneously predicts object bounds.", False),
+    ("RoI", "We fix the IoU threshold for NMS at 0.7, which leaves us about 2k proposal regions per image.", False),
+    ("", "In this work, we introduce a Region Proposal Network (RPN) that shares features.", False),
+])
+def test_a_sentence_stands_for_its_subject_either_way_round(subject, sentence, expected):
+    assert stands_for(subject, sentence) is expected
+
+
+def test_a_chunk_that_expands_the_subject_ranks_as_defining_it():
+    """Of two chunks naming "RPN" under headings that do not, the one saying what it stands for
+    comes first, though the other is earlier in the paper."""
+    uses = Chunk("a", "The proposal quality of RPN+VGG is better than that of RPN+ZF.", "faster.pdf", "", 1, 3, 0, 60,
+                 section="1 Introduction")
+    expands = Chunk("b", "A Region Proposal Network (RPN) takes an image (of any size) as input.", "faster.pdf", "", 3, 13,
+                    0, 70, section="3 Region Proposal Networks")
+    assert sorted([uses, expands], key=lambda c: _defining_rank("RPN", {"rpn"}, c)) == [expands, uses]
+
+
+def test_what_an_abbreviation_stands_for_reads_the_chunk_that_expands_it(seed_assistant):
+    """"What does MSRA stand for?": the article's "Microsoft Research Asia (MSRA)" joins the
+    passages when the question's own retrieval missed it (the subject is in many chunks)."""
+    question = "What does MSRA stand for?"
+    own = [p for p in seed_assistant.searcher.search(question, k=6) if "(MSRA)" not in p.chunk.text][:3]
+    passages = with_definitions(seed_assistant.searcher, question, definition_subject(question), own)
+    assert any("Microsoft Research Asia (MSRA)" in p.chunk.text for p in passages[len(own):])
+
+
+@pytest.mark.parametrize("question, asking", [
+    ("What does RPN stand for?", {"stand"}),
+    ("What does 'objectness' mean in the Faster R-CNN paper?", {"mean"}),
+    ("What is the mean error?", set()),  # "mean" is the subject's here
+    ("How many layers does ResNet-152 have?", set()),  # no definition asked
+])
+def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repeats(question, asking):
+    assert expansion_terms(analyse(question)) == asking

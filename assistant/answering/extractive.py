@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..abbreviations import stands_for
 from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.followup import follow_up_context
@@ -27,8 +28,8 @@ from ..text import terms, word_count
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import (DIGIT, Question, analyse, asking_terms, asks, holds_type, listed_names, names, new_names, numbers,
-                       opening_name, query_terms, typed)
+from .question import (DIGIT, Question, analyse, asking_terms, asks, expansion_terms, holds_type, listed_names, names,
+                       new_names, numbers, opening_name, query_terms, typed)
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
@@ -238,6 +239,8 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     has_type = any(holds_type(question, t) for t in texts)
     if has_type:
         have |= asking_terms(question)
+    if any(stands_for(question.subject, t) for t in texts):
+        have |= expansion_terms(question)
     own = question.asked_terms
     total = sum(question.idf[t] for t in own) or 1.0
     coverage = sum(question.idf[t] for t in own if t in have) / total

@@ -284,6 +284,20 @@ def asking_terms(question: Question) -> set[str]:
     return set(question_terms(" ".join(m.group(0) for m in question.asking.finditer(question.text))))
 
 
+# The words that ask what an abbreviation stands for ("What does RPN stand for / mean?").
+_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\bmeans?\b", re.I)
+
+
+def expansion_terms(question: Question) -> set[str]:
+    """The terms of the words that ask what a definition's subject stands for ("stand", of "What
+    does RPN stand for?"), not of the subject itself: a quote answers them with the expansion,
+    "Region Proposal Network (RPN)", not with the words (as ``asking_terms`` for a role)."""
+    if not question.subject:
+        return set()
+    asking = " ".join(m.group(0) for m in _ASKS_EXPANSION.finditer(question.text))
+    return set(question_terms(asking)) - set(terms(question.subject))
+
+
 def typed(question: Question) -> bool:
     return question.wanted is not None or question.entity
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..abbreviations import stands_for
 from ..text import terms, words
 from ..types import SECTION_SEPARATOR
 from .question import DIGIT, Question, defines, holds_type, new_names, numbers, opening_section, typed
@@ -63,6 +64,8 @@ SENTENCE_FEATURES = (
     "measure_number",  # 1 / (1 + the words between a number the question lacks and the asked
     # measure): "3.57% top-5 error" answers "What top-5 error ...?", "a top-5 localization error of 9.0%" less so
     "opening_section",  # "What is X?" and the sentence is in the abstract or introduction, where terms are defined
+    "expands",  # "What does RPN stand for?" / "What is RPN?" and the sentence defines the abbreviation,
+    # "Region Proposal Network (RPN)" (Schwartz & Hearst, ``abbreviations``): where a paper says what it stands for
 )
 
 
@@ -111,6 +114,7 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
             subject_heading(subject, sections[i]),
             measure_number(question.measure, asked_numbers, text),
             float(bool(question.subject) and opening_section(sections[i])),
+            float(stands_for(question.subject, text)),
         )
     return features
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..abbreviations import stands_for
 from ..text import fold, sentence_spans, terms
 from ..types import SECTION_SEPARATOR, Chunk, Passage
 from .search import Searcher
@@ -52,10 +53,12 @@ def with_definitions(searcher: Searcher, question: str, subject: str, passages: 
 
 
 def _defining_rank(subject: str, wanted: set[str], chunk: Chunk) -> tuple:
-    """Sort key, best first: a heading naming the subject, then a sentence of a defining form,
-    then the earlier chunk of its document (terms are defined where they are introduced)."""
+    """Sort key, best first: a heading naming the subject, then a sentence of a defining form or
+    one that gives the subject's abbreviation ("Region Proposal Network (RPN)" for "RPN"), then
+    the earlier chunk of its document (terms are defined where they are introduced)."""
     heading = set(terms(chunk.section.split(SECTION_SEPARATOR)[-1]))
-    defining = any(definitional(subject, chunk.text[s:e]) for s, e in sentence_spans(chunk.text))
+    defining = any(definitional(subject, chunk.text[s:e]) or stands_for(subject, chunk.text[s:e])
+                   for s, e in sentence_spans(chunk.text))
     return (not wanted <= heading, not defining, chunk.chunk_index, chunk.source)
 
 

@@ -1,0 +1,96 @@
+"""Abbreviations and what they stand for, as a text defines them: Schwartz & Hearst's algorithm
+("A simple algorithm for identifying abbreviation definitions in biomedical text", PSB 2003).
+
+Papers introduce a term with its abbreviation once, "Region Proposal Network (RPN)" or
+"RPN (Region Proposal Network)", and use the abbreviation after that; the sentence that does so
+is where the reader learns what "RPN" stands for. The algorithm reads a pair from a parenthesis:
+the short form is the parenthesised text (or, when that runs to more than two words, the word
+before it), and the long form the shortest run of words before it whose letters hold the short
+form's characters in order, its first one at a word's start. Kept as the paper gives it, with one
+precision rule of its own: a short form holds a capital letter (papers write "(RPN)", "(RoI)",
+"(CE)"; a parenthesis of lowercase words is a gloss or a variable, not an abbreviation).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import fold, terms
+
+_PARENTHESIS = re.compile(r"\(([^()]{1,120})\)")
+_WORD = re.compile(r"\S+")
+
+
+def abbreviations(sentence: str) -> list[tuple[str, str]]:
+    """The (short form, long form) pairs ``sentence`` defines, in order: ("RPN", "Region Proposal
+    Network") of "we introduce a Region Proposal Network (RPN) that ..."."""
+    pairs = []
+    for found in _PARENTHESIS.finditer(sentence):
+        inside = found.group(1).strip()
+        before = sentence[: found.start()].rstrip()
+        inside_words = inside.split()
+        if len(inside_words) <= 2:
+            # "long form (SF)": the parenthesis up to a separator is the short form ("(RPN; ...)").
+            short = re.split(r"[;,]\s", inside)[0].strip()
+            if not _is_short_form(short):
+                continue
+            window = before.split()[-min(len(short) + 5, 2 * len(short)):]
+            long = _best_long_form(short, " ".join(window))
+        else:
+            # "SF (long form)": the word before the parenthesis is the short form.
+            words = before.split()
+            short = words[-1] if words else ""
+            if not _is_short_form(short) or len(inside_words) > min(len(short) + 5, 2 * len(short)):
+                continue
+            long = _best_long_form(short, inside)
+        if long:
+            pairs.append((short, long))
+    return pairs
+
+
+def stands_for(subject: str, sentence: str) -> bool:
+    """``sentence`` defines an abbreviation of ``subject``, either way round: "RPN" or "Region
+    Proposal Network(s)" as the subject, "Region Proposal Network (RPN)" in the sentence."""
+    wanted = fold(subject).strip()
+    if not wanted:
+        return False
+    wanted_terms = terms(subject)
+    for short, long in abbreviations(sentence):
+        folded = fold(short)
+        if wanted in (folded, folded.rstrip("s"), folded + "s") or (wanted_terms and terms(long) == wanted_terms):
+            return True
+    return False
+
+
+def _is_short_form(text: str) -> bool:
+    """Schwartz & Hearst's short form: 2-10 characters, the first a letter or digit, at least one
+    letter; here also at least one capital (see the module's note)."""
+    return (2 <= len(text) <= 10 and text[0].isalnum() and any(c.isalpha() for c in text)
+            and any(c.isupper() for c in text))
+
+
+def _best_long_form(short: str, long: str) -> str:
+    """The shortest end of ``long`` holding the short form's letters and digits in order, read
+    from the right, the first one starting a word; "" when there is none (Schwartz & Hearst's
+    findBestLongForm)."""
+    s, position = len(short) - 1, len(long) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while position >= 0 and (long[position].lower() != c
+                                 or (s == 0 and position > 0 and long[position - 1].isalnum())):
+            position -= 1
+        if position < 0:
+            return ""
+        position -= 1
+        s -= 1
+    start = long.rfind(" ", 0, position + 1) + 1
+    found = long[start:].strip()
+    # The long form is longer than the short form and does not hold it as a word; nor does it
+    # hold a bracket (a table's run of cells and citations before a "(ILSVRC’14)" is no long form).
+    if (len(found) <= len(short) or short.lower() in (w.lower() for w in _WORD.findall(found))
+            or any(c in found for c in "()[]")):
+        return ""
+    return found
