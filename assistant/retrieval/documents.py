@@ -8,7 +8,8 @@ names, read from the registry:
 
 - its **title**, the title before a colon ("Faster R-CNN: Towards Real-Time ...") and the title's
   head before its first linking word ("Focal Loss" for dense object detection, "Identity
-  Mappings" in deep residual networks), when that head is two words or more;
+  Mappings" in deep residual networks), when that head is two words or more (a name of one plain
+  word, a title such as "Notes", would name its document in every question using the word);
 - the **names it coins**: runs of capitalised words holding a mixed-case or all-capital word
   ("AlphaGo Zero", "RetinaNet", "RPN"), used at least ``MIN_COINED`` times in the document's own
   text (its references aside), on its first page too, and at least ``COINED_SHARE`` of all their
@@ -105,7 +106,7 @@ class DocumentNames:
         self._sync()
         if self._pattern is None or not text:
             return []
-        found = (self._names.get(m.group(0).casefold()) for m in self._pattern.finditer(text))
+        found = (self._names.get(_key(m.group(0))) for m in self._pattern.finditer(text))
         return list(dict.fromkeys(s for s in found if s))
 
     def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
@@ -122,11 +123,6 @@ class DocumentNames:
         """Every document's source."""
         self._sync()
         return list(self._read)
-
-    def names(self) -> dict[str, str]:
-        """Every name, folded, and the source it names."""
-        self._sync()
-        return dict(self._names)
 
     def _sync(self) -> None:
         with self._lock:
@@ -145,10 +141,13 @@ class DocumentNames:
             self._read = read
             self._names = _names(documents, {s: d for s, (_, d) in read.items()})
             ordered = sorted(self._names, key=len, reverse=True)  # the longest name first at each place
-            self._pattern = (
-                re.compile("(?<![\\w-])(?:" + "|".join(map(re.escape, ordered)) + ")(?![\\w-])", re.I) if ordered else None
-            )
+            phrases = (re.escape(name).replace("\\ ", "\\s+") for name in ordered)
+            self._pattern = re.compile("(?<![\\w-])(?:" + "|".join(phrases) + ")(?![\\w-])", re.I) if ordered else None
             self._generation = generation
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
@@ -160,8 +159,9 @@ def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
     for source, document in read.items():
         for name, count in document.counts.items():
             if count >= MIN_COINED and count >= COINED_SHARE * total[name] and name in document.first_page:
-                names[name.casefold()] = source
+                names[_key(name)] = source
     for document in documents:
         for name in title_names(document.title):
-            names[name.casefold()] = document.source
+            if " " in name or _coined_word(name):  # not a title of one plain word ("Notes")
+                names[_key(name)] = document.source
     return names
