@@ -28,7 +28,7 @@ from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
 from .retrieval.definitions import with_definitions
-from .retrieval.followup import REFUSED_PREFIX, follow_up_context, with_context
+from .retrieval.followup import MAX_TURN_CHARS, MAX_TURNS, REFUSED_PREFIX, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
 from .text import terms
 from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
@@ -107,14 +107,18 @@ class Assistant:
         return checked_request(request, self.settings)
 
     def _retrieve(self, question: Question) -> Retrieval:
-        """A follow-up is searched with what it refers back to, within the question limit; a
-        question asked in several parts also searches each part and keeps places in the top k for
-        each part's best (retrieval/parts.py); a definition question also gets the passages that
-        define its subject (retrieval/definitions.py)."""
+        """A follow-up is searched with what it refers back to, within the question limit; the
+        documents the question (or a follow-up's conversation) names are favoured
+        (retrieval/documents.py); a question asked in several parts also searches each part and
+        keeps places in the top k for each part's best (retrieval/parts.py); a definition question
+        also gets the passages that define its subject (retrieval/definitions.py)."""
         room = max(0, self.settings.max_question_chars - len(question.text) - len(" ()"))
         context = follow_up_context(question.text, question.history, room)
         query = with_context(question.text, context)
-        passages = self.searcher.search(query, k=question.k, sources=question.sources)
+        # The documents the question names; a follow-up's, those its conversation named.
+        earlier = [str(turn[0])[:MAX_TURN_CHARS] for turn in reversed(question.history[-MAX_TURNS:])] if context else []
+        named = self.searcher.documents.named_in_conversation(question.text, earlier)
+        passages = self.searcher.search(query, k=question.k, sources=question.sources, named=named)
         asked = question_parts(question.text) if self.settings.question_parts else None
         parts = ()
         if asked and len(asked.texts) > 1:

@@ -20,6 +20,7 @@ from ..encoder.encoder import Encoder
 from ..errors import EmptyIndex
 
 from ..store.index import NO_DOCUMENTS, Index
+from .documents import DocumentNames
 from .lexical import Bm25Side
 from ..types import Passage
 
@@ -47,6 +48,7 @@ class Searcher:
             index.registry, k1=settings.bm25_k1, b=settings.bm25_b, document_weight=settings.bm25_document_weight,
             snapshot=settings.index / LEXICAL_SNAPSHOT,
         )
+        self.documents = DocumentNames(index.registry)
 
     def search(
         self,
@@ -56,7 +58,12 @@ class Searcher:
         sources: Sequence[str] | None = None,
         mode: str = "hybrid",
         candidates: int | None = None,
+        named: Sequence[str] | None = None,
     ) -> list[Passage]:
+        """The ``k`` best passages for ``query``. The chunks of the documents it names (``named``;
+        None: those ``query`` itself names, retrieval/documents.py) are fetched too and ranked by
+        their fused score times 1 + ``settings.document_boost``: favoured (a weak chunk stays
+        weak), never the only ones searched."""
         settings = self.index.settings
         k = k or settings.k
         n = max(candidates or settings.candidates, k)
@@ -67,6 +74,12 @@ class Searcher:
         store = self.index.store
         dense = dict(store.query(query_vector, n, sources)) if mode != "bm25" else {}
         lexical = dict(self.bm25.search(query, n, sources)) if mode != "dense" else {}
+        named = self._scope(query, named, sources)
+        if named:  # the named documents' best candidates too, however the others score
+            if mode != "bm25":
+                dense.update(store.query(query_vector, n, named))
+            if mode != "dense":
+                lexical.update(self.bm25.search(query, n, named))
         candidates_ids = list(dict.fromkeys([*dense, *lexical]))
         cosine = dict(dense)
         missing = [i for i in candidates_ids if i not in cosine]
@@ -83,5 +96,19 @@ class Searcher:
             dense_norm = _minmax({i: cosine[i] for i in candidates_ids if i in cosine}, candidates_ids)
             lexical_norm = _minmax({i: lexical[i] for i in candidates_ids if i in lexical}, candidates_ids)
             fused = {i: weight * dense_norm[i] + (1 - weight) * lexical_norm[i] for i in candidates_ids}
-        ranked = sorted(candidates_ids, key=lambda i: (-fused[i], i))[:k]
+        # Named documents' chunks are ranked up, but keep their own fused score: the answerer's
+        # sentence model and gate were fitted on scores in [0, 1] (a raised score lifted the
+        # gate's probability for look-alike questions naming a paper: docs/EVALUATION.md).
+        boost = {i: 1 + settings.document_boost if chunks[i].source in named else 1 for i in candidates_ids}
+        ranked = sorted(candidates_ids, key=lambda i: (-fused[i] * boost[i], i))[:k]
         return [Passage(chunk=chunks[i], score=fused[i], relevance=cosine.get(i, 0.0)) for i in ranked]
+
+    def _scope(self, query: str, named: Sequence[str] | None, sources: Sequence[str] | None) -> list[str]:
+        """The documents to favour: those named (or that ``query`` names), within ``sources``;
+        none when they would be every document searched (favouring all is favouring none)."""
+        if self.index.settings.document_boost <= 0:
+            return []
+        named = self.documents.named(query) if named is None else list(named)
+        if sources:
+            named = [s for s in named if s in sources]
+        return named if named and len(named) < len(sources or self.documents.sources()) else []

@@ -1,0 +1,167 @@
+"""Document scoping: which library documents a question names ("in the Faster R-CNN paper", "the
+focal loss paper", "AlphaGo Zero"), so retrieval can favour their chunks.
+
+A question that names a paper often shares more words with another one: "What does 'objectness'
+mean in the Faster R-CNN paper?" retrieves Fast R-CNN first (its text says "9x faster" often, and
+the Faster R-CNN paper calls itself "Faster R-CNN" once, in its title). So each document gets its
+names, read from the registry:
+
+- its **title**, the title before a colon ("Faster R-CNN: Towards Real-Time ...") and the title's
+  head before its first linking word ("Focal Loss" for dense object detection, "Identity
+  Mappings" in deep residual networks), when that head is two words or more (a name of one plain
+  word, a title such as "Notes", would name its document in every question using the word);
+- the **names it coins**: runs of capitalised words holding a mixed-case or all-capital word
+  ("AlphaGo Zero", "RetinaNet", "RPN"), used at least ``MIN_COINED`` times in the document's own
+  text (its references aside), on its first page too, and at least ``COINED_SHARE`` of all their
+  uses in the library: a name every paper uses ("ImageNet", "ResNet") names none of them.
+
+A question names a document when it holds one of its names as a whole phrase (case-insensitive;
+"Faster R-CNN" is matched before "R-CNN", and "ResNet-110" does not hold "ResNet"). A title's
+name belongs to its document alone, whatever other documents coin. Names are read once per
+registry generation, and a document's text only when it changed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from ..store.registry import Registry
+
+MIN_COINED = 10  # uses of a coined name in its document's own text
+COINED_SHARE = 0.75  # of the library's uses of a coined name that its document must hold
+# Words that end a title's head: "Focal Loss | for Dense Object Detection"
+_LINKING = frozenset("for in of on with without from towards toward via using by to at as and through".split())
+_WORD = r"[A-Z][\w]*(?:[-'’][\w]+)*"
+_CAPITALISED_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \t]+{_WORD})*(?![\w-])")
+MAX_NAME_WORDS = 3
+
+
+def title_names(title: str) -> list[str]:
+    """The names a title gives its document: the title, its part before a colon, and its head
+    before the first linking word (two words or more)."""
+    title = " ".join(title.split()).strip(" .?!")
+    names = [title] if title else []
+    before_colon = title.split(":", 1)[0].strip()
+    if before_colon and before_colon != title:
+        names.append(before_colon)
+    words = before_colon.split()
+    for i, word in enumerate(words):
+        if word.lower() in _LINKING:
+            if i >= 2:
+                names.append(" ".join(words[:i]))
+            break
+    return names
+
+
+def _coined_word(word: str) -> bool:
+    """"AlphaGo", "RPN", "R-CNN": a capital past the first letter."""
+    return any(ch.isupper() for ch in word[1:])
+
+
+def coined_names(text: str) -> Counter:
+    """Runs of up to ``MAX_NAME_WORDS`` capitalised words holding a coined word, counted."""
+    found: Counter = Counter()
+    for match in _CAPITALISED_RUN.finditer(text):
+        words = match.group(0).split()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + MAX_NAME_WORDS) + 1):
+                if any(_coined_word(w) for w in words[start:end]):
+                    found[" ".join(words[start:end])] += 1
+    return found
+
+
+class _Document:
+    """What one document's text says about its names: coined names counted in its own text
+    (references aside) and those on its first page."""
+
+    def __init__(self, chunks: Iterable) -> None:
+        self.counts: Counter = Counter()
+        self.first_page: set[str] = set()
+        for chunk in chunks:
+            if chunk.kind == "references":
+                continue
+            found = coined_names(chunk.text)
+            self.counts.update(found)
+            if (chunk.page or 1) <= 1:  # a text file has no pages: all of it is its first
+                self.first_page.update(found)
+
+
+class DocumentNames:
+    """The library's documents by the names a question may call them, kept current with the
+    registry: ``named(text)`` gives the sources a text names."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._read: dict[str, tuple[tuple, _Document]] = {}  # source -> (its version, its names)
+        self._names: dict[str, str] = {}  # folded name -> source
+        self._pattern: re.Pattern | None = None
+
+    def named(self, text: str) -> list[str]:
+        """The sources ``text`` names, in the order it names them."""
+        self._sync()
+        if self._pattern is None or not text:
+            return []
+        found = (self._names.get(_key(m.group(0))) for m in self._pattern.finditer(text))
+        return list(dict.fromkeys(s for s in found if s))
+
+    def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
+        """The sources a question names, else, for a follow-up (``earlier``: the questions it
+        leans on, nearest first), those the nearest earlier question naming any names."""
+        named = self.named(question)
+        for text in earlier:
+            if named:
+                break
+            named = self.named(text)
+        return named
+
+    def sources(self) -> list[str]:
+        """Every document's source."""
+        self._sync()
+        return list(self._read)
+
+    def _sync(self) -> None:
+        with self._lock:
+            generation = self.registry.generation()
+            if generation == self._generation:
+                return
+            documents = self.registry.documents()
+            read = {}
+            for document in documents:
+                version = (document.sha256, document.chunker, document.updated)
+                known = self._read.get(document.source)
+                if known is None or known[0] != version:
+                    chunks = self.registry.chunks(self.registry.chunk_ids(document.source))
+                    known = (version, _Document(chunks))
+                read[document.source] = known
+            self._read = read
+            self._names = _names(documents, {s: d for s, (_, d) in read.items()})
+            ordered = sorted(self._names, key=len, reverse=True)  # the longest name first at each place
+            phrases = (re.escape(name).replace("\\ ", "\\s+") for name in ordered)
+            self._pattern = re.compile("(?<![\\w-])(?:" + "|".join(phrases) + ")(?![\\w-])", re.I) if ordered else None
+            self._generation = generation
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
+    """Folded name -> source: coined names first, then titles' names over them."""
+    total: Counter = Counter()
+    for document in read.values():
+        total.update(document.counts)
+    names: dict[str, str] = {}
+    for source, document in read.items():
+        for name, count in document.counts.items():
+            if count >= MIN_COINED and count >= COINED_SHARE * total[name] and name in document.first_page:
+                names[_key(name)] = source
+    for document in documents:
+        for name in title_names(document.title):
+            if " " in name or _coined_word(name):  # not a title of one plain word ("Notes")
+                names[_key(name)] = document.source
+    return names
