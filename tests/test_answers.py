@@ -47,30 +47,35 @@ PAPERS_MIN_REFUSAL = 0.66
 # Raised after the session-8 merge (lists by relation, numbers' further sentences, questions in
 # parts; "Session 8: the merge"): train 0.530 (62/117), dev 0.623 (43/69), headline_dev 7 of 10.
 # Raised after the session-9 list items (enumerations whole, named lists item by item; "Session 9:
-# list items"): train 0.538 (63/117), dev 0.667 (46/69), headline_dev 7 of 10.
-LIBRARY_TRAIN_MIN_CORRECT = 0.52
-LIBRARY_DEV_MIN_CORRECT = 0.65
+# list items"): train 0.538 (63/117), dev 0.667 (46/69), headline_dev 7 of 10. Raised after the
+# session-9 merge (list items, abbreviations, document scoping; "Session 9: the merge"): train
+# 0.564 (66/117), dev 0.681 (47/69) correct and 13 of 18 refused.
+LIBRARY_TRAIN_MIN_CORRECT = 0.55
+LIBRARY_DEV_MIN_CORRECT = 0.66
 LIBRARY_DEV_MIN_REFUSAL = 0.66
 HEADLINE_DEV_MIN_CORRECT = 0.60
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
 # (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
 # unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.
-LIBRARY_TEST_MIN_CORRECT = 0.44
-LIBRARY_TEST_MIN_REFUSAL = 0.25
-HEADLINE_MIN_CORRECT = 0.10
+# After the session-9 merge: 52/107 (0.486), 12/28 refused (0.429), headline 4 of 10; one question below.
+LIBRARY_TEST_MIN_CORRECT = 0.47
+LIBRARY_TEST_MIN_REFUSAL = 0.39
+HEADLINE_MIN_CORRECT = 0.30
 # The second sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 06:41 UTC ("The second sealed split: the one run"): 85/173 correct (0.491), 14/31
 # unanswerables refused (0.452); its headline phrasings 0 of 10 (no minimum that cannot fail: only
 # their citation support is held). One question's margin below each figure. The refusal minimum
 # raised after the session-7 merge measured 15/31 (0.484); correct then measured 84/173 (0.486).
 # After the session-8 merge: 84/173 (0.486), 16/31 refused (0.516), headline phrasings 4 of 10.
-LIBRARY_TEST2_MIN_CORRECT = 0.48
-LIBRARY_TEST2_MIN_REFUSAL = 0.48
+# After the session-9 merge: 87/173 (0.503), 17/31 refused (0.548).
+LIBRARY_TEST2_MIN_CORRECT = 0.49
+LIBRARY_TEST2_MIN_REFUSAL = 0.51
 HEADLINE2_MIN_CORRECT = 0.30
 # The third sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 10:39 UTC on 96db497 ("The third sealed split: the one run"): 70/159 correct (0.440),
 # 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
 # After the session-8 merge: 73/159 correct (0.459), 22/40 refused, headline phrasings 5 of 10.
+# After the session-9 merge: 74/159 (0.465), 21/40 refused (0.525): the minimums hold, none rises.
 LIBRARY_TEST3_MIN_CORRECT = 0.45
 LIBRARY_TEST3_MIN_REFUSAL = 0.52
 HEADLINE3_MIN_CORRECT = 0.40
@@ -80,6 +85,13 @@ HEADLINE3_MIN_CORRECT = 0.40
 LIBRARY_TEST4_MIN_CORRECT = 0.51
 LIBRARY_TEST4_MIN_REFUSAL = 0.52
 HEADLINE4_MIN_CORRECT = 0.40
+# The fifth sealed split, written by an engineer who never ran the system, run once on
+# 2026-12-02 16:37 UTC on 64a7e01 ("The fifth sealed split: the one run"): 79/160 correct (0.494),
+# 21/40 unanswerables refused (0.525); its headline phrasings 0 of 10 (8 refused: no minimum that
+# cannot fail, only their citation support is held). One question below each.
+LIBRARY_TEST5_MIN_CORRECT = 0.48
+LIBRARY_TEST5_MIN_REFUSAL = 0.50
+HEADLINE5_MIN_CORRECT = 0.0
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -307,6 +319,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test2.jsonl", "headline2.jsonl", LIBRARY_TEST2_MIN_CORRECT, LIBRARY_TEST2_MIN_REFUSAL, HEADLINE2_MIN_CORRECT),
     ("library_test3.jsonl", "headline3.jsonl", LIBRARY_TEST3_MIN_CORRECT, LIBRARY_TEST3_MIN_REFUSAL, HEADLINE3_MIN_CORRECT),
     ("library_test4.jsonl", "headline4.jsonl", LIBRARY_TEST4_MIN_CORRECT, LIBRARY_TEST4_MIN_REFUSAL, HEADLINE4_MIN_CORRECT),
+    ("library_test5.jsonl", "headline5.jsonl", LIBRARY_TEST5_MIN_CORRECT, LIBRARY_TEST5_MIN_REFUSAL, HEADLINE5_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
