@@ -29,8 +29,8 @@ def assistant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     library = Library(settings)  # a reader opens only an index some writer created
     assistant = Assistant(settings, index=library.index, encoder=library.encoder)
 
-    def search(query, *, k, sources):
-        raise Searched({"query": query, "k": k, "sources": sources})
+    def search(query, *, k, sources, named):
+        raise Searched({"query": query, "k": k, "sources": sources, "named": named})
 
     monkeypatch.setattr(assistant.searcher, "search", search)
     return assistant
@@ -94,7 +94,7 @@ def test_a_bad_question_is_refused_with_what_to_fix(assistant, question, message
 
 def test_good_arguments_reach_the_search_normalised(assistant):
     got = searched(assistant, "  What   is a residual   network? ", k=6.0, sources=["a.txt", ""], history=[["Who?", None]])
-    assert got == {"query": "What is a residual network?", "k": 6, "sources": ("a.txt",)}
+    assert got == {"query": "What is a residual network?", "k": 6, "sources": ("a.txt",), "named": []}  # an empty index names nothing
     assert searched(assistant, "What did Kaiming He do?", k=0)["k"] == LIMITS.k
     assert searched(assistant, "What did Kaiming He do?", k=50)["k"] == 50
     assert searched(assistant, "What did Kaiming He do?", sources=[])["sources"] is None
