@@ -28,7 +28,7 @@ from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
 from .retrieval.definitions import with_definitions
-from .retrieval.followup import MAX_TURN_CHARS, MAX_TURNS, REFUSED_PREFIX, follow_up_context, with_context
+from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
 from .text import terms
 from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
@@ -116,7 +116,7 @@ class Assistant:
         context = follow_up_context(question.text, question.history, room)
         query = with_context(question.text, context)
         # The documents the question names; a follow-up's, those its conversation named.
-        earlier = [str(turn[0])[:MAX_TURN_CHARS] for turn in reversed(question.history[-MAX_TURNS:])] if context else []
+        earlier = earlier_questions(question.history) if context else []
         named = self.searcher.documents.named_in_conversation(question.text, earlier)
         passages = self.searcher.search(query, k=question.k, sources=question.sources, named=named)
         asked = question_parts(question.text) if self.settings.question_parts else None

@@ -124,13 +124,17 @@ class _Turn:
         self.answered_people = [p for s in self.sentences for p in people(s)]
 
 
+def earlier_questions(history: Sequence[tuple[str, str]]) -> list[str]:
+    """The questions of the last ``MAX_TURNS`` turns, each cut to ``MAX_TURN_CHARS``, nearest first."""
+    return [str(turn[0])[:MAX_TURN_CHARS] for turn in reversed(history[-MAX_TURNS:])]
+
+
 def _readable(history: Sequence[tuple[str, str]]) -> list[_Turn]:
     """The last ``MAX_TURNS`` turns, each cut to ``MAX_TURN_CHARS``. An answer that cites nothing
     (a refusal) is not read: nothing in it is what the follow-up points at; its question still
     says what the user was talking about."""
     turns = []
-    for turn in list(history[-MAX_TURNS:]):
-        asked = str(turn[0])[:MAX_TURN_CHARS]
+    for asked, turn in zip(reversed(earlier_questions(history)), history[-MAX_TURNS:]):
         answered = str(turn[1])[:MAX_TURN_CHARS] if len(turn) > 1 else ""
         turns.append(_Turn(asked, answered if _MARKER.search(answered) else ""))
     return turns
