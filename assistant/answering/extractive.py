@@ -28,8 +28,9 @@ from ..text import terms, word_count
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import (DIGIT, Question, analyse, asking_terms, asks, expansion_terms, holds_type, listed_names, names,
+from .question import (DIGIT, Question, analyse, asking_terms, expansion_terms, holds_type, listed_names, names,
                        new_names, numbers, opening_name, query_terms, typed)
+from .question_parts import asks
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
@@ -297,7 +298,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
 def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, *, max_words: int,
                   idf: Callable[[list[str]], dict[str, float]], context: str = "", either: bool = False,
                   selection: Selection = DEFAULT_SELECTION) -> Extract:
-    """A question asked in several parts (``question.question_parts``), each given with its own
+    """A question asked in several parts (``question_parts``), each given with its own
     passages: each part's best quotes, scored against the part alone within an equal share of the
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
     that method use?") is read as a follow-up of the parts before it and their quotes. A
