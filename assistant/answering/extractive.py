@@ -242,6 +242,12 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         have |= asking_terms(question)
     if any(stands_for(question.subject, t) for t in texts):
         have |= expansion_terms(question)
+    # Quotes from the section whose heading answers the question's relation ("Who were the
+    # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
+    # words, not the question's: its words count as held.
+    nearest = _relation_section(pool, DEFAULT_SELECTION)
+    if nearest is not None and any(pool.quotes[i].passage.chunk.section == nearest for i in chosen):
+        have |= set(terms(question.relation))
     own = question.asked_terms
     total = sum(question.idf[t] for t in own) or 1.0
     coverage = sum(question.idf[t] for t in own if t in have) / total
