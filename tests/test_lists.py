@@ -89,3 +89,15 @@ def test_a_list_answer_that_opens_with_an_enumeration_is_that_enumeration():
 def test_list_is_a_list_question_only_when_it_asks():
     assert not analyse("Why did Megvii end up on the US entity list?").listing
     assert analyse("List the authors of the ResNet paper.").listing
+
+
+def test_a_signpost_or_an_aside_is_never_a_candidate():
+    """"We describe each component of RetinaNet next." opened the answer to "What is RetinaNet?":
+    it only announces what follows. An aside wholly in brackets is left out too; a sentence that
+    goes on to state the settings it announces is kept."""
+    text = ("We describe each component of RetinaNet next. (Note: the names are given in the order "
+            "the paper uses.) We use the following settings: a learning rate of 0.01 and momentum 0.9. "
+            "RetinaNet is a single, unified network composed of a backbone network and two subnetworks.")
+    quoted = _quoted(text, listing=False)
+    assert quoted == ["We use the following settings: a learning rate of 0.01 and momentum 0.9.",
+                      "RetinaNet is a single, unified network composed of a backbone network and two subnetworks."]

@@ -44,6 +44,20 @@ class Pool:
     enumerations: frozenset[int] = frozenset()
 
 
+# A sentence that only announces what comes ("We describe each component of RetinaNet next.",
+# "The details are as follows:") or an aside wholly in brackets ("(Note: the authors' given names
+# are ...)") states no fact of its own.
+_SIGNPOST = re.compile(r"\b(?:next|below|as follows|the following|in this section|in the following)\s*[.:]$", re.I)
+SIGNPOST_WORDS = 15
+
+
+def _is_signpost_or_aside(text: str) -> bool:
+    stripped = text.strip()
+    if stripped.startswith("(") and stripped.endswith((")", ").", ".)")):
+        return True
+    return word_count(stripped) <= SIGNPOST_WORDS and bool(_SIGNPOST.search(stripped))
+
+
 def _is_heading_or_question(text: str) -> bool:
     stripped = text.rstrip("\"'”’)] ")
     if stripped.endswith("?"):
@@ -136,7 +150,7 @@ def _sentences(passages: list[Passage], listing: bool = False) -> tuple[list[tup
             if key in seen:
                 continue
             if header is None and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
-                                   or _is_numeric_run(text) or _CAPTION.match(text)):
+                                   or _is_numeric_run(text) or _CAPTION.match(text) or _is_signpost_or_aside(text)):
                 continue
             seen.add(key)
             if quote.start in starts:
