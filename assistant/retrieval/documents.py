@@ -134,11 +134,14 @@ class DocumentNames:
         self._sync()
         if not text:
             return []
-        found: list[tuple[int, list[str]]] = []
+        papers = list(self._paper_pattern.finditer(text)) if self._paper_pattern is not None else []
+        found = [(m.start(), self._papers[_key(m.group(1))]) for m in papers]
         if self._pattern is not None:
-            found += [(m.start(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)]
-        if self._paper_pattern is not None:
-            found += [(m.start(), self._papers[_key(m.group(1))]) for m in self._paper_pattern.finditer(text)]
+            # "the X paper" says more than X: a name inside it is read as the paper's
+            found += [
+                (m.start(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)
+                if not any(p.start() <= m.start() < p.end() for p in papers)
+            ]
         return list(dict.fromkeys(source for _, sources in sorted(found, key=lambda f: f[0]) for source in sources))
 
     def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
