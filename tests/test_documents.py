@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.library import Library
-from assistant.retrieval.documents import DocumentNames, aliases, title_names, title_phrases
+from assistant.retrieval.documents import DocumentNames, aliases, quoted_names, title_names, title_phrases
 from assistant.retrieval.search import Searcher
 from assistant.store.index import Index
 
@@ -149,11 +149,13 @@ def test_the_x_paper_names_the_paper_known_as_x_and_the_documents_about_it(paper
 
 
 def test_aliases_and_title_phrases():
-    title = "Deep Residual Learning for Image Recognition"
-    assert aliases(title, ARTICLE.replace("\n", " ")) == ["ResNet"]
-    assert aliases(title, "Deep Residual Learning for Image Recognition (ResNet) won.") == ["ResNet"]
-    assert aliases(title, "Deep Residual Learning for Image Recognition was cited (see Table 2).") == []
-    phrases = title_phrases({"a.pdf": title, "b.pdf": "Identity Mappings in Deep Residual Networks"})
+    titles = {"a.pdf": "Deep Residual Learning for Image Recognition", "b.pdf": "Identity Mappings in Deep Residual Networks"}
+    assert aliases(titles, quoted_names(" ".join(ARTICLE.split()))) == [("a.pdf", "ResNet")]
+    assert aliases(titles, quoted_names("Deep Residual Learning for Image Recognition (ResNet) won.")) == [("a.pdf", "ResNet")]
+    assert aliases(titles, quoted_names("Deep residual learning for image recognition was cited (see Table 2).")) == []
+    far = "Deep Residual Learning for Image Recognition. " + "It was a long story, told many times over. " * 3 + '"ResNet"'
+    assert aliases(titles, quoted_names(far)) == []  # too far after the title to be its name
+    phrases = title_phrases(titles)
     assert phrases["residual learning"] == "a.pdf" and phrases["residual networks"] == "b.pdf"
     assert "deep residual" not in phrases and "learning for" not in phrases
 

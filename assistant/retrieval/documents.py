@@ -31,13 +31,13 @@ use it) names none of them alone, but in "the X paper" it names a **paper known 
   proposal networks") is a **title phrase** of its document.
 
 "the <alias or title phrase> paper" names that document and the documents **about** it: those
-whose own text (references aside) gives its full title (the article that names "Deep Residual
-Learning for Image Recognition" and says "The ResNet paper was authored by ..." answers questions
-about the paper as a work: its authors, citations, who gained from it). Aliases and "about" are
-read for descriptive titles only: a title holding a coined word ("Fast R-CNN") is also a method's
-name, which other papers use in passing. The bare name stays unscoped: "Who benefited
-from ResNet?" names no document. Names are read once per registry generation, and a document's
-text only when it changed.
+whose own text (references aside) gives its title with its alias (the article that says "The
+ResNet paper was authored by ..." answers questions about the paper as a work: its authors,
+citations, who gained from it). Aliases are read for descriptive titles only: a title holding a
+coined word ("Fast R-CNN") is also a method's name, which other papers use in passing. The bare
+name stays unscoped: "Who benefited from ResNet?" names no document. Names are read once per
+registry generation, and a document's text only when it changed; titles are found by their first
+two words, so the aliases cost one pass over the quoted names, not documents times titles.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ _WORD = r"[A-Z][\w]*(?:[-'’][\w]+)*"
 _CAPITALISED_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \t]+{_WORD})*(?![\w-])")
 MAX_NAME_WORDS = 3
 ALIAS_REACH = 80  # characters after a title within which a quoted or parenthesised name is its alias
-_QUOTED_NAME = re.compile(rf"[^\n]{{0,{ALIAS_REACH}}}?[\"“‘'(]\s*({_WORD})\s*[,.;]?\s*[\"”’')]")
+TITLE_REACH = 200  # characters before a quoted name kept to look for a title in (titles are cut there)
+_QUOTED_NAME = re.compile(rf"[\"“‘'(]\s*({_WORD})\s*[,.;]?\s*[\"”’')]")
+_EDGE_PUNCTUATION = "\"“”‘’'()[].,;:!?"
 # "the ResNet paper", "the ResNet paper's", "in the residual learning paper"
 _PAPER = r"\s+paper(?![\w-])"
 
@@ -103,16 +105,15 @@ class _Document:
     def __init__(self, chunks: Iterable) -> None:
         self.counts: Counter = Counter()
         self.first_page: set[str] = set()
-        texts = []
+        self.quoted: list[tuple[str, str]] = []  # (the text before it, a quoted or parenthesised coined name)
         for chunk in chunks:
             if chunk.kind == "references":
                 continue
-            texts.append(chunk.text)
             found = coined_names(chunk.text)
             self.counts.update(found)
             if (chunk.page or 1) <= 1:  # a text file has no pages: all of it is its first
                 self.first_page.update(found)
-        self.text = " ".join(" ".join(texts).split())  # its own words, white space folded
+            self.quoted += quoted_names(chunk.text)
 
 
 class DocumentNames:
@@ -211,15 +212,38 @@ def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
     return names
 
 
-def aliases(title: str, text: str) -> list[str]:
-    """The coined names ``text`` writes in quotes or parentheses right after ``title``
-    ("Deep Residual Learning for Image Recognition. Often abbreviated as "ResNet,"")."""
+def quoted_names(text: str) -> list[tuple[str, str]]:
+    """Each coined name ``text`` writes in quotes or parentheses ("ResNet" of ... Often
+    abbreviated as "ResNet," ...), with the ``TITLE_REACH`` characters before it."""
+    return [
+        (text[max(0, m.start() - TITLE_REACH) : m.start()], m.group(1))
+        for m in _QUOTED_NAME.finditer(text) if _coined_word(m.group(1))
+    ]
+
+
+def aliases(titles: dict[str, str], quoted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(source, alias) for each quoted name written within ``ALIAS_REACH`` characters after a
+    document's full title ("Deep Residual Learning for Image Recognition. Often abbreviated as
+    "ResNet,""). Titles are looked up by their first two words: one pass over the words."""
+    by_opening: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+    for source, title in titles.items():
+        words = _folded_words(title)
+        if len(words) >= 2:
+            by_opening.setdefault((words[0], words[1]), []).append((source, words))
     found = []
-    for at in _spelled(title).finditer(text):
-        quoted = _QUOTED_NAME.match(text, at.end())
-        if quoted and _coined_word(quoted.group(1)):
-            found.append(quoted.group(1))
+    for before, name in quoted:
+        spans = list(re.finditer(r"\S+", before))
+        words = _folded_words(before)
+        for i in range(len(words) - 1):
+            for source, title in by_opening.get((words[i], words[i + 1]), ()):
+                end = i + len(title)
+                if words[i:end] == title and len(before) - spans[end - 1].end() <= ALIAS_REACH:
+                    found.append((source, name))
     return found
+
+
+def _folded_words(text: str) -> list[str]:
+    return [word.strip(_EDGE_PUNCTUATION).casefold() for word in text.split()]
 
 
 def title_phrases(titles: dict[str, str]) -> dict[str, str]:
@@ -237,24 +261,18 @@ def title_phrases(titles: dict[str, str]) -> dict[str, str]:
 
 
 def _paper_names(documents: list, read: dict[str, _Document]) -> dict[str, list[str]]:
-    """Folded X of "the X paper" -> the document known as X and the documents about it."""
+    """Folded X of "the X paper" -> the document known as X and the documents about it (those
+    giving its title with its alias)."""
     titles = {d.source: " ".join(d.title.split()) for d in documents if len(d.title.split()) >= 2}
     known: dict[str, str] = title_phrases(titles)
+    # "Fast R-CNN ..." is a method's name too, which other papers use in passing: descriptive titles only
+    descriptive = {source: title for source, title in titles.items() if not any(_coined_word(w) for w in title.split())}
     alias_of: dict[str, set[str]] = {}
     about: dict[str, list[str]] = {source: [] for source in titles}
-    for source, title in titles.items():
-        if any(_coined_word(word) for word in title.split()):
-            continue  # "Fast R-CNN ..." is a method's name too: other papers use it in passing
-        for other, document in read.items():
-            found = aliases(title, document.text)
-            for alias in found:
-                alias_of.setdefault(_key(alias), set()).add(source)
-            if other != source and (found or _spelled(title).search(document.text)):
+    for other, document in read.items():
+        for source, alias in aliases(descriptive, document.quoted):
+            alias_of.setdefault(_key(alias), set()).add(source)
+            if other != source and other not in about[source]:
                 about[source].append(other)
     known.update({alias: next(iter(s)) for alias, s in alias_of.items() if len(s) == 1})
     return {phrase: [source, *about[source]] for phrase, source in known.items()}
-
-
-def _spelled(title: str) -> re.Pattern:
-    """``title`` in running text, white space and case aside."""
-    return re.compile(r"\s+".join(re.escape(word) for word in title.split()), re.I)
