@@ -26,12 +26,15 @@ def _passage(text: str) -> Passage:
 
 
 def _quoted(text: str, listing: bool) -> list[str]:
-    return [quote.text for quote, _ in _sentences([_passage(text)], listing)]
+    found, _ = _sentences([_passage(text)], listing)
+    return [quote.text for quote, _ in found]
 
 
 def test_an_enumeration_is_one_candidate_of_a_list_question():
     quoted = _quoted(ADVANTAGES, listing=True)
     enumeration = next(q for q in quoted if q.startswith("The Fast R- CNN method has several advantages:"))
+    found, enumerated = _sentences([_passage(ADVANTAGES)], True)
+    assert [found[i][0].text for i in enumerated] == [enumeration], "the enumeration, and it alone, is marked as one"
     assert enumeration.endswith("No disk storage is required for feature caching")
     assert "Training can update all network layers" in enumeration
     # Its items are not candidates of their own, and the sentences around it stay as they were.

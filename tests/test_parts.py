@@ -3,7 +3,7 @@ each part's best passages keep in the top k (retrieval/parts.py)."""
 
 from __future__ import annotations
 
-from assistant.answering.question import asks, question_parts
+from assistant.answering.question_parts import asks, question_parts
 from assistant.retrieval.parts import with_reserved
 from assistant.types import Chunk, Part, Passage
 

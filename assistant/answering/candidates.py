@@ -82,12 +82,14 @@ def position(quote: Quote) -> tuple[str, int | None, int]:
     return (chunk.source, chunk.page, chunk.start + quote.start)
 
 
-def _enumerations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _enumerations(text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], set[int]]:
     """``spans`` with each sentence that ends in a colon joined to the enumeration it introduces:
-    the rest of its block (to the next blank line past the colon), within ``ENUMERATION_WORDS``.
-    The items are sentences the splitter cuts at their numbers ("... SPPnet 2.", "Training is
-    single-stage ...") or drops (a last item without a full stop), each meaningless alone."""
+    the rest of its block (to the next blank line past the colon), within ``ENUMERATION_WORDS``,
+    and the starts of the joined ones. The items are sentences the splitter cuts at their numbers
+    ("... SPPnet 2.", "Training is single-stage ...") or drops (a last item without a full stop),
+    each meaningless alone."""
     joined: list[tuple[int, int]] = []
+    enumerations: set[int] = set()
     k = 0
     while k < len(spans):
         start, end = spans[k]
@@ -103,30 +105,30 @@ def _enumerations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
             joined.append((start, end))
             continue
         joined.append((start, start + len(block)))
+        if start + len(block) > end:
+            enumerations.add(start)
         while k < len(spans) and spans[k][0] < start + len(block):
             k += 1
-    return joined
+    return joined, enumerations
 
 
-def _enumerates(text: str) -> bool:
-    """The quote is an enumeration: a sentence ending in a colon and what follows it."""
-    spans = sentence_spans(text)
-    return len(spans) > 1 and text[spans[0][0]:spans[0][1]].endswith(":")
-
-
-def _sentences(passages: list[Passage], listing: bool = False) -> list[tuple[Quote, Quote | None]]:
+def _sentences(passages: list[Passage], listing: bool = False) -> tuple[list[tuple[Quote, Quote | None]], set[int]]:
+    """The quotable (sentence, table header) pairs of ``passages``, and the indexes of those that
+    are a list question's enumerations."""
     seen: set[tuple[str, int | None, int]] = set()
     found: list[tuple[Quote, Quote | None]] = []
+    enumerated: set[int] = set()
     for passage in passages:
         chunk = passage.chunk
         if chunk.kind in UNQUOTABLE_KINDS:
             continue
+        starts: set[int] = set()  # where this chunk's enumerations start
         if chunk.kind == "table":
             rows = _table_rows(passage)
         else:
             spans = sentence_spans(chunk.text)
             if listing:
-                spans = _enumerations(chunk.text, spans)
+                spans, starts = _enumerations(chunk.text, spans)
             rows = [(Quote(passage, s, e), None) for s, e in spans]
         for quote, header in rows:
             key = position(quote)  # overlapping chunks repeat sentences
@@ -137,13 +139,15 @@ def _sentences(passages: list[Passage], listing: bool = False) -> list[tuple[Quo
                                    or _is_numeric_run(text) or _CAPTION.match(text)):
                 continue
             seen.add(key)
+            if quote.start in starts:
+                enumerated.add(len(found))
             found.append((quote, header))
-    return found
+    return found, enumerated
 
 
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
-    found = _sentences(passages, question.listing)
+    found, enumerated = _sentences(passages, question.listing)
     quotes = [q for q, _ in found]
     headers = [h for _, h in found]
     if not quotes:
@@ -170,7 +174,7 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
-                relation_heading, frozenset(i for i, q in enumerate(quotes) if question.listing and _enumerates(q.text)))
+                relation_heading, frozenset(enumerated))
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

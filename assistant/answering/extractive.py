@@ -28,8 +28,9 @@ from ..text import terms, word_count
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import (DIGIT, Question, analyse, asking_terms, asks, expansion_terms, holds_type, listed_names, names,
+from .question import (DIGIT, Question, analyse, asking_terms, expansion_terms, holds_type, listed_names, names,
                        new_names, numbers, opening_name, query_terms, typed)
+from .question_parts import asks
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
@@ -241,6 +242,12 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         have |= asking_terms(question)
     if any(stands_for(question.subject, t) for t in texts):
         have |= expansion_terms(question)
+    # Quotes from the section whose heading answers the question's relation ("Who were the
+    # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
+    # words, not the question's: its words count as held.
+    nearest = _relation_section(pool, DEFAULT_SELECTION)
+    if nearest is not None and any(pool.quotes[i].passage.chunk.section == nearest for i in chosen):
+        have |= set(terms(question.relation))
     own = question.asked_terms
     total = sum(question.idf[t] for t in own) or 1.0
     coverage = sum(question.idf[t] for t in own if t in have) / total
@@ -297,7 +304,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
 def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, *, max_words: int,
                   idf: Callable[[list[str]], dict[str, float]], context: str = "", either: bool = False,
                   selection: Selection = DEFAULT_SELECTION) -> Extract:
-    """A question asked in several parts (``question.question_parts``), each given with its own
+    """A question asked in several parts (``question_parts``), each given with its own
     passages: each part's best quotes, scored against the part alone within an equal share of the
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
     that method use?") is read as a follow-up of the parts before it and their quotes. A

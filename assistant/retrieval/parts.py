@@ -1,4 +1,4 @@
-"""Reserved places for the parts of a question asked in several (``answering.question.question_parts``).
+"""Reserved places for the parts of a question asked in several (``answering.question_parts``).
 
 The passages most like a whole two-part question are mostly one part's: "Which detection system
 did the ResNet paper plug ResNet-101 into, and what frame rate did that system reach with VGG-16

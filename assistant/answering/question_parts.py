@@ -1,0 +1,65 @@
+"""Questions asked in several parts: a question that asks two things ("Which detection system did
+the ResNet paper plug ResNet-101 into, and what frame rate did that system reach ...?"), states
+what it builds on before asking ("Kaiming He joined Facebook AI Research in 2016. What COCO
+test-dev AP did ...?"), or asks one thing of two named subjects ("Which paper, Fast R-CNN or
+Faster R-CNN, ...?", "both A and B", "compare A and/with B") is answered part by part: the facts
+are in different documents, and one retrieval or one sentence score against the whole question
+favours one part's document. ``retrieval.parts`` reserves each part its places in the top k;
+``extractive.extract_parts`` answers each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import fold, sentence_spans
+
+_ASKING_START = r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|can|could)\b"
+_CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_ASKING_START})", re.I)
+# A name: up to four words, each capitalised or a number ("Fast R-CNN", "ResNet 101"), not a
+# question's opening word ("Is ResNet-50 or ResNet-101 deeper?" asks of "ResNet-50").
+_NAME_WORD = r"(?!(?:Is|Are|Was|Were|Did|Does|Do|Which|What|Who|How|When|Where|Why|In|With|The|A|An)\b)[A-Z0-9][\w.-]*"
+_NAME_PHRASE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+# "A or B" between two names: the question asks which of them; either may hold the answer.
+_EITHER = re.compile(rf"(?P<a>{_NAME_PHRASE}),?\s+or\s+(?P<b>{_NAME_PHRASE})\b")
+# "both A and B", "compare(d) A and/with/to B", "A versus/vs B": the question asks the same of each.
+_EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:and|with|to)\s+(?P<b>{_NAME_PHRASE})\b"
+                   rf"|(?P<a2>{_NAME_PHRASE})\s+(?i:versus|vs\.?)\s+(?P<b2>{_NAME_PHRASE})\b")
+MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
+# A message of more pieces is asked as one: each part costs a search and an answer of its own.
+MAX_PARTS = 3
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The parts of a question asked in several (``texts``; one part: the question itself).
+    ``either``: the question asks which of two named subjects something holds for, so one part's
+    answer suffices; otherwise every part must be answered."""
+
+    texts: tuple[str, ...]
+    either: bool = False
+
+
+def question_parts(question: str) -> Parts:
+    """``question`` split into the parts it asks: its sentences (a statement it builds on, then
+    what it asks), its clauses joined by ", and what/how/which ..." or "; ", or the same question
+    asked of each of two named subjects ("A or B", "both A and B", "compare A and B")."""
+    text = " ".join(question.split())
+    pieces = [text[s:e] for s, e in sentence_spans(text)]
+    pieces = [c for piece in pieces for c in _CLAUSES.split(piece)]
+    if 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) >= MIN_PART_WORDS for p in pieces):
+        return Parts(tuple(pieces))
+    for pattern, either in ((_EITHER, True), (_EACH, False)):
+        found = pattern.search(text)
+        if found:
+            a, b = found.group("a") or found.group("a2"), found.group("b") or found.group("b2")
+            if fold(a) != fold(b):
+                return Parts(tuple(f"{text[:found.start()]}{name}{text[found.end():]}" for name in (a, b)), either)
+    return Parts((text,))
+
+
+def asks(part: str) -> bool:
+    """The part asks something (it ends with a question mark or opens with an asking word), rather
+    than stating what the question builds on ("Kaiming He joined Facebook AI Research in 2016.")."""
+    return part.rstrip().endswith("?") or bool(re.match(_ASKING_START, part, re.I))
