@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.library import Library
-from assistant.retrieval.documents import title_names
+from assistant.retrieval.documents import DocumentNames, aliases, quoted_names, title_names, title_phrases
 from assistant.retrieval.search import Searcher
 from assistant.store.index import Index
 
-from .conftest import make_settings
+from .conftest import PAPERS, make_settings
 
 FAST = """# Fast R-CNN
 
@@ -106,3 +106,75 @@ def test_the_names_follow_the_index(library: Library):
 
 def _root(library: Library) -> Path:
     return library.settings.index.parent
+
+
+# A paper known by a name it hardly uses itself, another paper using that name more, and an article
+# that gives the first paper's title with the name it is known by.
+RESNET = "# Deep Residual Learning for Image Recognition\n\n" + "\n".join(
+    f"Residual learning result {i}: the shortcut connections add the input to the ResNet layers." for i in range(6)
+) + "\nShortcut option A pads with zero entries; the ResNets have no extra parameter.\n"
+IDENTITY = "# Identity Mappings in Deep Residual Networks\n\n" + "\n".join(
+    f"ResNet unit {i}: the identity mapping lets the signal propagate to any ResNet block." for i in range(10)
+)
+ARTICLE = """# Who Benefits From American AI Research?
+
+The case I examine here is the most-cited paper in AI research: Deep Residual Learning for Image
+Recognition. Often abbreviated as "ResNet," the 2015 paper was written at Microsoft Research Asia.
+The ResNet paper was authored by four researchers. Microsoft and Facebook benefited from ResNet.
+"""
+
+
+@pytest.fixture(scope="module")
+def papers(tmp_path_factory: pytest.TempPathFactory, seed_assistant) -> DocumentNames:
+    root = tmp_path_factory.mktemp("papers")
+    (root / "corpus").mkdir()
+    for name, text in (("resnet.md", RESNET), ("identity.md", IDENTITY), ("article.md", ARTICLE)):
+        (root / "corpus" / name).write_text(text)
+    library = Library(make_settings(root), encoder=seed_assistant.encoder)
+    assert library.sync().ok
+    return DocumentNames(library.registry)
+
+
+def test_the_x_paper_names_the_paper_known_as_x_and_the_documents_about_it(papers: DocumentNames):
+    # "ResNet" is the identity paper's word more than the ResNet paper's: alone it names no
+    # document, but the article gives the paper's title with it, so "the ResNet paper" is that
+    # paper (and the article, which writes about it).
+    assert papers.named("What is shortcut option A in the ResNet paper?") == ["resnet.md", "article.md"]
+    assert papers.named("Who wrote the ResNet paper's first draft?") == ["resnet.md", "article.md"]
+    assert papers.named("What does the residual learning paper add to the layers?") == ["resnet.md", "article.md"]
+    assert papers.named("Who benefited from ResNet?") == []  # the technique, not the paper
+    assert papers.named("What is a ResNet unit?") == []
+    assert papers.named("What does the identity mappings paper propagate?") == ["identity.md"]
+    assert papers.named("the deep residual paper") == []  # a phrase of two titles names neither
+
+
+def test_aliases_and_title_phrases():
+    titles = {"a.pdf": "Deep Residual Learning for Image Recognition", "b.pdf": "Identity Mappings in Deep Residual Networks"}
+    assert aliases(titles, quoted_names(" ".join(ARTICLE.split()))) == [("a.pdf", "ResNet")]
+    assert aliases(titles, quoted_names("Deep Residual Learning for Image Recognition (ResNet) won.")) == [("a.pdf", "ResNet")]
+    assert aliases(titles, quoted_names("Deep residual learning for image recognition was cited (see Table 2).")) == []
+    far = "Deep Residual Learning for Image Recognition. " + "It was a long story, told many times over. " * 3 + '"ResNet"'
+    assert aliases(titles, quoted_names(far)) == []  # too far after the title to be its name
+    phrases = title_phrases(titles)
+    assert phrases["residual learning"] == "a.pdf" and phrases["residual networks"] == "b.pdf"
+    assert "deep residual" not in phrases and "learning for" not in phrases
+
+
+def test_the_library_names_the_resnet_paper():
+    """On the library index of bench/library.py: "the ResNet paper" is the paper the MacroPolo
+    article gives the title of ("Deep Residual Learning for Image Recognition. Often abbreviated
+    as 'ResNet,'"), with that article; "ResNet" alone names none of the four documents using it."""
+    if not (PAPERS / "resnet_1512.03385.pdf").is_file():
+        pytest.skip(f"{PAPERS} does not hold the papers")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.library import library_settings
+
+    names = DocumentNames(Index(library_settings()).registry)
+    paper_and_article = ["resnet_1512.03385.pdf", "who-benefits-from-american-ai-research-in-china.txt"]
+    assert names.named("What is shortcut option A in the ResNet paper?") == paper_and_article
+    assert names.named("In the residual learning paper, what is a plain network?") == paper_and_article
+    assert names.named("Who benefited from ResNet?") == []
+    assert names.named("What does the AlphaGo Zero paper use for its search?") == ["alphago_zero_nature2017.pdf"]
+    assert names.named("How is the focal loss paper's RetinaNet built?") == ["focal_loss_1708.02002.pdf"]

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import IngestError
 from assistant.ingest.loaders import clean_text, load
-from tests.conftest import RESNET_PDF
+from tests.conftest import PAPERS, RESNET_PDF
 
 from .helpers import encrypted_pdf
 
@@ -70,6 +70,34 @@ def test_generated_pdf_pages_are_one_based_and_dehyphenated(generated_pdf: Path)
 def test_pdf_title_falls_back_to_the_first_line(tmp_path: Path):
     path = make_pdf(tmp_path / "untitled.pdf", [["Residual Learning Explained", "Body text here."]], title=None)
     assert _load(path)[0].title == "Residual Learning Explained"
+
+
+@pytest.mark.parametrize("meta", ["Microsoft Word - draft3.docx", "main.tex", "untitled", "www.example.com"])
+def test_a_metadata_title_that_is_no_title_is_passed_over(tmp_path: Path, meta: str):
+    path = make_pdf(tmp_path / "named.pdf", [["Residual Learning Explained", "Body text here."]], title=meta)
+    assert _load(path)[0].title == "Residual Learning Explained"
+
+
+def test_site_chrome_is_no_title(tmp_path: Path):
+    # A saved web page's navigation line is its first; the next line is the title.
+    lines = ["nature.comPublications A-Z indexBrowse by subject CartLoginRegister", "Residual Learning Explained", "Body text."]
+    assert _load(make_pdf(tmp_path / "saved.pdf", [lines], title=None))[0].title == "Residual Learning Explained"
+
+
+@pytest.mark.parametrize("name, title", [
+    # No title in their metadata: the title is the first page's largest type, not its first line
+    # (a saved web page's navigation, "nature.comPublications A-Z index...").
+    ("alphago_zero_nature2017.pdf", "Mastering the game of Go without human knowledge"),
+    ("focal_loss_1708.02002.pdf", "Focal Loss for Dense Object Detection"),
+    ("identity_mappings_1603.05027.pdf", "Identity Mappings in Deep Residual Networks"),
+    ("resnet_1512.03385.pdf", "Deep Residual Learning for Image Recognition"),
+    ("fast_rcnn_iccv2015.pdf", "Fast R-CNN"),  # from the metadata, which holds a title
+])
+def test_the_papers_are_titled_as_they_are_set(name: str, title: str):
+    path = PAPERS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not there")
+    assert {page.title for page in _load(path)} == {title}
 
 
 def test_blank_pdf_pages_are_skipped_but_numbering_stays_true(tmp_path: Path):

@@ -296,6 +296,7 @@ def _load_pdf(
 
     from .pdf_budget import Budget
     from .pdf_text import PdfStructure, page_lines
+    from .pdf_title import pdf_title
 
     try:
         reader = PdfReader(path)
@@ -323,7 +324,7 @@ def _load_pdf(
         raise IngestError(source, f"the PDF is corrupt or truncated ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # pypdf raises many kinds on hostile files; none may stop a batch
         raise IngestError(source, f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
-    first_line = next((page[0].text for page in lines if page), "")
-    title = (clean_text(str(meta_title)) or first_line or Path(source).stem)[:200]
     structure = PdfStructure(lines)
+    first_page = next((page for page in lines if page), [])
+    title = pdf_title(clean_text(str(meta_title)), first_page, structure.body, source)
     return [structure.page(page, source=source, title=title, number=i) for i, page in enumerate(lines, start=1)]

@@ -17,8 +17,27 @@ names, read from the registry:
 
 A question names a document when it holds one of its names as a whole phrase (case-insensitive;
 "Faster R-CNN" is matched before "R-CNN", and "ResNet-110" does not hold "ResNet"). A title's
-name belongs to its document alone, whatever other documents coin. Names are read once per
-registry generation, and a document's text only when it changed.
+name belongs to its document alone, whatever other documents coin.
+
+Readers also call a paper by the name it is known by, or by part of its title, in the phrase "the
+X paper": "the ResNet paper", "the residual learning paper". A name shared by several documents
+("ResNet": the ResNet paper, the identity-mappings paper and an article about the ResNet paper all
+use it) names none of them alone, but in "the X paper" it names a **paper known as X**:
+
+- a document has an **alias** when a library text writes a coined name in quotes or parentheses
+  right after the document's full title ("Deep Residual Learning for Image Recognition. Often
+  abbreviated as "ResNet," the 2015 paper ..."): the library itself says what the name stands for;
+- a run of two title words or more that no other title holds ("residual learning", "region
+  proposal networks") is a **title phrase** of its document.
+
+"the <alias or title phrase> paper" names that document and the documents **about** it: those
+whose own text (references aside) gives its title with its alias (the article that says "The
+ResNet paper was authored by ..." answers questions about the paper as a work: its authors,
+citations, who gained from it). Aliases are read for descriptive titles only: a title holding a
+coined word ("Fast R-CNN") is also a method's name, which other papers use in passing. The bare
+name stays unscoped: "Who benefited from ResNet?" names no document. Names are read once per
+registry generation, and a document's text only when it changed; titles are found by their first
+two words, so the aliases cost one pass over the quoted names, not documents times titles.
 """
 
 from __future__ import annotations
@@ -37,6 +56,12 @@ _LINKING = frozenset("for in of on with without from towards toward via using by
 _WORD = r"[A-Z][\w]*(?:[-'’][\w]+)*"
 _CAPITALISED_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \t]+{_WORD})*(?![\w-])")
 MAX_NAME_WORDS = 3
+ALIAS_REACH = 80  # characters after a title within which a quoted or parenthesised name is its alias
+TITLE_REACH = 200  # characters before a quoted name kept to look for a title in (titles are cut there)
+_QUOTED_NAME = re.compile(rf"[\"“‘'(]\s*({_WORD})\s*[,.;]?\s*[\"”’')]")
+_EDGE_PUNCTUATION = "\"“”‘’'()[].,;:!?"
+# "the ResNet paper", "the ResNet paper's", "in the residual learning paper"
+_PAPER = r"\s+paper(?![\w-])"
 
 
 def title_names(title: str) -> list[str]:
@@ -80,6 +105,7 @@ class _Document:
     def __init__(self, chunks: Iterable) -> None:
         self.counts: Counter = Counter()
         self.first_page: set[str] = set()
+        self.quoted: list[tuple[str, str]] = []  # (the text before it, a quoted or parenthesised coined name)
         for chunk in chunks:
             if chunk.kind == "references":
                 continue
@@ -87,6 +113,7 @@ class _Document:
             self.counts.update(found)
             if (chunk.page or 1) <= 1:  # a text file has no pages: all of it is its first
                 self.first_page.update(found)
+            self.quoted += quoted_names(chunk.text)
 
 
 class DocumentNames:
@@ -100,14 +127,23 @@ class DocumentNames:
         self._read: dict[str, tuple[tuple, _Document]] = {}  # source -> (its version, its names)
         self._names: dict[str, str] = {}  # folded name -> source
         self._pattern: re.Pattern | None = None
+        self._papers: dict[str, list[str]] = {}  # folded X of "the X paper" -> the paper and those about it
+        self._paper_pattern: re.Pattern | None = None
 
     def named(self, text: str) -> list[str]:
         """The sources ``text`` names, in the order it names them."""
         self._sync()
-        if self._pattern is None or not text:
+        if not text:
             return []
-        found = (self._names.get(_key(m.group(0))) for m in self._pattern.finditer(text))
-        return list(dict.fromkeys(s for s in found if s))
+        papers = list(self._paper_pattern.finditer(text)) if self._paper_pattern is not None else []
+        found = [(m.start(), self._papers[_key(m.group(1))]) for m in papers]
+        if self._pattern is not None:
+            # "the X paper" says more than X: a name inside it is read as the paper's
+            found += [
+                (m.start(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)
+                if not any(p.start() <= m.start() < p.end() for p in papers)
+            ]
+        return list(dict.fromkeys(source for _, sources in sorted(found, key=lambda f: f[0]) for source in sources))
 
     def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
         """The sources a question names, else, for a follow-up (``earlier``: the questions it
@@ -140,14 +176,23 @@ class DocumentNames:
                 read[document.source] = known
             self._read = read
             self._names = _names(documents, {s: d for s, (_, d) in read.items()})
-            ordered = sorted(self._names, key=len, reverse=True)  # the longest name first at each place
-            phrases = (re.escape(name).replace("\\ ", "\\s+") for name in ordered)
-            self._pattern = re.compile("(?<![\\w-])(?:" + "|".join(phrases) + ")(?![\\w-])", re.I) if ordered else None
+            self._pattern = _phrases(self._names)
+            self._papers = _paper_names(documents, {s: d for s, (_, d) in read.items()})
+            self._paper_pattern = _phrases(self._papers, _PAPER)
             self._generation = generation
 
 
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
+
+
+def _phrases(names: dict, after: str = "") -> re.Pattern | None:
+    """Any of ``names`` as a whole phrase (the longest first at each place), then ``after``."""
+    if not names:
+        return None
+    ordered = sorted(names, key=len, reverse=True)
+    phrases = "|".join(re.escape(name).replace("\\ ", "\\s+") for name in ordered)
+    return re.compile(f"(?<![\\w-])({phrases})" + (after or "(?![\\w-])"), re.I)
 
 
 def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
@@ -165,3 +210,69 @@ def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
             if " " in name or _coined_word(name):  # not a title of one plain word ("Notes")
                 names[_key(name)] = document.source
     return names
+
+
+def quoted_names(text: str) -> list[tuple[str, str]]:
+    """Each coined name ``text`` writes in quotes or parentheses ("ResNet" of ... Often
+    abbreviated as "ResNet," ...), with the ``TITLE_REACH`` characters before it."""
+    return [
+        (text[max(0, m.start() - TITLE_REACH) : m.start()], m.group(1))
+        for m in _QUOTED_NAME.finditer(text) if _coined_word(m.group(1))
+    ]
+
+
+def aliases(titles: dict[str, str], quoted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(source, alias) for each quoted name written within ``ALIAS_REACH`` characters after a
+    document's full title ("Deep Residual Learning for Image Recognition. Often abbreviated as
+    "ResNet,""). Titles are looked up by their first two words: one pass over the words."""
+    by_opening: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+    for source, title in titles.items():
+        words = _folded_words(title)
+        if len(words) >= 2:
+            by_opening.setdefault((words[0], words[1]), []).append((source, words))
+    found = []
+    for before, name in quoted:
+        spans = list(re.finditer(r"\S+", before))
+        words = _folded_words(before)
+        for i in range(len(words) - 1):
+            for source, title in by_opening.get((words[i], words[i + 1]), ()):
+                end = i + len(title)
+                if words[i:end] == title and len(before) - spans[end - 1].end() <= ALIAS_REACH:
+                    found.append((source, name))
+    return found
+
+
+def _folded_words(text: str) -> list[str]:
+    return [word.strip(_EDGE_PUNCTUATION).casefold() for word in text.split()]
+
+
+def title_phrases(titles: dict[str, str]) -> dict[str, str]:
+    """Folded runs of two title words or more, neither end a linking word, that one title alone
+    holds ("residual learning"), each to its source."""
+    holders: dict[str, set[str]] = {}
+    for source, title in titles.items():
+        words = re.sub(r"[:?!.,]", " ", title).split()
+        for start in range(len(words)):
+            for end in range(start + 2, len(words) + 1):
+                run = words[start:end]
+                if run[0].lower() not in _LINKING | {"the", "a", "an"} and run[-1].lower() not in _LINKING | {"the", "a", "an"}:
+                    holders.setdefault(_key(" ".join(run)), set()).add(source)
+    return {phrase: next(iter(sources)) for phrase, sources in holders.items() if len(sources) == 1}
+
+
+def _paper_names(documents: list, read: dict[str, _Document]) -> dict[str, list[str]]:
+    """Folded X of "the X paper" -> the document known as X and the documents about it (those
+    giving its title with its alias)."""
+    titles = {d.source: " ".join(d.title.split()) for d in documents if len(d.title.split()) >= 2}
+    known: dict[str, str] = title_phrases(titles)
+    # "Fast R-CNN ..." is a method's name too, which other papers use in passing: descriptive titles only
+    descriptive = {source: title for source, title in titles.items() if not any(_coined_word(w) for w in title.split())}
+    alias_of: dict[str, set[str]] = {}
+    about: dict[str, list[str]] = {source: [] for source in titles}
+    for other, document in read.items():
+        for source, alias in aliases(descriptive, document.quoted):
+            alias_of.setdefault(_key(alias), set()).add(source)
+            if other != source and other not in about[source]:
+                about[source].append(other)
+    known.update({alias: next(iter(s)) for alias, s in alias_of.items() if len(s) == 1})
+    return {phrase: [source, *about[source]] for phrase, source in known.items()}
