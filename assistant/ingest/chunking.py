@@ -21,7 +21,8 @@ from ..types import Chunk, Page
 # What loaders and the chunker make of a file. Raise it whenever their output changes: a document
 # indexed by an older version is read and chunked again by the next `assistant sync`.
 # 2: PDF lines joined into prose, headers and footers dropped; heading paths and kinds.
-CHUNKER_VERSION = 2
+# 3: a PDF line that goes on with a name or a number after a hyphen is joined without a space ("R-CNN").
+CHUNKER_VERSION = 3
 
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
