@@ -15,7 +15,7 @@ from assistant.types import Chunk, Passage
 # The Fast R-CNN paper's contributions, as the PDF reader gives them: the splitter cuts the items at
 # their numbers and drops the last one (no full stop).
 ADVANTAGES = ("We call this method Fast R-CNN because it is comparatively fast to train and test. "
-              "The Fast R- CNN method has several advantages:\n\n1. Higher detection quality (mAP) than R-CNN, "
+              "The Fast R-CNN method has several advantages:\n\n1. Higher detection quality (mAP) than R-CNN, "
               "SPPnet 2. Training is single-stage, using a multi-task loss 3. Training can update all network "
               "layers 4. No disk storage is required for feature caching\n\n"
               "Fast R-CNN is written in Python and C++ and is available under the open-source MIT License.")
@@ -32,7 +32,7 @@ def _quoted(text: str, listing: bool) -> list[str]:
 
 def test_an_enumeration_is_one_candidate_of_a_list_question():
     quoted = _quoted(ADVANTAGES, listing=True)
-    enumeration = next(q for q in quoted if q.startswith("The Fast R- CNN method has several advantages:"))
+    enumeration = next(q for q in quoted if q.startswith("The Fast R-CNN method has several advantages:"))
     found, enumerated = _sentences([_passage(ADVANTAGES)], True)
     assert [found[i][0].text for i in enumerated] == [enumeration], "the enumeration, and it alone, is marked as one"
     assert enumeration.endswith("No disk storage is required for feature caching")
@@ -41,7 +41,7 @@ def test_an_enumeration_is_one_candidate_of_a_list_question():
     assert not any(q.startswith(("Higher detection", "Training is single-stage")) for q in quoted if q != enumeration)
     assert quoted[0].startswith("We call this method") and quoted[-1].startswith("Fast R-CNN is written")
     # Any other question reads the sentences as before: the lead-in alone, the last item dropped.
-    assert "The Fast R- CNN method has several advantages:" in _quoted(ADVANTAGES, listing=False)
+    assert "The Fast R-CNN method has several advantages:" in _quoted(ADVANTAGES, listing=False)
     assert not any("disk storage" in q for q in _quoted(ADVANTAGES, listing=False))
 
 

@@ -22,7 +22,8 @@ from ..types import Chunk, Page
 # indexed by an older version is read and chunked again by the next `assistant sync`.
 # 2: PDF lines joined into prose, headers and footers dropped; heading paths and kinds.
 # 3: a PDF's title from its metadata only when that looks like a title, else its largest type.
-CHUNKER_VERSION = 3
+# 4: a PDF line that goes on with a name or a number after a hyphen is joined without a space ("R-CNN").
+CHUNKER_VERSION = 4
 
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 

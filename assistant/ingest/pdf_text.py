@@ -13,7 +13,9 @@ size. From those this module rebuilds lines, then:
 * joins a paragraph's lines into prose, repairing words hyphenated at a line break
   ("learn-" + "ing") but keeping real compounds ("parameter-free"): the hyphen goes when the
   joined word is a word (of the document, or of the encoder's word-piece vocabulary, a suffix
-  aside), and stays when both halves are words and the joined one is not.
+  aside), and stays when both halves are words and the joined one is not; a line that goes on
+  with a name or a number after a hyphen ("Fast R-" + "CNN", "ResNet-101-" + "FPN") is joined
+  without a space, the hyphen kept unless the document writes the joined word whole ("PASCAL").
 
 The page text is what chunks and citations index; ``Page.blocks`` says what each stretch is.
 """
@@ -48,7 +50,7 @@ _REFERENCE_ENTRY = re.compile(r"^\[\d{1,4}\]")
 _PANEL_LEGEND = re.compile(r"^[a-h](?:,| \|)\s")  # Nature's figure legends: "a, Each simulation ..."
 _NUMBERISH = re.compile(r"^[(\[]?[-+±]?(?:\d[\d.,%×x/]*|[-–—])[)\]%*†‡]*$")
 _LEFT_PART = re.compile(r"(\w+)-$")
-_RIGHT_PART = re.compile(r"^([a-z]\w*)")
+_RIGHT_PART = re.compile(r"^(\w+)")
 _WORDS = re.compile(r"[\w][\w-]*\w|\w")
 
 
@@ -181,6 +183,10 @@ def join_hyphenated(left: str, right: str, words: set[str]) -> str:
         return left + right  # "101-" "layer": a number's compound
     a, b = head.group(1), tail.group(1)
     joined = (a + b).lower()
+    if not b[0].islower():
+        # A name or a number goes on: "Fast R-" "CNN", "ResNet-101-" "FPN", "ResNet-" "34". The
+        # hyphen goes only when the document writes the joined word whole ("PAS-" "CAL": PASCAL).
+        return left[:-1] + right if joined in words else left + right
     known = _vocabulary()
     if joined in words or joined in known or any(
         joined.endswith(suffix) and (joined[: -len(suffix)] in known or joined[: -len(suffix)] + "e" in known)
