@@ -53,14 +53,14 @@ PAPERS_MIN_REFUSAL = 0.66
 LIBRARY_TRAIN_MIN_CORRECT = 0.55
 LIBRARY_DEV_MIN_CORRECT = 0.66
 LIBRARY_DEV_MIN_REFUSAL = 0.66
-HEADLINE_DEV_MIN_CORRECT = 0.60
+HEADLINE_DEV_MIN_CORRECT = 0.70  # session 10: raised to one question below its measured figure
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
 # (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
 # unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.
 # After the session-9 merge: 52/107 (0.486), 12/28 refused (0.429), headline 4 of 10; one question below.
 LIBRARY_TEST_MIN_CORRECT = 0.47
 LIBRARY_TEST_MIN_REFUSAL = 0.39
-HEADLINE_MIN_CORRECT = 0.30
+HEADLINE_MIN_CORRECT = 0.40  # session 10: raised to one question below its measured figure
 # The second sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 06:41 UTC ("The second sealed split: the one run"): 85/173 correct (0.491), 14/31
 # unanswerables refused (0.452); its headline phrasings 0 of 10 (no minimum that cannot fail: only
@@ -70,7 +70,7 @@ HEADLINE_MIN_CORRECT = 0.30
 # After the session-9 merge: 87/173 (0.503), 17/31 refused (0.548).
 LIBRARY_TEST2_MIN_CORRECT = 0.49
 LIBRARY_TEST2_MIN_REFUSAL = 0.51
-HEADLINE2_MIN_CORRECT = 0.30
+HEADLINE2_MIN_CORRECT = 0.40  # session 10: raised to one question below its measured figure
 # The third sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 10:39 UTC on 96db497 ("The third sealed split: the one run"): 70/159 correct (0.440),
 # 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
@@ -78,18 +78,18 @@ HEADLINE2_MIN_CORRECT = 0.30
 # After the session-9 merge: 74/159 (0.465), 21/40 refused (0.525): the minimums hold, none rises.
 LIBRARY_TEST3_MIN_CORRECT = 0.45
 LIBRARY_TEST3_MIN_REFUSAL = 0.52
-HEADLINE3_MIN_CORRECT = 0.40
+HEADLINE3_MIN_CORRECT = 0.50  # session 10: raised to one question below its measured figure
 # The fourth sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 13:47 UTC on 746effc ("The fourth sealed split: the one run"): 84/160 correct
 # (0.525), 22/40 unanswerables refused (0.55); its headline phrasings 5 of 10. One question below.
-LIBRARY_TEST4_MIN_CORRECT = 0.51
+LIBRARY_TEST4_MIN_CORRECT = 0.52  # session 10: raised to one question below its measured figure
 LIBRARY_TEST4_MIN_REFUSAL = 0.52
 HEADLINE4_MIN_CORRECT = 0.40
 # The fifth sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 16:37 UTC on 64a7e01 ("The fifth sealed split: the one run"): 79/160 correct (0.494),
 # 21/40 unanswerables refused (0.525); its headline phrasings 0 of 10 (8 refused: no minimum that
 # cannot fail, only their citation support is held). One question below each.
-LIBRARY_TEST5_MIN_CORRECT = 0.48
+LIBRARY_TEST5_MIN_CORRECT = 0.50  # session 10: raised to one question below its measured figure
 LIBRARY_TEST5_MIN_REFUSAL = 0.50
 HEADLINE5_MIN_CORRECT = 0.0
 
