@@ -21,7 +21,7 @@ reported as they come; nobody tunes on them or opens them before that. test3 and
 third such split (written 2026-12-02 09:19-09:26 UTC, run once at the end of that session); test4
 and headline4 the fourth (written 2026-12-02 12:25-12:31 UTC, run once at the end of session 8);
 test5 and headline5 the fifth (written at the start of session 9, run once at its end); test6 and
-headline6 the sixth (written at the start of session 10, sealed until its end).
+headline6 the sixth (written at the start of session 10, run once at its end).
 """
 
 from __future__ import annotations

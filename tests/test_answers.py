@@ -92,6 +92,12 @@ HEADLINE4_MIN_CORRECT = 0.40
 LIBRARY_TEST5_MIN_CORRECT = 0.50  # session 10: raised to one question below its measured figure
 LIBRARY_TEST5_MIN_REFUSAL = 0.50
 HEADLINE5_MIN_CORRECT = 0.0
+# The sixth sealed split, written by an engineer who never ran the system, run once on
+# 2026-12-02 21:57 UTC on 484cee2 ("The sixth sealed split: the one run"): 80/160 correct (0.500),
+# 22/40 unanswerables refused (0.55); its headline phrasings 4 of 10. One question below each.
+LIBRARY_TEST6_MIN_CORRECT = 0.49
+LIBRARY_TEST6_MIN_REFUSAL = 0.52
+HEADLINE6_MIN_CORRECT = 0.30
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -320,6 +326,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test3.jsonl", "headline3.jsonl", LIBRARY_TEST3_MIN_CORRECT, LIBRARY_TEST3_MIN_REFUSAL, HEADLINE3_MIN_CORRECT),
     ("library_test4.jsonl", "headline4.jsonl", LIBRARY_TEST4_MIN_CORRECT, LIBRARY_TEST4_MIN_REFUSAL, HEADLINE4_MIN_CORRECT),
     ("library_test5.jsonl", "headline5.jsonl", LIBRARY_TEST5_MIN_CORRECT, LIBRARY_TEST5_MIN_REFUSAL, HEADLINE5_MIN_CORRECT),
+    ("library_test6.jsonl", "headline6.jsonl", LIBRARY_TEST6_MIN_CORRECT, LIBRARY_TEST6_MIN_REFUSAL, HEADLINE6_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
