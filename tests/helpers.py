@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from assistant.answering import scorer
+from assistant.answering.candidates import Pool
+from assistant.answering.question import analyse
+from assistant.citations import Quote
 from assistant.config import PROJECT_ROOT
+from assistant.types import Chunk, Passage
 
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
 
@@ -283,3 +290,21 @@ def holding(passages: dict[int, str], fact: str) -> int:
     """The number of the passage that states ``fact`` (the test fails if none does)."""
     [n] = [n for n, text in passages.items() if fact in text][:1]
     return n
+
+
+def passage(text: str) -> Passage:
+    """``text`` as one retrieved passage of a PDF's first page."""
+    return Passage(Chunk("c", text, "paper.pdf", "Paper", 1, 0, 0, len(text)), 1.0, 0.5)
+
+
+def sentence_pool(question: str, sentences: list[str], enumerations: frozenset[int] = frozenset()) -> Pool:
+    """The answerer's candidates for ``question``: ``sentences`` of one passage, no two alike
+    (orthogonal vectors), every feature 0 (a test gives the probabilities)."""
+    found = passage(" ".join(sentences))
+    quotes, start = [], 0
+    for sentence in sentences:
+        quotes.append(Quote(found, start, start + len(sentence)))
+        start += len(sentence) + 1
+    n = len(sentences)
+    return Pool(analyse(question), quotes, [None] * n, np.eye(n, dtype=np.float32),
+                np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), enumerations=enumerations)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answering import scorer
-from assistant.answering.candidates import ENUMERATION_WORDS, Pool, _sentences
+from assistant.answering.candidates import ENUMERATION_WORDS, _sentences
 from assistant.answering.extractive import select
 from assistant.answering.question import analyse
-from assistant.citations import Quote
-from assistant.types import Chunk, Passage
+
+from .helpers import passage, sentence_pool
 
 # The Fast R-CNN paper's contributions, as the PDF reader gives them: the splitter cuts the items at
 # their numbers and drops the last one (no full stop).
@@ -21,19 +20,15 @@ ADVANTAGES = ("We call this method Fast R-CNN because it is comparatively fast t
               "Fast R-CNN is written in Python and C++ and is available under the open-source MIT License.")
 
 
-def _passage(text: str) -> Passage:
-    return Passage(Chunk("c", text, "paper.pdf", "Paper", 1, 0, 0, len(text)), 1.0, 0.5)
-
-
 def _quoted(text: str, listing: bool) -> list[str]:
-    found, _ = _sentences([_passage(text)], listing)
+    found, _ = _sentences([passage(text)], listing)
     return [quote.text for quote, _ in found]
 
 
 def test_an_enumeration_is_one_candidate_of_a_list_question():
     quoted = _quoted(ADVANTAGES, listing=True)
     enumeration = next(q for q in quoted if q.startswith("The Fast R-CNN method has several advantages:"))
-    found, enumerated = _sentences([_passage(ADVANTAGES)], True)
+    found, enumerated = _sentences([passage(ADVANTAGES)], True)
     assert [found[i][0].text for i in enumerated] == [enumeration], "the enumeration, and it alone, is marked as one"
     assert enumeration.endswith("No disk storage is required for feature caching")
     assert "Training can update all network layers" in enumeration
@@ -52,20 +47,8 @@ def test_a_colon_that_opens_no_short_block_is_a_sentence_of_its_own():
     assert _quoted(at_the_end, listing=True)[-1] == "Two numbers matter here:"
 
 
-def _pool(question: str, sentences: list[str], enumerations: frozenset[int] = frozenset()) -> Pool:
-    passage = _passage(" ".join(sentences))
-    quotes, start = [], 0
-    for sentence in sentences:
-        quotes.append(Quote(passage, start, start + len(sentence)))
-        start += len(sentence) + 1
-    n = len(sentences)
-    # Orthogonal vectors: no two sentences say the same thing.
-    return Pool(analyse(question), quotes, [None] * n, np.eye(n, dtype=np.float32),
-                np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), enumerations=enumerations)
-
-
 def test_a_list_of_named_things_adds_sentences_while_they_name_a_further_item():
-    pool = _pool("Which one-stage detectors does the focal loss paper mention?", [
+    pool = sentence_pool("Which one-stage detectors does the focal loss paper mention?", [
         "Our results show that RetinaNet matches the speed of previous one-stage detectors.",
         "This paper pushes the envelope further with a detector of its own.",
         "Recent work on one-stage detectors, such as YOLO and SSD, demonstrates promising results.",
@@ -79,7 +62,7 @@ def test_a_list_of_named_things_adds_sentences_while_they_name_a_further_item():
 
 
 def test_a_list_answer_that_opens_with_an_enumeration_is_that_enumeration():
-    pool = _pool("What advantages does Fast R-CNN claim over R-CNN and SPPnet?", [
+    pool = sentence_pool("What advantages does Fast R-CNN claim over R-CNN and SPPnet?", [
         "The method has several advantages: 1. Higher detection quality 2. Single-stage training.",
         "Fast R-CNN is written in Python and C++ under the MIT License.",
     ], enumerations=frozenset({0}))

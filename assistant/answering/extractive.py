@@ -65,6 +65,12 @@ class Selection:
     # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
     # correct unchanged).
     further_words: int | None = 35
+    # An answer that is still short (within ``extra_within_words``, the length target's median) may
+    # take up to ``extra_sentences`` more than ``sentences``, each only while it stays that short:
+    # the sentence limit keeps long answers short, not short ones from stating a further fact
+    # (wide dev +2, train +2, none lost; docs/EVALUATION.md). Not for lists, which have their own.
+    extra_sentences: int = 2
+    extra_within_words: int = 60
 
 
 DEFAULT_SELECTION = Selection()
@@ -125,11 +131,12 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             order = named + [i for i in order if not items[i]]
     best = probability[order[0]]
     limit = selection.list_sentences if listing else selection.sentences
+    extra = 0 if listing else selection.extra_sentences
     chosen: list[int] = []
     words = 0
     items_named: set[str] = set()
     for i in order:
-        if len(chosen) >= limit:
+        if len(chosen) >= limit + extra:
             break
         found = items[i]
         adds = bool(found - items_named)
@@ -143,6 +150,8 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         text = with_header(pool.quotes[i], pool.headers[i])
         length = word_count(text)
         if words + length > max_words:
+            continue
+        if len(chosen) >= limit and words + length > selection.extra_within_words:
             continue
         if chosen:
             # A who/which-company list's further sentence names a new item.

@@ -1,0 +1,42 @@
+"""How further sentences join the best one (``extractive.select``): a short answer may take more
+than the sentence limit while it stays within the length target (docs/EVALUATION.md, "Session 11")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answering.extractive import Selection, select
+
+from .helpers import sentence_pool
+
+QUESTION = "How was the deep residual network trained on ImageNet?"
+SHORT = [
+    "The network was trained with stochastic gradient descent.",
+    "The mini-batch size was 256 images.",
+    "The learning rate started from 0.1.",
+    "It was divided by 10 when the error plateaued.",
+    "Weight decay was 0.0001 and momentum 0.9.",
+]
+# Each about 25 words: three of them already pass the 60-word target.
+LONG = [s[:-1] + ", as described in the section on implementation details, following the practice of earlier "
+        "work on very deep networks." for s in SHORT]
+PROBABILITY = np.asarray([0.5, 0.45, 0.4, 0.35, 0.3])
+
+
+def test_a_short_answer_takes_further_sentences_past_the_limit_within_the_length_target():
+    assert select(sentence_pool(QUESTION, SHORT), PROBABILITY, max_words=110) == [0, 1, 2, 3, 4]
+
+
+def test_a_long_answer_stops_at_the_sentence_limit():
+    assert select(sentence_pool(QUESTION, LONG), PROBABILITY, max_words=110) == [0, 1, 2]
+
+
+def test_without_extra_sentences_the_limit_holds_for_short_answers_too():
+    plain = Selection(extra_sentences=0)
+    assert select(sentence_pool(QUESTION, SHORT), PROBABILITY, max_words=110, selection=plain) == [0, 1, 2]
+
+
+def test_a_list_keeps_its_own_limit():
+    pool = sentence_pool("Which training settings did the residual network use?", SHORT)
+    assert pool.question.listing
+    assert len(select(pool, PROBABILITY, max_words=110)) <= Selection().list_sentences
