@@ -50,7 +50,7 @@ PAPERS_MIN_REFUSAL = 0.66
 # list items"): train 0.538 (63/117), dev 0.667 (46/69), headline_dev 7 of 10. Raised after the
 # session-9 merge (list items, abbreviations, document scoping; "Session 9: the merge"): train
 # 0.564 (66/117), dev 0.681 (47/69) correct and 13 of 18 refused.
-LIBRARY_TRAIN_MIN_CORRECT = 0.55
+LIBRARY_TRAIN_MIN_CORRECT = 0.57  # session 11: raised to one question below its measured figure
 LIBRARY_DEV_MIN_CORRECT = 0.66
 LIBRARY_DEV_MIN_REFUSAL = 0.66
 HEADLINE_DEV_MIN_CORRECT = 0.70  # session 10: raised to one question below its measured figure
@@ -58,9 +58,9 @@ HEADLINE_DEV_MIN_CORRECT = 0.70  # session 10: raised to one question below its 
 # (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
 # unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.
 # After the session-9 merge: 52/107 (0.486), 12/28 refused (0.429), headline 4 of 10; one question below.
-LIBRARY_TEST_MIN_CORRECT = 0.47
+LIBRARY_TEST_MIN_CORRECT = 0.48  # session 11: raised to one question below its measured figure
 LIBRARY_TEST_MIN_REFUSAL = 0.39
-HEADLINE_MIN_CORRECT = 0.40  # session 10: raised to one question below its measured figure
+HEADLINE_MIN_CORRECT = 0.60  # session 11: raised to one question below its measured figure
 # The second sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 06:41 UTC ("The second sealed split: the one run"): 85/173 correct (0.491), 14/31
 # unanswerables refused (0.452); its headline phrasings 0 of 10 (no minimum that cannot fail: only
@@ -70,7 +70,7 @@ HEADLINE_MIN_CORRECT = 0.40  # session 10: raised to one question below its meas
 # After the session-9 merge: 87/173 (0.503), 17/31 refused (0.548).
 LIBRARY_TEST2_MIN_CORRECT = 0.49
 LIBRARY_TEST2_MIN_REFUSAL = 0.51
-HEADLINE2_MIN_CORRECT = 0.40  # session 10: raised to one question below its measured figure
+HEADLINE2_MIN_CORRECT = 0.50  # session 11: raised to one question below its measured figure
 # The third sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 10:39 UTC on 96db497 ("The third sealed split: the one run"): 70/159 correct (0.440),
 # 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
@@ -78,7 +78,7 @@ HEADLINE2_MIN_CORRECT = 0.40  # session 10: raised to one question below its mea
 # After the session-9 merge: 74/159 (0.465), 21/40 refused (0.525): the minimums hold, none rises.
 LIBRARY_TEST3_MIN_CORRECT = 0.45
 LIBRARY_TEST3_MIN_REFUSAL = 0.52
-HEADLINE3_MIN_CORRECT = 0.50  # session 10: raised to one question below its measured figure
+HEADLINE3_MIN_CORRECT = 0.60  # session 11: raised to one question below its measured figure
 # The fourth sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 13:47 UTC on 746effc ("The fourth sealed split: the one run"): 84/160 correct
 # (0.525), 22/40 unanswerables refused (0.55); its headline phrasings 5 of 10. One question below.
@@ -97,7 +97,7 @@ HEADLINE5_MIN_CORRECT = 0.0
 # 22/40 unanswerables refused (0.55); its headline phrasings 4 of 10. One question below each.
 LIBRARY_TEST6_MIN_CORRECT = 0.49
 LIBRARY_TEST6_MIN_REFUSAL = 0.52
-HEADLINE6_MIN_CORRECT = 0.30
+HEADLINE6_MIN_CORRECT = 0.50  # session 11: raised to one question below its measured figure
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -348,12 +348,17 @@ def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant
     assert not any(q.rstrip().endswith("?") for q in quotes)
 
 
-def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_assistant):
+@pytest.mark.parametrize("question", [
+    "who reaped the rewards of resnet",
+    # "made money" is 0.34 from the heading: under session 10's 0.4 it drew on the lab's section.
+    "Which companies made money from the ResNet work?",
+])
+def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_assistant, question):
     """"reaped the rewards" is not the article's word: the quotes come from the section whose
     heading states the relation ("Who Benefitted and Who Lost Out?"), so the gate reads the
     relation as held instead of refusing the question for a word the quotes lack. A look-alike
     asked in the same form is still refused."""
-    answer = library_assistant.ask("who reaped the rewards of resnet")
+    answer = library_assistant.ask(question)
     assert not answer.refused
     for name in ("Microsoft", "Facebook", "Megvii", "Momenta"):
         assert any(name in c.quote for c in answer.citations), f"{name} is not backed by a cited quote"
