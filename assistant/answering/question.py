@@ -212,6 +212,10 @@ def relation(question: str) -> str:
     them ("Who Benefitted and Who Lost Out?") without the topic every section shares."""
     text = question.strip().rstrip("?.!").strip()
     asking = _ASKING_WORD.search(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
+    if asking and asking.group(0).lower() == "where":
+        # A place is asked, not items a relation gathers: "Where is that company based?" after an
+        # answer naming four people is a list (``analyse``), but no section lists its answer.
+        return ""
     text = text[asking.start():] if asking else text
     text = _RELATED_TO.sub("", text) or text
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
