@@ -365,6 +365,17 @@ def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_
     assert library_assistant.ask("Who were the investors in Momenta?").refused
 
 
+def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
+    """The byline under the title answers it, cited on the paper's first page; a question that only
+    goes through the author to ask something else is answered as before."""
+    for question, first in (("Who wrote Fast R-CNN?", "Ross Girshick"), ("Who is the first author of Faster R-CNN?", "Shaoqing Ren")):
+        answer = library_assistant.ask(question)
+        assert not answer.refused
+        assert answer.citations[0].quote.startswith(first) and answer.citations[0].page == 1
+    answer = library_assistant.ask("What startup did the first author of Faster R-CNN go on to co-found?")
+    assert not any(c.quote.startswith("Shaoqing Ren") for c in answer.citations)
+
+
 def test_what_is_resnet_is_not_answered_with_the_author_list(library_assistant):
     answer = library_assistant.ask("What is ResNet?")
     assert not answer.refused

@@ -42,6 +42,8 @@ class Pool:
     relation_heading: dict[str, float] = field(default_factory=dict)
     # The candidates that are a list question's enumeration, its lead-in and items (``_enumerations``).
     enumerations: frozenset[int] = frozenset()
+    # The candidates that are a document's byline, for a question asking who wrote it (``byline``).
+    bylines: frozenset[int] = frozenset()
 
 
 # A sentence that only announces what comes ("We describe each component of RetinaNet next.",
@@ -88,6 +90,38 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
         return []
     header = Quote(passage, *lines[0])
     return [(Quote(passage, s, e), header) for s, e in lines[1:] if word_count(text[s:e]) >= 2]
+
+
+_EMAIL = re.compile(r"\{[^}]*\}\S*|\S+@\S+")
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+def byline(passage: Passage) -> Quote | None:
+    """The byline of a document's first chunk: what follows its title, in the title's paragraph
+    or the next one ("Ross Girshick Microsoft Research" under "Fast R-CNN"), when it reads as
+    names (mostly capitalised words, not a question). None for any other chunk."""
+    chunk = passage.chunk
+    title = chunk.title.split()
+    if chunk.chunk_index != 0 or not title:
+        return None
+    text = chunk.text
+    found = re.search(r"\s+".join(map(re.escape, title)), text)
+    if not found:
+        return None
+    start = found.end()
+    stop = text.find("\n\n", start)
+    if not text[start : stop if stop >= 0 else len(text)].strip() and stop >= 0:
+        start = stop
+        stop = text.find("\n\n", start + 2)
+    stop = len(text) if stop < 0 else stop
+    while start < stop and text[start] in " \t\n,:;–—-":
+        start += 1
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    words = _WORD.findall(_EMAIL.sub(" ", text[start:stop]))
+    if len(words) < 2 or text[start:stop].endswith("?") or sum(w[0].isupper() for w in words) < 0.6 * len(words):
+        return None
+    return Quote(passage, start, stop)
 
 
 def position(quote: Quote) -> tuple[str, int | None, int]:
@@ -162,6 +196,14 @@ def _sentences(passages: list[Passage], listing: bool = False) -> tuple[list[tup
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
     found, enumerated = _sentences(passages, question.listing)
+    lines = [line for line in (byline(p) for p in passages) if line is not None] if question.authors else []
+    if lines:
+        # A question asking who wrote a document is answered by its byline: it leads the
+        # candidates, once (a long byline is also a candidate sentence), and nothing is an
+        # enumeration of it.
+        at = {position(q) for q in lines}
+        found = [(q, None) for q in lines] + [(q, h) for q, h in found if position(q) not in at]
+        enumerated = set()
     quotes = [q for q, _ in found]
     headers = [h for _, h in found]
     if not quotes:
@@ -188,7 +230,7 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
-                relation_heading, frozenset(enumerated))
+                relation_heading, frozenset(enumerated), frozenset(range(len(lines))))
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

@@ -119,6 +119,7 @@ class Question:
     # since its own words ("three") only point at them.
     asked_terms: tuple[str, ...] = ()
     measure: tuple[str, ...] = ()  # the words of what a number question measures ("top-5", "error"), if found
+    authors: bool = False  # asks who wrote a document ("Who wrote Fast R-CNN?"): its byline answers
 
 
 def question_terms(text: str) -> list[str]:
@@ -156,7 +157,22 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         relation=relation(question) if entity else "",
         asked_terms=own + from_context if several else own,
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
+        authors=asks_authors(question),
     )
+
+
+# What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
+# as what the question opens by asking: "What startup did the first author of X co-found?" asks
+# for a startup.
+_ASKS_AUTHORS = re.compile(
+    r"^\s*(?:who\s+(?:wrote|authored|co-?authored|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+)?(?:co-?)?authors?\b)"
+    r"|(?:name|list|give)\s+(?:me\s+)?the\s+(?:\w+\s+)?authors?\b"
+    r"|(?:which|what)\s+(?:people|researchers|authors)\s+wrote\b"
+    r"|who\s+(?:is|was|were|are)\s+\S.*\bwritten\s+by\b)",
+    re.I,
+)
+def asks_authors(question: str) -> bool:
+    return bool(_ASKS_AUTHORS.search(question))
 
 
 def plural_asked(question: str) -> bool:
@@ -196,6 +212,10 @@ def relation(question: str) -> str:
     them ("Who Benefitted and Who Lost Out?") without the topic every section shares."""
     text = question.strip().rstrip("?.!").strip()
     asking = _ASKING_WORD.search(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
+    if asking and asking.group(0).lower() == "where":
+        # A place is asked, not items a relation gathers: "Where is that company based?" after an
+        # answer naming four people is a list (``analyse``), but no section lists its answer.
+        return ""
     text = text[asking.start():] if asking else text
     text = _RELATED_TO.sub("", text) or text
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the

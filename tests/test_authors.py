@@ -1,0 +1,61 @@
+""""Who wrote X?": a question that opens by asking who wrote the one document it names is answered
+with that document's byline, the names under its title (retrieval/front_matter.py,
+answering/candidates.byline; docs/EVALUATION.md, "Session 11: who wrote a paper")."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.candidates import byline
+from assistant.answering.question import asks_authors
+from assistant.types import Chunk, Passage
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Who wrote Fast R-CNN?", True),
+    ("Who are the authors of the focal loss paper?", True),
+    ("who is the first author of Faster R-CNN", True),
+    ("Who authored the identity mappings paper?", True),
+    ("List the authors of the AlphaGo Zero paper.", True),
+    # The author is how the question gets to what it asks: a startup, a company, the authors' overlap.
+    ("What startup did the first author of Faster R-CNN go on to co-found?", False),
+    ("Which of the ResNet authors were also authors of Faster R-CNN?", False),
+    ("Who benefited from ResNet?", False),
+    ("Where did the lead author go after MSRA?", False),
+])
+def test_which_questions_ask_who_wrote_a_document(question, asks):
+    assert asks_authors(question) is asks
+
+
+def _first(text: str, title: str, index: int = 0) -> Passage:
+    return Passage(Chunk("c", text, "paper.pdf", title, 1, index, 0, len(text)), 1.0, 0.5)
+
+
+# First chunks shaped as the library's PDFs give them.
+@pytest.mark.parametrize("text, title, expected", [
+    ("Fast R-CNN\n\nRoss Girshick Microsoft Research\n\nrbg@microsoft.com", "Fast R-CNN",
+     "Ross Girshick Microsoft Research"),
+    # A title over two lines; e-mail addresses after the names.
+    ("Faster R-CNN: Towards Real-Time Object Detection\n\nwith Region Proposal Networks\n\nShaoqing Ren Kaiming He "
+     "Ross Girshick Jian Sun Microsoft Research {v-shren, kahe, rbg, jiansun}@microsoft.com",
+     "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks",
+     "Shaoqing Ren Kaiming He Ross Girshick Jian Sun Microsoft Research {v-shren, kahe, rbg, jiansun}@microsoft.com"),
+    # The names in the title's own paragraph, after a saved web page's navigation.
+    ("nature.comPublications A-Z index\n\nMastering the game of Go without human knowledge David Silver,Julian "
+     "Schrittwieser& Demis Hassabis\n\nNature550,354–359(19 October 2017)", "Mastering the game of Go without human knowledge",
+     "David Silver,Julian Schrittwieser& Demis Hassabis"),
+])
+def test_the_byline_is_what_follows_the_title(text, title, expected):
+    quote = byline(_first(text, title))
+    assert quote is not None and quote.text == expected
+
+
+@pytest.mark.parametrize("text, title, index", [
+    # An article whose title is followed by prose, not names.
+    ("Who Benefits From American AI Research in China?\n\nWho benefits from the research breakthroughs made in "
+     "the China-based research labs of American AI companies?", "Who Benefits From American AI Research in China?", 0),
+    ("Fast R-CNN\n\nRoss Girshick Microsoft Research", "Fast R-CNN", 3),  # not the document's first chunk
+    ("Notes on bread\n\nflour, water, salt and a long rise", "Notes on bread", 0),
+])
+def test_no_byline_where_no_names_follow_the_title(text, title, index):
+    assert byline(_first(text, title, index)) is None
