@@ -3,11 +3,16 @@ the titles and coined names of a real index, favoured by retrieval but never the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assistant.ingest.library import Library
+from assistant.retrieval import documents as documents_module
 from assistant.retrieval.documents import DocumentNames, aliases, quoted_names, title_names, title_phrases
 from assistant.retrieval.search import Searcher
 from assistant.store.index import Index
@@ -178,3 +183,25 @@ def test_the_library_names_the_resnet_paper():
     assert names.named("Who benefited from ResNet?") == []
     assert names.named("What does the AlphaGo Zero paper use for its search?") == ["alphago_zero_nature2017.pdf"]
     assert names.named("How is the focal loss paper's RetinaNet built?") == ["focal_loss_1708.02002.pdf"]
+
+
+# The plain form of a phrase matcher: one alternation of every name. ``_Phrases`` must find what it finds.
+def _one_alternation(names: list[str], after: str = "") -> re.Pattern:
+    phrases = "|".join(re.escape(n).replace("\\ ", "\\s+") for n in sorted(names, key=len, reverse=True))
+    return re.compile(f"(?<![\\w-])({phrases})" + (after or "(?![\\w-])"), re.I)
+
+
+PHRASE_NAMES = ["fast r-cnn", "faster r-cnn", "r-cnn", "resnet", "alphago zero", "alphago", "deep residual learning",
+                "focal loss", "rpn", "(fair)"]
+PHRASE_WORDS = ["Fast", "Faster", "R-CNN", "r-cnn", "ResNet", "ResNets", "AlphaGo", "Zero", "paper", "the", "focal",
+                "Loss", "deep", "residual", "learning", "RPN’s", "-RPN", "(FAIR)", "x", "\n", ",", "Fast-R-CNN",
+                "AlphaGo Zero", "Fast R-CNN paper", "Deep  Residual\nLearning", "focal loss paper"]
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS), max_size=12), st.sampled_from(["", documents_module._PAPER]))
+def test_the_phrase_matcher_finds_what_one_alternation_finds(words, after):
+    text = " ".join(words)
+    expected = [(m.start(), m.end(), m.group(1)) for m in _one_alternation(PHRASE_NAMES, after).finditer(text)]
+    found = [(m.start(), m.end(), m.group(1)) for m in documents_module._phrases(dict.fromkeys(PHRASE_NAMES), after).finditer(text)]
+    assert found == expected

@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..store.registry import Registry
 
@@ -126,9 +126,9 @@ class DocumentNames:
         self._generation: int | None = None
         self._read: dict[str, tuple[tuple, _Document]] = {}  # source -> (its version, its names)
         self._names: dict[str, str] = {}  # folded name -> source
-        self._pattern: re.Pattern | None = None
+        self._pattern: _Phrases | None = None
         self._papers: dict[str, list[str]] = {}  # folded X of "the X paper" -> the paper and those about it
-        self._paper_pattern: re.Pattern | None = None
+        self._paper_pattern: _Phrases | None = None
 
     def named(self, text: str) -> list[str]:
         """The sources ``text`` names, in the order it names them."""
@@ -186,13 +186,47 @@ def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _phrases(names: dict, after: str = "") -> re.Pattern | None:
+class _Phrases:
+    """Any of ``names`` as a whole phrase (the longest first at each place), then ``after``: what
+    one alternation of every name (``(?<!word)(name|...)after``) finds, but tried only where a
+    word starts, against the names that begin with that word. (One alternation of a library's
+    thousand titles took ~70 ms a question: docs/BENCHMARKS.md, "Session 11".)"""
+
+    def __init__(self, names: Iterable[str], after: str = "") -> None:
+        by_first: dict[str, list[str]] = defaultdict(list)
+        for name in names:
+            by_first[_first_word(name)].append(name)
+        end = after or "(?![\\w-])"
+        self._patterns = {
+            first: re.compile(
+                "(" + "|".join(re.escape(n).replace("\\ ", "\\s+") for n in sorted(group, key=len, reverse=True)) + ")" + end,
+                re.I,
+            )
+            for first, group in by_first.items()
+        }
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        reached = 0
+        for word in _WORD_START.finditer(text):
+            if word.start() < reached:
+                continue
+            pattern = self._patterns.get(word.group(0).casefold())
+            found = pattern.match(text, word.start()) if pattern is not None else None
+            if found:
+                reached = found.end()
+                yield found
+
+
+_WORD_START = re.compile(r"(?<![\w-])[\w-]*")
+
+
+def _first_word(name: str) -> str:
+    return _WORD_START.match(name).group(0).casefold()
+
+
+def _phrases(names: dict, after: str = "") -> _Phrases | None:
     """Any of ``names`` as a whole phrase (the longest first at each place), then ``after``."""
-    if not names:
-        return None
-    ordered = sorted(names, key=len, reverse=True)
-    phrases = "|".join(re.escape(name).replace("\\ ", "\\s+") for name in ordered)
-    return re.compile(f"(?<![\\w-])({phrases})" + (after or "(?![\\w-])"), re.I)
+    return _Phrases(names, after) if names else None
 
 
 def _names(documents: list, read: dict[str, _Document]) -> dict[str, str]:
