@@ -98,6 +98,12 @@ HEADLINE5_MIN_CORRECT = 0.0
 LIBRARY_TEST6_MIN_CORRECT = 0.49
 LIBRARY_TEST6_MIN_REFUSAL = 0.52
 HEADLINE6_MIN_CORRECT = 0.50  # session 11: raised to one question below its measured figure
+# The seventh sealed split, written by an engineer who never ran the system, run once on
+# 2026-12-03 05:32 UTC on bd9b7b0 ("The seventh sealed split: the one run"): 80/160 correct
+# (0.500), 21/40 unanswerables refused (0.525); its headline phrasings 2 of 10. One question below each.
+LIBRARY_TEST7_MIN_CORRECT = 0.49
+LIBRARY_TEST7_MIN_REFUSAL = 0.50
+HEADLINE7_MIN_CORRECT = 0.10
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -327,6 +333,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test4.jsonl", "headline4.jsonl", LIBRARY_TEST4_MIN_CORRECT, LIBRARY_TEST4_MIN_REFUSAL, HEADLINE4_MIN_CORRECT),
     ("library_test5.jsonl", "headline5.jsonl", LIBRARY_TEST5_MIN_CORRECT, LIBRARY_TEST5_MIN_REFUSAL, HEADLINE5_MIN_CORRECT),
     ("library_test6.jsonl", "headline6.jsonl", LIBRARY_TEST6_MIN_CORRECT, LIBRARY_TEST6_MIN_REFUSAL, HEADLINE6_MIN_CORRECT),
+    ("library_test7.jsonl", "headline7.jsonl", LIBRARY_TEST7_MIN_CORRECT, LIBRARY_TEST7_MIN_REFUSAL, HEADLINE7_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
