@@ -292,9 +292,9 @@ def holding(passages: dict[int, str], fact: str) -> int:
     return n
 
 
-def passage(text: str) -> Passage:
-    """``text`` as one retrieved passage of a PDF's first page."""
-    return Passage(Chunk("c", text, "paper.pdf", "Paper", 1, 0, 0, len(text)), 1.0, 0.5)
+def passage(text: str, *, title: str = "Paper", index: int = 0) -> Passage:
+    """``text`` as one retrieved passage of a PDF's first page (its document's ``index``-th chunk)."""
+    return Passage(Chunk("c", text, "paper.pdf", title, 1, index, 0, len(text)), 1.0, 0.5)
 
 
 def sentence_pool(question: str, sentences: list[str], enumerations: frozenset[int] = frozenset()) -> Pool:

@@ -8,7 +8,8 @@ import pytest
 
 from assistant.answering.candidates import byline
 from assistant.answering.question import asks_authors
-from assistant.types import Chunk, Passage
+
+from .helpers import passage
 
 
 @pytest.mark.parametrize("question, asks", [
@@ -27,10 +28,6 @@ def test_which_questions_ask_who_wrote_a_document(question, asks):
     assert asks_authors(question) is asks
 
 
-def _first(text: str, title: str, index: int = 0) -> Passage:
-    return Passage(Chunk("c", text, "paper.pdf", title, 1, index, 0, len(text)), 1.0, 0.5)
-
-
 # First chunks shaped as the library's PDFs give them.
 @pytest.mark.parametrize("text, title, expected", [
     ("Fast R-CNN\n\nRoss Girshick Microsoft Research\n\nrbg@microsoft.com", "Fast R-CNN",
@@ -46,7 +43,7 @@ def _first(text: str, title: str, index: int = 0) -> Passage:
      "David Silver,Julian Schrittwieser& Demis Hassabis"),
 ])
 def test_the_byline_is_what_follows_the_title(text, title, expected):
-    quote = byline(_first(text, title))
+    quote = byline(passage(text, title=title))
     assert quote is not None and quote.text == expected
 
 
@@ -58,4 +55,4 @@ def test_the_byline_is_what_follows_the_title(text, title, expected):
     ("Notes on bread\n\nflour, water, salt and a long rise", "Notes on bread", 0),
 ])
 def test_no_byline_where_no_names_follow_the_title(text, title, index):
-    assert byline(_first(text, title, index)) is None
+    assert byline(passage(text, title=title, index=index)) is None

@@ -108,12 +108,9 @@ def byline(passage: Passage) -> Quote | None:
     found = re.search(r"\s+".join(map(re.escape, title)), text)
     if not found:
         return None
-    start = found.end()
-    stop = text.find("\n\n", start)
-    if not text[start : stop if stop >= 0 else len(text)].strip() and stop >= 0:
-        start = stop
-        stop = text.find("\n\n", start + 2)
-    stop = len(text) if stop < 0 else stop
+    start, stop = found.end(), _paragraph_end(text, found.end())
+    if not text[start:stop].strip():  # the title ends its paragraph: the byline is the next one
+        start, stop = stop, _paragraph_end(text, stop + 2)
     while start < stop and text[start] in " \t\n,:;–—-":
         start += 1
     while stop > start and text[stop - 1].isspace():
@@ -122,6 +119,11 @@ def byline(passage: Passage) -> Quote | None:
     if len(words) < 2 or text[start:stop].endswith("?") or sum(w[0].isupper() for w in words) < 0.6 * len(words):
         return None
     return Quote(passage, start, stop)
+
+
+def _paragraph_end(text: str, start: int) -> int:
+    end = text.find("\n\n", start)
+    return len(text) if end < 0 else end
 
 
 def position(quote: Quote) -> tuple[str, int | None, int]:

@@ -96,7 +96,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     if not pool.quotes:
         return []
     question = pool.question
-    if question.authors and pool.bylines:
+    if pool.bylines:
         # "Who wrote Fast R-CNN?": the byline names them; a sentence about the paper does not.
         return [min(pool.bylines)]
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
@@ -306,10 +306,10 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     # A byline is quoted only for a question that opens by asking who wrote the one document it
     # names (``select``; retrieval/front_matter.py), and it names them: the gate, fitted on prose
     # sentences, does not judge it (its words are names, like no question's).
-    gated = float(gate_model.probability(np.asarray(row, dtype=np.float32))[0])
+    gate_probability = 1.0 if best in pool.bylines else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0])
     return Extract(
         quotes=tuple(quotes),
-        probability=1.0 if best in pool.bylines else gated,
+        probability=gate_probability,
         best_probability=float(probability[best]),
         typed=typed(analysed),
         has_type=row[scorer.GATE_FEATURES.index("type_miss")] == 0.0,

@@ -171,6 +171,8 @@ _ASKS_AUTHORS = re.compile(
     r"|who\s+(?:is|was|were|are)\s+\S.*\bwritten\s+by\b)",
     re.I,
 )
+
+
 def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
 
