@@ -30,7 +30,11 @@ DEFAULT_ROOT = HERE / ".cache" / "library"
 def library_files() -> list[Path]:
     """The article(s) in corpus/ and the six PDFs (not the release README beside them)."""
     articles = sorted(p for p in (PROJECT_ROOT / "corpus").iterdir() if p.is_file() and not p.name.startswith("."))
-    return articles + sorted(PAPERS.glob("*.pdf"))
+    papers = sorted(PAPERS.glob("*.pdf"))
+    if not papers:
+        # Without them the bank's questions about the papers would all fail as if the answerer had.
+        raise SystemExit(f"no papers at {PAPERS}: the library needs ../shared/papers beside the checkout")
+    return articles + papers
 
 
 def library_settings(root: Path = DEFAULT_ROOT, *, sync: bool = True) -> Settings:

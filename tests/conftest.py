@@ -38,6 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
     The run also moves into a loopback-only network namespace when it may (root): that stops
     what bypasses Python's sockets too (Chromium, the Rust `chroma run`), without naming it."""
     global NETWORK_LOG
+    if not any(PAPERS.glob("*.pdf")) or not SEED_QUESTIONS.is_file():
+        # Without the shared papers and questions a third of the suites would fail as if the
+        # answerer had regressed: say what is missing instead.
+        pytest.exit(f"the tests read ../shared (papers, eval, beir) beside the checkout; none at {SHARED}", returncode=4)
     NAMESPACE_PROBLEM[:] = [network_guard.isolate_network()]
     network_guard.install()
     NETWORK_LOG = Path(tempfile.mkdtemp(prefix="network-guard-")) / "attempts.log"
