@@ -4,6 +4,7 @@ they name a further item (docs/EVALUATION.md, "Session 9: list items")."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.answering.candidates import ENUMERATION_WORDS, _sentences
 from assistant.answering.extractive import select
@@ -72,6 +73,19 @@ def test_a_list_answer_that_opens_with_an_enumeration_is_that_enumeration():
 def test_list_is_a_list_question_only_when_it_asks():
     assert not analyse("Why did Megvii end up on the US entity list?").listing
     assert analyse("List the authors of the ResNet paper.").listing
+
+
+@pytest.mark.parametrize("question", [
+    "Which businesses ended up better off because of ResNet?",
+    "What Chinese players gained from the paper?",
+    "Which parties derived an advantage from ResNet?",
+])
+def test_a_question_asking_which_businesses_or_players_wants_names(question):
+    assert analyse(question).entity
+
+
+def test_what_asks_for_a_thing_not_a_name():
+    assert not analyse("What part of the network does the RPN share?").entity
 
 
 def test_a_signpost_or_an_aside_is_never_a_candidate():

@@ -110,7 +110,9 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     # (Only a who/which-company list has a topic of names: a named list's items are named again
     # and again, "YOLO" and "SSD" in three sentences of the focal loss paper's pool.)
     topic = _topic_names(question, pool, known) if listing and question.entity else frozenset()
-    items = [_items(question, pool.quotes[i].text, known, topic) if listing else set() for i in range(len(pool.quotes))]
+    items = [_items(question, pool.quotes[i].text, known, topic,
+                    subject_is_item=nearest is not None and pool.quotes[i].passage.chunk.section == nearest)
+             if listing else set() for i in range(len(pool.quotes))]
     # A list of named things other than a who/which-company list: its items are names too, but
     # its first sentence is the most probable one, wherever it stands.
     named_list = listing and not question.entity and selection.item_ratio is not None
@@ -199,11 +201,18 @@ def _repeats(question: Question, pool: Pool, i: int, j: int, selection: Selectio
     return not numbers(with_header(pool.quotes[i], pool.headers[i])) - numbers(other) - numbers(question.text)
 
 
-def _items(question: Question, sentence: str, known: frozenset[str], topic: frozenset[str]) -> set[str]:
+def _items(question: Question, sentence: str, known: frozenset[str], topic: frozenset[str], *,
+           subject_is_item: bool = False) -> set[str]:
     """The items a list sentence names: its new names but the list's topic, except a name that
-    opens it, the sentence's subject ("Microsoft itself also benefited from the paper")."""
+    opens it, the sentence's subject ("Microsoft itself also benefited from the paper"). Under the
+    heading that states the list's relation (``subject_is_item``) the subject is an item even when
+    the question names it: "Who benefited from the ResNet research at Microsoft Research Asia?"
+    is answered by "Microsoft itself also benefited ..." too."""
     found = listed_names(question, sentence, known)
-    return (found - topic) | ({opening_name(sentence)} & found)
+    subject = opening_name(sentence)
+    if subject_is_item and subject in known:
+        found = found | {subject}
+    return (found - topic) | ({subject} & found)
 
 
 def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> frozenset[str]:

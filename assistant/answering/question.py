@@ -20,8 +20,9 @@ _CAPITALISED = r"[A-Z][\w’'-]*[A-Za-z]"
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b" + _CAPITALISED)  # past a sentence's first word
 _OPENING_NAME = re.compile(_CAPITALISED)
 _ENTITY_QUESTION = re.compile(
-    r"\b(who|whom|whose|where|which (company|companies|lab|labs|firm|firms|university|universities|person|people|"
-    r"organi[sz]ations?|startups?|institutions?))\b",
+    r"\b(who|whom|whose|where|(?:which|what) (?:\w+ ){0,2}?(company|companies|lab|labs|firm|firms|university|universities|"
+    r"person|people|organi[sz]ations?|startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|"
+    r"enterprises?|employers?))\b",
     re.I,
 )
 _QUANTITY_QUESTION = re.compile(
