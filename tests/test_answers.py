@@ -383,6 +383,14 @@ def test_a_beneficiary_the_question_names_is_still_listed(library_assistant):
         assert any(name in c.quote for c in answer.citations), f"{name} is not backed by a cited quote"
 
 
+def test_when_a_paper_was_published_is_refused_when_no_date_says_it(library_assistant):
+    """No page of the focal loss paper dates it: a γ value was quoted as the answer while any
+    number answered "when"."""
+    assert library_assistant.ask("When was the focal loss paper published?").refused
+    answer = library_assistant.ask("When did Kaiming He join Facebook AI Research?")
+    assert not answer.refused and "2016" in answer.answer
+
+
 def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
     """The byline under the title answers it, cited on the paper's first page; a question that only
     goes through the author to ask something else is answered as before."""

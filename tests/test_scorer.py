@@ -79,6 +79,23 @@ def test_typed_questions_need_their_type():
     assert analysis.asking_terms(role) == {"posit"}
 
 
+@pytest.mark.parametrize("question", ["When was the focal loss paper published?", "In what year was MSRA founded?",
+                                      "when did Kaiming He join Facebook"])
+def test_a_question_asking_when_needs_a_date_not_any_number(question):
+    date = analysis.analyse(question)
+    assert analysis.holds_type(date, "Kaiming He joined Facebook AI Research in California in 2016.")
+    assert analysis.holds_type(date, "The paper was posted on 7 August 2017.")
+    assert not analysis.holds_type(date, "We use γ = 2 and α = 0.25 in all experiments.")
+
+
+@pytest.mark.parametrize("question", [
+    "What mAP results when the cls scores are dropped?",
+    "When compressing VGG16's fc6 and fc7 with truncated SVD, how many singular values are kept?",
+])
+def test_when_as_a_conjunction_asks_no_date(question):
+    assert analysis.holds_type(analysis.analyse(question), "It keeps 1024 singular values.")
+
+
 def test_new_names_skip_the_question_and_take_known_first_words():
     question = analysis.analyse("Who benefited from ResNet?")
     sentence = "Microsoft itself also benefited, and Facebook hired ResNet’s lead author."
