@@ -394,7 +394,8 @@ def test_when_a_paper_was_published_is_refused_when_no_date_says_it(library_assi
 def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
     """The byline under the title answers it, cited on the paper's first page; a question that only
     goes through the author to ask something else is answered as before."""
-    for question, first in (("Who wrote Fast R-CNN?", "Ross Girshick"), ("Who is the first author of Faster R-CNN?", "Shaoqing Ren")):
+    for question, first in (("Who wrote Fast R-CNN?", "Ross Girshick"), ("Who is the first author of Faster R-CNN?", "Shaoqing Ren"),
+                            ("who were the people behind the faster r-cnn paper", "Shaoqing Ren")):
         answer = library_assistant.ask(question)
         assert not answer.refused
         assert answer.citations[0].quote.startswith(first) and answer.citations[0].page == 1

@@ -18,11 +18,17 @@ from .helpers import passage
     ("who is the first author of Faster R-CNN", True),
     ("Who authored the identity mappings paper?", True),
     ("List the authors of the AlphaGo Zero paper.", True),
+    # Who made it, in other words (session 12: refused before, wide dev unchanged).
+    ("who were the people behind the faster r-cnn paper", True),
+    ("Who came up with Fast R-CNN?", True),
+    ("Who is behind AlphaGo Zero?", True),
+    ("Who proposed the focal loss?", True),
     # The author is how the question gets to what it asks: a startup, a company, the authors' overlap.
     ("What startup did the first author of Faster R-CNN go on to co-found?", False),
     ("Which of the ResNet authors were also authors of Faster R-CNN?", False),
     ("Who benefited from ResNet?", False),
     ("Where did the lead author go after MSRA?", False),
+    ("Who lost out behind the scenes?", False),
 ])
 def test_which_questions_ask_who_wrote_a_document(question, asks):
     assert asks_authors(question) is asks
