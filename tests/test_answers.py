@@ -399,6 +399,9 @@ def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
         answer = library_assistant.ask(question)
         assert not answer.refused
         assert answer.citations[0].quote.startswith(first) and answer.citations[0].page == 1
+    # An article names its author at its end, where no search for the question's words looks.
+    answer = library_assistant.ask("Who is the author of the article on American AI research in China?")
+    assert answer.citations[0].quote == "Matt Sheehan is a Fellow at MacroPolo."
     answer = library_assistant.ask("What startup did the first author of Faster R-CNN go on to co-found?")
     assert not any(c.quote.startswith("Shaoqing Ren") for c in answer.citations)
 

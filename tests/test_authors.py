@@ -53,6 +53,23 @@ def test_the_byline_is_what_follows_the_title(text, title, expected):
     assert quote is not None and quote.text == expected
 
 
+def test_an_article_names_its_author_in_a_note_at_its_end():
+    text = ("So, too, should there be better understanding of the research cultures at different Chinese "
+            "institutions.\n\nMatt Sheehan is a Fellow at MacroPolo. You can find his work on tech policy, AI, "
+            "and Silicon Valley here.\n\n\nGet Our Stuff\n\nSHARE THIS ARTICLE")
+    quote = byline(passage(text, title="Who Benefits From American AI Research in China?", index=12))
+    assert quote is not None and quote.text == "Matt Sheehan is a Fellow at MacroPolo."
+
+
+@pytest.mark.parametrize("text", [
+    # A sentence inside a paragraph, not a note of its own; a note too long to be one.
+    "The lab grew fast. Kaiming He is a research scientist at Facebook AI Research, where he works on vision.",
+    "Intro.\n\nJian Sun is a chief scientist at Megvii and " + "has led many teams over the years and " * 5 + "more.",
+])
+def test_no_author_note_in_ordinary_prose(text):
+    assert byline(passage(text, index=5)) is None
+
+
 @pytest.mark.parametrize("text, title, index", [
     # An article whose title is followed by prose, not names.
     ("Who Benefits From American AI Research in China?\n\nWho benefits from the research breakthroughs made in "

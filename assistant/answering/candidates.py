@@ -96,13 +96,24 @@ _EMAIL = re.compile(r"\{[^}]*\}\S*|\S+@\S+")
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
 
 
+# An article names its author at its end, in a short paragraph of its own: "Matt Sheehan is a
+# Fellow at MacroPolo. You can find his work ... here."
+_AUTHOR_NOTE = re.compile(r"(?:^|\n\n)(?P<note>[A-Z][\w’'-]+(?: [A-Z][\w’'.-]*){1,2} (?:is|was) (?:a|an|the) [^\n]{3,300}?)"
+                          r"(?=\n\n|\s*$)")
+AUTHOR_NOTE_WORDS = 40
+
+
 def byline(passage: Passage) -> Quote | None:
     """The byline of a document's first chunk: what follows its title, in the title's paragraph
     or the next one ("Ross Girshick Microsoft Research" under "Fast R-CNN"), when it reads as
-    names (mostly capitalised words, not a question). None for any other chunk."""
+    names (mostly capitalised words, not a question). In any other chunk, an author note: a short
+    paragraph that opens by saying who a named person is ("Matt Sheehan is a Fellow at
+    MacroPolo."), as an article's last one does. None when there is neither."""
     chunk = passage.chunk
     title = chunk.title.split()
-    if chunk.chunk_index != 0 or not title:
+    if chunk.chunk_index != 0:
+        return _author_note(passage)
+    if not title:
         return None
     text = chunk.text
     found = re.search(r"\s+".join(map(re.escape, title)), text)
@@ -119,6 +130,17 @@ def byline(passage: Passage) -> Quote | None:
     if len(words) < 2 or text[start:stop].endswith("?") or sum(w[0].isupper() for w in words) < 0.6 * len(words):
         return None
     return Quote(passage, start, stop)
+
+
+def _author_note(passage: Passage) -> Quote | None:
+    """The chunk's last paragraph that is an author note (``_AUTHOR_NOTE``) of at most
+    ``AUTHOR_NOTE_WORDS`` words, or None."""
+    notes = [m for m in _AUTHOR_NOTE.finditer(passage.chunk.text) if word_count(m.group("note")) <= AUTHOR_NOTE_WORDS]
+    if not notes:
+        return None
+    start, stop = notes[-1].span("note")
+    first = sentence_spans(passage.chunk.text[start:stop])  # its first sentence says who it is
+    return Quote(passage, start, start + first[0][1] if first else stop)
 
 
 def _paragraph_end(text: str, start: int) -> int:

@@ -1,5 +1,6 @@
-"""The front matter of the document a question asks the authors of: its first chunk, where a
-paper's byline stands under its title ("Who wrote Fast R-CNN?").
+"""The front and back matter of the document a question asks the authors of: its first chunk,
+where a paper's byline stands under its title ("Who wrote Fast R-CNN?"), and its last, where an
+article names its author ("Matt Sheehan is a Fellow at MacroPolo.").
 
 A question's own retrieval rarely finds it: a byline is names and affiliations, nothing like the
 question's words. The answerer quotes the byline from it (``answering/candidates.byline``).
@@ -16,18 +17,23 @@ from .search import Searcher
 
 
 def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], passages: list[Passage]) -> list[Passage]:
-    """``passages`` with the first chunk of the one document ``named`` put first, for a question
-    that asks who wrote it; unchanged for any other question, or when it names none or several
-    ("the ResNet paper" names the paper and the article about it: whose byline?)."""
+    """``passages`` with the first and the last chunk of the one document ``named`` put first, for
+    a question that asks who wrote it; unchanged for any other question, or when it names none or
+    several ("the ResNet paper" names the paper and the article about it: whose byline?)."""
     if len(named) != 1:
         return passages
     registry = searcher.index.registry
     chunks = registry.chunks(registry.chunk_ids(named[0]))
     if not chunks:
         return passages
-    first = min(chunks, key=lambda c: c.chunk_index)
+    ends = list({c.chunk_id: c for c in (min(chunks, key=lambda c: c.chunk_index),
+                                         max(chunks, key=lambda c: c.chunk_index))}.values())
     query_vector = searcher.encoder.encode_sentences([question])[0]
-    vector = searcher.index.store.embeddings([first.chunk_id]).get(first.chunk_id)
-    relevance = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector)) if vector is not None else 0.0
-    rest = [p for p in passages if p.chunk.chunk_id != first.chunk_id]
-    return [Passage(chunk=first, score=1.0, relevance=relevance), *rest]
+    vectors = searcher.index.store.embeddings([c.chunk_id for c in ends])
+    matter = [Passage(chunk=c, score=1.0, relevance=_cosine(vectors.get(c.chunk_id), query_vector)) for c in ends]
+    taken = {c.chunk_id for c in ends}
+    return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
+
+
+def _cosine(vector, query_vector: np.ndarray) -> float:
+    return float(np.dot(np.asarray(vector, dtype=np.float32), query_vector)) if vector is not None else 0.0
