@@ -105,3 +105,19 @@ def test_what_an_abbreviation_stands_for_reads_the_chunk_that_expands_it(seed_as
 ])
 def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repeats(question, asking):
     assert expansion_terms(analyse(question)) == asking
+
+
+def test_a_definition_question_never_quotes_a_table_row():
+    """A row states values, never what something is: "plain ResNet | 18 layers 27.94 27.88" was the
+    answer to "What do the ResNet authors mean by a 'plain' network?". A number question still
+    reads the row, under its header."""
+    from assistant.answering.candidates import _sentences
+    from assistant.types import Chunk, Passage
+
+    table = "plain ResNet\n18 layers 27.94 27.88\n34 layers 28.54 25.03"
+    prose = "Plain networks simply stack layers, without shortcut connections between them."
+    passages = [Passage(Chunk("t", table, "resnet.pdf", "ResNet", 5, 3, 0, len(table), kind="table"), 1.0, 0.5),
+                Passage(Chunk("p", prose, "resnet.pdf", "ResNet", 3, 2, 0, len(prose)), 0.9, 0.5)]
+    read = lambda **options: [quote.text for quote, _ in _sentences(passages, **options)[0]]
+    assert read() == ["18 layers 27.94 27.88", "34 layers 28.54 25.03", prose]
+    assert read(prose_only=True) == [prose]

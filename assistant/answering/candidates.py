@@ -184,15 +184,18 @@ def _enumerations(text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple[i
     return joined, enumerations
 
 
-def _sentences(passages: list[Passage], listing: bool = False) -> tuple[list[tuple[Quote, Quote | None]], set[int]]:
+def _sentences(passages: list[Passage], listing: bool = False, *,
+               prose_only: bool = False) -> tuple[list[tuple[Quote, Quote | None]], set[int]]:
     """The quotable (sentence, table header) pairs of ``passages``, and the indexes of those that
-    are a list question's enumerations."""
+    are a list question's enumerations. With ``prose_only`` (a definition question) no table row:
+    a row states values, never what something is ("plain ResNet | 18 layers 27.94 27.88" answered
+    "What do the ResNet authors mean by a 'plain' network?")."""
     seen: set[tuple[str, int | None, int]] = set()
     found: list[tuple[Quote, Quote | None]] = []
     enumerated: set[int] = set()
     for passage in passages:
         chunk = passage.chunk
-        if chunk.kind in UNQUOTABLE_KINDS:
+        if chunk.kind in UNQUOTABLE_KINDS or (prose_only and chunk.kind == "table"):
             continue
         starts: set[int] = set()  # where this chunk's enumerations start
         if chunk.kind == "table":
@@ -219,7 +222,7 @@ def _sentences(passages: list[Passage], listing: bool = False) -> tuple[list[tup
 
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
-    found, enumerated = _sentences(passages, question.listing)
+    found, enumerated = _sentences(passages, question.listing, prose_only=bool(question.subject))
     lines = [line for line in (byline(p) for p in passages) if line is not None] if question.authors else []
     if lines:
         # A question asking who wrote a document is answered by its byline: it leads the
