@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.question import asks_authors, definition_subject, names_and_identifiers, query_terms
+from .answering.question import asked_relation, asks_authors, definition_subject, names_and_identifiers, query_terms
 from .answering.question_parts import question_parts
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
@@ -32,6 +32,7 @@ from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import with_front_matter
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
+from .retrieval.sections import with_relation_section
 from .text import terms
 from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
 
@@ -127,6 +128,8 @@ class Assistant:
             parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context)
             passages = with_reserved(passages, parts)
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
+        passages = with_relation_section(self.searcher, question.text, asked_relation(question.text), passages,
+                                         threshold=extractive.DEFAULT_SELECTION.relation_heading)
         if asks_authors(question.text):
             within = [s for s in named if not question.sources or s in question.sources]
             passages = with_front_matter(self.searcher, question.text, within, passages)

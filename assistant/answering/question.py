@@ -221,6 +221,11 @@ def _plural(word: str) -> bool:
             and stem(word) != word)
 
 
+def asked_relation(question: str) -> str:
+    """``relation`` of a question that asks for names (who, which company ...), else ""."""
+    return relation(question) if _ENTITY_QUESTION.search(question) else ""
+
+
 def relation(question: str) -> str:
     """The question's wh-clause without what its items relate to: "Who benefited?" of "Who
     benefited from ResNet?". Compared with the section headings, it finds the section that lists

@@ -1,0 +1,43 @@
+"""The section step of retrieval (retrieval/sections.py): a who/which-company question reads the
+whole section whose heading states its relation."""
+
+from __future__ import annotations
+
+from assistant.answering.extractive import DEFAULT_SELECTION
+from assistant.answering.question import asked_relation
+from assistant.retrieval.sections import with_relation_section
+
+HEADING = "Who Benefitted and Who Lost Out?"
+THRESHOLD = DEFAULT_SELECTION.relation_heading
+
+
+def _one_chunk_of_the_section(searcher, question: str) -> list:
+    """The question's own passages with only the first of the section's chunks among them."""
+    own = searcher.search(question, k=6)
+    first = next(p for p in own if p.chunk.section == HEADING)
+    return [p for p in own if p.chunk.section != HEADING or p is first]
+
+
+def test_a_who_list_reads_the_rest_of_the_section_that_states_its_relation(seed_assistant):
+    question = "Which organisations profited from the deep residual learning paper?"
+    own = _one_chunk_of_the_section(seed_assistant.searcher, question)
+    assert not any("Momenta" in p.chunk.text for p in own)
+    passages = with_relation_section(seed_assistant.searcher, question, asked_relation(question), own, threshold=THRESHOLD)
+    added = passages[len(own):]
+    assert passages[: len(own)] == own and added
+    assert all(p.chunk.section == HEADING for p in added)
+    assert any("Momenta" in p.chunk.text for p in added)
+    assert [p.chunk.chunk_index for p in added] == sorted(p.chunk.chunk_index for p in added)
+    assert all(0.0 < p.relevance <= 1.0 for p in added)
+
+
+def test_other_questions_read_no_further_section(seed_assistant):
+    searcher = seed_assistant.searcher
+    for question in ("What is ResNet?", "How many times has the ResNet paper been cited?"):
+        assert asked_relation(question) == ""
+        own = searcher.search(question, k=3)
+        assert with_relation_section(searcher, question, asked_relation(question), own, threshold=THRESHOLD) == own
+    # A relation no heading is near enough.
+    question = "Which organisations profited from the deep residual learning paper?"
+    own = _one_chunk_of_the_section(searcher, question)
+    assert with_relation_section(searcher, question, asked_relation(question), own, threshold=0.99) == own
