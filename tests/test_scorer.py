@@ -172,6 +172,16 @@ def test_a_number_spelt_another_way_is_the_same_number():
     assert analysis.numbers("10x faster than 2 × 3") == {"10", "2x3"}
 
 
+def test_a_year_is_held_by_its_last_two_digits():
+    """Papers write "VOC12" and "ILSVRC ’14": "What mAP does Fast R-CNN reach on VOC 2012 test?"
+    was refused though its answer, "the top result on VOC12 with a mAP of 65.7%", was right."""
+    question = analysis.analyse("What mAP does Fast R-CNN reach on VOC 2012 test?")
+    assert scorer.numbers_missing(question, "Fast R-CNN achieves the top result on VOC12 with a mAP of 65.7%.") == 0.0
+    assert scorer.numbers_missing(question, "Fast R-CNN achieves 66.9% mAP on VOC07.") == 1.0
+    # Only a year: "ResNet-110" is not held by a "10".
+    assert scorer.numbers_missing(analysis.analyse("What error does ResNet-110 get?"), "It gets 10% error.") == 1.0
+
+
 def test_the_shipped_gate_weighs_each_feature_in_its_expected_direction():
     _, gate = scorer.models()
     for name, weight in zip(scorer.GATE_FEATURES, gate.weights):
