@@ -40,3 +40,18 @@ def test_a_list_keeps_its_own_limit():
     pool = sentence_pool("Which training settings did the residual network use?", SHORT)
     assert pool.question.listing
     assert len(select(pool, PROBABILITY, max_words=110)) <= Selection().list_sentences
+
+
+def test_a_definition_answer_opens_with_the_sentence_that_says_what_its_subject_is():
+    pool = sentence_pool("What is RetinaNet?", [
+        "In Figure 2 we plot the speed/accuracy trade-off curve for RetinaNet on COCO test-dev.",
+        "To evaluate our loss, we train a simple dense detector we call RetinaNet.",
+        "RetinaNet is a single, unified network composed of a backbone network and two subnetworks.",
+    ])
+    probability = np.asarray([0.6, 0.5, 0.2])
+    assert select(pool, probability, max_words=110)[0] == 2
+    assert select(pool, probability, max_words=110, selection=Selection(definition_first=False))[0] == 0
+    # A sentence that only mentions the subject after something else is not moved first.
+    other = sentence_pool("What is RetinaNet?", ["In Figure 2 we plot the curve for RetinaNet on COCO test-dev.",
+                                                 "Our detector, unlike RetinaNet, is a two-stage network."])
+    assert select(other, np.asarray([0.6, 0.5]), max_words=110)[0] == 0
