@@ -91,6 +91,7 @@ def test_a_question_asking_when_needs_a_date_not_any_number(question):
 @pytest.mark.parametrize("question", [
     "What mAP results when the cls scores are dropped?",
     "When compressing VGG16's fc6 and fc7 with truncated SVD, how many singular values are kept?",
+    "When does an anchor count as a negative example in RPN training?",  # a condition, not a time
 ])
 def test_when_as_a_conjunction_asks_no_date(question):
     assert analysis.holds_type(analysis.analyse(question), "It keeps 1024 singular values.")
