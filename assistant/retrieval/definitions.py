@@ -16,8 +16,6 @@ import functools
 import re
 from collections.abc import Sequence
 
-import numpy as np
-
 from ..abbreviations import stands_for
 from ..text import fold, sentence_spans, terms
 from ..types import SECTION_SEPARATOR, Chunk, Passage
@@ -45,10 +43,7 @@ def with_definitions(searcher: Searcher, question: str, subject: str, passages: 
     chosen = sorted(chunks, key=lambda c: _defining_rank(subject, wanted, c))[:n]
     if not chosen:
         return passages
-    query_vector = searcher.encoder.encode_sentences([question])[0]
-    vectors = searcher.index.store.embeddings([c.chunk_id for c in chosen])
-    added = [Passage(chunk=c, score=0.0, relevance=float(np.dot(np.asarray(vectors[c.chunk_id], dtype=np.float32), query_vector)))
-             for c in chosen if c.chunk_id in vectors]
+    added = searcher.as_passages(chosen, searcher.encoder.encode_sentences([question])[0], score=0.0)
     return [*passages, *added]
 
 

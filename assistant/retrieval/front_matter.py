@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from ..types import Passage
 from .search import Searcher
 
@@ -28,12 +26,6 @@ def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], p
         return passages
     ends = list({c.chunk_id: c for c in (min(chunks, key=lambda c: c.chunk_index),
                                          max(chunks, key=lambda c: c.chunk_index))}.values())
-    query_vector = searcher.encoder.encode_sentences([question])[0]
-    vectors = searcher.index.store.embeddings([c.chunk_id for c in ends])
-    matter = [Passage(chunk=c, score=1.0, relevance=_cosine(vectors.get(c.chunk_id), query_vector)) for c in ends]
-    taken = {c.chunk_id for c in ends}
+    matter = searcher.as_passages(ends, searcher.encoder.encode_sentences([question])[0], score=1.0)
+    taken = {p.chunk.chunk_id for p in matter}
     return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
-
-
-def _cosine(vector, query_vector: np.ndarray) -> float:
-    return float(np.dot(np.asarray(vector, dtype=np.float32), query_vector)) if vector is not None else 0.0

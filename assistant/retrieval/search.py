@@ -22,7 +22,7 @@ from ..errors import EmptyIndex
 from ..store.index import NO_DOCUMENTS, Index
 from .documents import DocumentNames
 from .lexical import Bm25Side
-from ..types import Passage
+from ..types import Chunk, Passage
 
 
 def _minmax(values: dict[str, float], keys: list[str]) -> dict[str, float]:
@@ -83,8 +83,7 @@ class Searcher:
         candidates_ids = list(dict.fromkeys([*dense, *lexical]))
         cosine = dict(dense)
         missing = [i for i in candidates_ids if i not in cosine]
-        for chunk_id, vector in store.embeddings(missing).items():
-            cosine[chunk_id] = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
+        cosine.update(self.cosines(missing, query_vector))
         chunks = {c.chunk_id: c for c in self.index.registry.chunks(candidates_ids)}
         candidates_ids = [i for i in candidates_ids if i in chunks]  # committed chunks only
         if mode == "dense":
@@ -102,6 +101,18 @@ class Searcher:
         boost = {i: 1 + settings.document_boost if chunks[i].source in named else 1 for i in candidates_ids}
         ranked = sorted(candidates_ids, key=lambda i: (-fused[i] * boost[i], i))[:k]
         return [Passage(chunk=chunks[i], score=fused[i], relevance=cosine.get(i, 0.0)) for i in ranked]
+
+    def cosines(self, chunk_ids: Sequence[str], query_vector: np.ndarray) -> dict[str, float]:
+        """Each chunk's stored vector's cosine to ``query_vector`` (a chunk with none left out)."""
+        return {chunk_id: float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
+                for chunk_id, vector in self.index.store.embeddings(list(chunk_ids)).items()}
+
+    def as_passages(self, chunks: Sequence[Chunk], query_vector: np.ndarray, *, score: float) -> list[Passage]:
+        """``chunks`` found by a retrieval step of its own (a definition, a byline, a section), as
+        passages of the query: ``score`` given, relevance the stored vector's cosine to
+        ``query_vector`` (a chunk with no stored vector left out)."""
+        cosine = self.cosines([c.chunk_id for c in chunks], query_vector)
+        return [Passage(chunk=c, score=score, relevance=cosine[c.chunk_id]) for c in chunks if c.chunk_id in cosine]
 
     def _scope(self, query: str, named: Sequence[str] | None, sources: Sequence[str] | None) -> list[str]:
         """The documents to favour: those named (or that ``query`` names), within ``sources``;

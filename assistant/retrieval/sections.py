@@ -43,8 +43,6 @@ def with_relation_section(searcher: Searcher, question: str, relation: str, pass
     registry = searcher.index.registry
     rest = sorted((c for c in registry.chunks(registry.chunk_ids(source)) if c.section == section and c.chunk_id not in have),
                   key=lambda c: c.chunk_index)[: min(n, len(elsewhere))]
-    stored = searcher.index.store.embeddings([c.chunk_id for c in rest])
-    added = [Passage(chunk=c, score=0.0, relevance=float(np.dot(np.asarray(stored[c.chunk_id], dtype=np.float32), vectors[0])))
-             for c in rest if c.chunk_id in stored]
+    added = searcher.as_passages(rest, vectors[0], score=0.0)
     dropped = {id(p) for p in elsewhere[len(elsewhere) - len(added):]} if added else set()
     return [*(p for p in passages if id(p) not in dropped), *added]
