@@ -77,7 +77,7 @@ def test_list_is_a_list_question_only_when_it_asks():
 
 @pytest.mark.parametrize("question", [
     "Which businesses ended up better off because of ResNet?",
-    "What Chinese players gained from the paper?",
+    "What players gained from the paper?",
     "Which parties derived an advantage from ResNet?",
 ])
 def test_a_question_asking_which_businesses_or_players_wants_names(question):

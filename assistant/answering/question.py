@@ -20,7 +20,7 @@ _CAPITALISED = r"[A-Z][\w’'-]*[A-Za-z]"
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b" + _CAPITALISED)  # past a sentence's first word
 _OPENING_NAME = re.compile(_CAPITALISED)
 _ENTITY_QUESTION = re.compile(
-    r"\b(who|whom|whose|where|(?:which|what) (?:\w+ ){0,2}?(company|companies|lab|labs|firm|firms|university|universities|"
+    r"\b(who|whom|whose|where|(?:which|what) (company|companies|lab|labs|firm|firms|university|universities|"
     r"person|people|organi[sz]ations?|startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|"
     r"enterprises?|employers?))\b",
     re.I,
@@ -224,8 +224,12 @@ def _plural(word: str) -> bool:
 
 
 def asked_relation(question: str) -> str:
-    """``relation`` of a question that asks for names (who, which company ...), else ""."""
-    return relation(question) if _ENTITY_QUESTION.search(question) else ""
+    """``relation`` of a question that asks for a list of names ("Who benefited ...?", "Which
+    companies ...?"), else "": what ``analyse`` reads as a who/which-company list."""
+    if not _ENTITY_QUESTION.search(question):
+        return ""
+    several = re.match(r"\s*who\b", question, re.I) or _LIST_QUESTION.search(question) or plural_asked(question)
+    return relation(question) if several else ""
 
 
 def relation(question: str) -> str:

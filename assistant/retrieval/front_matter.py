@@ -8,24 +8,30 @@ question's words. The answerer quotes the byline from it (``answering/candidates
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..types import Passage
 from .search import Searcher
 
+# A question about a paper asks for its byline: "the ResNet paper" also names an article about
+# it, whose author note at its end names the article's author, not the paper's.
+_A_PAPER = re.compile(r"\bpapers?\b", re.I)
+
 
 def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], passages: list[Passage]) -> list[Passage]:
-    """``passages`` with the first and the last chunk of the one document ``named`` put first, for
-    a question that asks who wrote it; unchanged for any other question, or when it names none or
-    several ("the ResNet paper" names the paper and the article about it: whose byline?)."""
+    """``passages`` with the first chunk of the one document ``named`` put first, and its last
+    unless the question asks about a paper, for a question that asks who wrote it; unchanged for
+    any other question, or when it names none or several ("the ResNet paper" names the paper and
+    the article about it: whose byline?)."""
     if len(named) != 1:
         return passages
     registry = searcher.index.registry
     chunks = registry.chunks(registry.chunk_ids(named[0]))
     if not chunks:
         return passages
-    ends = list({c.chunk_id: c for c in (min(chunks, key=lambda c: c.chunk_index),
-                                         max(chunks, key=lambda c: c.chunk_index))}.values())
+    first, last = min(chunks, key=lambda c: c.chunk_index), max(chunks, key=lambda c: c.chunk_index)
+    ends = [first] if last is first or _A_PAPER.search(question) else [first, last]
     matter = searcher.as_passages(ends, searcher.encoder.encode_sentences([question])[0], score=1.0)
     taken = {p.chunk.chunk_id for p in matter}
     return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
