@@ -102,6 +102,7 @@ _PHRASE_END = frozenset("do does did is are was were has have had can could will
                         "of to in on at by for from with than as about into after before since during when "
                         "where if while that and or".split())
 _AUXILIARY = frozenset("do does did are were have had can could will would".split())
+_WHO = re.compile(r"\s*who\b", re.I)  # asked with "who", which does not say whether one or several
 _ASKING_WORD = re.compile(r"\b(?:who|whom|whose|which|what|where)\b", re.I)
 # What a question asks of its items is its wh-clause before what they relate to: "Who benefited"
 # of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?".
@@ -144,7 +145,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     typed = next(((a, w) for a, w in _TYPED if a.search(question)), (None, None))
     several = len(people(context)) >= 2
     entity = bool(_ENTITY_QUESTION.search(question)) or several
-    listing = bool(_LIST_QUESTION.search(question)) or plural_asked(question) or several
+    listing = asks_several(question) or several
     # The corpus gives 0 for a term no chunk holds: such a term (the "ethanol" of a question
     # about something else) weighs as much as the rarest term the corpus holds, not nothing, so
     # that quotes lacking it do not cover the question.
@@ -164,7 +165,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         # a list of them, one sentence each, as "Who ...?" would.
         entity=entity,
         listing=listing,
-        who=bool(re.match(r"\s*who\b", question, re.I)),
+        who=bool(_WHO.match(question)),
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
         asked_terms=own + from_context if several else own,
@@ -190,6 +191,11 @@ _ASKS_AUTHORS = re.compile(
 
 def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
+
+
+def asks_several(question: str) -> bool:
+    """The question's own words ask for several items: a list's asking words or a plural wh-phrase."""
+    return bool(_LIST_QUESTION.search(question)) or plural_asked(question)
 
 
 def plural_asked(question: str) -> bool:
@@ -226,10 +232,9 @@ def _plural(word: str) -> bool:
 def asked_relation(question: str) -> str:
     """``relation`` of a question that asks for a list of names ("Who benefited ...?", "Which
     companies ...?"), else "": what ``analyse`` reads as a who/which-company list."""
-    if not _ENTITY_QUESTION.search(question):
+    if not _ENTITY_QUESTION.search(question) or not (_WHO.match(question) or asks_several(question)):
         return ""
-    several = re.match(r"\s*who\b", question, re.I) or _LIST_QUESTION.search(question) or plural_asked(question)
-    return relation(question) if several else ""
+    return relation(question)
 
 
 def relation(question: str) -> str:

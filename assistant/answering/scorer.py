@@ -176,6 +176,9 @@ GATE_SIGNS = {"p_best": 1, "relevance": 1, "cos_best": 1, "bm25_best": 1, "cover
               "numbers_missing": -1, "numbers_missing_passage": -1}
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def numbers_missing(question: Question, text: str) -> float:
     """The share of the question's numbers that ``text`` lacks (0 when it names none). A year is
     held by its last two digits too, as papers write it: "VOC12", "ILSVRC ’14", "07+12"."""
@@ -184,8 +187,6 @@ def numbers_missing(question: Question, text: str) -> float:
     missing = [n for n in asked if n not in held and not (_YEAR.fullmatch(n) and n[2:] in held)]
     return len(missing) / len(asked) if asked else 0.0
 
-
-_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def logit(p: float) -> float:
