@@ -84,6 +84,25 @@ def test_a_question_asking_which_businesses_or_players_wants_names(question):
     assert analyse(question).entity
 
 
+@pytest.mark.parametrize("question", [
+    "Name the companies that benefited from the invention of residual networks.",
+    "Please identify the parties that derived an advantage from the development of ResNet.",
+])
+def test_a_request_to_name_companies_asks_for_a_list_of_names(question):
+    asked = analyse(question)
+    assert asked.entity and asked.listing and asked.relation
+
+
+@pytest.mark.parametrize("question, who", [
+    ("ResNet: who got the payoff?", True),
+    ("ResNet came out of Microsoft's Beijing lab - so who actually gained from it?", True),
+    ("Who gained?", True),
+    ("What did the people who built ResNet do next?", False),
+])
+def test_who_asks_wherever_the_asking_clause_starts(question, who):
+    assert analyse(question).who is who
+
+
 def test_what_asks_for_a_thing_not_a_name():
     assert not analyse("What part of the network does the RPN share?").entity
 

@@ -151,6 +151,19 @@ def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
     assert question.idf["ethanol"] == 2.0 and question.idf["point"] == 1.0
 
 
+@pytest.mark.parametrize("question, asked", [
+    ("Which companies got the most out of the ResNet paper, according to Sheehan?", {"compani", "got", "resnet"}),
+    ("who gained something from the paper, per the MacroPolo article?", {"gain", "someth"}),
+    ("What is Megvii, in the article's words?", {"megvii"}),
+    ("How many frames per second does Fast R-CNN run at?", {"frame", "per", "second", "fast", "r", "cnn", "run"}),
+])
+def test_an_answer_need_not_repeat_where_the_question_says_it_is_found(question, asked):
+    """The gate's coverage reads the terms a quote must hold: not the attribution ("according to
+    Sheehan", "per the MacroPolo article") nor the document the question refers to, which an
+    answering sentence does not name; "per" as a rate stays asked."""
+    assert set(analysis.analyse(question).asked_terms) == asked
+
+
 def test_the_gate_counts_the_questions_numbers_a_statement_lacks():
     """A look-alike swaps a number ("CIFAR-100" where the paper reports CIFAR-10): the passage
     about the entity lacks it, which the shared words alone do not show."""

@@ -19,10 +19,13 @@ from ..types import SECTION_SEPARATOR
 _CAPITALISED = r"[A-Z][\w’'-]*[A-Za-z]"
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b" + _CAPITALISED)  # past a sentence's first word
 _OPENING_NAME = re.compile(_CAPITALISED)
+_ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
+                r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
+# Asked as a question ("which companies ...") or as a request ("Name the companies that ...",
+# "Please identify the parties that ...").
 _ENTITY_QUESTION = re.compile(
-    r"\b(who|whom|whose|where|(?:which|what) (company|companies|lab|labs|firm|firms|university|universities|"
-    r"person|people|organi[sz]ations?|startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|"
-    r"enterprises?|employers?))\b",
+    rf"\b(who|whom|whose|where|(?:which|what) {_ENTITY_NOUN})\b"
+    rf"|^\s*(?:please\s+)?(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+)?{_ENTITY_NOUN}\b",
     re.I,
 )
 _QUANTITY_QUESTION = re.compile(
@@ -93,7 +96,7 @@ _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consist
 _LIST_QUESTION = re.compile(
     r"\b(who (benefit\w*|gain\w*|profit\w*|lost|los[et]\w*|won|win\w*)|which (companies|firms|labs|people|products|startups|universities|"
     r"organi[sz]ations|areas|datasets|tasks|methods|techniques|components|layers)|what (companies|firms|products|"
-    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|name (the|all|some))\b|^\s*list\b",
+    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|(?:name|identify) (the|all|some))\b|^\s*list\b",
     re.I,
 )
 # A question's wh-phrase ("which Chinese tech companies", "what drawbacks of R-CNN") ends at an
@@ -102,8 +105,11 @@ _PHRASE_END = frozenset("do does did is are was were has have had can could will
                         "of to in on at by for from with than as about into after before since during when "
                         "where if while that and or".split())
 _AUXILIARY = frozenset("do does did are were have had can could will would".split())
-_WHO = re.compile(r"\s*who\b", re.I)  # asked with "who", which does not say whether one or several
 _ASKING_WORD = re.compile(r"\b(?:who|whom|whose|which|what|where)\b", re.I)
+# Where the question says its answer is to be found, not what it asks: "according to Sheehan", "per
+# the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
+_ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|described|stated|told|explained) (?:in|by))"
+                          r"\s*[^,;:?]*", re.I)
 # What a question asks of its items is its wh-clause before what they relate to: "Who benefited"
 # of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?".
 _RELATED_TO = re.compile(r"\s(?:from|of|to|at|in|on|by|for|with|thanks|after|because|beyond|over|about|per|"
@@ -165,10 +171,10 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         # a list of them, one sentence each, as "Who ...?" would.
         entity=entity,
         listing=listing,
-        who=bool(_WHO.match(question)),
+        who=asked_with_who(question),
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
-        asked_terms=own + from_context if several else own,
+        asked_terms=(own + from_context if several else _unattributed(question, own)),
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
         authors=asks_authors(question),
     )
@@ -189,8 +195,30 @@ _ASKS_AUTHORS = re.compile(
 )
 
 
+# Terms an answering sentence does not repeat: the document the question refers to and what it
+# does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
+# leaves ("What's", "the RPN's window").
+_UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports ’s"))
+
+
+def _unattributed(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    """``own`` without the terms only the question's attribution holds ("sheehan" of "..., according
+    to Sheehan?") and those no answer repeats (``_UNASKED``); all of ``own`` when nothing else is left."""
+    attribution = {t for match in _ATTRIBUTION.finditer(question) for t in terms(match.group(0))}
+    rest = set(question_terms(_ATTRIBUTION.sub(" ", question)))
+    kept = tuple(t for t in own if (t not in attribution or t in rest) and t not in _UNASKED)
+    return kept or own
+
+
 def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
+
+
+def asked_with_who(question: str) -> bool:
+    """The question asks with "who", which does not say whether one or several are wanted, wherever
+    its asking clause starts: "Who gained?", "ResNet: who got the payoff?", "So who actually gained?"."""
+    asking = _ASKING_WORD.search(question)
+    return bool(asking) and asking.group(0).lower() == "who"
 
 
 def asks_several(question: str) -> bool:
@@ -232,7 +260,7 @@ def _plural(word: str) -> bool:
 def asked_relation(question: str) -> str:
     """``relation`` of a question that asks for a list of names ("Who benefited ...?", "Which
     companies ...?"), else "": what ``analyse`` reads as a who/which-company list."""
-    if not _ENTITY_QUESTION.search(question) or not (_WHO.match(question) or asks_several(question)):
+    if not _ENTITY_QUESTION.search(question) or not (asked_with_who(question) or asks_several(question)):
         return ""
     return relation(question)
 
