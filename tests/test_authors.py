@@ -20,6 +20,9 @@ from .helpers import passage
     ("List the authors of the AlphaGo Zero paper.", True),
     # Who made it, in other words (session 12: refused before, wide dev unchanged).
     ("who were the people behind the faster r-cnn paper", True),
+    # Wrote, in other words (session 13; wide dev unchanged).
+    ("Who penned the article on American AI research in China?", True),
+    ("Who co-wrote the ResNet paper with Kaiming He?", True),
     ("Who came up with Fast R-CNN?", True),
     ("Who is behind AlphaGo Zero?", True),
     ("Who proposed the focal loss?", True),

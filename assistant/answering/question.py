@@ -184,7 +184,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 # as what the question opens by asking: "What startup did the first author of X co-found?" asks
 # for a startup.
 _ASKS_AUTHORS = re.compile(
-    r"^\s*(?:who\s+(?:wrote|authored|co-?authored|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+)?(?:co-?)?authors?\b"
+    r"^\s*(?:who\s+(?:wrote|penned|authored|co-?authored|co-?wrote|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+)?(?:co-?)?authors?\b"
     # "who were the people behind the faster r-cnn paper", "who came up with Fast R-CNN?"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
     r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b)"
