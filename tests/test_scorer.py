@@ -54,6 +54,10 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
         ("In Faster R-CNN, what are anchors?", False, False, "anchors"),
         ("What does 'objectness' mean in the Faster R-CNN paper?", False, False, "objectness"),
         ("What is policy iteration, as the AlphaGo Zero paper describes it?", False, False, "policy iteration"),
+        # Session 13: "what is meant by X" and "What's X" ask what "What is X?" does.
+        ("In the ResNet paper, what is meant by a shortcut connection?", False, False, "shortcut connection"),
+        ("What's 'exclusive gating' in the identity mappings shortcut experiments?", False, False, "exclusive gating"),
+        ("In the ResNet paper, what's shortcut option A?", False, False, "shortcut option A"),
     ],
 )
 def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):

@@ -70,7 +70,7 @@ _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_DATE_QUESTION, _
 # ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
 _DEFINITION = re.compile(
-    r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
+    r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
     r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do)\b[^?]*\??$",
     re.I,
 )
@@ -78,6 +78,7 @@ _LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
 _ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
+_WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)
 _QUOTED = re.compile(r"['‘“\"]([^'’”\"?]{2,40})['’”\"]")
 # The measure a number question asks for is in the words that ask it ("how many training images",
 # "what top-5 error did", "top-1 error of ...", ": what CIFAR-10 error?"): the answer's number
@@ -286,7 +287,7 @@ def relation(question: str) -> str:
 def definition_subject(question: str) -> str:
     """What a definition question asks about: "anchors" of "In Faster R-CNN, what are anchors?",
     "objectness" of "What does 'objectness' mean in the paper?" ("" when no definition is asked)."""
-    text = question.strip()
+    text = _WHATS.sub(r"\1 is", question.strip())  # "What's X?" asks what "What is X?" does
     quoted = _QUOTED.search(text) if _ASKS_MEANING.search(text) else None
     if quoted:
         return quoted.group(1)
