@@ -66,7 +66,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         closing = match.group("close")
         if closing is not None:  # a punctuation boundary, unless it ends an abbreviation or initial
             before = text[start : match.start()].split()
-            last_word = before[-1].rstrip(".").lower() if before else ""
+            # ... also in brackets: "converges well (Fig. 6, middle)"
+            last_word = before[-1].rstrip(".").lstrip("([{\"'“‘").lower() if before else ""
             if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
                 continue
         _append_trimmed(spans, text, start, match.start() + len(closing or ""))

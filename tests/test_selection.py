@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answering.extractive import Selection, select
+from assistant.text import sentence_spans
 
 from .helpers import sentence_pool
 
@@ -55,3 +56,11 @@ def test_a_definition_answer_opens_with_the_sentence_that_says_what_its_subject_
     other = sentence_pool("What is RetinaNet?", ["In Figure 2 we plot the curve for RetinaNet on COCO test-dev.",
                                                  "Our detector, unlike RetinaNet, is a two-stage network."])
     assert select(other, np.asarray([0.6, 0.5]), max_words=110)[0] == 0
+
+
+def test_an_abbreviation_in_brackets_does_not_end_a_sentence():
+    """"This 110-layer network converges well (Fig." was quoted as a whole sentence: the
+    abbreviation after a bracket was read as a sentence's end."""
+    text = "This 110-layer network converges well (Fig. 6, middle). It has fewer parameters (e.g. FitNet)."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "This 110-layer network converges well (Fig. 6, middle).", "It has fewer parameters (e.g. FitNet)."]
