@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -143,6 +144,17 @@ def test_mission_question_names_every_beneficiary_with_citations(seed_assistant,
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
     assert_citations_exact(answer, seed_root)
+
+
+@pytest.mark.parametrize("question", ["Who benefited from ResNet?", "Which companies gained from the ResNet paper?"])
+def test_a_list_answer_opens_with_the_item_stating_the_asked_relation(seed_assistant, question):
+    """The first sentence states the asked fact: of the items gathered under "Who Benefitted and
+    Who Lost Out?", the one nearest the relation opens the answer, not the most probable item
+    ("... rapidly adopted by much of the field, including Microsoft's competitors")."""
+    answer = seed_assistant.ask(question)
+    assert not answer.refused
+    first = answer.answer.split(" [1]")[0]
+    assert re.search(r"benefit|gain", first), first
 
 
 def test_unanswerable_question_is_refused_with_closest_passages(seed_assistant):

@@ -40,6 +40,8 @@ class Pool:
     terms: list[frozenset[str]] = field(default_factory=list)
     # A who/which-company question's relation ("Who benefited?") against each candidate section's heading (cosine).
     relation_heading: dict[str, float] = field(default_factory=dict)
+    # ... and against each candidate sentence (cosine; empty without a relation).
+    relation_cos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     # The candidates that are a list question's enumeration, its lead-in and items (``_enumerations``).
     enumerations: frozenset[int] = frozenset()
     # The candidates that are a document's byline, for a question asking who wrote it (``byline``).
@@ -257,7 +259,8 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         chunk_index=[q.passage.chunk.chunk_index for q in quotes],
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
-                relation_heading, frozenset(enumerated), frozenset(range(len(lines))))
+                relation_heading, sentence_vectors @ vectors[-1] if relation else np.zeros(0, dtype=np.float32),
+                frozenset(enumerated), frozenset(range(len(lines))))
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

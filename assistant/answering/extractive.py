@@ -62,8 +62,11 @@ class Selection:
     # headline sets +6 of 70 over 0.4, wide dev and train unchanged; docs/EVALUATION.md, session 11.)
     list_section: bool = True
     relation_heading: float | None = 0.3
-    # A who/which-company list opens with a sentence naming an item, when one does.
+    # A who/which-company list opens with a sentence naming an item, when one does; and when it is
+    # gathered under its relation's heading, its answer opens with the chosen sentence nearest the
+    # relation (``_opening``; the quotes and the gate are unchanged).
     item_first: bool = True
+    opening_by_relation: bool = True
     # A further sentence of any answer but a who/which-company list has at most this many words
     # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
     # correct unchanged).
@@ -195,6 +198,18 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     return chosen
 
 
+def _opening(pool: Pool, chosen: list[int], selection: Selection) -> int:
+    """The chosen sentence the answer opens with: the best, except in a who/which-company list
+    gathered under its relation's heading, where it is the chosen sentence nearest the relation
+    ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
+    field, including Microsoft's competitors"). The gate has judged the same sentences either way."""
+    question = pool.question
+    if (not selection.opening_by_relation or len(chosen) < 2 or not len(pool.relation_cos)
+            or not (question.listing or question.who) or _relation_section(pool, selection) is None):
+        return chosen[0]
+    return max(chosen, key=lambda i: pool.relation_cos[i])
+
+
 def _opens_with_definition(question: Question, sentence: str) -> bool:
     """The sentence opens with the definition question's subject and says what it is ("The Focal
     Loss is designed to address ...", "RetinaNet is a single, unified network ...")."""
@@ -323,9 +338,10 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     if not chosen:
         return Extract(())
     row = gate_features(pool, probability, chosen, passages)
-    best, rest = chosen[0], sorted(chosen[1:], key=lambda i: position(pool.quotes[i]))
+    best, opening = chosen[0], _opening(pool, chosen, selection)
+    rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
-    for i in [best, *rest]:
+    for i in [opening, *rest]:
         if pool.headers[i] is not None:
             quotes.append(pool.headers[i])
         quotes.append(pool.quotes[i])
