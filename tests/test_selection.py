@@ -58,6 +58,16 @@ def test_a_definition_answer_opens_with_the_sentence_that_says_what_its_subject_
     assert select(other, np.asarray([0.6, 0.5]), max_words=110)[0] == 0
 
 
+def test_a_definition_answer_may_open_with_what_its_subject_does():
+    """"The RoI pooling layer uses max pooling to convert ..." says what RoI pooling is without a
+    defining verb: it opens the answer before a more probable sentence about something else."""
+    pool = sentence_pool("What is RoI pooling?", [
+        "RoI max pooling works by dividing the h × w RoI window into an H × W grid of sub-windows.",
+        "The RoI pooling layer uses max pooling to convert the features inside any valid region of interest.",
+    ])
+    assert select(pool, np.asarray([0.67, 0.61]), max_words=110)[0] == 1
+
+
 def test_an_abbreviation_in_brackets_does_not_end_a_sentence():
     """"This 110-layer network converges well (Fig." was quoted as a whole sentence: the
     abbreviation after a bracket was read as a sentence's end."""
