@@ -82,6 +82,11 @@ class Selection:
     # (Session 12, requiring a defining verb: wide dev and train unchanged; session 13, any
     # sentence opening with the term: wide dev +1, train +1; docs/EVALUATION.md.)
     definition_first: bool = True
+    # A question asking why, or what happens, is answered by the sentence after the one that
+    # states its circumstance ("During training, we ignore all cross-boundary anchors ..." is
+    # followed by "If the boundary-crossing outliers are not ignored ..., training does not
+    # converge."): it joins the best sentence, whatever its probability.
+    reason_follows: bool = True
 
 
 DEFAULT_SELECTION = Selection()
@@ -148,6 +153,9 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     if question.subject and selection.definition_first:
         opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)]
         order = opening + [i for i in order if i not in opening]
+    follow = _following(pool, order[0]) if selection.reason_follows and question.reason else None
+    if follow is not None:
+        order = [order[0], follow] + [i for i in order[1:] if i != follow]
     best = probability[order[0]]
     limit = selection.list_sentences if listing else selection.sentences
     extra = 0 if listing else selection.extra_sentences
@@ -159,7 +167,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             break
         found = items[i]
         adds = bool(found - items_named)
-        if chosen and not gathering and probability[i] < max(selection.floor, selection.ratio * best):
+        if chosen and not gathering and i != follow and probability[i] < max(selection.floor, selection.ratio * best):
             # Sentences come in falling probability: none after this one joins, but a named list's
             # sentence naming a further item.
             if not named_list:
@@ -184,7 +192,8 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # The cap holds for every answer but a who/which-company list, whose item sentences are
             # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
             # a longer sentence taking the word budget).
-            if not (listing and question.entity) and selection.further_words and length > selection.further_words:
+            if (not (listing and question.entity) and i != follow and selection.further_words
+                    and length > selection.further_words):
                 continue
             if any(_repeats(question, pool, i, j, selection) for j in chosen):
                 continue
@@ -196,6 +205,13 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # advantages:" and its items): it is the list; what would join lists nothing of it.
             break
     return chosen
+
+
+def _following(pool: Pool, i: int) -> int | None:
+    """The candidate that follows sentence ``i`` in its passage (None when it ends the passage)."""
+    quote = pool.quotes[i]
+    after = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.start >= quote.end]
+    return min(after, key=lambda j: pool.quotes[j].start) if after else None
 
 
 def _opening(pool: Pool, chosen: list[int], selection: Selection) -> int:

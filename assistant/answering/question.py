@@ -140,6 +140,7 @@ class Question:
     asked_terms: tuple[str, ...] = ()
     measure: tuple[str, ...] = ()  # the words of what a number question measures ("top-5", "error"), if found
     authors: bool = False  # asks who wrote a document ("Who wrote Fast R-CNN?"): its byline answers
+    reason: bool = False  # asks why, or what happens / happened ("Why are cross-boundary anchors ignored?")
 
 
 def question_terms(text: str) -> list[str]:
@@ -178,7 +179,11 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         asked_terms=(own + from_context if several else _unattributed(question, own)),
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
         authors=asks_authors(question),
+        reason=bool(_REASON_QUESTION.search(question)),
     )
+
+
+_REASON_QUESTION = re.compile(r"\bwhy\b|\bwhat happen(?:s|ed)\b|\bhow come\b", re.I)
 
 
 # What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
