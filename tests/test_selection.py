@@ -68,6 +68,21 @@ def test_a_definition_answer_may_open_with_what_its_subject_does():
     assert select(pool, np.asarray([0.67, 0.61]), max_words=110)[0] == 1
 
 
+def test_a_why_question_takes_the_sentence_after_its_circumstance():
+    """The reason follows the sentence stating what is asked about: it joins the best sentence
+    however improbable it is alone; another question's answer does not take it."""
+    sentences = ["During training, we ignore all cross-boundary anchors so they do not contribute to the loss.",
+                 "If the boundary-crossing outliers are not ignored in training, training does not converge.",
+                 "With the cross-boundary anchors ignored, there are about 6k anchors per image."]
+    why = sentence_pool("Why are cross-boundary anchors ignored when training the RPN?", sentences)
+    assert why.question.reason
+    assert select(why, np.asarray([0.6, 0.05, 0.5]), max_words=110)[:2] == [0, 1]
+    assert 1 not in select(why, np.asarray([0.6, 0.05, 0.5]), max_words=110, selection=Selection(reason_follows=False))
+    other = sentence_pool("How many anchors per image are used for training the RPN?", sentences)
+    assert not other.question.reason
+    assert 1 not in select(other, np.asarray([0.6, 0.05, 0.5]), max_words=110)
+
+
 def test_an_abbreviation_in_brackets_does_not_end_a_sentence():
     """"This 110-layer network converges well (Fig." was quoted as a whole sentence: the
     abbreviation after a bracket was read as a sentence's end."""
