@@ -78,6 +78,11 @@ def test_typed_questions_need_their_type():
     number = analysis.analyse("How many citations did the paper collect?")
     assert analysis.holds_type(number, "It was cited 25,256 times.")
     assert not analysis.holds_type(number, "It was cited very often.")
+    # Only a number the question lacks answers it, and a reference is no value (session 13).
+    error = analysis.analyse("What error does the 110-layer ResNet reach on CIFAR-10?")
+    assert not analysis.holds_type(error, "We experiment with the 110-layer ResNet as presented in (1) on CIFAR-10 (10).")
+    assert not analysis.holds_type(error, "The 110-layer ResNet converges well on CIFAR-10 (Fig. 6, Table 2).")
+    assert analysis.holds_type(error, "Our baseline ResNet-110 has 6.61% error on the test set.")
     role = analysis.analyse("What position does Jian Sun hold at Megvii?")
     assert analysis.holds_type(role, "Jian Sun became chief scientist of Megvii.")
     assert analysis.asking_terms(role) == {"posit"}

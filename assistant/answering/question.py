@@ -357,7 +357,20 @@ def holds_type(question: Question, sentence: str) -> bool:
         return bool(new_names(question, sentence))
     if question.wanted is _ROLE:
         return bool({m.group(0).lower() for m in _ROLE.finditer(sentence)} - question.words)
+    if question.wanted is DIGIT:
+        return bool(stated_numbers(sentence) - numbers(question.text))
     return bool(question.wanted and question.wanted.search(sentence))
+
+
+# Numbers that point elsewhere, not values: "Fig. 6", "Table 2", "Section 3.1", "Eqn. (1)", and a
+# citation in brackets of integers alone ("(10)", "(42, 43)").
+_REFERENCE = re.compile(r"\b(?:fig(?:ure)?s?|tables?|sec(?:tion)?s?|eqn?s?|equations?)\.?\s*\(?\d+(?:\.\d+)*\)?"
+                        r"|\(\d+(?:,\s*\d+)*\)|\[\d+(?:,\s*\d+)*\]", re.I)
+
+
+def stated_numbers(sentence: str) -> frozenset[str]:
+    """The numbers a sentence states as values: ``numbers`` but those of its references."""
+    return numbers(_REFERENCE.sub(" ", sentence))
 
 
 def asking_terms(question: Question) -> set[str]:
