@@ -193,6 +193,9 @@ def test_a_number_spelt_another_way_is_the_same_number():
     # A size is one number: "1x1" is not the "1" of "top-1", nor "10x faster" a size.
     assert scorer.numbers_missing(analysis.analyse("What error with 1x1 shortcuts?"), "top-1 error [1]") == 1.0
     assert analysis.numbers("10x faster than 2 × 3") == {"10", "2x3"}
+    # "γ = 2.0" is the "γ = 2" of the question (session 13: u110 was refused for it).
+    assert scorer.numbers_missing(analysis.analyse("Which α goes with γ = 2?"), "We use γ = 2.0 with α = .25") == 0.0
+    assert analysis.numbers("0.50 and 10.0 and 100") == {"0.5", "10", "100"}
 
 
 def test_a_year_is_held_by_its_last_two_digits():

@@ -431,8 +431,14 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def numbers(text: str) -> frozenset[str]:
-    """The numbers ``text`` names: "16" of "VGG-16" and of "VGG16", "320x320" of "320 × 320"."""
-    return frozenset(re.sub(r"\s?[x×]\s?", "x", n) for n in _NUMBERS.findall(_THOUSANDS.sub("", text)))
+    """The numbers ``text`` names: "16" of "VGG-16" and of "VGG16", "320x320" of "320 × 320";
+    a decimal without its trailing zeros ("γ = 2.0" names the "2" of "γ = 2")."""
+    return frozenset("x".join(_decimal(part) for part in re.split(r"\s?[x×]\s?", n))
+                     for n in _NUMBERS.findall(_THOUSANDS.sub("", text)))
+
+
+def _decimal(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
 
 
 def is_number(word: str) -> bool:
