@@ -66,6 +66,10 @@ def test_a_definition_answer_may_open_with_what_its_subject_does():
         "The RoI pooling layer uses max pooling to convert the features inside any valid region of interest.",
     ])
     assert select(pool, np.asarray([0.67, 0.61]), max_words=110)[0] == 1
+    # The term qualifying another noun is not the sentence's subject.
+    lab = sentence_pool("What is MSRA?", ["The MSRA team's paper marked a major advance for the entire field.",
+                                          "Founded in 1998, MSRA became a research powerhouse."])
+    assert select(lab, np.asarray([0.6, 0.5]), max_words=110)[0] == 0
 
 
 def test_a_why_question_takes_the_sentence_after_its_circumstance():
