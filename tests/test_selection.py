@@ -67,8 +67,8 @@ def test_a_definition_answer_may_open_with_what_its_subject_does():
     ])
     assert select(pool, np.asarray([0.67, 0.61]), max_words=110)[0] == 1
     # The term qualifying another noun is not the sentence's subject.
-    lab = sentence_pool("What is MSRA?", ["The MSRA team's paper marked a major advance for the entire field.",
-                                          "Founded in 1998, MSRA became a research powerhouse."])
+    lab = sentence_pool("What is MSRA?", ["Founded in 1998, MSRA became a research powerhouse.",
+                                          "The MSRA team's paper marked a major advance for the entire field."])
     assert select(lab, np.asarray([0.6, 0.5]), max_words=110)[0] == 0
 
 
