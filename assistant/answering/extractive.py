@@ -66,7 +66,7 @@ class Selection:
     # gathered under its relation's heading, its answer opens with the chosen sentence nearest the
     # relation (``_opening``; the quotes and the gate are unchanged).
     item_first: bool = True
-    opening_by_relation: bool = True
+    opening_by_relation: bool = True  # (the relation-nearest item as the best sentence too: headline sets −6)
     # A further sentence of any answer but a who/which-company list has at most this many words
     # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
     # correct unchanged).
@@ -86,7 +86,8 @@ class Selection:
     # A question asking why, or what happens, is answered by the sentence after the one that
     # states its circumstance ("During training, we ignore all cross-boundary anchors ..." is
     # followed by "If the boundary-crossing outliers are not ignored ..., training does not
-    # converge."): it joins the best sentence, whatever its probability.
+    # converge."): it joins the best sentence, whatever its probability (wide dev +8, nothing lost;
+    # for "how does / did ..." too: +5 −2, not kept; docs/EVALUATION.md, session 13).
     reason_follows: bool = True
 
 

@@ -78,8 +78,11 @@ _LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
 _ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
-_WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)
 _QUOTED = re.compile(r"['‘“\"]([^'’”\"?]{2,40})['’”\"]")
+_WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
+# "Why ...?", "What happened when ...?": a reason or a consequence is asked, which papers state in
+# the sentence after the circumstance the question names (``Selection.reason_follows``).
+_REASON_QUESTION = re.compile(r"\bwhy\b|\bwhat happen(?:s|ed)\b|\bhow come\b", re.I)
 # The measure a number question asks for is in the words that ask it ("how many training images",
 # "what top-5 error did", "top-1 error of ...", ": what CIFAR-10 error?"): the answer's number
 # stands next to it ("1.28 million training images", "3.57% top-5 error").
@@ -176,14 +179,11 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         who=asked_with_who(question),
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
-        asked_terms=(own + from_context if several else _unattributed(question, own)),
+        asked_terms=own + from_context if several else _unattributed(question, own),
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
         authors=asks_authors(question),
         reason=bool(_REASON_QUESTION.search(question)),
     )
-
-
-_REASON_QUESTION = re.compile(r"\bwhy\b|\bwhat happen(?:s|ed)\b|\bhow come\b", re.I)
 
 
 # What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
@@ -292,7 +292,7 @@ def relation(question: str) -> str:
 def definition_subject(question: str) -> str:
     """What a definition question asks about: "anchors" of "In Faster R-CNN, what are anchors?",
     "objectness" of "What does 'objectness' mean in the paper?" ("" when no definition is asked)."""
-    text = _WHATS.sub(r"\1 is", question.strip())  # "What's X?" asks what "What is X?" does
+    text = _WHATS.sub(r"\1 is", question.strip())
     quoted = _QUOTED.search(text) if _ASKS_MEANING.search(text) else None
     if quoted:
         return quoted.group(1)
