@@ -80,6 +80,7 @@ def test_a_why_question_takes_the_sentence_after_its_circumstance():
                  "With the cross-boundary anchors ignored, there are about 6k anchors per image."]
     why = sentence_pool("Why are cross-boundary anchors ignored when training the RPN?", sentences)
     assert why.question.reason
+    assert sentence_pool("What goes wrong if cross-boundary anchors are kept?", sentences).question.reason
     assert select(why, np.asarray([0.6, 0.05, 0.5]), max_words=110)[:2] == [0, 1]
     assert 1 not in select(why, np.asarray([0.6, 0.05, 0.5]), max_words=110, selection=Selection(reason_follows=False))
     other = sentence_pool("How many anchors per image are used for training the RPN?", sentences)
