@@ -80,8 +80,9 @@ _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|fo
 _ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
 _QUOTED = re.compile(r"['‘“\"]([^'’”\"?]{2,40})['’”\"]")
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
-# "Why ...?", "What happened when ...?", "What goes wrong if ...?": a reason or a consequence is asked, which papers state in
-# the sentence after the circumstance the question names (``Selection.reason_follows``).
+# "Why ...?", "What happened when ...?", "What goes wrong if ...?": a reason or a consequence is
+# asked, which papers state in the sentence after the circumstance the question names
+# (``Selection.reason_follows``).
 _REASON_QUESTION = re.compile(r"\bwhy\b|\bwhat happen(?:s|ed)\b|\bhow come\b|\bwhat (?:goes|went) wrong\b", re.I)
 # The measure a number question asks for is in the words that ask it ("how many training images",
 # "what top-5 error did", "top-1 error of ...", ": what CIFAR-10 error?"): the answer's number
