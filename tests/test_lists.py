@@ -107,6 +107,14 @@ def test_what_asks_for_a_thing_not_a_name():
     assert not analyse("What part of the network does the RPN share?").entity
 
 
+def test_an_equation_run_is_never_a_candidate():
+    """An equation the PDF reader flattened into letters ("0 L puct L i θiL ...") was quoted as an
+    answer's second sentence; prose with symbols in it stays a candidate."""
+    prose = "In [1], h(xl) = xl is an identity mapping and f is a ReLU [2] function."
+    quoted = _quoted("0 L puct L i θiL i L L L L a tt t 0 resign t ttt−1t−1 t−7t−7 tt\n\n" + prose, listing=False)
+    assert quoted == [prose]
+
+
 def test_a_signpost_or_an_aside_is_never_a_candidate():
     """"We describe each component of RetinaNet next." opened the answer to "What is RetinaNet?":
     it only announces what follows. An aside wholly in brackets is left out too; a sentence that

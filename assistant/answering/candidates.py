@@ -70,10 +70,14 @@ def _is_heading_or_question(text: str) -> bool:
 
 
 def _is_numeric_run(text: str) -> bool:
-    """PDF tables outside a recognised table come out as runs of numbers and symbols."""
-    tokens = text.split()
-    wordlike = sum(1 for t in tokens if t.strip("()[],.;:").isalpha())
-    return wordlike < 0.6 * len(tokens)
+    """PDF tables outside a recognised table come out as runs of numbers and symbols, and
+    equations as runs of single letters ("0 L puct L i θiL i L L L L a tt t 0 resign"): a quotable
+    sentence has words, and a quarter of its tokens at least are words of three letters or more
+    (the library's prose sentences: 0.31 and up; its equation runs: 0.20 and below)."""
+    tokens = [t.strip("()[],.;:") for t in text.split()]
+    wordlike = sum(1 for t in tokens if t.isalpha())
+    words = sum(1 for t in tokens if t.isalpha() and len(t) >= 3)
+    return wordlike < 0.6 * len(tokens) or words < 0.25 * len(tokens)
 
 
 def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
