@@ -182,6 +182,15 @@ def test_the_gate_counts_the_questions_numbers_a_statement_lacks():
     assert scorer.numbers_missing(analysis.analyse("Who founded Megvii?"), "") == 0.0
 
 
+def test_a_lead_in_s_numbers_only_set_the_scene():
+    """"For the 110-layer CIFAR net, ...": the paper states the warm-up rate for all its CIFAR nets
+    at once, without "110"; a number in what the question asks still counts."""
+    lead_in = analysis.analyse("For the 110-layer CIFAR net, what smaller learning rate did they warm up with?")
+    assert scorer.numbers_missing(lead_in, "For all CIFAR experiments we warm up with a learning rate of 0.01.") == 0.0
+    asked = analysis.analyse("What smaller learning rate did they warm up the 110-layer CIFAR net with?")
+    assert scorer.numbers_missing(asked, "For all CIFAR experiments we warm up with a learning rate of 0.01.") == 1.0
+
+
 def test_a_number_spelt_another_way_is_the_same_number():
     """The papers write "VGG16" (Fast R-CNN) and "VGG-16" (Faster R-CNN), "320×320" where a
     question types "320x320": as terms these differ, and the gate took a right answer for one

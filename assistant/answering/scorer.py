@@ -28,7 +28,7 @@ import numpy as np
 from ..abbreviations import stands_for
 from ..text import terms, words
 from ..types import SECTION_SEPARATOR
-from .question import DIGIT, Question, defines, holds_type, new_names, numbers, opening_section, typed
+from .question import DIGIT, Question, asked_numbers, defines, holds_type, new_names, numbers, opening_section, typed
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
 
@@ -180,9 +180,9 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def numbers_missing(question: Question, text: str) -> float:
-    """The share of the question's numbers that ``text`` lacks (0 when it names none). A year is
-    held by its last two digits too, as papers write it: "VOC12", "ILSVRC ’14", "07+12"."""
-    asked = numbers(question.text)
+    """The share of the question's numbers (``asked_numbers``) that ``text`` lacks (0 when it names
+    none). A year is held by its last two digits too, as papers write it: "VOC12", "ILSVRC ’14", "07+12"."""
+    asked = asked_numbers(question.text)
     held = numbers(text)
     missing = [n for n in asked if n not in held and not (_YEAR.fullmatch(n) and n[2:] in held)]
     return len(missing) / len(asked) if asked else 0.0
