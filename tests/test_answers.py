@@ -77,7 +77,7 @@ HEADLINE2_MIN_CORRECT = 0.70  # session 12: raised to one question below its mea
 # 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
 # After the session-8 merge: 73/159 correct (0.459), 22/40 refused, headline phrasings 5 of 10.
 # After the session-9 merge: 74/159 (0.465), 21/40 refused (0.525): the minimums hold, none rises.
-LIBRARY_TEST3_MIN_CORRECT = 0.48  # session 13: raised to one question below its measured figure
+LIBRARY_TEST3_MIN_CORRECT = 0.49  # session 13: raised to one question below its measured figure
 LIBRARY_TEST3_MIN_REFUSAL = 0.55  # session 13: raised to one question below its measured figure
 HEADLINE3_MIN_CORRECT = 0.70  # session 13: raised to one question below its measured figure
 # The fourth sealed split, written by an engineer who never ran the system, run once on
@@ -90,7 +90,7 @@ HEADLINE4_MIN_CORRECT = 0.70  # session 13: raised to one question below its mea
 # 2026-12-02 16:37 UTC on 64a7e01 ("The fifth sealed split: the one run"): 79/160 correct (0.494),
 # 21/40 unanswerables refused (0.525); its headline phrasings 0 of 10 (8 refused: no minimum that
 # cannot fail, only their citation support is held). One question below each.
-LIBRARY_TEST5_MIN_CORRECT = 0.51  # session 13: raised to one question below its measured figure
+LIBRARY_TEST5_MIN_CORRECT = 0.52  # session 13: raised to one question below its measured figure
 LIBRARY_TEST5_MIN_REFUSAL = 0.50
 HEADLINE5_MIN_CORRECT = 0.30  # session 13: raised to one question below its measured figure
 # The sixth sealed split, written by an engineer who never ran the system, run once on
@@ -114,7 +114,8 @@ HEADLINE8_MIN_CORRECT = 0.70  # session 13: raised to one question below its mea
 # The ninth sealed split, written by an engineer who never ran the system (2026-12-03 09:25-09:32
 # UTC, before session 13's changes), run once on 2026-12-03 10:55 UTC on 3a1697b ("The ninth sealed
 # split: the one run"): 72/160 correct (0.450), 18/40 unanswerables refused (0.45); its headline
-# phrasings 7 of 10. One question below each.
+# phrasings 7 of 10. One question below each. (After the run, changes it is in-sample for give
+# 74/160; the minimum stays the run's, as test8's did.)
 LIBRARY_TEST9_MIN_CORRECT = 0.44
 LIBRARY_TEST9_MIN_REFUSAL = 0.42
 HEADLINE9_MIN_CORRECT = 0.60
