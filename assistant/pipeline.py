@@ -19,7 +19,8 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.question import asked_relation, asks_authors, definition_subject, names_and_identifiers, query_terms
+from .answering.question import asked_relation, asks_authors, definition_subject, query_terms
+from .answering.readings import names_and_identifiers
 from .answering.question_parts import question_parts
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings

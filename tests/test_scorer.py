@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.answering import question as analysis
+from assistant.answering import readings
 from assistant.answering import scorer
 from assistant.text import terms, words
 
@@ -201,10 +202,10 @@ def test_a_number_spelt_another_way_is_the_same_number():
     assert scorer.numbers_missing(analysis.analyse("How many layers, 1,000 or more?"), "over 1000 layers") == 0.0
     # A size is one number: "1x1" is not the "1" of "top-1", nor "10x faster" a size.
     assert scorer.numbers_missing(analysis.analyse("What error with 1x1 shortcuts?"), "top-1 error [1]") == 1.0
-    assert analysis.numbers("10x faster than 2 × 3") == {"10", "2x3"}
+    assert readings.numbers("10x faster than 2 × 3") == {"10", "2x3"}
     # "γ = 2.0" is the "γ = 2" of the question (session 13: u110 was refused for it).
     assert scorer.numbers_missing(analysis.analyse("Which α goes with γ = 2?"), "We use γ = 2.0 with α = .25") == 0.0
-    assert analysis.numbers("0.50 and 10.0 and 100") == {"0.5", "10", "100"}
+    assert readings.numbers("0.50 and 10.0 and 100") == {"0.5", "10", "100"}
 
 
 def test_a_year_is_held_by_its_last_two_digits():
@@ -263,7 +264,7 @@ def test_a_follow_up_about_several_people_is_a_list_of_them():
 def test_a_name_with_a_version_number_is_checked_whole():
     """"YOLOv2" is one word to look up, not the "YOLOv" no document holds (that refused a
     question about YOLOv2 with "no document mentions 'YOLOv'")."""
-    from assistant.answering.question import names_and_identifiers
+    from assistant.answering.readings import names_and_identifiers
 
     assert names_and_identifiers("How does YOLOv2 compare with SSD?") == ["SSD", "YOLOv2"]
     assert names_and_identifiers("What did Yann LeCun say about Places365?") == ["Yann", "LeCun", "Places365"]
@@ -272,6 +273,6 @@ def test_a_name_with_a_version_number_is_checked_whole():
 def test_a_size_is_a_number_not_a_name():
     """"320x320" is printed "320×320", which the index reads as two numbers: as a name no
     document would mention it, and the question was refused before the gate read its numbers."""
-    from assistant.answering.question import names_and_identifiers
+    from assistant.answering.readings import names_and_identifiers
 
     assert names_and_identifiers("What error does ResNet-200 get with a 320x320 crop?") == ["ResNet-200"]

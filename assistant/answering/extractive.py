@@ -30,8 +30,9 @@ from ..text import fold, terms, word_count
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import (DIGIT, Question, analyse, asking_terms, expansion_terms, holds_type, listed_names, names,
-                       new_names, numbers, opening_name, query_terms, typed)
+from .question import (DIGIT, Question, analyse, asking_terms, expansion_terms, holds_type, listed_names, new_names,
+                       query_terms, typed)
+from .readings import names, numbers, opening_name
 from .question_parts import asks
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.

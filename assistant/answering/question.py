@@ -1,7 +1,8 @@
 """What a question asks for, worked out once per question: its terms and their corpus idf, the
 type of answer it wants (a number, an amount, a role, names), whether it asks for a list or a
-definition and of what, and the measure a number question asks about; and the readings of a
-sentence that these are checked against (its names, its numbers, whether it defines the subject).
+definition and of what, and the measure a number question asks about; and the checks of a
+sentence against them (it holds the asked type, new names, a definition of the subject). The
+names and numbers of any text are read in ``readings``.
 
 The extractive answerer's features (``scorer``) and the retrieval's definition step read it;
 nothing here is fitted.
@@ -15,10 +16,8 @@ from dataclasses import dataclass
 from ..retrieval.followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
+from .readings import names, numbers, opening_name, stated_numbers, without_names
 
-_CAPITALISED = r"[A-Z][\w’'-]*[A-Za-z]"
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b" + _CAPITALISED)  # past a sentence's first word
-_OPENING_NAME = re.compile(_CAPITALISED)
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
                 r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
 # Asked as a question ("which companies ...") or as a request ("Name the companies that ...",
@@ -286,7 +285,7 @@ def relation(question: str) -> str:
     text = _RELATED_TO.sub("", text) or text
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
     # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
-    text = re.sub(r"\s+", " ", _NAME.sub("", text)).strip()
+    text = without_names(text)
     return text + "?"
 
 
@@ -312,26 +311,6 @@ def measure_words(question: str) -> tuple[str, ...]:
     return ()
 
 
-def name_words(text: str) -> list[str]:
-    """Capitalised words past a sentence's first, as written, in order ("Yann", "LeCun's")."""
-    return [m.group(0) for m in _NAME.finditer(text)]
-
-
-def names(text: str) -> set[str]:
-    """``name_words``, lowercased, without a possessive 's."""
-    return {_name_key(word) for word in name_words(text)}
-
-
-def opening_name(text: str) -> str:
-    """The capitalised word a sentence opens with, as ``names`` gives it ("" when none)."""
-    found = _OPENING_NAME.match(text)
-    return _name_key(found.group(0)) if found else ""
-
-
-def _name_key(word: str) -> str:
-    return re.sub(r"[’']s$", "", word).lower()
-
-
 def new_names(question: Question, sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
     """Names a who/where/which-company question asks for that the sentence holds and the
     question does not. A sentence's first word is a name when ``known`` (the names written
@@ -346,9 +325,9 @@ def listed_names(question: Question, sentence: str, known: frozenset[str] = froz
     (``new_names`` for a who/which-company question): the items of a list of named things
     ("YOLO", "SSD", "OverFeat" for "Which one-stage detectors ...?")."""
     found = names(sentence)
-    first = re.match(r"[A-Z][\w’'-]*[A-Za-z]", sentence)
-    if first and re.sub(r"[’']s$", "", first.group(0)).lower() in known:
-        found.add(re.sub(r"[’']s$", "", first.group(0)).lower())
+    first = opening_name(sentence)
+    if first and first in known:
+        found.add(first)
     return found - question.words - STOPWORDS
 
 
@@ -361,17 +340,6 @@ def holds_type(question: Question, sentence: str) -> bool:
     if question.wanted is DIGIT:
         return bool(stated_numbers(sentence) - numbers(question.text))
     return bool(question.wanted and question.wanted.search(sentence))
-
-
-# Numbers that point elsewhere, not values: "Fig. 6", "Table 2", "Section 3.1", "Eqn. (1)", and a
-# citation in brackets of integers alone ("(10)", "(42, 43)").
-_REFERENCE = re.compile(r"\b(?:fig(?:ure)?s?|tables?|sec(?:tion)?s?|eqn?s?|equations?)\.?\s*\(?\d+(?:\.\d+)*\)?"
-                        r"|\(\d+(?:,\s*\d+)*\)|\[\d+(?:,\s*\d+)*\]", re.I)
-
-
-def stated_numbers(sentence: str) -> frozenset[str]:
-    """The numbers a sentence states as values: ``numbers`` but those of its references."""
-    return numbers(_REFERENCE.sub(" ", sentence))
 
 
 def asking_terms(question: Question) -> set[str]:
@@ -422,51 +390,11 @@ def opening_section(section: str) -> bool:
     return bool(_OPENING_SECTION.match(section.split(SECTION_SEPARATOR)[0].strip()))
 
 
-# Numbers are compared as numbers, not as terms: the papers spell one several ways ("VGG16" in
-# Fast R-CNN, "VGG-16" in Faster R-CNN; "320×320" where a question types "320x320"), and as terms
-# "vgg16" is not "16", nor "320x320" the "320", "320" of "320×320", so a right answer read as
-# lacking the question's number. A size stays one number ("1x1" is not the "1" of "top-1"); a
-# thousands comma is dropped ("1,000" is "1000").
-_NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:\s?[x×]\s?\d+(?:\.\d+)?)*")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-
-
-def numbers(text: str) -> frozenset[str]:
-    """The numbers ``text`` names: "16" of "VGG-16" and of "VGG16", "320x320" of "320 × 320";
-    a decimal without its trailing zeros ("γ = 2.0" names the "2" of "γ = 2")."""
-    return frozenset("x".join(_decimal(part) for part in re.split(r"\s?[x×]\s?", n))
-                     for n in _NUMBERS.findall(_THOUSANDS.sub("", text)))
-
-
-def _decimal(number: str) -> str:
-    return number.rstrip("0").rstrip(".") if "." in number else number
-
-
 def asked_numbers(question: str) -> frozenset[str]:
     """The numbers a question asks with, but those of a lead-in that only sets the scene ("For the
     110-layer CIFAR net, what smaller learning rate ...?": a paper states the rate for all its CIFAR
     nets at once; wide dev +3, nothing lost, session 13)."""
     return numbers(_LEAD_IN.sub("", question.strip()))
-
-
-def is_number(word: str) -> bool:
-    """The whole word is one number as ``numbers`` reads it ("320x320", "1X1"), not a name."""
-    return numbers(word.lower()) == {word.lower()}
-
-
-def names_and_identifiers(question: str) -> list[str]:
-    """What a question names: capitalised words past its first ("Yann", "LeCun") and words
-    mixing letters and digits ("Places365", "V100")."""
-    # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
-    # "320×320", which the index reads as two numbers, so as a name no document would mention it.
-    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i)]
-    # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
-    found = [w for w in name_words(question)
-             if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
-    return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
-
-
-_IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
 
 
 def query_terms(question: str, context: str = "") -> list[str]:

@@ -28,7 +28,8 @@ import numpy as np
 from ..abbreviations import stands_for
 from ..text import terms, words
 from ..types import SECTION_SEPARATOR
-from .question import DIGIT, Question, asked_numbers, defines, holds_type, new_names, numbers, opening_section, typed
+from .question import DIGIT, Question, asked_numbers, defines, holds_type, new_names, opening_section, typed
+from .readings import numbers
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
 
@@ -186,7 +187,6 @@ def numbers_missing(question: Question, text: str) -> float:
     held = numbers(text)
     missing = [n for n in asked if n not in held and not (_YEAR.fullmatch(n) and n[2:] in held)]
     return len(missing) / len(asked) if asked else 0.0
-
 
 
 def logit(p: float) -> float:
