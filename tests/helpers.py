@@ -19,6 +19,7 @@ from assistant.answering.candidates import Pool
 from assistant.answering.question import analyse
 from assistant.citations import Quote
 from assistant.config import PROJECT_ROOT
+from assistant.text import terms
 from assistant.types import Chunk, Passage
 
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
@@ -307,4 +308,5 @@ def sentence_pool(question: str, sentences: list[str], enumerations: frozenset[i
         start += len(sentence) + 1
     n = len(sentences)
     return Pool(analyse(question), quotes, [None] * n, np.eye(n, dtype=np.float32),
-                np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), enumerations=enumerations)
+                np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), [frozenset(terms(s)) for s in sentences],
+                enumerations=enumerations)

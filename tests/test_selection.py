@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answering.extractive import Selection, select
+from assistant.answering.extractive import Selection, complements, select
 from assistant.text import sentence_spans
 
 from .helpers import sentence_pool
@@ -86,6 +86,24 @@ def test_a_why_question_takes_the_sentence_after_its_circumstance():
     other = sentence_pool("How many anchors per image are used for training the RPN?", sentences)
     assert not other.question.reason
     assert 1 not in select(other, np.asarray([0.6, 0.05, 0.5]), max_words=110)
+
+
+def test_a_sentence_holding_what_the_answer_lacks_of_the_question_joins_it():
+    """"... on PASCAL VOC 2007 and VOC 2012?": the best sentence gives 2012 alone; the improbable
+    one naming 2007 joins after it (``complements``), one adding nothing of the question does not."""
+    pool = sentence_pool("What mAP does Faster R-CNN report on PASCAL VOC 2007 and VOC 2012?", [
+        "On the PASCAL VOC 2012 test set, our method has an mAP of 70.4%.",
+        "Our method has an mAP of 73.2% on the PASCAL VOC 2007 test set.",
+        "We use 300 proposals per image at test time.",
+    ])
+    probability = np.asarray([0.5, 0.05, 0.04])
+    chosen = select(pool, probability, max_words=110)
+    assert chosen == [0]
+    assert complements(pool, probability, chosen, max_words=110) == [1]
+    assert complements(pool, probability, chosen, max_words=110, selection=Selection(complement_ratio=None)) == []
+    # Below the floor share of the best sentence's probability, or past the length target, it stays out.
+    assert complements(pool, np.asarray([0.5, 0.01, 0.04]), chosen, max_words=110) == []
+    assert complements(pool, probability, chosen, max_words=20) == []
 
 
 def test_an_abbreviation_in_brackets_does_not_end_a_sentence():

@@ -30,7 +30,7 @@ from ..text import fold, terms, word_count
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import (DIGIT, Question, analyse, asking_terms, expansion_terms, holds_type, listed_names, new_names,
+from .question import (DIGIT, Question, analyse, asked_numbers, asking_terms, expansion_terms, holds_type, listed_names, new_names,
                        query_terms, typed)
 from .readings import names, numbers, opening_name
 from .question_parts import asks
@@ -90,6 +90,16 @@ class Selection:
     # converge."): it joins the best sentence, whatever its probability (wide dev +8, nothing lost;
     # for "how does / did ..." too: +5 −2, not kept; docs/EVALUATION.md, session 13).
     reason_follows: bool = True
+    # Once the answer is chosen, a sentence it left out still joins, down to this share of the
+    # best one's probability, when it holds what the chosen ones lack of the question: a number
+    # the question names, or ``complement_gain`` of its terms' idf weight ("... on PASCAL VOC 2007
+    # and VOC 2012?" answered by the VOC 2012 sentence alone). It joins only while the answer stays
+    # within ``extra_within_words`` (within 80: wide dev +3 more, the dev median 60 -> 63.5 words),
+    # and the gate judges the answer without it: it adds what the question names, which is no
+    # evidence that the answer answers (judged with it: −3). Wide dev +7, nothing lost; the same
+    # from 0.02 to 0.1 and gains of 0.02 to 0.1 (docs/EVALUATION.md, session 14). None: never.
+    complement_ratio: float | None = 0.05
+    complement_gain: float = 0.05
 
 
 DEFAULT_SELECTION = Selection()
@@ -208,6 +218,47 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # advantages:" and its items): it is the list; what would join lists nothing of it.
             break
     return chosen
+
+
+def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_words: int,
+                selection: Selection = DEFAULT_SELECTION) -> list[int]:
+    """The sentences that join the ``select``ed answer for what it lacks of the question
+    (``Selection.complement_ratio``), in falling probability; none for a who/which-company list,
+    whose further sentences are its items."""
+    question = pool.question
+    nearest = _relation_section(pool, selection) if selection.list_section else None
+    if (selection.complement_ratio is None or not chosen
+            or (question.entity and (question.listing or (question.who and nearest is not None)))):
+        return []
+    order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    words = sum(word_count(with_header(pool.quotes[j], pool.headers[j])) for j in chosen)
+    max_words = min(max_words, selection.extra_within_words)
+    asked = asked_numbers(question.text)
+    total = sum(question.idf[t] for t in question.asked_terms) or 1.0
+    held_numbers = frozenset().union(*(numbers(with_header(pool.quotes[j], pool.headers[j])) for j in chosen))
+    held_terms = frozenset().union(*(pool.terms[j] for j in chosen))
+    added: list[int] = []
+    floor = selection.complement_ratio * probability[chosen[0]]
+    for i in order:
+        if probability[i] < floor:
+            break
+        if i in chosen or len(chosen) + len(added) >= selection.sentences + selection.extra_sentences:
+            continue
+        text = with_header(pool.quotes[i], pool.headers[i])
+        length = word_count(text)
+        if words + length > max_words:
+            continue
+        new_numbers = (asked - held_numbers) & numbers(text)
+        gain = sum(question.idf[t] for t in question.asked_terms if t in pool.terms[i] and t not in held_terms) / total
+        if not new_numbers and gain < selection.complement_gain:
+            continue
+        if any(_repeats(question, pool, i, j, selection) for j in chosen + added):
+            continue
+        added.append(i)
+        words += length
+        held_numbers |= numbers(text)
+        held_terms |= pool.terms[i]
+    return added
 
 
 def _following(pool: Pool, i: int) -> int | None:
@@ -366,6 +417,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     if not chosen:
         return Extract(())
     row = gate_features(pool, probability, chosen, passages)
+    chosen += complements(pool, probability, chosen, max_words=max_words, selection=selection)
     best, opening = chosen[0], _opening(pool, chosen, selection)
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
