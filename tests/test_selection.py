@@ -72,6 +72,24 @@ def test_a_definition_answer_may_open_with_what_its_subject_does():
     assert select(lab, np.asarray([0.6, 0.5]), max_words=110)[0] == 0
 
 
+def test_a_definition_answer_finds_its_subject_in_quotes_abbreviated_or_after_a_lead_in():
+    """"“Objectness” measures ...", "FL∗ has two parameters ..." (another asterisk than the
+    question's), "In brief, FPN augments ..." for "Feature Pyramid Network" each open the answer;
+    "The learned RPN also improves ..." (the initials qualified) does not."""
+    for question, sentence in [
+        ("What does 'objectness' mean in the Faster R-CNN paper?", "“Objectness” measures membership to a set of object classes vs. background."),
+        ("What is FL* in the focal loss paper's appendix?", "FL∗ has two parameters, γ and β, that control the steepness and shift of the loss curve."),
+        ("What is a Feature Pyramid Network, as described in the RetinaNet paper?",
+         "In brief, FPN augments a standard convolutional network with a top-down pathway and lateral connections."),
+    ]:
+        pool = sentence_pool(question, ["Advances like SPPnet have reduced the running time of these detection networks.", sentence])
+        assert select(pool, np.asarray([0.6, 0.1]), max_words=110)[0] == 1, question
+    qualified = sentence_pool("What is a Region Proposal Network?", [
+        "A Region Proposal Network takes an image of any size as input and outputs a set of proposals.",
+        "The learned RPN also improves region proposal quality and the detection accuracy."])
+    assert select(qualified, np.asarray([0.4, 0.6]), max_words=110)[0] == 0
+
+
 def test_a_why_question_takes_the_sentence_after_its_circumstance():
     """The reason follows the sentence stating what is asked about: it joins the best sentence
     however improbable it is alone; another question's answer does not take it."""

@@ -286,10 +286,19 @@ def _opens_with_definition(question: Question, sentence: str) -> bool:
     "The RoI pooling layer uses max pooling to ..."), not a noun it qualifies ("The MSRA team's
     paper ..."). A defining verb (``definitional``) or a verb's -s form counts (requiring a defining
     verb lost "uses": wide dev −1 against this; session 13)."""
-    opens = re.match(rf"(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{re.escape(fold(question.subject))}", fold(sentence))
+    text = fold(sentence).replace("∗", "*")
+    subject = re.escape(fold(question.subject).replace("∗", "*"))
+    initials = "".join(w[0] for w in question.subject.split())
+    # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
+    short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
+    opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{subject}{short})(?!\w)[”\"’']?", text)
     if not opens:
         return False
-    return definitional(question.subject, sentence) or bool(_VERB_AFTER.match(fold(sentence)[opens.end():]))
+    return definitional(question.subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
+
+
+# Before a sentence's subject: an opening quote mark, a short lead-in ("In brief, FPN augments ...").
+_LEAD = r"[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
 
 
 # After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").

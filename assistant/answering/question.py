@@ -299,7 +299,7 @@ def definition_subject(question: str) -> str:
     definition = _DEFINITION.match(_LEAD_IN.sub("", text))
     if not definition:
         return ""
-    return _QUALIFIER.sub("", definition.group("subject") or definition.group("subject2") or "").strip()
+    return _QUALIFIER.sub("", definition.group("subject") or definition.group("subject2") or "").strip().strip("'\"‘’“”")
 
 
 def measure_words(question: str) -> tuple[str, ...]:
