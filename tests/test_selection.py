@@ -130,3 +130,14 @@ def test_an_abbreviation_in_brackets_does_not_end_a_sentence():
     text = "This 110-layer network converges well (Fig. 6, middle). It has fewer parameters (e.g. FitNet)."
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "This 110-layer network converges well (Fig. 6, middle).", "It has fewer parameters (e.g. FitNet)."]
+
+
+def test_a_sentence_of_hyphenated_and_possessive_words_is_not_a_run_of_numbers():
+    """"single-crop" and "model’s" are words: the sentence stating the BN-after-addition net's
+    error was left out of every answer as a table's run of numbers. Equations and number rows stay out."""
+    from assistant.answering.candidates import _is_numeric_run
+
+    assert not _is_numeric_run("This model’s single-crop (224×224) validation error is 24.6%/7.5%, "
+                               "vs. the original ResNet-101’s 23.6%/7.1%.")
+    assert _is_numeric_run("0 L puct L i θiL i L L L L a tt t 0 resign")
+    assert _is_numeric_run("ResNet-1001 7.61 4.92")

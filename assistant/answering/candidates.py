@@ -69,14 +69,20 @@ def _is_heading_or_question(text: str) -> bool:
     return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
 
 
+# A word, hyphenated or possessive too ("single-crop", "model’s"): letters alone between its marks.
+_WORDLIKE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
+
+
 def _is_numeric_run(text: str) -> bool:
     """PDF tables outside a recognised table come out as runs of numbers and symbols, and
     equations as runs of single letters ("0 L puct L i θiL i L L L L a tt t 0 resign"): a quotable
     sentence has words, and a quarter of its tokens at least are words of three letters or more
-    (the library's prose sentences: 0.31 and up; its equation runs: 0.20 and below)."""
+    (the library's prose sentences: 0.31 and up; its equation runs: 0.20 and below). A hyphenated
+    or possessive word is a word: "This model’s single-crop (224×224) validation error is
+    24.6%/7.5%, vs. the original ResNet-101’s 23.6%/7.1%." was read as a run of numbers."""
     tokens = [t.strip("()[],.;:") for t in text.split()]
-    wordlike = sum(1 for t in tokens if t.isalpha())
-    words = sum(1 for t in tokens if t.isalpha() and len(t) >= 3)
+    wordlike = sum(1 for t in tokens if _WORDLIKE.fullmatch(t))
+    words = sum(1 for t in tokens if _WORDLIKE.fullmatch(t) and len(t) >= 3)
     return wordlike < 0.6 * len(tokens) or words < 0.25 * len(tokens)
 
 
