@@ -49,3 +49,20 @@ def test_other_questions_read_no_further_section(seed_assistant):
     question = "Which organisations profited from the deep residual learning paper?"
     own = _one_chunk_of_the_section(searcher, question)
     assert with_relation_section(searcher, question, asked_relation(question), own, threshold=0.99) == own
+
+
+def test_a_section_no_passage_was_retrieved_from_is_read_when_its_document_was(seed_assistant):
+    """"Who cashed in on ResNet?" retrieves the article's chunks about the paper and none under
+    "Who Benefitted ...?": that section of the retrieved document is read all the same."""
+    searcher = seed_assistant.searcher
+    question = "Who cashed in on ResNet?"
+    own = [p for p in searcher.search(question, k=6) if p.chunk.section != HEADING]
+    assert own and not any("Momenta" in p.chunk.text for p in own)
+    passages = with_relation_section(searcher, question, asked_relation(question), own, threshold=THRESHOLD)
+    added = [p for p in passages if p not in own]
+    assert added and all(p.chunk.section == HEADING for p in added)
+    assert any("Momenta" in p.chunk.text for p in added)
+    # A retrieved section near enough keeps its place before any other of the document's.
+    first = _one_chunk_of_the_section(searcher, "Which organisations profited from the deep residual learning paper?")
+    kept = with_relation_section(searcher, question, asked_relation(question), first, threshold=THRESHOLD)
+    assert {p.chunk.section for p in kept if p not in first} <= {HEADING}

@@ -7,7 +7,9 @@ retrieval finds the chunk of it nearest the question's words, not every chunk: F
 and Momenta stand in the chunk after Microsoft's. When the heading of a retrieved passage's
 section is near the question's relation (the same cosine the answerer gathers a list's items by,
 ``Selection.relation_heading``), the section's other chunks take the places of the last passages
-from other sections.
+from other sections. When no retrieved section's heading is, any other section of the retrieved
+documents may be: "Who cashed in on ResNet?" retrieves none of the article's "Who Benefitted"
+chunks (the headline sets +3, wide dev unchanged; docs/EVALUATION.md, session 14).
 """
 
 from __future__ import annotations
@@ -27,12 +29,21 @@ def with_relation_section(searcher: Searcher, question: str, relation: str, pass
     place of the last passages from elsewhere, when that cosine reaches ``threshold``; unchanged
     when there is no relation or no such section.
     (The chunks come from a retrieved passage's document, so within any ``sources`` it was searched in.)"""
-    keys = sorted({(p.chunk.source, p.chunk.section) for p in passages if p.chunk.section})
-    if not relation or threshold is None or not keys or n <= 0:
+    if not relation or threshold is None or not passages or n <= 0:
+        return passages
+    registry = searcher.index.registry
+    retrieved = sorted({(p.chunk.source, p.chunk.section) for p in passages if p.chunk.section})
+    # A retrieved section first, else any of the retrieved documents'. (Any at once: a heading naming
+    # the question's topic, "What's So Important About ResNet?", outranked the retrieved "Who
+    # Benefitted" for "who did resnet help, company-wise?", headline9 −1.)
+    others = [key for key in registry.sections(sorted({p.chunk.source for p in passages})) if key not in retrieved]
+    keys = retrieved + others
+    if not keys:
         return passages
     vectors = searcher.encoder.encode_sentences([question, relation, *(section for _, section in keys)])
     cosines = vectors[2:] @ vectors[1]
-    best = int(np.argmax(cosines))
+    within = len(retrieved) if retrieved and cosines[: len(retrieved)].max() >= threshold else len(keys)
+    best = int(np.argmax(cosines[:within]))
     if cosines[best] < threshold:
         return passages
     source, section = keys[best]
@@ -40,9 +51,7 @@ def with_relation_section(searcher: Searcher, question: str, relation: str, pass
     # the k passages it was asked to (``Question.k``), now more of them from the section.
     elsewhere = [p for p in passages if (p.chunk.source, p.chunk.section) != (source, section)]
     have = {p.chunk.chunk_id for p in passages}
-    registry = searcher.index.registry
-    rest = sorted((c for c in registry.chunks(registry.chunk_ids(source)) if c.section == section and c.chunk_id not in have),
-                  key=lambda c: c.chunk_index)[: min(n, len(elsewhere))]
+    rest = [c for c in registry.section_chunks(source, section) if c.chunk_id not in have][: min(n, len(elsewhere))]
     added = searcher.as_passages(rest, vectors[0], score=0.0)
     dropped = {id(p) for p in elsewhere[len(elsewhere) - len(added):]} if added else set()
     return [*(p for p in passages if id(p) not in dropped), *added]

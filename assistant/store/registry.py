@@ -196,6 +196,25 @@ class Registry:
                 seen.append(heading)
         return headings
 
+    def sections(self, sources: Sequence[str]) -> list[tuple[str, str]]:
+        """(source, heading path) of every section of ``sources``, each document's in reading order."""
+        wanted = list(sources)
+        if not wanted:
+            return []
+        rows = self.db.execute(
+            "SELECT source, section, MIN(chunk_index) AS first_chunk FROM chunks WHERE section <> ''"
+            f" AND source IN ({','.join('?' * len(wanted))}) GROUP BY source, section ORDER BY source, first_chunk",
+            wanted,
+        ).fetchall()
+        return [(source, section) for source, section, _ in rows]
+
+    def section_chunks(self, source: str, section: str) -> list[Chunk]:
+        """The chunks of one section of ``source``, in reading order."""
+        columns = 'chunk_id, text, source, title, page, chunk_index, start, "end", section, kind'
+        rows = self.db.execute(f"SELECT {columns} FROM chunks WHERE source = ? AND section = ? ORDER BY chunk_index",
+                               (source, section)).fetchall()
+        return [Chunk(*row) for row in rows]
+
     def first_chunks_under_heading(self, words: str, sources: Sequence[str] | None = None, limit: int = 20) -> list[str]:
         """The first chunk of each section whose heading path holds ``words`` (case-insensitive,
         as written: "focal loss" finds "3. Focal Loss"), earliest in their documents first.
