@@ -97,6 +97,8 @@ def test_a_request_to_name_companies_asks_for_a_list_of_names(question):
     ("ResNet: who got the payoff?", True),
     ("ResNet came out of Microsoft's Beijing lab - so who actually gained from it?", True),
     ("Who gained?", True),
+    ("Whose fortunes got a lift from the ResNet paper?", True),
+    ("In the end, whose interests did ResNet serve?", True),
     ("What did the people who built ResNet do next?", False),
 ])
 def test_who_asks_wherever_the_asking_clause_starts(question, who):

@@ -221,10 +221,11 @@ def asks_authors(question: str) -> bool:
 
 
 def asked_with_who(question: str) -> bool:
-    """The question asks with "who", which does not say whether one or several are wanted, wherever
-    its asking clause starts: "Who gained?", "ResNet: who got the payoff?", "So who actually gained?"."""
+    """The question asks with "who" (or "whose", "whom"), which does not say whether one or several
+    are wanted, wherever its asking clause starts: "Who gained?", "ResNet: who got the payoff?",
+    "So who actually gained?", "Whose fortunes got a lift from ResNet?"."""
     asking = _ASKING_WORD.search(question)
-    return bool(asking) and asking.group(0).lower() == "who"
+    return bool(asking) and asking.group(0).lower() in ("who", "whose", "whom")
 
 
 def asks_several(question: str) -> bool:
