@@ -23,7 +23,7 @@ _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities
 # Asked as a question ("which companies ...") or as a request ("Name the companies that ...",
 # "Please identify the parties that ...").
 _ENTITY_QUESTION = re.compile(
-    rf"\b(who|whom|whose|where|(?:which|what) (?:[\w-]+ ){{0,2}}?{_ENTITY_NOUN})\b"
+    rf"\b(who|whom|whose|where|(?:which|what) {_ENTITY_NOUN})\b"
     rf"|^\s*(?:please\s+)?(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+)?{_ENTITY_NOUN}\b",
     re.I,
 )
