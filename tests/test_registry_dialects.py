@@ -196,3 +196,20 @@ def test_headings_are_each_documents_top_level_sections_in_reading_order(locatio
     ])
     assert registry.headings() == {"a.txt": ["2. Method", "1. Setup", "Results"]}
     registry.close()
+
+
+def test_sections_and_their_chunks_in_reading_order(location):
+    """The section step's reads: every (document, heading path) of the documents asked for, in
+    reading order, and one section's chunks, in order."""
+    registry = Registry(location)
+    paths = ["", "2. Method", "2. Method › 2.1. Data", "1. Setup", "2. Method", "Results"]
+    registry.commit_documents([
+        (_doc("a.txt", chunks=len(paths)), [replace(c, section=p) for c, p in zip(_chunks("a.txt", len(paths)), paths)]),
+        (_doc("b.txt", sha="b" * 64), [replace(c, section="Intro") for c in _chunks("b.txt", 2)]),
+    ])
+    assert registry.sections(["a.txt"]) == [("a.txt", "2. Method"), ("a.txt", "2. Method › 2.1. Data"),
+                                            ("a.txt", "1. Setup"), ("a.txt", "Results")]
+    assert [s for _, s in registry.sections(["a.txt", "b.txt"])].count("Intro") == 1
+    assert registry.sections([]) == []
+    assert [c.chunk_index for c in registry.section_chunks("a.txt", "2. Method")] == [1, 4]
+    registry.close()

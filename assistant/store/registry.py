@@ -82,6 +82,10 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# A ``Chunk``'s fields, in order, as the chunks table holds them.
+_CHUNK_COLUMNS = 'chunk_id, text, source, title, page, chunk_index, start, "end", section, kind'
+
+
 class Registry:
     def __init__(self, location: Path | str, *, read_only: bool = False) -> None:
         """``location``: the SQLite file, or a ``postgresql://`` URL (ASSISTANT_REGISTRY_URL).
@@ -210,8 +214,7 @@ class Registry:
 
     def section_chunks(self, source: str, section: str) -> list[Chunk]:
         """The chunks of one section of ``source``, in reading order."""
-        columns = 'chunk_id, text, source, title, page, chunk_index, start, "end", section, kind'
-        rows = self.db.execute(f"SELECT {columns} FROM chunks WHERE source = ? AND section = ? ORDER BY chunk_index",
+        rows = self.db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE source = ? AND section = ? ORDER BY chunk_index",
                                (source, section)).fetchall()
         return [Chunk(*row) for row in rows]
 
@@ -235,16 +238,15 @@ class Registry:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def chunks(self, ids: Iterable[str] | None = None) -> list[Chunk]:
-        columns = 'chunk_id, text, source, title, page, chunk_index, start, "end", section, kind'
         if ids is None:
-            rows = self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source, chunk_index").fetchall()
+            rows = self.db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks ORDER BY source, chunk_index").fetchall()
         else:
             wanted = list(ids)
             rows = []
             for i in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
                 part = wanted[i : i + 900]
                 marks = ",".join("?" * len(part))
-                rows += self.db.execute(f"SELECT {columns} FROM chunks WHERE chunk_id IN ({marks})", part).fetchall()
+                rows += self.db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({marks})", part).fetchall()
         return [Chunk(*row) for row in rows]
 
     # -- the write protocol: begin (journal) -> vectors -> commit -> vectors cleaned -> end ----
