@@ -32,18 +32,20 @@ def with_relation_section(searcher: Searcher, question: str, relation: str, pass
     if not relation or threshold is None or not passages or n <= 0:
         return passages
     registry = searcher.index.registry
-    retrieved = sorted({(p.chunk.source, p.chunk.section) for p in passages if p.chunk.section})
-    # A retrieved section first, else any of the retrieved documents'. (Any at once: a heading naming
-    # the question's topic, "What's So Important About ResNet?", outranked the retrieved "Who
-    # Benefitted" for "who did resnet help, company-wise?", headline9 −1.)
-    others = [key for key in registry.sections(sorted({p.chunk.source for p in passages})) if key not in retrieved]
-    keys = retrieved + others
-    if not keys:
-        return passages
+    keys = sorted({(p.chunk.source, p.chunk.section) for p in passages if p.chunk.section})
     vectors = searcher.encoder.encode_sentences([question, relation, *(section for _, section in keys)])
     cosines = vectors[2:] @ vectors[1]
-    within = len(retrieved) if retrieved and cosines[: len(retrieved)].max() >= threshold else len(keys)
-    best = int(np.argmax(cosines[:within]))
+    if not keys or cosines.max() < threshold:
+        # No retrieved section is near enough: any other of the retrieved documents' may be, read
+        # only then. (All at once, a heading naming the question's topic, "What's So Important
+        # About ResNet?", outranked the retrieved "Who Benefitted" for "who did resnet help,
+        # company-wise?": headline9 −1.)
+        others = [key for key in registry.sections(sorted({p.chunk.source for p in passages})) if key not in keys]
+        if not others:
+            return passages
+        keys = others
+        cosines = searcher.encoder.encode_sentences([section for _, section in others]) @ vectors[1]
+    best = int(np.argmax(cosines))
     if cosines[best] < threshold:
         return passages
     source, section = keys[best]
