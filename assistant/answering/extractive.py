@@ -97,7 +97,8 @@ class Selection:
     # within ``extra_within_words`` (within 80: wide dev +3 more, the dev median 60 -> 63.5 words),
     # and the gate judges the answer without it: it adds what the question names, which is no
     # evidence that the answer answers (judged with it: −3). Wide dev +7, nothing lost; the same
-    # from 0.02 to 0.1 and gains of 0.02 to 0.1 (docs/EVALUATION.md, session 14). None: never.
+    # for ratios 0.02-0.1 and gains 0.05-0.1 (gain 0.02: one less; docs/EVALUATION.md, session 14).
+    # None: never.
     complement_ratio: float | None = 0.05
     complement_gain: float = 0.05
 
@@ -131,10 +132,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     gathering = False
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
     nearest = _relation_section(pool, selection) if selection.list_section else None
-    # "Who ...?" does not say whether one or several are wanted: when a section's heading asks
-    # what the question asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"),
-    # the section lists them, and the question is answered as a list.
-    listing = question.listing or (question.who and nearest is not None)
+    listing = _answered_as_list(question, nearest)
     # (Only a who/which-company list has a topic of names: a named list's items are named again
     # and again, "YOLO" and "SSD" in three sentences of the focal loss paper's pool.)
     topic = _topic_names(question, pool, known) if listing and question.entity else frozenset()
@@ -220,6 +218,14 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     return chosen
 
 
+def _answered_as_list(question: Question, nearest: str | None) -> bool:
+    """The question is answered as a list: it asks for several items, or it asks "Who ...?", which
+    does not say whether one or several are wanted, and a section's heading (``nearest``) asks
+    what it asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"): the section
+    lists them."""
+    return question.listing or (question.who and nearest is not None)
+
+
 def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_words: int,
                 selection: Selection = DEFAULT_SELECTION) -> list[int]:
     """The sentences that join the ``select``ed answer for what it lacks of the question
@@ -227,8 +233,7 @@ def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_w
     whose further sentences are its items."""
     question = pool.question
     nearest = _relation_section(pool, selection) if selection.list_section else None
-    if (selection.complement_ratio is None or not chosen
-            or (question.entity and (question.listing or (question.who and nearest is not None)))):
+    if selection.complement_ratio is None or not chosen or (question.entity and _answered_as_list(question, nearest)):
         return []
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     words = sum(word_count(with_header(pool.quotes[j], pool.headers[j])) for j in chosen)
