@@ -19,6 +19,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
+from .answering.selection import DEFAULT_SELECTION
 from .answering.question import asked_relation, asks_authors, definition_subject, query_terms
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import question_parts
@@ -130,7 +131,7 @@ class Assistant:
             passages = with_reserved(passages, parts)
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
         passages = with_relation_section(self.searcher, question.text, asked_relation(question.text), passages,
-                                         threshold=extractive.DEFAULT_SELECTION.relation_heading)
+                                         threshold=DEFAULT_SELECTION.relation_heading)
         if asks_authors(question.text):
             within = [s for s in named if not question.sources or s in question.sources]
             passages = with_front_matter(self.searcher, question.text, within, passages)

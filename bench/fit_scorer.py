@@ -45,6 +45,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.library import PAPERS, SHARED, library_settings  # noqa: E402
 from assistant.answering import candidates, extractive, scorer  # noqa: E402
+from assistant.answering.selection import DEFAULT_SELECTION, Selection, select  # noqa: E402
 from assistant.answering import question as analysis  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
@@ -258,9 +259,9 @@ def top_one(items: list[Item], probabilities: list[np.ndarray]) -> str:
 
 
 def answer(item: Item, probability: np.ndarray, max_words: int,
-           selection: extractive.Selection = extractive.DEFAULT_SELECTION) -> tuple[list[int], bool]:
+           selection: Selection = DEFAULT_SELECTION) -> tuple[list[int], bool]:
     """The chosen sentences and whether they make a correct answer."""
-    chosen = extractive.select(item.pool, probability, max_words=max_words, selection=selection)
+    chosen = select(item.pool, probability, max_words=max_words, selection=selection)
     texts = [candidates.with_header(item.pool.quotes[i], item.pool.headers[i]) for i in chosen]
     text = " ".join(texts)
     right = item.answerable and bool(chosen) and all(covered(text, g) for g in item.facts) and answer_words(text) <= DEFAULT_MAX_WORDS
@@ -268,7 +269,7 @@ def answer(item: Item, probability: np.ndarray, max_words: int,
 
 
 def gate_rows(items: list[Item], probabilities: list[np.ndarray], max_words: int,
-              selection: extractive.Selection = extractive.DEFAULT_SELECTION) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+              selection: Selection = DEFAULT_SELECTION) -> tuple[np.ndarray, np.ndarray, list[bool]]:
     rows, labels, answered = [], [], []
     for item, probability in zip(items, probabilities):
         chosen, right = answer(item, probability, max_words, selection) if len(item.pool.quotes) else ([], False)
@@ -291,7 +292,7 @@ def cross_fitted(items: list[Item], fitter=sentence_model) -> list[np.ndarray]:
 
 
 def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Model, max_words: int,
-             thresholds: np.ndarray, selection: extractive.Selection = extractive.DEFAULT_SELECTION,
+             thresholds: np.ndarray, selection: Selection = DEFAULT_SELECTION,
              name_rule: bool = True) -> list[dict]:
     """For each threshold: answerable questions refused, unanswerable ones refused, answers given
     that are wrong, correct share."""
@@ -339,7 +340,7 @@ def selections():
     from itertools import product
 
     for ratio, floor, sentences, similarity in product((0.3, 0.5), (0.05, 0.1, 0.2), (2, 3), (0.7, 0.8)):
-        yield extractive.Selection(ratio=ratio, floor=floor, sentences=sentences, max_similarity=similarity)
+        yield Selection(ratio=ratio, floor=floor, sentences=sentences, max_similarity=similarity)
 
 
 def svg_plot(table: list[dict], answerable: int, total: int, chosen: float) -> str:

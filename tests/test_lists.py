@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant.answering.candidates import ENUMERATION_WORDS, _sentences
-from assistant.answering.extractive import select
+from assistant.answering.selection import select
 from assistant.answering.question import analyse
 
 from .helpers import passage, sentence_pool

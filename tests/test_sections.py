@@ -3,7 +3,7 @@ whole section whose heading states its relation."""
 
 from __future__ import annotations
 
-from assistant.answering.extractive import DEFAULT_SELECTION
+from assistant.answering.selection import DEFAULT_SELECTION
 from assistant.answering.question import asked_relation
 from assistant.retrieval.sections import with_relation_section
 

@@ -1,11 +1,11 @@
-"""How further sentences join the best one (``extractive.select``): a short answer may take more
+"""How further sentences join the best one (``selection.select``): a short answer may take more
 than the sentence limit while it stays within the length target (docs/EVALUATION.md, "Session 11")."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from assistant.answering.extractive import Selection, complements, select
+from assistant.answering.selection import Selection, complements, select
 from assistant.text import sentence_spans
 
 from .helpers import sentence_pool

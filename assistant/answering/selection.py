@@ -1,0 +1,349 @@
+"""Which candidate sentences form an extractive answer, and in what order: the most probable
+opens it; further ones join when they are nearly as probable and add what the first lacks (a
+question term, or, for list questions such as "Who benefited ...?" or "Which one-stage detectors
+...?", another name), never two that say the same thing, within a word budget. A who/which list
+gathers its items under its relation's heading; a definition opens with a sentence whose subject
+is the term; a why-question takes the sentence after its best one; once the answer is chosen,
+sentences holding what it lacks of the question join it (``complements``). Every setting is a
+field of ``Selection``, chosen on dev (docs/EVALUATION.md). Nothing here is fitted: the
+probabilities come from ``scorer``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..retrieval.definitions import definitional
+from ..text import fold, terms, word_count
+from .candidates import Pool, with_header
+from .question import DIGIT, Question, asked_numbers, listed_names, new_names
+from .readings import names, numbers, opening_name
+
+# A name in more than this share of the candidate sentences is the topic of a list, not an item.
+TOPIC_SHARE = 0.1
+@dataclass(frozen=True)
+class Selection:
+    """How further sentences join the best one; chosen on the dev split (docs/EVALUATION.md)."""
+
+    # A further sentence needs this share of the best one's probability, and at least ``floor``.
+    ratio: float = 0.3
+    floor: float = 0.1
+    # At most this many sentences (list questions: one per item, up to ``list_sentences``).
+    sentences: int = 3
+    list_sentences: int = 4
+    # Two sentences whose cosine exceeds this say the same thing: the second is left out.
+    max_similarity: float = 0.7
+    # A list of named things ("Which one-stage detectors ...?": "YOLO", "SSD", "OverFeat"): once
+    # the answer names an item, a further sentence joins only with a new one, and then down to this
+    # share of the best one's probability (None: as any answer's further sentences).
+    item_ratio: float | None = 0.15
+    # ... except, for a number question, a sentence stating another number, up to this cosine
+    # (0.75-0.9 give the same train and dev answers; docs/EVALUATION.md).
+    number_similarity: float = 0.85
+    # Who/which-company lists draw from one section: the one whose heading is nearest the question's
+    # relation ("Who benefited?" -> "Who Benefitted and Who Lost Out?") when that cosine reaches
+    # ``relation_heading`` (None: never), else those whose heading holds a question term, if any.
+    # A "who" question is answered as a list when such a heading answers its relation. (0.3: the
+    # headline sets +6 of 70 over 0.4, wide dev and train unchanged; docs/EVALUATION.md, session 11.)
+    list_section: bool = True
+    relation_heading: float | None = 0.3
+    # A who/which-company list opens with a sentence naming an item, when one does; and when it is
+    # gathered under its relation's heading, its answer opens with the chosen sentence nearest the
+    # relation (``opening_sentence``; the quotes and the gate are unchanged).
+    item_first: bool = True
+    opening_by_relation: bool = True  # (the relation-nearest item as the best sentence too: headline sets −6)
+    # A further sentence of any answer but a who/which-company list has at most this many words
+    # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
+    # correct unchanged).
+    further_words: int | None = 35
+    # An answer that is still short (within ``extra_within_words``, the length target's median) may
+    # take up to ``extra_sentences`` more than ``sentences``, each only while it stays that short:
+    # the sentence limit keeps long answers short, not short ones from stating a further fact
+    # (wide dev +2, train +2, none lost; docs/EVALUATION.md). Not for lists, which have their own.
+    extra_sentences: int = 2
+    extra_within_words: int = 60
+    # A definition answer opens with a sentence whose subject is the asked term ("RetinaNet is a
+    # single, unified network ...", "The RoI pooling layer uses max pooling to ..."), when one is a
+    # candidate, not with the most probable sentence about it ("In Figure 2 we plot ... RetinaNet").
+    # (Session 12, requiring a defining verb: wide dev and train unchanged; session 13, any verb
+    # after the term: wide dev +1, train +1; docs/EVALUATION.md.)
+    definition_first: bool = True
+    # A question asking why, or what happens, is answered by the sentence after the one that
+    # states its circumstance ("During training, we ignore all cross-boundary anchors ..." is
+    # followed by "If the boundary-crossing outliers are not ignored ..., training does not
+    # converge."): it joins the best sentence, whatever its probability (wide dev +8, nothing lost;
+    # for "how does / did ..." too: +5 −2, not kept; docs/EVALUATION.md, session 13).
+    reason_follows: bool = True
+    # Once the answer is chosen, a sentence it left out still joins, down to this share of the
+    # best one's probability, when it holds what the chosen ones lack of the question: a number
+    # the question names, or ``complement_gain`` of its terms' idf weight ("... on PASCAL VOC 2007
+    # and VOC 2012?" answered by the VOC 2012 sentence alone). It joins only while the answer stays
+    # within ``extra_within_words`` (within 80: wide dev +3 more, the dev median 60 -> 63.5 words),
+    # and the gate judges the answer without it: it adds what the question names, which is no
+    # evidence that the answer answers (judged with it: −3). Wide dev +7, nothing lost; the same
+    # for ratios 0.02-0.1 and gains 0.05-0.1 (gain 0.02: one less; docs/EVALUATION.md, session 14).
+    # None: never.
+    complement_ratio: float | None = 0.05
+    complement_gain: float = 0.05
+
+
+DEFAULT_SELECTION = Selection()
+
+
+def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Selection = DEFAULT_SELECTION) -> list[int]:
+    """Indexes of the chosen sentences, the best first."""
+    if not pool.quotes:
+        return []
+    question = pool.question
+    if pool.bylines:
+        # "Who wrote Fast R-CNN?": the byline names them; a sentence about the paper does not.
+        return [min(pool.bylines)]
+    order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    gathering = False
+    known = frozenset().union(*(names(q.text) for q in pool.quotes))
+    nearest = relation_section(pool, selection) if selection.list_section else None
+    listing = _answered_as_list(question, nearest)
+    # (Only a who/which-company list has a topic of names: a named list's items are named again
+    # and again, "YOLO" and "SSD" in three sentences of the focal loss paper's pool.)
+    topic = _topic_names(question, pool, known) if listing and question.entity else frozenset()
+    items = [_items(question, pool.quotes[i].text, known, topic,
+                    subject_is_item=nearest is not None and pool.quotes[i].passage.chunk.section == nearest)
+             if listing else set() for i in range(len(pool.quotes))]
+    # A list of named things other than a who/which-company list: its items are names too, but
+    # its first sentence is the most probable one, wherever it stands.
+    named_list = listing and not question.entity and selection.item_ratio is not None
+    if listing and question.entity and selection.list_section:
+        # A who/which-company list's items are gathered under the heading that names what it asks
+        # ("Who Benefitted and Who Lost Out?" for "Who benefited from ResNet?"), when one does: the
+        # one nearest its relation, else those holding the most of its focus terms. (Other lists
+        # are not: a heading naming their topic, "Final performance of AlphaGo Zero", drew "What
+        # scoring rules does AlphaGo Zero use ...?" away from its answer on dev.)
+        held = (np.asarray([q.passage.chunk.section == nearest for q in pool.quotes], dtype=np.float32)
+                if nearest is not None else _heading_focus(pool))
+        if held.max() > 0:
+            order = [i for i in order if held[i] == held.max()]
+            # Under that heading every sentence naming a further item joins, however probable:
+            # items are what the section lists, and the sentence model ranks them, not the floor.
+            gathering = True
+    if listing and question.entity and selection.item_first:
+        # The answer opens with an item ("Microsoft itself also benefited ..."), not with the
+        # most probable sentence about the topic ("The researchers behind ResNet have all moved on").
+        named = [i for i in order if items[i]]
+        if named:
+            order = named + [i for i in order if not items[i]]
+    if question.subject and selection.definition_first:
+        opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)]
+        order = opening + [i for i in order if i not in opening]
+    follow = _following(pool, order[0]) if selection.reason_follows and question.reason else None
+    if follow is not None:
+        order = [order[0], follow] + [i for i in order[1:] if i != follow]
+    best = probability[order[0]]
+    limit = selection.list_sentences if listing else selection.sentences
+    extra = 0 if listing else selection.extra_sentences
+    chosen: list[int] = []
+    words = 0
+    items_named: set[str] = set()
+    for i in order:
+        if len(chosen) >= limit + extra:
+            break
+        found = items[i]
+        adds = bool(found - items_named)
+        if chosen and not gathering and i != follow and probability[i] < max(selection.floor, selection.ratio * best):
+            # Sentences come in falling probability: none after this one joins, but a named list's
+            # sentence naming a further item.
+            if not named_list:
+                break
+            if not (adds and probability[i] >= selection.item_ratio * best):
+                continue
+        text = with_header(pool.quotes[i], pool.headers[i])
+        length = word_count(text)
+        if words + length > max_words:
+            continue
+        if len(chosen) >= limit and words + length > selection.extra_within_words:
+            continue
+        if chosen:
+            # A who/which-company list's further sentence names a new item.
+            if listing and question.entity and not adds:
+                continue
+            # Another list, once the answer names an item: a sentence naming none it lacks holds no
+            # further item. (A list whose items are not names, "advantages", "research areas",
+            # mostly quotes sentences naming none: they join as any answer's do.)
+            if named_list and items_named and not adds:
+                continue
+            # The cap holds for every answer but a who/which-company list, whose item sentences are
+            # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
+            # a longer sentence taking the word budget).
+            if (not (listing and question.entity) and i != follow and selection.further_words
+                    and length > selection.further_words):
+                continue
+            if any(_repeats(question, pool, i, j, selection) for j in chosen):
+                continue
+        chosen.append(i)
+        words += length
+        items_named |= found
+        if listing and chosen == [i] and i in pool.enumerations:
+            # The most probable candidate is an enumeration ("The Fast R-CNN method has several
+            # advantages:" and its items): it is the list; what would join lists nothing of it.
+            break
+    return chosen
+
+
+def _answered_as_list(question: Question, nearest: str | None) -> bool:
+    """The question is answered as a list: it asks for several items, or it asks "Who ...?", which
+    does not say whether one or several are wanted, and a section's heading (``nearest``) asks
+    what it asks ("Who Benefitted and Who Lost Out?" for "Who got value out of ...?"): the section
+    lists them."""
+    return question.listing or (question.who and nearest is not None)
+
+
+def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_words: int,
+                selection: Selection = DEFAULT_SELECTION) -> list[int]:
+    """The sentences that join the ``select``ed answer for what it lacks of the question
+    (``Selection.complement_ratio``), in falling probability; none for a who/which-company list,
+    whose further sentences are its items."""
+    question = pool.question
+    nearest = relation_section(pool, selection) if selection.list_section else None
+    if selection.complement_ratio is None or not chosen or (question.entity and _answered_as_list(question, nearest)):
+        return []
+    order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    words = sum(word_count(with_header(pool.quotes[j], pool.headers[j])) for j in chosen)
+    max_words = min(max_words, selection.extra_within_words)
+    asked = asked_numbers(question.text)
+    total = sum(question.idf[t] for t in question.asked_terms) or 1.0
+    held_numbers = frozenset().union(*(numbers(with_header(pool.quotes[j], pool.headers[j])) for j in chosen))
+    held_terms = frozenset().union(*(pool.terms[j] for j in chosen))
+    added: list[int] = []
+    floor = selection.complement_ratio * probability[chosen[0]]
+    for i in order:
+        if probability[i] < floor:
+            break
+        if i in chosen or len(chosen) + len(added) >= selection.sentences + selection.extra_sentences:
+            continue
+        text = with_header(pool.quotes[i], pool.headers[i])
+        length = word_count(text)
+        if words + length > max_words:
+            continue
+        new_numbers = (asked - held_numbers) & numbers(text)
+        gain = sum(question.idf[t] for t in question.asked_terms if t in pool.terms[i] and t not in held_terms) / total
+        if not new_numbers and gain < selection.complement_gain:
+            continue
+        if any(_repeats(question, pool, i, j, selection) for j in chosen + added):
+            continue
+        added.append(i)
+        words += length
+        held_numbers |= numbers(text)
+        held_terms |= pool.terms[i]
+    return added
+
+
+def _following(pool: Pool, i: int) -> int | None:
+    """The candidate that follows sentence ``i`` in its passage (None when it ends the passage)."""
+    quote = pool.quotes[i]
+    after = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.start >= quote.end]
+    return min(after, key=lambda j: pool.quotes[j].start) if after else None
+
+
+def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int:
+    """The chosen sentence the answer opens with: the best, except in a who/which-company list
+    gathered under its relation's heading, where it is the chosen sentence nearest the relation
+    ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
+    field, including Microsoft's competitors"). The gate has judged the same sentences either way."""
+    question = pool.question
+    if (not selection.opening_by_relation or len(chosen) < 2 or not len(pool.relation_cos)
+            or not (question.listing or question.who) or relation_section(pool, selection) is None):
+        return chosen[0]
+    return max(chosen, key=lambda i: pool.relation_cos[i])
+
+
+def _opens_with_definition(question: Question, sentence: str) -> bool:
+    """The sentence opens with the definition question's subject as its own subject: a verb
+    follows it, at once or after one head noun ("RetinaNet is a single, unified network ...",
+    "The RoI pooling layer uses max pooling to ..."), not a noun it qualifies ("The MSRA team's
+    paper ..."). A defining verb (``definitional``) or a verb's -s form counts (requiring a defining
+    verb lost "uses": wide dev −1 against this; session 13)."""
+    text = fold(sentence).replace("∗", "*")
+    subject = re.escape(fold(question.subject).replace("∗", "*"))
+    initials = "".join(w[0] for w in question.subject.split())
+    # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
+    short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
+    opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{subject}{short})(?!\w)[”\"’']?", text)
+    if not opens:
+        return False
+    return definitional(question.subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
+
+
+# Before a sentence's subject: an opening quote mark, a short lead-in ("In brief, FPN augments ...").
+_LEAD = r"[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
+
+
+# After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").
+_VERB_AFTER = re.compile(r"(?:\s+[a-z-]+)?\s+[a-z]+(?<!s)s\b")
+
+
+def _repeats(question: Question, pool: Pool, i: int, j: int, selection: Selection) -> bool:
+    """Sentence ``i`` says what the chosen ``j`` says: their cosine exceeds ``max_similarity``. For
+    a number question, a sentence stating a number that ``j`` and the question lack says something
+    else ("AlphaGo Zero defeated AlphaGo Lee by 100 games to 0" beside "We measured the head-to-head
+    performance of AlphaGo Zero against AlphaGo Lee, and the 40-block instance ..."),
+    unless it is nearly the same sentence (above ``number_similarity``: "... 5k trainval images in
+    VOC 2007 ..." beside "... 10k trainval+test images in VOC 2007 ...")."""
+    similarity = float(pool.vectors[i] @ pool.vectors[j])
+    if similarity <= selection.max_similarity:
+        return False
+    if question.wanted is not DIGIT or similarity > selection.number_similarity:
+        return True
+    other = with_header(pool.quotes[j], pool.headers[j])
+    return not numbers(with_header(pool.quotes[i], pool.headers[i])) - numbers(other) - numbers(question.text)
+
+
+def _items(question: Question, sentence: str, known: frozenset[str], topic: frozenset[str], *,
+           subject_is_item: bool = False) -> set[str]:
+    """The items a list sentence names: its new names but the list's topic, except a name that
+    opens it, the sentence's subject ("Microsoft itself also benefited from the paper"). Under the
+    heading that states the list's relation (``subject_is_item``) the subject is an item even when
+    the question names it: "Who benefited from the ResNet research at Microsoft Research Asia?"
+    is answered by "Microsoft itself also benefited ..." too."""
+    found = listed_names(question, sentence, known)
+    subject = opening_name(sentence)
+    if subject_is_item and subject in known:
+        found = found | {subject}
+    return (found - topic) | ({subject} & found)
+
+
+def _topic_names(question: Question, pool: Pool, known: frozenset[str]) -> frozenset[str]:
+    """Names that many candidate sentences share ("MSRA", "AI" in an article about them): the
+    list's topic, not its items, so naming one does not make a sentence a further item."""
+    counts: dict[str, int] = {}
+    for quote in pool.quotes:
+        for name in new_names(question, quote.text, known):
+            counts[name] = counts.get(name, 0) + 1
+    limit = max(2, TOPIC_SHARE * len(pool.quotes))
+    return frozenset(name for name, n in counts.items() if n > limit)
+
+
+def relation_section(pool: Pool, selection: Selection) -> str | None:
+    """The candidate section whose heading is nearest the question's relation ("Who benefited?"),
+    when its cosine reaches ``selection.relation_heading`` (None when none does, or no relation)."""
+    if not pool.relation_heading or selection.relation_heading is None:
+        return None
+    nearest = max(pool.relation_heading, key=pool.relation_heading.get)
+    return nearest if pool.relation_heading[nearest] >= selection.relation_heading else None
+
+
+def _heading_focus(pool: Pool) -> np.ndarray:
+    """Each sentence's share of the question's focus that its section heading holds."""
+    own = pool.question.own_terms
+    n = len(pool.quotes)
+    focus = {t: math.log(1 + (n + 1) / (1 + sum(t in have for have in pool.terms))) for t in own}
+    total = sum(focus.values()) or 1.0
+    by_section: dict[str, float] = {}
+    for quote in pool.quotes:
+        section = quote.passage.chunk.section
+        if section not in by_section:
+            heading = set(terms(section))
+            by_section[section] = sum(w for t, w in focus.items() if t in heading) / total
+    return np.asarray([by_section[q.passage.chunk.section] for q in pool.quotes], dtype=np.float32)
