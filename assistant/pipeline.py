@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
 from .answering.selection import DEFAULT_SELECTION
-from .answering.question import asked_relation, asks_authors, definition_subject, query_terms
+from .answering.question import asked_relation, asks_affiliation, asks_authors, definition_subject, query_terms
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import question_parts
 from .citations import Quote, as_answer_sentence, cite
@@ -124,7 +124,11 @@ class Assistant:
         earlier = earlier_questions(question.history) if context else []
         named = self.searcher.documents.named_in_conversation(question.text, earlier)
         passages = self.searcher.search(query, k=question.k, sources=question.sources, named=named)
-        asked = question_parts(question.text) if self.settings.question_parts else None
+        # A question asking the authors' affiliation on each of several documents is answered
+        # whole, from their bylines ("... on Fast R-CNN, and what on the focal loss paper?"): its
+        # second part alone ("what on the focal loss paper?") no longer asks for one.
+        affiliation = asks_affiliation(question.text)
+        asked = question_parts(question.text) if self.settings.question_parts and not affiliation else None
         parts = ()
         if asked and len(asked.texts) > 1:
             parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context)
@@ -132,9 +136,9 @@ class Assistant:
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
         passages = with_relation_section(self.searcher, question.text, asked_relation(question.text), passages,
                                          threshold=DEFAULT_SELECTION.relation_heading)
-        if asks_authors(question.text):
+        if asks_authors(question.text) or affiliation:
             within = [s for s in named if not question.sources or s in question.sources]
-            passages = with_front_matter(self.searcher, question.text, within, passages)
+            passages = with_front_matter(self.searcher, question.text, within, passages, several=affiliation)
         return Retrieval(question=question, context=context, query=query, passages=tuple(passages),
                          parts=parts, either=bool(parts) and asked.either)
 

@@ -441,6 +441,20 @@ def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
     assert not any(c.quote.startswith("Shaoqing Ren") for c in answer.citations)
 
 
+
+def test_an_affiliation_is_answered_with_the_named_documents_bylines(library_assistant):
+    """Where a paper's authors were is under its title: each named document's byline, in the
+    order the question names them, cited on page 1 (session 15: all ten such questions of wide dev
+    were refused or answered from other sentences before; docs/EVALUATION.md)."""
+    answer = library_assistant.ask("What affiliation does Ross Girshick list on Fast R-CNN, and what on the focal loss paper?")
+    assert not answer.refused
+    assert [c.source for c in answer.citations] == ["fast_rcnn_iccv2015.pdf", "focal_loss_1708.02002.pdf"]
+    assert "Microsoft Research" in answer.citations[0].quote and "Facebook AI Research" in answer.citations[1].quote
+    assert all(c.page == 1 for c in answer.citations)
+    # A footnote of the paper gives one author's university: it joins the byline.
+    answer = library_assistant.ask("Shaoqing Ren was affiliated with which university when Faster R-CNN was written?")
+    assert any("University of Science and Technology of China" in c.quote for c in answer.citations)
+
 def test_what_is_resnet_is_not_answered_with_the_author_list(library_assistant):
     answer = library_assistant.ask("What is ResNet?")
     assert not answer.refused

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.candidates import byline
-from assistant.answering.question import asks_authors
+from assistant.answering.candidates import byline, names_institution
+from assistant.answering.question import asks_affiliation, asks_authors
 
 from .helpers import passage
 
@@ -36,6 +36,38 @@ from .helpers import passage
 def test_which_questions_ask_who_wrote_a_document(question, asks):
     assert asks_authors(question) is asks
 
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("What affiliation does Ross Girshick list on Fast R-CNN, and what on the focal loss paper?", True),
+    ("Shaoqing Ren was affiliated with which university when Faster R-CNN was written?", True),
+    ("Which lab did the focal loss authors work at?", True),
+    ("Ross Girshick wrote Fast R-CNN alone and later co-authored the focal loss paper. Which organisation was he with for each?", True),
+    ("Where did Ross Girshick work when he wrote Fast R-CNN?", True),
+    ("Which institution is listed on the identity mappings paper?", True),
+    # What happened to the lab or its people, not where a document's byline puts them.
+    ("Which lab did the ResNet work come out of?", False),
+    ("Which research lab hired ResNet's lead author in 2016?", False),
+    ("The ResNet lead author moved to which lab in 2016?", False),
+    ("What company did Shaoqing Ren co-found?", False),
+    ("Where did the lead author go after MSRA?", False),
+    ("Who wrote Fast R-CNN?", False),
+])
+def test_which_questions_ask_a_documents_affiliation(question, asks):
+    assert asks_affiliation(question) is asks
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Ross Girshick Microsoft Research", True),
+    ("Tsung-Yi Lin Priya Goyal Ross Girshick Kaiming He Piotr Dollár Facebook AI Research (FAIR)", True),
+    ("Shaoqing Ren Kaiming He {v-shren, kahe}@microsoft.com", True),
+    ("∗Shaoqing Ren is with the University of Science and Technology of China.", True),
+    # Names alone: the AlphaGo Zero byline, whose affiliation stands at the paper's end.
+    ("David Silver,Julian Schrittwieser& Demis Hassabis", False),
+    ("Kaiming He, Xiangyu Zhang, Shaoqing Ren, and Jian Sun", False),
+])
+def test_an_affiliation_names_an_institution(text, names):
+    assert names_institution(text) is names
 
 # First chunks shaped as the library's PDFs give them.
 @pytest.mark.parametrize("text, title, expected", [

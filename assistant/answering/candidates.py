@@ -44,7 +44,7 @@ class Pool:
     relation_cos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     # The candidates that are a list question's enumeration, its lead-in and items (``_enumerations``).
     enumerations: frozenset[int] = frozenset()
-    # The candidates that are a document's byline, for a question asking who wrote it (``byline``).
+    # The candidates that are a document's byline, for a question asking who wrote it or their affiliation (``byline``).
     bylines: frozenset[int] = frozenset()
 
 
@@ -113,6 +113,16 @@ _WORD = re.compile(r"[^\W\d_][\w’'-]*")
 _AUTHOR_NOTE = re.compile(r"(?:^|\n\n)(?P<note>[A-Z][\w’'-]+(?: [A-Z][\w’'.-]*){1,2} (?:is|was) (?:a|an|the) [^\n]{3,300}?)"
                           r"(?=\n\n|\s*$)")
 AUTHOR_NOTE_WORDS = 40
+
+
+# What shows a byline (or a sentence) names where its authors work: an institution's kind of
+# name or an e-mail address ("Microsoft Research {kahe, ...}@microsoft.com", "Facebook AI Research (FAIR)").
+_INSTITUTION_NAME = re.compile(r"\b(?:Research|Universit\w*|Institut\w*|Laborator\w*|Labs?|College|School|Cent(?:er|re)|Academy"
+                               r"|Inc|Corporation)\b|@")
+
+
+def names_institution(text: str) -> bool:
+    return bool(_INSTITUTION_NAME.search(text))
 
 
 def byline(passage: Passage) -> Quote | None:
@@ -236,6 +246,11 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
     found, enumerated = _sentences(passages, question.listing, prose_only=bool(question.subject))
     lines = [line for line in (byline(p) for p in passages) if line is not None] if question.authors else []
+    if question.affiliation:
+        # ... and one asking their affiliation by the bylines that name an institution (not the
+        # names alone: "David Silver, Julian Schrittwieser, ...").
+        lines = [line for line in (byline(p) for p in passages)
+                 if line is not None and (line.passage.chunk.chunk_index != 0 or names_institution(line.text))]
     if lines:
         # A question asking who wrote a document is answered by its byline: it leads the
         # candidates, once (a long byline is also a candidate sentence), and nothing is an

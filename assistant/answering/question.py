@@ -143,6 +143,7 @@ class Question:
     asked_terms: tuple[str, ...] = ()
     measure: tuple[str, ...] = ()  # the words of what a number question measures ("top-5", "error"), if found
     authors: bool = False  # asks who wrote a document ("Who wrote Fast R-CNN?"): its byline answers
+    affiliation: bool = False  # asks where a document's authors were ("What affiliation does Girshick list on Fast R-CNN?"): so does its byline
     reason: bool = False  # asks why, or what happens / happened ("Why are cross-boundary anchors ignored?")
 
 
@@ -182,6 +183,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         asked_terms=own + from_context if several else _unattributed(question, own),
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
         authors=asks_authors(question),
+        affiliation=asks_affiliation(question),
         reason=bool(_REASON_QUESTION.search(question)),
     )
 
@@ -218,6 +220,24 @@ def _unattributed(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
 
 def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
+
+
+_INSTITUTION = r"(?:labs?|laborator(?:y|ies)|organi[sz]ations?|institutions?|institutes?|universit(?:y|ies)|compan(?:y|ies)|employers?)"
+# What asks where a document's authors were when they wrote it: their affiliation, or which
+# institution they were with, worked at, or the document lists ("Which lab did the focal loss
+# authors work at?", "Where did Ross Girshick work when he wrote Fast R-CNN?"). "Which lab did the
+# ResNet work come out of?" and "Which lab hired its lead author?" ask what happened, not the byline.
+_ASKS_AFFILIATION = re.compile(
+    r"\baffiliat\w*"
+    rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\b[^?]*?\b(?:work(?:ed|s|ing)?\s+(?:at|for|in)"
+    r"|(?:is|was|were|are)\s+(?:\w+\s+){0,3}(?:at|with)\b|(?:is|are)\s+(?:listed\s+)?on\b|list(?:ed|s)?\b|give[sn]?\b)"
+    r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b",
+    re.I,
+)
+
+
+def asks_affiliation(question: str) -> bool:
+    return bool(_ASKS_AFFILIATION.search(question))
 
 
 def asked_with_who(question: str) -> bool:

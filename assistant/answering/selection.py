@@ -19,7 +19,7 @@ import numpy as np
 
 from ..retrieval.definitions import definitional
 from ..text import fold, terms, word_count
-from .candidates import Pool, with_header
+from .candidates import Pool, names_institution, with_header
 from .question import DIGIT, Question, asked_numbers, listed_names, new_names
 from .readings import names, numbers, opening_name
 
@@ -99,10 +99,20 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     if not pool.quotes:
         return []
     question = pool.question
+    order = [int(i) for i in np.argsort(-probability, kind="stable")]
+    if pool.bylines and question.affiliation:
+        # "What affiliation does Girshick list on Fast R-CNN, and on the focal loss paper?": each
+        # named document's byline, in the order named, and the most probable sentence of those
+        # documents naming an institution with one of the question's or the bylines' names, where a
+        # footnote gives one author's ("∗Shaoqing Ren is with the University of Science and Technology of China.").
+        asked = names(question.text).union(*(names(pool.quotes[i].text) for i in pool.bylines))
+        documents = {pool.quotes[i].passage.chunk.source for i in pool.bylines}
+        footnote = [i for i in order if i not in pool.bylines and pool.quotes[i].passage.chunk.source in documents
+                    and names(pool.quotes[i].text) & asked and names_institution(pool.quotes[i].text)]
+        return sorted(pool.bylines) + footnote[:1]
     if pool.bylines:
         # "Who wrote Fast R-CNN?": the byline names them; a sentence about the paper does not.
         return [min(pool.bylines)]
-    order = [int(i) for i in np.argsort(-probability, kind="stable")]
     gathering = False
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
     nearest = relation_section(pool, selection) if selection.list_section else None
@@ -204,10 +214,12 @@ def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_w
                 selection: Selection = DEFAULT_SELECTION) -> list[int]:
     """The sentences that join the ``select``ed answer for what it lacks of the question
     (``Selection.complement_ratio``), in falling probability; none for a who/which-company list,
-    whose further sentences are its items."""
+    whose further sentences are its items, or for a byline, which names who (and where) the
+    question asks about in words no other sentence holds."""
     question = pool.question
     nearest = relation_section(pool, selection) if selection.list_section else None
-    if selection.complement_ratio is None or not chosen or (question.entity and _answered_as_list(question, nearest)):
+    if (selection.complement_ratio is None or not chosen or chosen[0] in pool.bylines
+            or (question.entity and _answered_as_list(question, nearest))):
         return []
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     words = sum(word_count(with_header(pool.quotes[j], pool.headers[j])) for j in chosen)
@@ -253,7 +265,7 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
     field, including Microsoft's competitors"). The gate has judged the same sentences either way."""
     question = pool.question
-    if (not selection.opening_by_relation or len(chosen) < 2 or not len(pool.relation_cos)
+    if (not selection.opening_by_relation or len(chosen) < 2 or chosen[0] in pool.bylines or not len(pool.relation_cos)
             or not (question.listing or question.who) or relation_section(pool, selection) is None):
         return chosen[0]
     return max(chosen, key=lambda i: pool.relation_cos[i])

@@ -1,4 +1,4 @@
-"""The front and back matter of the document a question asks the authors of: its first chunk,
+"""The front and back matter of the document a question asks the authors (or their affiliation) of: its first chunk,
 where a paper's byline stands under its title ("Who wrote Fast R-CNN?"), and its last, where an
 article names its author ("Matt Sheehan is a Fellow at MacroPolo.").
 
@@ -19,19 +19,26 @@ from .search import Searcher
 _A_PAPER = re.compile(r"\bpapers?\b", re.I)
 
 
-def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], passages: list[Passage]) -> list[Passage]:
+def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], passages: list[Passage], *,
+                      several: bool = False) -> list[Passage]:
     """``passages`` with the first chunk of the one document ``named`` put first, and its last
     unless the question asks about a paper, for a question that asks who wrote it; unchanged for
     any other question, or when it names none or several ("the ResNet paper" names the paper and
-    the article about it: whose byline?)."""
-    if len(named) != 1:
+    the article about it: whose byline?). With ``several`` (a question asking the authors'
+    affiliations, "... on Fast R-CNN, and on the focal loss paper?") every named document's, in
+    the order ``named`` gives."""
+    if not named or (len(named) > 1 and not several):
         return passages
     registry = searcher.index.registry
-    chunks = registry.chunks(registry.chunk_ids(named[0]))
-    if not chunks:
+    ends = []
+    for source in named:
+        chunks = registry.chunks(registry.chunk_ids(source))
+        if not chunks:
+            continue
+        first, last = min(chunks, key=lambda c: c.chunk_index), max(chunks, key=lambda c: c.chunk_index)
+        ends += [first] if last is first or _A_PAPER.search(question) else [first, last]
+    if not ends:
         return passages
-    first, last = min(chunks, key=lambda c: c.chunk_index), max(chunks, key=lambda c: c.chunk_index)
-    ends = [first] if last is first or _A_PAPER.search(question) else [first, last]
     matter = searcher.as_passages(ends, searcher.encoder.encode_sentences([question])[0], score=1.0)
     taken = {p.chunk.chunk_id for p in matter}
     return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
