@@ -3,8 +3,13 @@ than the sentence limit while it stays within the length target (docs/EVALUATION
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
 
+import numpy as np
+import pytest
+
+from assistant.answering.question import asks_address
+from assistant.answering.readings import holds_address
 from assistant.answering.selection import Selection, complements, select
 from assistant.text import sentence_spans
 
@@ -141,3 +146,39 @@ def test_a_sentence_of_hyphenated_and_possessive_words_is_not_a_run_of_numbers()
                                "vs. the original ResNet-101’s 23.6%/7.1%.")
     assert _is_numeric_run("0 L puct L i θiL i L L L L a tt t 0 resign")
     assert _is_numeric_run("ResNet-1001 7.61 4.92")
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Where is the code for the 1000-layer ResNets available?", True),
+    ("Where can I get the code for the 1001-layer ResNet?", True),
+    ("Where can the trained models be downloaded?", True),
+    ("Is there a GitHub repository for Faster R-CNN?", True),
+    ("Where did Kaiming He go after MSRA?", False),
+    ("Where is Megvii based?", False),
+    ("What code does the RPN use for anchors?", False),
+])
+def test_which_questions_ask_for_a_web_address(question, asks):
+    assert asks_address(question) is asks
+
+
+@pytest.mark.parametrize("text, holds", [
+    ("Code is available at: https://github.com/KaimingHe/ resnet-1k-layers.", True),
+    ("See www.example.org for the data.", True),
+    ("The code is on github.com/rbgirshick/fast-rcnn for anyone.", True),
+    ("We use a learning rate of 0.001 for 30k mini-batches.", False),
+    ("Fig. 2 shows the network; see Sec. 3.1 for details.", False),
+])
+def test_a_web_address_is_read_as_papers_print_one(text, holds):
+    assert holds_address(text) is holds
+
+
+def test_where_the_code_is_is_answered_by_the_likeliest_sentence_with_a_web_address():
+    sentences = ["We report improved results using a 1001-layer ResNet on CIFAR-10.",
+                 "Our implementation is based on Torch.",
+                 "Code is available at: https://github.com/KaimingHe/resnet-1k-layers.",
+                 "The weights are also at https://example.org/models for anyone."]
+    pool = sentence_pool("Where is the code for the 1000-layer ResNets available?", sentences)
+    pool = replace(pool, addresses=frozenset(i for i, s in enumerate(sentences) if holds_address(s)))
+    chosen = select(pool, np.asarray([0.5, 0.4, 0.3, 0.2]), max_words=120)
+    assert chosen == [2]
+    assert complements(pool, np.asarray([0.5, 0.4, 0.3, 0.2]), chosen, max_words=120) == []

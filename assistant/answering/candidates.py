@@ -18,6 +18,7 @@ from ..text import sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
 from .question import Question
+from .readings import holds_address
 
 MIN_SENTENCE_WORDS = 4
 # Kinds of text never quoted as an answer: a caption describes a figure, a reference cites a paper.
@@ -46,6 +47,8 @@ class Pool:
     enumerations: frozenset[int] = frozenset()
     # The candidates that are a document's byline, for a question asking who wrote it or their affiliation (``byline``).
     bylines: frozenset[int] = frozenset()
+    # The candidates holding a web address, for a question asking where code or data is (``Question.address``).
+    addresses: frozenset[int] = frozenset()
 
 
 # A sentence that only announces what comes ("We describe each component of RetinaNet next.",
@@ -285,7 +288,8 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     )
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
                 relation_heading, sentence_vectors @ vectors[-1] if relation else np.zeros(0, dtype=np.float32),
-                frozenset(enumerated), frozenset(range(len(lines))))
+                frozenset(enumerated), frozenset(range(len(lines))),
+                frozenset(i for i, t in enumerate(texts) if holds_address(t)) if question.address else frozenset())
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

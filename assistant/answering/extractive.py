@@ -108,9 +108,12 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
             quotes.append(pool.headers[i])
         quotes.append(pool.quotes[i])
     # A byline is quoted only for a question that opens by asking who wrote the one document it
-    # names (``select``; retrieval/front_matter.py), and it names them: the gate, fitted on prose
-    # sentences, does not judge it (its words are names, like no question's).
-    gate_probability = 1.0 if best in pool.bylines else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0])
+    # names, or their affiliation (``select``; retrieval/front_matter.py), and it names them: the
+    # gate, fitted on prose sentences, does not judge it (its words are names, like no question's).
+    # Nor a web address for a question asking where code or data is: it is what was asked, and the
+    # question's numbers ("the 1001-layer ResNet") are seldom beside it.
+    gate_probability = (1.0 if best in pool.bylines | pool.addresses
+                        else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0]))
     return Extract(
         quotes=tuple(quotes),
         probability=gate_probability,

@@ -144,6 +144,7 @@ class Question:
     measure: tuple[str, ...] = ()  # the words of what a number question measures ("top-5", "error"), if found
     authors: bool = False  # asks who wrote a document ("Who wrote Fast R-CNN?"): its byline answers
     affiliation: bool = False  # asks where a document's authors were ("What affiliation does Girshick list on Fast R-CNN?"): so does its byline
+    address: bool = False  # asks where code or data is to be had ("Where is the code for ...?"): a web address answers
     reason: bool = False  # asks why, or what happens / happened ("Why are cross-boundary anchors ignored?")
 
 
@@ -184,6 +185,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
         authors=asks_authors(question),
         affiliation=asks_affiliation(question),
+        address=asks_address(question),
         reason=bool(_REASON_QUESTION.search(question)),
     )
 
@@ -238,6 +240,19 @@ _ASKS_AFFILIATION = re.compile(
 
 def asks_affiliation(question: str) -> bool:
     return bool(_ASKS_AFFILIATION.search(question))
+
+
+# What asks where code, models or data are to be had: a web address answers it, which no other
+# answer type reads ("Where can I get the code for the 1001-layer ResNet?").
+_ASKS_ADDRESS = re.compile(
+    r"\bwhere\b[^?]*\b(?:code|implementations?|models?|weights|data ?sets?|software|repository|repo)\b"
+    r"|\b(?:url|web address|link to|github)\b",
+    re.I,
+)
+
+
+def asks_address(question: str) -> bool:
+    return bool(_ASKS_ADDRESS.search(question))
 
 
 def asked_with_who(question: str) -> bool:

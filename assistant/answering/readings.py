@@ -89,3 +89,11 @@ def names_and_identifiers(question: str) -> list[str]:
 
 
 _IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
+
+
+# A web address, as papers print one (a line break may leave a space inside it: the start is enough).
+_ADDRESS = re.compile(r"\bhttps?://\S|\bwww\.\w|\b[\w-]+\.(?:com|org|net|io|edu)/\S")
+
+
+def holds_address(text: str) -> bool:
+    return bool(_ADDRESS.search(text))

@@ -113,6 +113,9 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     if pool.bylines:
         # "Who wrote Fast R-CNN?": the byline names them; a sentence about the paper does not.
         return [min(pool.bylines)]
+    if pool.addresses:
+        # "Where is the code for ...?": the most probable sentence giving a web address.
+        return [next(i for i in order if i in pool.addresses)]
     gathering = False
     known = frozenset().union(*(names(q.text) for q in pool.quotes))
     nearest = relation_section(pool, selection) if selection.list_section else None
@@ -214,11 +217,11 @@ def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_w
                 selection: Selection = DEFAULT_SELECTION) -> list[int]:
     """The sentences that join the ``select``ed answer for what it lacks of the question
     (``Selection.complement_ratio``), in falling probability; none for a who/which-company list,
-    whose further sentences are its items, or for a byline, which names who (and where) the
-    question asks about in words no other sentence holds."""
+    whose further sentences are its items, or for a byline or a web address, which give who (and
+    where) or where to get what the question asks about, in words no other sentence holds."""
     question = pool.question
     nearest = relation_section(pool, selection) if selection.list_section else None
-    if (selection.complement_ratio is None or not chosen or chosen[0] in pool.bylines
+    if (selection.complement_ratio is None or not chosen or chosen[0] in pool.bylines | pool.addresses
             or (question.entity and _answered_as_list(question, nearest))):
         return []
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
@@ -265,7 +268,7 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
     field, including Microsoft's competitors"). The gate has judged the same sentences either way."""
     question = pool.question
-    if (not selection.opening_by_relation or len(chosen) < 2 or chosen[0] in pool.bylines or not len(pool.relation_cos)
+    if (not selection.opening_by_relation or len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses or not len(pool.relation_cos)
             or not (question.listing or question.who) or relation_section(pool, selection) is None):
         return chosen[0]
     return max(chosen, key=lambda i: pool.relation_cos[i])
