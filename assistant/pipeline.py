@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
 from .answering.selection import DEFAULT_SELECTION
-from .answering.question import asked_relation, asks_affiliation, asks_authors, definition_subject, query_terms
+from .answering.question import asked_relation, asks_address, asks_affiliation, asks_authors, definition_subject, query_terms
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import question_parts
 from .citations import Quote, as_answer_sentence, cite
@@ -30,6 +30,7 @@ from .errors import BackendError
 from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
+from .retrieval.addresses import with_addresses
 from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import with_front_matter
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
@@ -136,8 +137,10 @@ class Assistant:
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
         passages = with_relation_section(self.searcher, question.text, asked_relation(question.text), passages,
                                          threshold=DEFAULT_SELECTION.relation_heading)
+        within = [s for s in named if not question.sources or s in question.sources]
+        if asks_address(question.text):
+            passages = with_addresses(self.searcher, question.text, within, passages)
         if asks_authors(question.text) or affiliation:
-            within = [s for s in named if not question.sources or s in question.sources]
             passages = with_front_matter(self.searcher, question.text, within, passages, several=affiliation)
         return Retrieval(question=question, context=context, query=query, passages=tuple(passages),
                          parts=parts, either=bool(parts) and asked.either)

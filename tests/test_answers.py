@@ -457,12 +457,14 @@ def test_an_affiliation_is_answered_with_the_named_documents_bylines(library_ass
 
 
 def test_where_the_code_is_is_answered_with_the_papers_web_address(library_assistant):
-    """The gate, fitted on prose, refused the sentence giving the address: the question's "1000"
-    is not beside it (session 15)."""
-    answer = library_assistant.ask("Where is the code for the 1000-layer ResNets available?")
-    assert not answer.refused
-    assert "github.com/KaimingHe/" in answer.citations[0].quote
-    assert answer.citations[0].source == "identity_mappings_1603.05027.pdf"
+    """The gate, fitted on prose, refused the sentence giving the address (the question's "1000"
+    is not beside it), and the question's own retrieval seldom finds it (session 15)."""
+    # The second is not retrieved by its own words: the address step finds it in the abstract.
+    for question in ("Where is the code for the 1000-layer ResNets available?", "Where can I get the code for the 1001-layer ResNet?"):
+        answer = library_assistant.ask(question)
+        assert not answer.refused
+        assert "github.com/KaimingHe/" in answer.citations[0].quote
+        assert answer.citations[0].source == "identity_mappings_1603.05027.pdf"
 
 def test_what_is_resnet_is_not_answered_with_the_author_list(library_assistant):
     answer = library_assistant.ask("What is ResNet?")

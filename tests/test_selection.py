@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answering.question import asks_address
+from assistant.answering.question import addressed, asks_address
 from assistant.answering.readings import holds_address
 from assistant.answering.selection import Selection, complements, select
 from assistant.text import sentence_spans
@@ -182,3 +182,16 @@ def test_where_the_code_is_is_answered_by_the_likeliest_sentence_with_a_web_addr
     chosen = select(pool, np.asarray([0.5, 0.4, 0.3, 0.2]), max_words=120)
     assert chosen == [2]
     assert complements(pool, np.asarray([0.5, 0.4, 0.3, 0.2]), chosen, max_words=120) == []
+
+
+
+@pytest.mark.parametrize("question, sentence, gives", [
+    ("Where can I get the code for the 1001-layer ResNet?", "Code is available at: https://github.com/KaimingHe/resnet-1k-layers.", True),
+    ("Where can I download the Fast R-CNN code?",
+     "Fast R-CNN is written in Python and C++ and is available under the open-source MIT License at https://github.com/rbgirshick/fast-rcnn.", True),
+    # A paper without code gives its data's address: that does not say where the code is.
+    ("Where is the AlphaGo Zero code released?", "The KGS dataset is available from https://u-go.net/gamerecords/.", False),
+    ("Where can I get the datasets AlphaGo Zero was tested on?", "The KGS dataset is available from https://u-go.net/gamerecords/.", True),
+])
+def test_the_address_answers_the_kind_of_thing_asked(question, sentence, gives):
+    assert bool(addressed(question).search(sentence)) is gives

@@ -17,7 +17,7 @@ from ..encoder.encoder import Encoder
 from ..text import sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
-from .question import Question
+from .question import Question, addressed
 from .readings import holds_address
 
 MIN_SENTENCE_WORDS = 4
@@ -289,7 +289,16 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     return Pool(question, quotes, headers, sentence_vectors, features, [frozenset(terms(t)) for t in texts],
                 relation_heading, sentence_vectors @ vectors[-1] if relation else np.zeros(0, dtype=np.float32),
                 frozenset(enumerated), frozenset(range(len(lines))),
-                frozenset(i for i, t in enumerate(texts) if holds_address(t)) if question.address else frozenset())
+                _addresses(question, texts))
+
+
+def _addresses(question: Question, texts: list[str]) -> frozenset[int]:
+    """The candidates giving a web address with the words of what the question asks the address
+    of (``question.addressed``); none for a question asking no address."""
+    if not question.address:
+        return frozenset()
+    kind = addressed(question.text)
+    return frozenset(i for i, t in enumerate(texts) if holds_address(t) and (kind is None or kind.search(t)))
 
 
 def with_header(quote: Quote, header: Quote | None) -> str:

@@ -243,16 +243,33 @@ def asks_affiliation(question: str) -> bool:
 
 
 # What asks where code, models or data are to be had: a web address answers it, which no other
-# answer type reads ("Where can I get the code for the 1001-layer ResNet?").
+# answer type reads ("Where can I get the code for the 1001-layer ResNet?"). Each kind of thing
+# asked, with the words a sentence giving its address holds ("Code is available at: https://github.com/...",
+# "... available under the open-source MIT License at https://github.com/..."): a paper without code
+# may still give its data's address, which does not answer.
+_ADDRESSED = {
+    "code": r"code|implementations?|software|repository|repo|github|open[- ]source|source",
+    "models": r"models?|weights|checkpoints?|networks?",
+    "data": r"data|data ?sets?|records|corpus",
+}
 _ASKS_ADDRESS = re.compile(
-    r"\bwhere\b[^?]*\b(?:code|implementations?|models?|weights|data ?sets?|software|repository|repo)\b"
-    r"|\b(?:url|web address|link to|github)\b",
+    r"\bwhere\b[^?]*\b(?:(?P<code>code|implementations?|software|repository|repo)|(?P<models>models?|weights|checkpoints?)"
+    r"|(?P<data>data ?sets?|data))\b"
+    r"|\b(?:url|web address|link to|(?P<github>github))\b",
     re.I,
 )
 
 
 def asks_address(question: str) -> bool:
     return bool(_ASKS_ADDRESS.search(question))
+
+
+def addressed(question: str) -> re.Pattern | None:
+    """What a sentence giving the address a question asks for holds besides it: the words of the
+    kind of thing asked (code, models, data), or None when it asks no kind (any address answers)."""
+    found = _ASKS_ADDRESS.search(question)
+    kind = next((k for k in ("code", "models", "data") if found and found.group(k)), "code" if found and found.group("github") else None)
+    return re.compile(rf"\b(?:{_ADDRESSED[kind]})\b", re.I) if kind else None
 
 
 def asked_with_who(question: str) -> bool:
