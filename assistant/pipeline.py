@@ -31,13 +31,14 @@ from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
+from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import with_front_matter
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
 from .retrieval.sections import with_relation_section
-from .text import terms
-from .types import Answer, Passage, Question, Retrieval, Sentence, Stage
+from .text import terms, word_count
+from .types import Answer, Citation, Passage, Question, Retrieval, Sentence, Stage
 
 REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
 History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
@@ -165,8 +166,29 @@ class Assistant:
             notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
             return Answer(question.text, REFUSAL, True, question.backend, retrieved=tuple(passages), notes=notes)
         if question.backend == "extractive":
-            return extractive_answer(question.text, extract.quotes, passages)
+            return extractive_answer(question.text, self._whole_sentences(extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
+
+    def _whole_sentences(self, quotes: Sequence[Quote]) -> list[tuple[Quote, ...]]:
+        """Each quote, with the parts of its sentence a page break cut off (``whole_sentence``)
+        while the answer stays within ``max_answer_words``; a quote that is part of an earlier
+        sentence is not quoted again."""
+        registry = self.searcher.index.registry
+        room = self.settings.max_answer_words - sum(word_count(q.text) for q in quotes)
+        sentences: list[tuple[Quote, ...]] = []
+        quoted: set[tuple[str, int, int]] = set()
+        for quote in quotes:
+            whole = whole_sentence(registry, quote)
+            added = sum(word_count(q.text) for q in whole if q is not quote)
+            if added > room:
+                whole = (quote,)
+            parts = {(q.passage.chunk.chunk_id, q.start, q.end) for q in whole}
+            if parts & quoted:
+                continue
+            room -= sum(word_count(q.text) for q in whole if q is not quote)
+            quoted |= parts
+            sentences.append(whole)
+        return sentences
 
     def _unknown_names(self, question: str) -> list[str]:
         """The names and identifiers of the question that no indexed chunk mentions ("Places365",
@@ -204,11 +226,11 @@ class Assistant:
         except BackendError as exc:
             if not self.settings.fallback_to_extractive:
                 raise
-            answer = extractive_answer(question.text, extract.quotes, passages)
+            answer = extractive_answer(question.text, self._whole_sentences(extract.quotes), passages)
             return _noted(answer, f"{exc}; answered extractively instead")
         checked = verify.verify("".join(tokens), ranked, self.encoder, question=question.text)
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
-            answer = extractive_answer(question.text, extract.quotes, passages)
+            answer = extractive_answer(question.text, self._whole_sentences(extract.quotes), passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")
         return Answer(
             question=question.text,
@@ -233,11 +255,17 @@ def final_answer(events: Iterator[Event]) -> Answer:
     return answer
 
 
-def extractive_answer(question: str, quotes: Sequence[Quote], passages: Sequence[Passage]) -> Answer:
-    citations = tuple(cite(q, n) for n, q in enumerate(quotes, start=1))
-    sentences = tuple(Sentence(as_answer_sentence(q.text), (n,), True) for n, q in enumerate(quotes, start=1))
-    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
-    return Answer(question, text, False, "extractive", citations, sentences, tuple(passages))
+def extractive_answer(question: str, sentences: Sequence[Sequence[Quote]], passages: Sequence[Passage]) -> Answer:
+    """The answer quoting ``sentences``, each given as its quotes: one, or two where a page break
+    cuts it, each cited ("... matches the state-of-the-art COCO AP ... [1] [2]")."""
+    citations: list[Citation] = []
+    said: list[Sentence] = []
+    for quotes in sentences:
+        numbers = tuple(range(len(citations) + 1, len(citations) + len(quotes) + 1))
+        citations += [cite(q, n) for n, q in zip(numbers, quotes)]
+        said.append(Sentence(" ".join(as_answer_sentence(q.text) for q in quotes), numbers, True))
+    text = " ".join(f"{s.text} {' '.join(f'[{n}]' for n in s.citations)}" for s in said)
+    return Answer(question, text, False, "extractive", tuple(citations), tuple(said), tuple(passages))
 
 
 def _noted(answer: Answer, note: str) -> Answer:

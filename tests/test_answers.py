@@ -466,6 +466,18 @@ def test_where_the_code_is_is_answered_with_the_papers_web_address(library_assis
         assert "github.com/KaimingHe/" in answer.citations[0].quote
         assert answer.citations[0].source == "identity_mappings_1603.05027.pdf"
 
+
+def test_a_sentence_a_page_break_cuts_is_quoted_whole(library_assistant):
+    """The focal loss paper's "... for the first time, matches the" runs onto page 2: the answer
+    quotes the rest too, as one sentence with a citation on each page (session 15)."""
+    answer = library_assistant.ask("How does the focal loss paper's one-stage detector compare with two-stage detectors?")
+    cut = [s for s in answer.sentences if len(s.citations) == 2]
+    assert cut, "no sentence of the answer continues across a page"
+    first, rest = (answer.citations[n - 1] for n in cut[0].citations)
+    assert first.quote.endswith("matches the") and rest.quote.startswith("state-of-the-art COCO AP")
+    assert (first.page, rest.page) == (1, 2)
+    assert "matches the state-of-the-art COCO AP" in answer.answer
+
 def test_what_is_resnet_is_not_answered_with_the_author_list(library_assistant):
     answer = library_assistant.ask("What is ResNet?")
     assert not answer.refused

@@ -213,3 +213,15 @@ def test_sections_and_their_chunks_in_reading_order(location):
     assert registry.sections([]) == []
     assert [c.chunk_index for c in registry.section_chunks("a.txt", "2. Method")] == [1, 4]
     registry.close()
+
+
+def test_the_chunks_beside_one_nearest_first(location):
+    """What a sentence cut by a page break reads for its other part (retrieval/continuations.py)."""
+    registry = Registry(location)
+    registry.commit_documents([(_doc("a.txt", chunks=6), _chunks("a.txt", 6)),
+                               (_doc("b.txt", sha="b" * 64), _chunks("b.txt", 3))])
+    assert [c.chunk_index for c in registry.chunks_beside("a.txt", 2, after=True)] == [3, 4, 5]
+    assert [c.chunk_index for c in registry.chunks_beside("a.txt", 2, after=False)] == [1, 0]
+    assert [c.chunk_index for c in registry.chunks_beside("a.txt", 4, after=True, limit=3)] == [5]
+    assert registry.chunks_beside("b.txt", 0, after=False) == []
+    registry.close()

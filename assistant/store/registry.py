@@ -218,6 +218,14 @@ class Registry:
                                (source, section)).fetchall()
         return [Chunk(*row) for row in rows]
 
+    def chunks_beside(self, source: str, chunk_index: int, *, after: bool, limit: int = 3) -> list[Chunk]:
+        """Up to ``limit`` chunks of ``source`` nearest the one at ``chunk_index`` on one side: those
+        after it in reading order, or those before it, the nearest first."""
+        side, order = (">", "") if after else ("<", " DESC")
+        rows = self.db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE source = ? AND chunk_index {side} ?"
+                               f" ORDER BY chunk_index{order} LIMIT ?", (source, chunk_index, limit)).fetchall()
+        return [Chunk(*row) for row in rows]
+
     def first_chunks_under_heading(self, words: str, sources: Sequence[str] | None = None, limit: int = 20) -> list[str]:
         """The first chunk of each section whose heading path holds ``words`` (case-insensitive,
         as written: "focal loss" finds "3. Focal Loss"), earliest in their documents first.

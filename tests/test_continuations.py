@@ -1,0 +1,65 @@
+"""A sentence a page break cuts in two is quoted whole, each part cited on its own page
+(retrieval/continuations.py; docs/EVALUATION.md, session 15)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.citations import Quote
+from assistant.retrieval.continuations import whole_sentence
+from assistant.store.registry import Registry
+from assistant.types import Chunk, Passage
+
+from .test_registry import _doc
+
+# The foot of page 1 and the head of page 2 of the focal loss paper, a figure's caption between.
+PAGE_1 = ("Despite the success of two-stage detectors, a natural question to ask is: could a simple one-stage "
+          "detector achieve similar accuracy? This paper pushes the envelop further: we present a one-stage "
+          "object detector that, for the first time, matches the\n\n1")
+CAPTION = "Figure 2. Speed (ms) versus accuracy (AP) on COCO test-dev."
+PAGE_2 = ("state-of-the-art COCO AP of more complex two-stage detectors, such as FPN. To achieve this result, "
+          "we identify class imbalance as the main obstacle.")
+
+
+@pytest.fixture
+def registry(tmp_path: Path):
+    chunks = [Chunk("c0", PAGE_1, "p.pdf", "P", 1, 0, 0, len(PAGE_1)),
+              Chunk("c1", CAPTION, "p.pdf", "P", 2, 1, 0, len(CAPTION), kind="caption"),
+              Chunk("c2", PAGE_2, "p.pdf", "P", 2, 2, len(CAPTION) + 2, len(CAPTION) + 2 + len(PAGE_2))]
+    registry = Registry(tmp_path / "registry.sqlite3")
+    registry.commit_documents([(_doc("p.pdf", chunks=len(chunks)), chunks)])
+    yield registry, {c.chunk_id: c for c in chunks}
+    registry.close()
+
+
+def _quote(chunk: Chunk, text: str) -> Quote:
+    start = chunk.text.index(text)
+    return Quote(Passage(chunk, 1.0, 1.0), start, start + len(text))
+
+
+def test_a_sentence_cut_at_the_foot_of_a_page_goes_on_past_a_caption(registry):
+    registry, chunks = registry
+    cut = _quote(chunks["c0"], "This paper pushes the envelop further: we present a one-stage object detector that, "
+                               "for the first time, matches the")
+    whole = whole_sentence(registry, cut)
+    assert [q.passage.chunk.chunk_id for q in whole] == ["c0", "c2"]
+    assert whole[1].text == "state-of-the-art COCO AP of more complex two-stage detectors, such as FPN."
+
+
+def test_a_sentence_cut_at_the_head_of_a_page_takes_its_start(registry):
+    registry, chunks = registry
+    rest = _quote(chunks["c2"], "state-of-the-art COCO AP of more complex two-stage detectors, such as FPN.")
+    whole = whole_sentence(registry, rest)
+    assert [q.passage.chunk.chunk_id for q in whole] == ["c0", "c2"]
+    assert whole[0].text.startswith("This paper pushes") and whole[0].text.endswith("matches the")
+
+
+def test_a_whole_sentence_is_left_alone(registry):
+    registry, chunks = registry
+    for chunk, text in ((chunks["c0"], "Despite the success of two-stage detectors, a natural question to ask is: "
+                                       "could a simple one-stage detector achieve similar accuracy?"),
+                        (chunks["c2"], "To achieve this result, we identify class imbalance as the main obstacle.")):
+        quote = _quote(chunk, text)
+        assert whole_sentence(registry, quote) == (quote,)
