@@ -58,7 +58,9 @@ class Selection:
     opening_by_relation: bool = True  # (the relation-nearest item as the best sentence too: headline sets −6)
     # A further sentence of any answer but a who/which-company list has at most this many words
     # (None: no cap): a long one rarely holds what the first lacks (dev: median 63.5 -> 60 words,
-    # correct unchanged).
+    # correct unchanged). Nor one of another named list that names an item the answer lacks: a
+    # list is often one long sentence ("... as well as previous Go programs Crazy Stone, Pachi and
+    # GnuGo."; wide dev +7 −2, dev's median unchanged; docs/EVALUATION.md, session 15).
     further_words: int | None = 35
     # An answer that is still short (within ``extra_within_words``, the length target's median) may
     # take up to ``extra_sentences`` more than ``sentences``, each only while it stays that short:
@@ -190,7 +192,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # The cap holds for every answer but a who/which-company list, whose item sentences are
             # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
             # a longer sentence taking the word budget).
-            if (not (listing and question.entity) and i != follow and selection.further_words
+            if (not (listing and question.entity) and not (named_list and adds) and i != follow and selection.further_words
                     and length > selection.further_words):
                 continue
             if any(_repeats(question, pool, i, j, selection) for j in chosen):
