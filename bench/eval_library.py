@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test10|headline10 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test11|headline11 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -25,8 +25,9 @@ headline6 the sixth (written at the start of session 10, run once at its end); t
 seventh (written at the start of session 11, run once at its end); test8 and headline8 the eighth
 (written at the start of session 12, run once at its end); test9 and headline9 the ninth (written at
 the end of session 12, before session 13's changes, run once at the end of session 13); test10 and
-headline10 the tenth (written during session 13, 11:10-11:16 UTC, run once at the end of session 14).
-"""
+headline10 the tenth (written during session 13, 11:10-11:16 UTC, run once at the end of session 14);
+test11 and headline11 the eleventh (written at the end of session 14, 14:11-14:16 UTC, run once at
+the end of session 15)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 
 SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "test4", "headline4", "test5", "headline5",
           "test6", "headline6", "test7", "headline7", "test8", "headline8",
-          "test9", "headline9", "test10", "headline10")
+          "test9", "headline9", "test10", "headline10", "test11", "headline11")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 
