@@ -268,7 +268,9 @@ def addressed(question: str) -> re.Pattern | None:
     """What a sentence giving the address a question asks for holds besides it: the words of the
     kind of thing asked (code, models, data), or None when it asks no kind (any address answers)."""
     found = _ASKS_ADDRESS.search(question)
-    kind = next((k for k in ("code", "models", "data") if found and found.group(k)), "code" if found and found.group("github") else None)
+    if found is None:
+        return None
+    kind = next((k for k in _ADDRESSED if found.group(k)), None) or ("code" if found.group("github") else None)
     return re.compile(rf"\b(?:{_ADDRESSED[kind]})\b", re.I) if kind else None
 
 
