@@ -45,6 +45,8 @@ def test_which_questions_ask_who_wrote_a_document(question, asks):
     ("Ross Girshick wrote Fast R-CNN alone and later co-authored the focal loss paper. Which organisation was he with for each?", True),
     ("Where did Ross Girshick work when he wrote Fast R-CNN?", True),
     ("Which institution is listed on the identity mappings paper?", True),
+    ("Which institution were the Fast R-CNN authors at?", True),
+    ("Where did the focal loss paper's authors work?", True),
     # What happened to the lab or its people, not where a document's byline puts them.
     ("Which lab did the ResNet work come out of?", False),
     ("Which research lab hired ResNet's lead author in 2016?", False),

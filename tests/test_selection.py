@@ -153,6 +153,7 @@ def test_a_sentence_of_hyphenated_and_possessive_words_is_not_a_run_of_numbers()
     ("Where can I get the code for the 1001-layer ResNet?", True),
     ("Where can the trained models be downloaded?", True),
     ("Is there a GitHub repository for Faster R-CNN?", True),
+    ("Is the Faster R-CNN code public, and where?", True),
     ("Where did Kaiming He go after MSRA?", False),
     ("Where is Megvii based?", False),
     ("What code does the RPN use for anchors?", False),

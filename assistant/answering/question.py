@@ -232,8 +232,9 @@ _INSTITUTION = r"(?:labs?|laborator(?:y|ies)|organi[sz]ations?|institutions?|ins
 _ASKS_AFFILIATION = re.compile(
     r"\baffiliat\w*"
     rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\b[^?]*?\b(?:work(?:ed|s|ing)?\s+(?:at|for|in)"
-    r"|(?:is|was|were|are)\s+(?:\w+\s+){0,3}(?:at|with)\b|(?:is|are)\s+(?:listed\s+)?on\b|list(?:ed|s)?\b|give[sn]?\b)"
-    r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b",
+    r"|(?:is|was|were|are)\s+(?:[\w’'-]+\s+){0,4}(?:at|with)\b|(?:is|are)\s+(?:listed\s+)?on\b|list(?:ed|s)?\b|give[sn]?\b)"
+    r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b"
+    r"|\bwhere\s+(?:did|do|were|are)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:ed)?\b",
     re.I,
 )
 
@@ -255,6 +256,8 @@ _ADDRESSED = {
 _ASKS_ADDRESS = re.compile(
     r"\bwhere\b[^?]*\b(?:(?P<code>code|implementations?|software|repository|repo)|(?P<models>models?|weights|checkpoints?)"
     r"|(?P<data>data ?sets?|data))\b"
+    # "Is the Faster R-CNN code public, and where?"
+    r"|\b(?P<code_first>code|implementation|software)\b[^?]*\b(?:public|released|available|online|open)\b[^?]*\bwhere\b"
     r"|\b(?:url|web address|link to|(?P<github>github))\b",
     re.I,
 )
@@ -270,7 +273,7 @@ def addressed(question: str) -> re.Pattern | None:
     found = _ASKS_ADDRESS.search(question)
     if found is None:
         return None
-    kind = next((k for k in _ADDRESSED if found.group(k)), None) or ("code" if found.group("github") else None)
+    kind = next((k for k in _ADDRESSED if found.group(k)), None) or ("code" if found.group("github") or found.group("code_first") else None)
     return re.compile(rf"\b(?:{_ADDRESSED[kind]})\b", re.I) if kind else None
 
 
