@@ -135,10 +135,12 @@ class Assistant:
         if asked and len(asked.texts) > 1:
             parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context)
             passages = with_reserved(passages, parts)
-        passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages, question.sources)
+        # The definition is looked up in the documents the question names ("... in the ResNet paper"), if any.
+        within = [s for s in named if not question.sources or s in question.sources]
+        passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages,
+                                    within or question.sources)
         passages = with_relation_section(self.searcher, question.text, asked_relation(question.text), passages,
                                          threshold=DEFAULT_SELECTION.relation_heading)
-        within = [s for s in named if not question.sources or s in question.sources]
         if asks_address(question.text):
             passages = with_addresses(self.searcher, question.text, within, passages)
         if asks_authors(question.text) or affiliation:

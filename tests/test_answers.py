@@ -486,6 +486,15 @@ def test_a_sentence_a_page_break_cuts_is_quoted_whole(library_assistant):
     assert (first.page, rest.page) == (1, 2)
     assert "matches the state-of-the-art COCO AP" in answer.answer
 
+
+def test_a_definition_is_looked_up_in_the_document_the_question_names(library_assistant):
+    """"In the ResNet paper, ..." : the definition step reads the ResNet paper's chunks, not the
+    identity mappings paper's that use the same words (session 15)."""
+    answer = library_assistant.ask("In the ResNet paper, what is the residual function F(x) defined as?")
+    added = [p for p in answer.retrieved if p.score == 0.0]  # the definition step's chunks
+    assert added and all(p.chunk.source == "resnet_1512.03385.pdf" for p in added)
+    assert not answer.refused and "H(x) − x" in answer.answer
+
 def test_what_is_resnet_is_not_answered_with_the_author_list(library_assistant):
     answer = library_assistant.ask("What is ResNet?")
     assert not answer.refused
