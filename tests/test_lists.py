@@ -73,6 +73,8 @@ def test_a_list_answer_that_opens_with_an_enumeration_is_that_enumeration():
 def test_list_is_a_list_question_only_when_it_asks():
     assert not analyse("Why did Megvii end up on the US entity list?").listing
     assert analyse("List the authors of the ResNet paper.").listing
+    assert analyse("Can you list the authors of the ResNet paper?").listing
+    assert not analyse("Can you tell me what ResNet is?").listing
 
 
 @pytest.mark.parametrize("question", [
@@ -87,10 +89,14 @@ def test_a_question_asking_which_businesses_or_players_wants_names(question):
 @pytest.mark.parametrize("question", [
     "Name the companies that benefited from the invention of residual networks.",
     "Please identify the parties that derived an advantage from the development of ResNet.",
+    # Asked politely (session 15: "Can you list the players ...?" was refused).
+    "Can you list the players that drew advantage from the ResNet research?",
+    "Could you please name the companies that benefited from ResNet?",
 ])
 def test_a_request_to_name_companies_asks_for_a_list_of_names(question):
     asked = analyse(question)
     assert asked.entity and asked.listing and asked.relation
+    assert not asked.relation.lower().startswith(("can", "could"))
 
 
 @pytest.mark.parametrize("question, who", [

@@ -22,9 +22,11 @@ _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities
                 r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
 # Asked as a question ("which companies ...") or as a request ("Name the companies that ...",
 # "Please identify the parties that ...").
+# A request may open politely: "Can you list ...?", "Could you please name ...?", "Please list ...".
+_REQUEST = r"^\s*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
 _ENTITY_QUESTION = re.compile(
     rf"\b(who|whom|whose|where|(?:which|what) {_ENTITY_NOUN})\b"
-    rf"|^\s*(?:please\s+)?(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+)?{_ENTITY_NOUN}\b",
+    rf"|{_REQUEST}(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+)?{_ENTITY_NOUN}\b",
     re.I,
 )
 _QUANTITY_QUESTION = re.compile(
@@ -100,7 +102,7 @@ _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consist
 _LIST_QUESTION = re.compile(
     r"\b(who (benefit\w*|gain\w*|profit\w*|lost|los[et]\w*|won|win\w*)|which (companies|firms|labs|people|products|startups|universities|"
     r"organi[sz]ations|areas|datasets|tasks|methods|techniques|components|layers)|what (companies|firms|products|"
-    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|(?:name|identify) (the|all|some))\b|^\s*list\b",
+    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|(?:name|identify) (the|all|some))\b|" + _REQUEST + r"list\b",
     re.I,
 )
 # A question's wh-phrase ("which Chinese tech companies", "what drawbacks of R-CNN") ends at an
@@ -339,7 +341,7 @@ def relation(question: str) -> str:
         # A place is asked, not items a relation gathers: "Where is that company based?" after an
         # answer naming four people is a list (``analyse``), but no section lists its answer.
         return ""
-    text = text[asking.start():] if asking else text
+    text = text[asking.start():] if asking else re.sub(_REQUEST, "", text, flags=re.I)
     text = _RELATED_TO.sub("", text) or text
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
     # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
