@@ -131,7 +131,7 @@ HEADLINE10_MIN_CORRECT = 0.60
 # (0.525); its headline phrasings 8 of 10. One question below each.
 LIBRARY_TEST11_MIN_CORRECT = 0.51
 LIBRARY_TEST11_MIN_REFUSAL = 0.50
-HEADLINE11_MIN_CORRECT = 0.70
+HEADLINE11_MIN_CORRECT = 0.80  # session 15: raised to one question below its figure after the polite-request change
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
