@@ -183,11 +183,11 @@ class Assistant:
             whole = whole_sentence(registry, quote)
             added = sum(word_count(q.text) for q in whole if q is not quote)
             if added > room:
-                whole = (quote,)
+                whole, added = (quote,), 0
             parts = {(q.passage.chunk.chunk_id, q.start, q.end) for q in whole}
             if parts & quoted:
                 continue
-            room -= sum(word_count(q.text) for q in whole if q is not quote)
+            room -= added
             quoted |= parts
             sentences.append(whole)
         return sentences
