@@ -473,6 +473,8 @@ def test_where_the_code_is_is_answered_with_the_papers_web_address(library_assis
         assert not answer.refused
         assert "github.com/KaimingHe/" in answer.citations[0].quote
         assert answer.citations[0].source == "identity_mappings_1603.05027.pdf"
+    # A paper that gives no address for its code: refused, not answered with its tournament sentences.
+    assert library_assistant.ask("Where is the AlphaGo Zero code released?").refused
 
 
 def test_a_sentence_a_page_break_cuts_is_quoted_whole(library_assistant):

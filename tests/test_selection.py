@@ -154,7 +154,11 @@ def test_a_sentence_of_hyphenated_and_possessive_words_is_not_a_run_of_numbers()
     ("Where can the trained models be downloaded?", True),
     ("Is there a GitHub repository for Faster R-CNN?", True),
     ("Is the Faster R-CNN code public, and where?", True),
+    ("Where can I download the GoKifu data?", True),
+    ("Where are the trained models available?", True),
     ("Where did Kaiming He go after MSRA?", False),
+    ("Where does AlphaGo Zero's training data come from?", False),
+    ("Where in the network is the model's batch normalization applied?", False),
     ("Where is Megvii based?", False),
     ("What code does the RPN use for anchors?", False),
 ])

@@ -92,7 +92,10 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     sentence_model, gate_model = scorer.models()
     analysed = analyse(question, context, idf)
     pool = candidates(analysed, passages, encoder)
-    if not pool.quotes:
+    if not pool.quotes or (analysed.address and not pool.addresses):
+        # Nothing to quote; or a question asking where code or data is, and no passage gives an
+        # address of that kind (the address step has looked in the documents it names): the
+        # corpus does not say ("Where is the AlphaGo Zero code released?").
         return Extract(())
     probability = sentence_model.probability(pool.features)
     chosen = select(pool, probability, max_words=max_words, selection=selection)

@@ -255,9 +255,13 @@ _ADDRESSED = {
     "models": r"models?|weights|checkpoints?|networks?",
     "data": r"data|data ?sets?|records|corpus",
 }
+_FETCHED = r"(?:download\w*|get|find|obtain|access|available|released|hosted|published)"
 _ASKS_ADDRESS = re.compile(
-    r"\bwhere\b[^?]*\b(?:(?P<code>code|implementations?|software|repository|repo)|(?P<models>models?|weights|checkpoints?)"
-    r"|(?P<data>data ?sets?|data))\b"
+    r"\bwhere\b[^?]*\b(?P<code>code|implementations?|software|repository|repo)\b"
+    # Models and data only with a word of fetching them: "Where does the training data come from?"
+    # asks how it was made, not an address.
+    rf"|\bwhere\b[^?]*\b(?:{_FETCHED}\b[^?]*\b(?:(?P<models>models?|weights|checkpoints?)|(?P<data>data ?sets?|data))"
+    rf"|(?:(?P<models_first>models?|weights|checkpoints?)|(?P<data_first>data ?sets?|data))\b[^?]*\b{_FETCHED})\b"
     # "Is the Faster R-CNN code public, and where?"
     r"|\b(?P<code_first>code|implementation|software)\b[^?]*\b(?:public|released|available|online|open)\b[^?]*\bwhere\b"
     r"|\b(?:url|web address|link to|(?P<github>github))\b",
@@ -275,7 +279,8 @@ def addressed(question: str) -> re.Pattern | None:
     found = _ASKS_ADDRESS.search(question)
     if found is None:
         return None
-    kind = next((k for k in _ADDRESSED if found.group(k)), None) or ("code" if found.group("github") or found.group("code_first") else None)
+    kind = (next((k for k in _ADDRESSED if found.group(k) or found.group(f"{k}_first")), None)
+            or ("code" if found.group("github") else None))
     return re.compile(rf"\b(?:{_ADDRESSED[kind]})\b", re.I) if kind else None
 
 
