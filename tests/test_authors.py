@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.candidates import byline, names_institution
-from assistant.answering.question import asks_affiliation, asks_authors
+from assistant.answering.front_matter import asks_affiliation, asks_authors
 
 from .helpers import passage
 

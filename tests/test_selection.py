@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answering.question import addressed, asks_address
+from assistant.answering.front_matter import addressed, asks_address
 from assistant.answering.readings import holds_address
 from assistant.answering.selection import Selection, complements, select
 from assistant.text import sentence_spans

@@ -17,7 +17,8 @@ from ..encoder.encoder import Encoder
 from ..text import sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
-from .question import Question, addressed
+from .front_matter import addressed
+from .question import Question
 from .readings import holds_address
 
 MIN_SENTENCE_WORDS = 4
@@ -248,16 +249,15 @@ def _sentences(passages: list[Passage], listing: bool = False, *,
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
     found, enumerated = _sentences(passages, question.listing, prose_only=bool(question.subject))
-    lines = [line for line in (byline(p) for p in passages) if line is not None] if question.authors else []
+    lines = [line for line in (byline(p) for p in passages) if line is not None] if question.authors or question.affiliation else []
     if question.affiliation:
-        # ... and one asking their affiliation by the bylines that name an institution (not the
+        # ... one asking their affiliation, by the bylines that name an institution (not the
         # names alone: "David Silver, Julian Schrittwieser, ...").
-        lines = [line for line in (byline(p) for p in passages)
-                 if line is not None and (line.passage.chunk.chunk_index != 0 or names_institution(line.text))]
+        lines = [line for line in lines if line.passage.chunk.chunk_index != 0 or names_institution(line.text)]
     if lines:
-        # A question asking who wrote a document is answered by its byline: it leads the
-        # candidates, once (a long byline is also a candidate sentence), and nothing is an
-        # enumeration of it.
+        # A question asking who wrote a document (or where they were) is answered by its byline:
+        # it leads the candidates, once (a long byline is also a candidate sentence), and nothing
+        # is an enumeration of it.
         at = {position(q) for q in lines}
         found = [(q, None) for q in lines] + [(q, h) for q, h in found if position(q) not in at]
         enumerated = set()

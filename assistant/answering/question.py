@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..retrieval.followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
+from .front_matter import asks_address, asks_affiliation, asks_authors
 from .readings import names, numbers, opening_name, stated_numbers, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
@@ -192,21 +193,6 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     )
 
 
-# What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
-# as what the question opens by asking: "What startup did the first author of X co-found?" asks
-# for a startup.
-_ASKS_AUTHORS = re.compile(
-    r"^\s*(?:who\s+(?:wrote|penned|authored|co-?authored|co-?wrote|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+)?(?:co-?)?authors?\b"
-    # "who were the people behind the faster r-cnn paper", "who came up with Fast R-CNN?"
-    r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
-    r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b)"
-    r"|(?:name|list|give)\s+(?:me\s+)?the\s+(?:\w+\s+)?authors?\b"
-    r"|(?:which|what)\s+(?:people|researchers|authors)\s+wrote\b"
-    r"|who\s+(?:is|was|were|are)\s+\S.*\bwritten\s+by\b)",
-    re.I,
-)
-
-
 # Terms an answering sentence does not repeat: the document the question refers to and what it
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
 # leaves ("What's", "the RPN's window").
@@ -220,68 +206,6 @@ def _unattributed(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
     rest = set(question_terms(_ATTRIBUTION.sub(" ", question)))
     kept = tuple(t for t in own if (t not in attribution or t in rest) and t not in _UNASKED)
     return kept or own
-
-
-def asks_authors(question: str) -> bool:
-    return bool(_ASKS_AUTHORS.search(question))
-
-
-_INSTITUTION = r"(?:labs?|laborator(?:y|ies)|organi[sz]ations?|institutions?|institutes?|universit(?:y|ies)|compan(?:y|ies)|employers?)"
-# What asks where a document's authors were when they wrote it: their affiliation, or which
-# institution they were with, worked at, or the document lists ("Which lab did the focal loss
-# authors work at?", "Where did Ross Girshick work when he wrote Fast R-CNN?"). "Which lab did the
-# ResNet work come out of?" and "Which lab hired its lead author?" ask what happened, not the byline.
-_ASKS_AFFILIATION = re.compile(
-    r"\baffiliat\w*"
-    rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\b[^?]*?\b(?:work(?:ed|s|ing)?\s+(?:at|for|in)"
-    r"|(?:is|was|were|are)\s+(?:[\w’'-]+\s+){0,4}(?:at|with)\b|(?:is|are)\s+(?:listed\s+)?on\b|list(?:ed|s)?\b|give[sn]?\b)"
-    r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b"
-    r"|\bwhere\s+(?:did|do|were|are)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:ed)?\b",
-    re.I,
-)
-
-
-def asks_affiliation(question: str) -> bool:
-    return bool(_ASKS_AFFILIATION.search(question))
-
-
-# What asks where code, models or data are to be had: a web address answers it, which no other
-# answer type reads ("Where can I get the code for the 1001-layer ResNet?"). Each kind of thing
-# asked, with the words a sentence giving its address holds ("Code is available at: https://github.com/...",
-# "... available under the open-source MIT License at https://github.com/..."): a paper without code
-# may still give its data's address, which does not answer.
-_ADDRESSED = {
-    "code": r"code|implementations?|software|repository|repo|github|open[- ]source|source",
-    "models": r"models?|weights|checkpoints?|networks?",
-    "data": r"data|data ?sets?|records|corpus",
-}
-_FETCHED = r"(?:download\w*|get|find|obtain|access|available|released|hosted|published)"
-_ASKS_ADDRESS = re.compile(
-    r"\bwhere\b[^?]*\b(?P<code>code|implementations?|software|repository|repo)\b"
-    # Models and data only with a word of fetching them: "Where does the training data come from?"
-    # asks how it was made, not an address.
-    rf"|\bwhere\b[^?]*\b(?:{_FETCHED}\b[^?]*\b(?:(?P<models>models?|weights|checkpoints?)|(?P<data>data ?sets?|data))"
-    rf"|(?:(?P<models_first>models?|weights|checkpoints?)|(?P<data_first>data ?sets?|data))\b[^?]*\b{_FETCHED})\b"
-    # "Is the Faster R-CNN code public, and where?"
-    r"|\b(?P<code_first>code|implementation|software)\b[^?]*\b(?:public|released|available|online|open)\b[^?]*\bwhere\b"
-    r"|\b(?:url|web address|link to|(?P<github>github))\b",
-    re.I,
-)
-
-
-def asks_address(question: str) -> bool:
-    return bool(_ASKS_ADDRESS.search(question))
-
-
-def addressed(question: str) -> re.Pattern | None:
-    """What a sentence giving the address a question asks for holds besides it: the words of the
-    kind of thing asked (code, models, data), or None when it asks no kind (any address answers)."""
-    found = _ASKS_ADDRESS.search(question)
-    if found is None:
-        return None
-    kind = (next((k for k in _ADDRESSED if found.group(k) or found.group(f"{k}_first")), None)
-            or ("code" if found.group("github") else None))
-    return re.compile(rf"\b(?:{_ADDRESSED[kind]})\b", re.I) if kind else None
 
 
 def asked_with_who(question: str) -> bool:
