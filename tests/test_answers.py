@@ -508,3 +508,13 @@ def test_captions_and_references_are_never_quoted(library_assistant):
         answer = library_assistant.ask(question)
         cited = {p.chunk.chunk_id: p.chunk.kind for p in answer.retrieved}
         assert all(cited.get(c.chunk_id) not in ("caption", "references") for c in answer.citations)
+
+
+def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):
+    """No paper gives ResNet-152's parameters or RetinaNet's memory: their quotes stated error
+    rates and timings about the same networks (session 16: 35 look-alikes of wide dev were answered
+    so). A number of the counted thing, in its unit, answers."""
+    assert library_assistant.ask("How many parameters does ResNet-152 have?").refused
+    assert library_assistant.ask("How much GPU memory does RetinaNet need during training?").refused
+    answer = library_assistant.ask("How many GPU-days does R-CNN need to extract features for the VOC07 trainval set with VGG16?")
+    assert not answer.refused and "2.5 GPU-days" in answer.citations[0].quote

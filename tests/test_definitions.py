@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.abbreviations import abbreviations, stands_for
-from assistant.answering.question import analyse, definition_subject, expansion_terms
+from assistant.answering.question import analyse, definition_subject, expansion_terms, glosses
 from assistant.retrieval.definitions import _defining_rank, definitional, with_definitions
 from assistant.types import Chunk
 
@@ -100,11 +100,22 @@ def test_what_an_abbreviation_stands_for_reads_the_chunk_that_expands_it(seed_as
 @pytest.mark.parametrize("question, asking", [
     ("What does RPN stand for?", {"stand"}),
     ("What does 'objectness' mean in the Faster R-CNN paper?", {"mean"}),
+    ("What is meant by a 'plain' network in the ResNet paper?", {"meant"}),
     ("What is the mean error?", set()),  # "mean" is the subject's here
     ("How many layers does ResNet-152 have?", set()),  # no definition asked
 ])
 def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repeats(question, asking):
     assert expansion_terms(analyse(question)) == asking
+
+
+@pytest.mark.parametrize("sentence, glossed", [
+    ("Our deep residual nets are easy to optimize, but the counterpart “plain” nets (that simply stack layers) "
+     "exhibit higher training error.", True),
+    ("Fig. 6 (left) shows the behaviors of the plain nets.", False),
+    ("The plain nets (Fig. 4 left) have higher error.", False),  # a bracket that points elsewhere
+])
+def test_a_sentence_glosses_its_subject_in_a_bracket(sentence, glossed):
+    assert glosses(analyse("What does the ResNet paper mean by a 'plain' network?"), sentence) is glossed
 
 
 def test_a_definition_question_never_quotes_a_table_row():

@@ -24,7 +24,8 @@ from ..text import terms
 from ..types import Passage
 from . import scorer
 from .candidates import Pool, candidates, position, with_header
-from .question import analyse, asking_terms, expansion_terms, holds_type, query_terms, typed
+from .counts import states_count
+from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
 from .question_parts import asks
 from .selection import DEFAULT_SELECTION, Selection, complements, opening_sentence, relation_section, select
 
@@ -41,6 +42,16 @@ class Extract:
     gate_features: tuple[float, ...] = ()
     # The passages in the order of their most probable sentence: what a generative backend reads.
     passages: tuple[Passage, ...] = ()
+    # What a "how many GPUs" question counts when no quote gives a number of it (``counts``): the
+    # quotes state something else about the entity, a look-alike's answer, and the gate refuses.
+    uncounted: tuple[str, ...] = ()
+
+
+def _refused_uncounted(found: Extract, quotes: Sequence[Quote]) -> Extract:
+    """``found`` with no probability when what it counts is stated in none of ``quotes``."""
+    if not found.uncounted or any(states_count(found.uncounted, q.text) for q in quotes):
+        return replace(found, uncounted=())
+    return replace(found, probability=0.0)
 
 
 def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passages: list[Passage]) -> tuple[float, ...]:
@@ -55,7 +66,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     has_type = any(holds_type(question, t) for t in texts)
     if has_type:
         have |= asking_terms(question)
-    if any(stands_for(question.subject, t) for t in texts):
+    if any(stands_for(question.subject, t) or defines(question, t) or glosses(question, t) for t in texts):
         have |= expansion_terms(question)
     # Quotes from the section whose heading answers the question's relation ("Who were the
     # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
@@ -89,6 +100,13 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
             idf: dict[str, float] | None = None, selection: Selection = DEFAULT_SELECTION) -> Extract:
     """The best quotes for ``question`` and the gate's probability that they answer it.
     ``idf``: the corpus idf of the question's and the context's terms (``Bm25Side.idf``)."""
+    return _refused_uncounted(_extract(question, passages, encoder, max_words=max_words, context=context, idf=idf,
+                                       selection=selection), quotes=())
+
+
+def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str,
+             idf: dict[str, float] | None, selection: Selection) -> Extract:
+    """``extract`` but for the count check, which a question in parts makes over all its parts' quotes."""
     sentence_model, gate_model = scorer.models()
     analysed = analyse(question, context, idf)
     pool = candidates(analysed, passages, encoder)
@@ -117,6 +135,8 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     # question's numbers ("the 1001-layer ResNet") are seldom beside it.
     gate_probability = (1.0 if best in pool.bylines | pool.addresses
                         else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0]))
+    counted = analysed.counted and not any(states_count(analysed.counted, with_header(pool.quotes[i], pool.headers[i]))
+                                           for i in chosen)
     return Extract(
         quotes=tuple(quotes),
         probability=gate_probability,
@@ -125,6 +145,7 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
         has_type=row[scorer.GATE_FEATURES.index("type_miss")] == 0.0,
         gate_features=row,
         passages=by_best_sentence(pool, probability, passages),
+        uncounted=analysed.counted if counted else (),
     )
 
 
@@ -145,17 +166,19 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
         own = follow_up_context(text, history) if history else ""
         part_context = "; ".join(c for c in (own, context) if c)
         asking = asks(text)
-        found.append(extract(text, passages, encoder, max_words=share, context=part_context,
-                             idf=idf(query_terms(text, part_context)),
-                             selection=selection if asking else replace(selection, sentences=1)))
+        found.append(_extract(text, passages, encoder, max_words=share, context=part_context,
+                              idf=idf(query_terms(text, part_context)),
+                              selection=selection if asking else replace(selection, sentences=1)))
         history.append((text, " ".join(f"{q.text} [1]" for q in found[-1].quotes)))
     answered = [e for e in found if e.quotes]
     if not answered or (not either and len(answered) < len(found)):
         return Extract(())
-    gated = [e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered
-    weakest = (max if either else min)(gated, key=lambda e: e.probability)
     # A sentence two parts chose (from their own passages, or two overlapping chunks) is quoted once.
     quotes = list({position(q): q for e in answered for q in e.quotes}.values())
+    # A part's count may stand in a sentence another part chose ("What share of the RoIs are
+    # foreground, and what overlap do they need?": one sentence gives 25% and 0.5).
+    gated = [e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered
+    weakest = (max if either else min)((_refused_uncounted(e, quotes) for e in gated), key=lambda e: e.probability)
     return Extract(
         quotes=tuple(quotes),
         probability=weakest.probability,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..retrieval.followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
+from .counts import counted
 from .front_matter import asks_address, asks_affiliation, asks_authors
 from .readings import names, numbers, opening_name, stated_numbers, without_names
 
@@ -149,6 +150,7 @@ class Question:
     affiliation: bool = False  # asks where a document's authors were ("What affiliation does Girshick list on Fast R-CNN?"): so does its byline
     address: bool = False  # asks where code or data is to be had ("Where is the code for ...?"): a web address answers
     reason: bool = False  # asks why, or what happens / happened ("Why are cross-boundary anchors ignored?")
+    counted: tuple[str, ...] = ()  # what a "how many / how much" question counts ("gpus"; ``counts``)
 
 
 def question_terms(text: str) -> list[str]:
@@ -190,6 +192,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         affiliation=asks_affiliation(question),
         address=asks_address(question),
         reason=bool(_REASON_QUESTION.search(question)),
+        counted=counted(question),
     )
 
 
@@ -340,14 +343,16 @@ def asking_terms(question: Question) -> set[str]:
     return set(question_terms(" ".join(m.group(0) for m in question.asking.finditer(question.text))))
 
 
-# The words that ask what an abbreviation stands for ("What does RPN stand for / mean?").
-_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\bmeans?\b", re.I)
+# The words that ask what an abbreviation stands for or a term means ("What does RPN stand for /
+# mean?", "What is meant by a 'plain' network?").
+_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\bmean[st]?\b", re.I)
 
 
 def expansion_terms(question: Question) -> set[str]:
-    """The terms of the words that ask what a definition's subject stands for ("stand", of "What
-    does RPN stand for?"), not of the subject itself: a quote answers them with the expansion,
-    "Region Proposal Network (RPN)", not with the words (as ``asking_terms`` for a role)."""
+    """The terms of the words that ask what a definition's subject stands for or means ("stand",
+    of "What does RPN stand for?"), not of the subject itself: a quote answers them with the
+    expansion, "Region Proposal Network (RPN)", or the definition, "“plain” nets (that simply stack
+    layers)", not with the words (as ``asking_terms`` for a role)."""
     if not question.subject:
         return set()
     asking = " ".join(m.group(0) for m in _ASKS_EXPANSION.finditer(question.text))
@@ -369,6 +374,16 @@ def defines(question: Question, sentence: str) -> bool:
         re.search(rf"\b{subject}\w*\b(?:\s+\([^)]*\))?(?:,[^,]{{0,60}},)?\s+{_DEFINING_VERB}\b", text)
         or re.search(rf"\b(?:called|named|dubbed|term(?:ed)?)\s+(?:an?\s+|the\s+)?[\"“]?{subject}", text)
     )
+
+
+def glosses(question: Question, sentence: str) -> bool:
+    """The sentence says what the definition question's subject is in a bracket after it: "the
+    counterpart “plain” nets (that simply stack layers)", "each RoI (i.e., a rectangular window)"."""
+    if not question.subject:
+        return False
+    subject = re.escape(fold(question.subject))
+    return bool(re.search(rf"(?<!\w){subject}(?!\w)[”\"’']?(?:\s+[\w-]+)?\s+\((?:that|which|who|i\.\s?e\.|namely)\b",
+                          fold(sentence)))
 
 
 _OPENING_SECTION = re.compile(r"^(?:\d+\.?\s*)?(?:abstract|introduction)\b", re.I)

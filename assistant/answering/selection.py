@@ -20,7 +20,7 @@ import numpy as np
 from ..retrieval.definitions import definitional
 from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
-from .question import DIGIT, Question, asked_numbers, listed_names, new_names
+from .question import DIGIT, Question, asked_numbers, glosses, listed_names, new_names
 from .readings import names, numbers, opening_name
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
@@ -151,7 +151,8 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         if named:
             order = named + [i for i in order if not items[i]]
     if question.subject and selection.definition_first:
-        opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)]
+        opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)
+                   or glosses(question, pool.quotes[i].text)]
         order = opening + [i for i in order if i not in opening]
     follow = _following(pool, order[0]) if selection.reason_follows and question.reason else None
     if follow is not None:

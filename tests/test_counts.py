@@ -1,0 +1,46 @@
+"""What a "how many / how much" question counts, and whether a sentence states a count of it
+(``answering/counts.py``): a quote giving no number of the counted thing answers a look-alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.counts import counted, states_count
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How many GPUs were used to train Fast R-CNN on COCO?", ("gpus",)),
+    ("How much GPU memory does Faster R-CNN need at test time with VGG-16?", ("gpu", "memory")),
+    ("how many parameters does it have", ("parameters",)),
+    ("How many fellow MSRA alumni started it with him?", ("fellow", "msra", "alumni", "started")),
+    # Comparisons and ratios count no thing; nor does a "how much" that goes straight to its verb.
+    ("How much faster is Fast R-CNN than R-CNN at test time?", ()),
+    ("With gamma = 2, how many times lower is the loss of an easy example?", ()),
+    ("By how much does adding the VOC12 training data lift the mAP?", ()),
+    ("What kinds of tasks get better with deeper networks?", ()),
+    ("What top-5 error did the ensemble reach?", ()),
+    # A rate or a size is counted too; a share is a percentage.
+    ("What initial learning rate did AlphaGo Zero's training use?", ("initial", "learning", "rate")),
+    ("What dropout rate does Fast R-CNN apply to its fully connected layers?", ("dropout", "rate")),
+    ("What share of the RoIs in a mini-batch are foreground?", ("percent",)),
+])
+def test_what_a_question_counts(question, expected):
+    assert counted(question) == expected
+
+
+@pytest.mark.parametrize("question, sentence, states", [
+    ("How many GPUs did the COCO training use?", "We train the COCO models with an 8-GPU implementation.", True),
+    ("How many fellow MSRA alumni started it with him?", "Shaoqing Ren joined two other MSRA alumni in co-founding Momenta.", True),
+    ("How much compute does the 34-layer baseline need?", "Our 34-layer baseline has 3.6 billion FLOPs (multiply-adds).", True),
+    ("How much GPU time does feature extraction take?", "This process takes 2.5 GPU-days for the 5k images.", True),
+    ("How much GPU memory does training ResNet-1001 need?", "ResNet-1001 takes about 27 hours to train on 2 GPUs.", False),
+    ("How many parameters does ResNet-152 have?", "The original ResNet-152 has top-1 error of 21.3% on a 320x320 crop.", False),
+    ("How many GPUs were used to train the Region Proposal Network?",
+     "Region proposal methods are implemented on the CPU, while detection networks use GPUs.", False),
+    ("What learning rate did training start from?", "The learning rate starts from 0.1 and is divided by 10.", True),
+    ("What learning rate did training start from?", "Training used momentum and weight decay throughout.", False),
+    ("What share of the RoIs are foreground?", "We take 25% of the RoIs from object proposals.", True),
+    ("What percentage of moves did the network predict?", "Prediction accuracy on human professional moves.", False),
+])
+def test_a_sentence_states_a_count_of_what_is_counted(question, sentence, states):
+    assert states_count(counted(question), sentence) is states
