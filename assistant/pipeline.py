@@ -35,6 +35,7 @@ from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import with_front_matter
+from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
 from .retrieval.sections import with_relation_section
@@ -169,8 +170,17 @@ class Assistant:
             notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
             return Answer(question.text, REFUSAL, True, question.backend, retrieved=tuple(passages), notes=notes)
         if question.backend == "extractive":
-            return extractive_answer(question.text, self._whole_sentences(extract.quotes), passages)
+            return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
+
+    def _quoted(self, question: str, quotes: Sequence[Quote]) -> list[tuple[Quote, ...]]:
+        """The answer's sentences: ``quotes`` made whole (``_whole_sentences``), then where their
+        document spells out the abbreviations they use and the question does not (``spelled_out``),
+        within ``max_answer_words``."""
+        sentences = self._whole_sentences(quotes)
+        room = self.settings.max_answer_words - sum(word_count(q.text) for s in sentences for q in s)
+        definitions = spelled_out(self.searcher.index.registry, question, [q for s in sentences for q in s], room=room)
+        return sentences + [(d,) for d in definitions]
 
     def _whole_sentences(self, quotes: Sequence[Quote]) -> list[tuple[Quote, ...]]:
         """Each quote, with the parts of its sentence a page break cut off (``whole_sentence``)
@@ -229,11 +239,11 @@ class Assistant:
         except BackendError as exc:
             if not self.settings.fallback_to_extractive:
                 raise
-            answer = extractive_answer(question.text, self._whole_sentences(extract.quotes), passages)
+            answer = extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
             return _noted(answer, f"{exc}; answered extractively instead")
         checked = verify.verify("".join(tokens), ranked, self.encoder, question=question.text)
         if checked.mostly_unsupported and self.settings.fallback_to_extractive:
-            answer = extractive_answer(question.text, self._whole_sentences(extract.quotes), passages)
+            answer = extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
             return _noted(answer, f"the {backend} answer was mostly unsupported by the passages; answered extractively instead")
         return Answer(
             question=question.text,

@@ -518,3 +518,12 @@ def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assista
     assert library_assistant.ask("How much GPU memory does RetinaNet need during training?").refused
     answer = library_assistant.ask("How many GPU-days does R-CNN need to extract features for the VOC07 trainval set with VGG16?")
     assert not answer.refused and "2.5 GPU-days" in answer.citations[0].quote
+
+
+def test_abbreviations_an_answer_compares_are_spelled_out_with_citations(library_assistant):
+    """Faster R-CNN compares its RPN "with SS and EB", abbreviations it defines on other pages: the
+    answer quotes where it spells them out (session 16: seven phrasings of wide dev were wrong)."""
+    answer = library_assistant.ask("Which region proposal methods is the RPN compared against?")
+    quotes = [c.quote for c in answer.citations]
+    assert "Selective Search (SS)" in quotes and "EdgeBoxes (EB)" in quotes
+    assert any("SS and EB" in q for q in quotes)
