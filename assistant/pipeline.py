@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
 from .answering.selection import DEFAULT_SELECTION
-from .answering.front_matter import asks_address, asks_affiliation, asks_authors
+from .answering.front_matter import asks_address, asks_affiliation, asks_authors, written_by
 from .answering.question import asked_relation, definition_subject, query_terms
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import question_parts
@@ -34,7 +34,7 @@ from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
-from .retrieval.front_matter import with_front_matter
+from .retrieval.front_matter import with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
@@ -147,6 +147,9 @@ class Assistant:
             passages = with_addresses(self.searcher, question.text, within, passages)
         if asks_authors(question.text) or affiliation:
             passages = with_front_matter(self.searcher, question.text, within, passages, several=affiliation)
+        writers = written_by(question.text)
+        if writers:
+            passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
         return Retrieval(question=question, context=context, query=query, passages=tuple(passages),
                          parts=parts, either=bool(parts) and asked.either)
 

@@ -527,3 +527,14 @@ def test_abbreviations_an_answer_compares_are_spelled_out_with_citations(library
     quotes = [c.quote for c in answer.citations]
     assert "Selective Search (SS)" in quotes and "EdgeBoxes (EB)" in quotes
     assert any("SS and EB" in q for q in quotes)
+
+
+def test_the_papers_a_person_wrote_are_the_bylines_naming_them(library_assistant):
+    """Each document whose byline names the person, with its title, cited on its first page; a
+    person no byline names is refused (session 16)."""
+    answer = library_assistant.ask("Which papers in the library did Jian Sun co-author?")
+    assert [c.source for c in answer.citations] == ["faster_rcnn_nips2015.pdf", "identity_mappings_1603.05027.pdf",
+                                                   "resnet_1512.03385.pdf"]
+    assert all("Jian Sun" in c.quote and c.page == 1 for c in answer.citations)
+    assert answer.citations[1].quote.startswith("Identity Mappings in Deep Residual Networks")
+    assert library_assistant.ask("Which papers did Lee Sedol write?").refused

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.candidates import byline, names_institution
-from assistant.answering.front_matter import asks_affiliation, asks_authors
+from assistant.answering.front_matter import asks_affiliation, asks_authors, written_by
 
 from .helpers import passage
 
@@ -116,3 +116,15 @@ def test_no_author_note_in_ordinary_prose(text):
 ])
 def test_no_byline_where_no_names_follow_the_title(text, title, index):
     assert byline(passage(text, title=title, index=index)) is None
+
+
+@pytest.mark.parametrize("question, people", [
+    ("Which papers in the library did Jian Sun co-author?", ("Jian Sun",)),
+    ("Which papers in this library list Xiangyu Zhang as an author?", ("Xiangyu Zhang",)),
+    ("What else did Kaiming He write?", ("Kaiming He",)),
+    ("Who wrote Fast R-CNN?", ()),  # a document's authors, not a person's documents
+    ("Which paper did Kaiming He's team publish on object detection results?", ()),
+    ("What did Kaiming He do after MSRA?", ()),
+])
+def test_which_questions_ask_the_documents_a_person_wrote(question, people):
+    assert written_by(question) == people

@@ -63,3 +63,25 @@ def test_a_whole_sentence_is_left_alone(registry):
                         (chunks["c2"], "To achieve this result, we identify class imbalance as the main obstacle.")):
         quote = _quote(chunk, text)
         assert whole_sentence(registry, quote) == (quote,)
+
+
+def test_a_sentence_goes_on_past_the_tables_and_captions_a_column_puts_between(tmp_path: Path):
+    """pypdf reads a two-column page's tables between a sentence's parts (the ResNet paper, page 8)."""
+    texts = [("The testing result of this 1202-layer network is worse than that of our 110-layer network, although both", "text"),
+             ("training data 07+12 07++12\nVGG-16 73.2 70.4", "table"),
+             ("Table 7. Object detection mAP (%) on the PASCAL VOC 2007/2012 test sets.", "caption"),
+             ("metric mAP@.5 mAP@[.5, .95]\nVGG-16 41.5 21.2", "table"),
+             ("Table 8. Object detection mAP (%) on the COCO validation set.", "caption"),
+             ("have similar training error. We argue that this is because of overfitting.", "text")]
+    chunks, start = [], 0
+    for index, (text, kind) in enumerate(texts):
+        chunks.append(Chunk(f"c{index}", text, "p.pdf", "P", 8, index, start, start + len(text), kind=kind))
+        start += len(text) + 2
+    registry = Registry(tmp_path / "registry.sqlite3")
+    registry.commit_documents([(_doc("p.pdf", chunks=len(chunks)), chunks)])
+    try:
+        whole = whole_sentence(registry, _quote(chunks[0], texts[0][0]))
+        assert [q.passage.chunk.chunk_id for q in whole] == ["c0", "c5"]
+        assert whole[1].text == "have similar training error."
+    finally:
+        registry.close()

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
-from ..text import sentence_spans, terms, word_count
+from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
 from .front_matter import addressed
@@ -129,10 +129,11 @@ def names_institution(text: str) -> bool:
     return bool(_INSTITUTION_NAME.search(text))
 
 
-def byline(passage: Passage) -> Quote | None:
+def byline(passage: Passage, *, with_title: bool = False) -> Quote | None:
     """The byline of a document's first chunk: what follows its title, in the title's paragraph
     or the next one ("Ross Girshick Microsoft Research" under "Fast R-CNN"), when it reads as
-    names (mostly capitalised words, not a question). In any other chunk, an author note: a short
+    names (mostly capitalised words, not a question); ``with_title``, from the title on ("Fast
+    R-CNN Ross Girshick Microsoft Research"). In any other chunk, an author note: a short
     paragraph that opens by saying who a named person is ("Matt Sheehan is a Fellow at
     MacroPolo."), as an article's last one does. None when there is neither."""
     chunk = passage.chunk
@@ -155,7 +156,7 @@ def byline(passage: Passage) -> Quote | None:
     words = _WORD.findall(_EMAIL.sub(" ", text[start:stop]))
     if len(words) < 2 or text[start:stop].endswith("?") or sum(w[0].isupper() for w in words) < 0.6 * len(words):
         return None
-    return Quote(passage, start, stop)
+    return Quote(passage, found.start() if with_title else start, stop)
 
 
 def _author_note(passage: Passage) -> Quote | None:
@@ -249,7 +250,13 @@ def _sentences(passages: list[Passage], listing: bool = False, *,
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
     found, enumerated = _sentences(passages, question.listing, prose_only=bool(question.subject))
-    lines = [line for line in (byline(p) for p in passages) if line is not None] if question.authors or question.affiliation else []
+    # A question asking which documents a person wrote is answered with their titles, too.
+    lines = ([line for line in (byline(p, with_title=bool(question.written_by)) for p in passages) if line is not None]
+             if question.authors or question.affiliation or question.written_by else [])
+    if question.written_by:
+        # ... one asking which documents a person wrote, by the bylines that name them.
+        lines = [line for line in lines if line.passage.chunk.chunk_index == 0
+                 and any(fold(person) in fold(line.text) for person in question.written_by)]
     if question.affiliation:
         # ... one asking their affiliation, by the bylines that name an institution (not the
         # names alone: "David Silver, Julian Schrittwieser, ...").

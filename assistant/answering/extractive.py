@@ -110,10 +110,11 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     sentence_model, gate_model = scorer.models()
     analysed = analyse(question, context, idf)
     pool = candidates(analysed, passages, encoder)
-    if not pool.quotes or (analysed.address and not pool.addresses):
+    if not pool.quotes or (analysed.address and not pool.addresses) or (analysed.written_by and not pool.bylines):
         # Nothing to quote; or a question asking where code or data is, and no passage gives an
         # address of that kind (the address step has looked in the documents it names): the
-        # corpus does not say ("Where is the AlphaGo Zero code released?").
+        # corpus does not say ("Where is the AlphaGo Zero code released?"); or which documents
+        # a person wrote, and no document's byline names them.
         return Extract(())
     probability = sentence_model.probability(pool.features)
     chosen = select(pool, probability, max_words=max_words, selection=selection)

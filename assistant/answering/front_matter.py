@@ -1,5 +1,6 @@
 """What a question asks of a document's front matter rather than of a sentence of its prose: who
-wrote it and where its authors were (its byline), and where its code, models or data are to be had
+wrote it and where its authors were (its byline), which documents a person wrote (the bylines that
+name them), and where its code, models or data are to be had
 (the web address its abstract or introduction gives). The pipeline reads these to fetch that matter
 (``retrieval/front_matter.py``, ``retrieval/addresses.py``); ``question.analyse`` records them; the
 answerer quotes the byline or the address (``candidates``, ``selection``). Nothing here is fitted.
@@ -8,6 +9,8 @@ answerer quotes the byline or the address (``candidates``, ``selection``). Nothi
 from __future__ import annotations
 
 import re
+
+from ..retrieval.followup import people
 
 # What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
 # as what the question opens by asking: "What startup did the first author of X co-found?" asks
@@ -26,6 +29,21 @@ _ASKS_AUTHORS = re.compile(
 
 def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
+
+
+# What asks which documents a person wrote: "Which papers in the library did Jian Sun co-author?",
+# "Which papers list Xiangyu Zhang as an author?", "What else did Kaiming He write?".
+_ASKS_WRITTEN_BY = re.compile(
+    r"\b(?:which|what)\s+(?:other\s+)?(?:papers?|documents?|articles?|works?|publications?)\b[^?]*?"
+    r"\b(?:co-?author(?:ed|s)?|author(?:ed|s)?|wr[io]te|written|list\w*\b[^?]*\bas\s+(?:an?\s+)?(?:co-?)?authors?)\b"
+    r"|\bwhat\s+(?:else\s+)?did\s+[^?]*\b(?:write|co-?author|author)\b",
+    re.I,
+)
+
+
+def written_by(question: str) -> tuple[str, ...]:
+    """The people a question asks the documents of ("Jian Sun"), () when it asks no such thing."""
+    return tuple(people(question)) if _ASKS_WRITTEN_BY.search(question) else ()
 
 
 _INSTITUTION = r"(?:labs?|laborator(?:y|ies)|organi[sz]ations?|institutions?|institutes?|universit(?:y|ies)|compan(?:y|ies)|employers?)"

@@ -17,7 +17,7 @@ from ..retrieval.followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
 from .counts import counted
-from .front_matter import asks_address, asks_affiliation, asks_authors
+from .front_matter import asks_address, asks_affiliation, asks_authors, written_by
 from .readings import names, numbers, opening_name, stated_numbers, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
@@ -151,6 +151,7 @@ class Question:
     address: bool = False  # asks where code or data is to be had ("Where is the code for ...?"): a web address answers
     reason: bool = False  # asks why, or what happens / happened ("Why are cross-boundary anchors ignored?")
     counted: tuple[str, ...] = ()  # what a "how many / how much" question counts ("gpus"; ``counts``)
+    written_by: tuple[str, ...] = ()  # the people whose documents it asks for ("Which papers did Jian Sun co-author?"): their bylines answer
 
 
 def question_terms(text: str) -> list[str]:
@@ -193,6 +194,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         address=asks_address(question),
         reason=bool(_REASON_QUESTION.search(question)),
         counted=counted(question),
+        written_by=written_by(question),
     )
 
 

@@ -112,6 +112,9 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         footnote = [i for i in order if i not in pool.bylines and pool.quotes[i].passage.chunk.source in documents
                     and names(pool.quotes[i].text) & asked and names_institution(pool.quotes[i].text)]
         return sorted(pool.bylines) + footnote[:1]
+    if pool.bylines and question.written_by:
+        # "Which papers in the library did Jian Sun co-author?": each byline naming him.
+        return sorted(pool.bylines)
     if pool.bylines:
         # "Who wrote Fast R-CNN?": the byline names them; a sentence about the paper does not.
         return [min(pool.bylines)]

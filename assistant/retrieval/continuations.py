@@ -23,7 +23,7 @@ _ENDED = re.compile(r"[.!?:;][\"”’')\]]*$|\]$")
 _GOES_ON = re.compile(r"[a-z(]")
 # What may stand between a part and its chunk's edge: nothing, or the page's number ("... matches the\n\n1").
 _PAGE_NUMBER = re.compile(r"\s*(?:\d{1,4}\s*)?")
-LOOK_AROUND = 3  # chunks on either side that may hold the other part (a figure's caption may stand between)
+LOOK_AROUND = 6  # chunks on either side that may hold the other part (a figure's caption, a table and its caption may stand between)
 
 
 def whole_sentence(registry: Registry, quote: Quote) -> tuple[Quote, ...]:

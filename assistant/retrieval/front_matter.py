@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..text import fold
 from ..types import Passage
 from .search import Searcher
 
@@ -40,5 +41,25 @@ def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], p
     if not ends:
         return passages
     matter = searcher.as_passages(ends, searcher.encoder.encode_sentences([question])[0], score=1.0)
+    taken = {p.chunk.chunk_id for p in matter}
+    return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
+
+
+def with_bylines_naming(searcher: Searcher, people: Sequence[str], passages: list[Passage],
+                        sources: Sequence[str] | None = None) -> list[Passage]:
+    """``passages`` with the first chunk of every document (of ``sources``, if given) that names one
+    of ``people`` there, in the library's order, put first: the bylines of the documents a question
+    asks a person wrote ("Which papers in the library did Jian Sun co-author?")."""
+    registry = searcher.index.registry
+    firsts = []
+    for document in registry.documents():
+        if sources and document.source not in sources:
+            continue
+        first = registry.chunks_beside(document.source, -1, after=True, limit=1)
+        if first and any(fold(person) in fold(first[0].text) for person in people):
+            firsts.append(first[0])
+    if not firsts:
+        return passages
+    matter = searcher.as_passages(firsts, searcher.encoder.encode_sentences([" ".join(people)])[0], score=1.0)
     taken = {p.chunk.chunk_id for p in matter}
     return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
