@@ -223,6 +223,9 @@ class Assistant:
         a question no passage is near at all is refused before that."""
         if not passages or not extract.quotes:
             return False
+        if extract.exempt:
+            # "Who wrote this piece?": a byline (or an author note) is near no question's words.
+            return True
         if max(p.relevance for p in passages) < self.settings.min_relevance:
             return False
         return extract.probability >= self.settings.min_answer_probability

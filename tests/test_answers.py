@@ -538,3 +538,13 @@ def test_the_papers_a_person_wrote_are_the_bylines_naming_them(library_assistant
     assert all("Jian Sun" in c.quote and c.page == 1 for c in answer.citations)
     assert answer.citations[1].quote.startswith("Identity Mappings in Deep Residual Networks")
     assert library_assistant.ask("Which papers did Lee Sedol write?").refused
+
+
+def test_who_wrote_the_one_document_is_its_author_note_however_the_question_calls_it(seed_assistant):
+    """The seed corpus holds one article: "this piece" is it. Its author note is near none of the
+    question's words (relevance below the floor that refuses a question no passage is near), but
+    a byline or an author note answers who wrote it and where they work (session 16)."""
+    for question in ("Who wrote this piece?", "Where does the author of this piece work?"):
+        answer = seed_assistant.ask(question)
+        assert not answer.refused, question
+        assert answer.citations[0].quote == "Matt Sheehan is a Fellow at MacroPolo."

@@ -45,6 +45,9 @@ class Extract:
     # What a "how many GPUs" question counts when no quote gives a number of it (``counts``): the
     # quotes state something else about the entity, a look-alike's answer, and the gate refuses.
     uncounted: tuple[str, ...] = ()
+    # The best quote is a byline or a web address, which answers what was asked whatever the
+    # passages' words: neither the gate nor the relevance floor judges it.
+    exempt: bool = False
 
 
 def _refused_uncounted(found: Extract, quotes: Sequence[Quote]) -> Extract:
@@ -134,8 +137,8 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     # gate, fitted on prose sentences, does not judge it (its words are names, like no question's).
     # Nor a web address for a question asking where code or data is: it is what was asked, and the
     # question's numbers ("the 1001-layer ResNet") are seldom beside it.
-    gate_probability = (1.0 if best in pool.bylines | pool.addresses
-                        else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0]))
+    exempt = best in pool.bylines | pool.addresses
+    gate_probability = 1.0 if exempt else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0])
     counted = analysed.counted and not any(states_count(analysed.counted, with_header(pool.quotes[i], pool.headers[i]))
                                            for i in chosen)
     return Extract(
@@ -147,6 +150,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
         gate_features=row,
         passages=by_best_sentence(pool, probability, passages),
         uncounted=analysed.counted if counted else (),
+        exempt=exempt,
     )
 
 

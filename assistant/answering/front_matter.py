@@ -56,7 +56,7 @@ _ASKS_AFFILIATION = re.compile(
     rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\b[^?]*?\b(?:work(?:ed|s|ing)?\s+(?:at|for|in)"
     r"|(?:is|was|were|are)\s+(?:[\w’'-]+\s+){0,4}(?:at|with)\b|(?:is|are)\s+(?:listed\s+)?on\b|list(?:ed|s)?\b|give[sn]?\b)"
     r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b"
-    r"|\bwhere\s+(?:did|do|were|are)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:ed)?\b",
+    r"|\bwhere\s+(?:did|does|do|were|are|is)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:s|ed)?\b",
     re.I,
 )
 
