@@ -19,6 +19,7 @@ from assistant.answering.candidates import Pool
 from assistant.answering.question import analyse
 from assistant.citations import Quote
 from assistant.config import PROJECT_ROOT
+from assistant.store.registry import DocumentRecord, Registry, now
 from assistant.text import terms
 from assistant.types import Chunk, Passage
 
@@ -310,3 +311,23 @@ def sentence_pool(question: str, sentences: list[str], enumerations: frozenset[i
     return Pool(analyse(question), quotes, [None] * n, np.eye(n, dtype=np.float32),
                 np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), [frozenset(terms(s)) for s in sentences],
                 enumerations=enumerations)
+
+
+def document_registry(path: Path, texts: list[tuple[str, str]], *, page: int | None = None) -> tuple[Registry, list[Chunk]]:
+    """A registry at ``path`` holding one document, "p.pdf", of ``texts``' chunks ((text, kind) in
+    reading order, each on its own page unless ``page`` is given); the caller closes it."""
+    chunks, start = [], 0
+    for index, (text, kind) in enumerate(texts):
+        chunks.append(Chunk(f"c{index}", text, "p.pdf", "P", page or index + 1, index, start, start + len(text), kind=kind))
+        start += len(text) + 2
+    stamp = now()
+    registry = Registry(path)
+    registry.commit_documents([(DocumentRecord(source="p.pdf", sha256="a" * 64, title="P", pages=len(chunks), chunks=len(chunks),
+                                               bytes=start, added=stamp, updated=stamp), chunks)])
+    return registry, chunks
+
+
+def quote_in(chunk: Chunk, text: str) -> Quote:
+    """``text`` quoted where it stands in ``chunk``."""
+    start = chunk.text.index(text)
+    return Quote(Passage(chunk, 1.0, 1.0), start, start + len(text))

@@ -12,6 +12,7 @@ from assistant.retrieval.continuations import whole_sentence
 from assistant.store.registry import Registry
 from assistant.types import Chunk, Passage
 
+from .helpers import document_registry
 from .test_registry import _doc
 
 # The foot of page 1 and the head of page 2 of the focal loss paper, a figure's caption between.
@@ -73,12 +74,7 @@ def test_a_sentence_goes_on_past_the_tables_and_captions_a_column_puts_between(t
              ("metric mAP@.5 mAP@[.5, .95]\nVGG-16 41.5 21.2", "table"),
              ("Table 8. Object detection mAP (%) on the COCO validation set.", "caption"),
              ("have similar training error. We argue that this is because of overfitting.", "text")]
-    chunks, start = [], 0
-    for index, (text, kind) in enumerate(texts):
-        chunks.append(Chunk(f"c{index}", text, "p.pdf", "P", 8, index, start, start + len(text), kind=kind))
-        start += len(text) + 2
-    registry = Registry(tmp_path / "registry.sqlite3")
-    registry.commit_documents([(_doc("p.pdf", chunks=len(chunks)), chunks)])
+    registry, chunks = document_registry(tmp_path / "registry.sqlite3", texts, page=8)
     try:
         whole = whole_sentence(registry, _quote(chunks[0], texts[0][0]))
         assert [q.passage.chunk.chunk_id for q in whole] == ["c0", "c5"]

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import Quote
 from assistant.retrieval.glossary import spelled_out
-from assistant.store.registry import Registry
-from assistant.types import Chunk, Passage
 
-from .test_registry import _doc
+from .helpers import document_registry, quote_in
 
 INTRODUCTION = ("Selective Search (SS) greedily merges superpixels. EdgeBoxes (EB) currently provides the best "
                 "tradeoff between proposal quality and speed. We apply non-maximum suppression (NMS) to the proposals.")
@@ -23,25 +20,14 @@ EXPERIMENTS = ("We compare with SS and EB, and the N proposals are the top-N ran
 
 @pytest.fixture
 def registry(tmp_path: Path):
-    texts = [(INTRODUCTION, "text"), (TABLE, "table"), (EXPERIMENTS, "text")]
-    chunks, start = [], 0
-    for index, (text, kind) in enumerate(texts):
-        chunks.append(Chunk(f"c{index}", text, "p.pdf", "P", index + 1, index, start, start + len(text), kind=kind))
-        start += len(text) + 2
-    registry = Registry(tmp_path / "registry.sqlite3")
-    registry.commit_documents([(_doc("p.pdf", chunks=len(chunks)), chunks)])
+    registry, chunks = document_registry(tmp_path / "registry.sqlite3", [(INTRODUCTION, "text"), (TABLE, "table"), (EXPERIMENTS, "text")])
     yield registry, chunks
     registry.close()
 
 
-def _quote(chunk: Chunk, text: str) -> Quote:
-    start = chunk.text.index(text)
-    return Quote(Passage(chunk, 1.0, 1.0), start, start + len(text))
-
-
 def test_abbreviations_named_together_are_spelled_out_where_the_document_defines_them(registry):
     registry, chunks = registry
-    quote = _quote(chunks[2], "We compare with SS and EB, and the N proposals are the top-N ranked ones.")
+    quote = quote_in(chunks[2], "We compare with SS and EB, and the N proposals are the top-N ranked ones.")
     found = spelled_out(registry, "Which proposal methods is the RPN compared against?", [quote], room=120)
     assert [q.text for q in found] == ["Selective Search (SS)", "EdgeBoxes (EB)"]
     assert all(q.passage.chunk.chunk_id == "c0" for q in found)
@@ -49,13 +35,13 @@ def test_abbreviations_named_together_are_spelled_out_where_the_document_defines
 
 def test_an_abbreviation_used_in_passing_or_known_from_the_question_is_left_as_it_is(registry):
     registry, chunks = registry
-    passing = _quote(chunks[2], "Using 300 proposals without NMS keeps the detection mAP.")
+    passing = quote_in(chunks[2], "Using 300 proposals without NMS keeps the detection mAP.")
     assert spelled_out(registry, "Does NMS harm the mAP?", [passing], room=120) == []
     assert spelled_out(registry, "How do proposals affect the mAP?", [passing], room=120) == []
-    compared = _quote(chunks[2], "RPN vs. SS shows the same trend.")
+    compared = quote_in(chunks[2], "RPN vs. SS shows the same trend.")
     # The question names SS; RPN is not defined by this document.
     assert spelled_out(registry, "How does SS compare?", [compared], room=120) == []
     # Spelled out in the answer already, or no room left in it.
-    spelled = _quote(chunks[0], "Selective Search (SS) greedily merges superpixels.")
+    spelled = quote_in(chunks[0], "Selective Search (SS) greedily merges superpixels.")
     assert [q.text for q in spelled_out(registry, "What is compared?", [spelled, compared], room=120)] == []
     assert spelled_out(registry, "What is compared?", [compared], room=2) == []
