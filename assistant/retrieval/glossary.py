@@ -30,6 +30,8 @@ def spelled_out(registry: Registry, question: str, quotes: Sequence[Quote], *, r
     said = fold(" ".join(q.text for q in quotes))
     found: list[Quote] = []
     for quote in quotes:
+        if not _COMPARED.search(quote.text):
+            continue  # most quotes compare nothing: their document's definitions are not read
         defined = _definitions(registry, quote.passage.chunk.source, registry.generation())
         for short in _compared(quote.text, defined):
             long, definition = defined[short]
