@@ -22,6 +22,7 @@ from assistant.answering.counts import counted, states_count
     # A rate or a size is counted too; a share is a percentage.
     ("What initial learning rate did AlphaGo Zero's training use?", ("initial", "learning", "rate")),
     ("What dropout rate does Fast R-CNN apply to its fully connected layers?", ("dropout", "rate")),
+    ("What's the batch size for RetinaNet training?", ("batch", "size")),
     ("What share of the RoIs in a mini-batch are foreground?", ("percent",)),
 ])
 def test_what_a_question_counts(question, expected):

@@ -25,8 +25,8 @@ _COUNTED = re.compile(
     r"from|with|after|before|during|that|the|it|its|they|he|she|we|you|this|these|those)\b|\s*[?,.]|\s*$)",
     re.I,
 )
-# "what <up to two words> rate / size / decay / momentum": a hyperparameter's value.
-_RATE = re.compile(r"\bwhat\s+((?:[\w-]+\s+){0,2}?(?:rate|size|decay|momentum))\b", re.I)
+# "what (is the) <up to two words> rate / size / decay / momentum": a hyperparameter's value.
+_RATE = re.compile(r"\bwhat(?:['’]s|\s+(?:is|are|was|were))?\s+(?:the\s+)?((?:[\w-]+\s+){0,2}?(?:rate|size|decay|momentum))\b", re.I)
 # A share is counted in percent ("25%", "25 percent").
 _PERCENT = ("percent",)
 _SHARE = re.compile(r"\b(?:what|which)\s+(?:percentage|percent|share|fraction|proportion)\b|\bhow many percent", re.I)
