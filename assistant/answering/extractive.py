@@ -139,8 +139,8 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     # question's numbers ("the 1001-layer ResNet") are seldom beside it.
     exempt = best in pool.bylines | pool.addresses
     gate_probability = 1.0 if exempt else float(gate_model.probability(np.asarray(row, dtype=np.float32))[0])
-    counted = analysed.counted and not any(states_count(analysed.counted, with_header(pool.quotes[i], pool.headers[i]))
-                                           for i in chosen)
+    stated = not analysed.counted or any(states_count(analysed.counted, with_header(pool.quotes[i], pool.headers[i]))
+                                         for i in chosen)
     return Extract(
         quotes=tuple(quotes),
         probability=gate_probability,
@@ -149,7 +149,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
         has_type=row[scorer.GATE_FEATURES.index("type_miss")] == 0.0,
         gate_features=row,
         passages=by_best_sentence(pool, probability, passages),
-        uncounted=analysed.counted if counted else (),
+        uncounted=() if stated else analysed.counted,
         exempt=exempt,
     )
 
