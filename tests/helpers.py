@@ -308,7 +308,7 @@ def sentence_pool(question: str, sentences: list[str], enumerations: frozenset[i
         quotes.append(Quote(found, start, start + len(sentence)))
         start += len(sentence) + 1
     n = len(sentences)
-    return Pool(analyse(question), quotes, [None] * n, np.eye(n, dtype=np.float32),
+    return Pool(analyse(question), quotes, [()] * n, np.eye(n, dtype=np.float32),
                 np.zeros((n, len(scorer.SENTENCE_FEATURES)), dtype=np.float32), [frozenset(terms(s)) for s in sentences],
                 enumerations=enumerations)
 

@@ -36,7 +36,7 @@ class Pool:
 
     question: Question
     quotes: list[Quote]
-    headers: list[Quote | None]  # a table row's header line (None for prose)
+    headers: list[tuple[Quote, ...]]  # a table row's header line and group label (none for prose)
     vectors: np.ndarray
     features: np.ndarray
     terms: list[frozenset[str]] = field(default_factory=list)
@@ -90,10 +90,12 @@ def _is_numeric_run(text: str) -> bool:
     return wordlike < 0.6 * len(tokens) or words < 0.25 * len(tokens)
 
 
-def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
-    """(row, header) quotes of a table passage: each line after its first, with the first line
-    as the header when that line is a header (mostly words). No header, no rows: a row of numbers
-    without its column names does not tell a reader anything."""
+def _table_rows(passage: Passage) -> list[tuple[Quote, tuple[Quote, ...]]]:
+    """(row, header) quotes of a table passage: each line after its first under the first line
+    as the header when that line is a header (mostly words), and under the label line the table
+    groups it by when one stands above it (a line holding no value: "CIFAR-100" over the rows
+    measured on it, "# layers # params" over the rows giving them). No header, no rows: a row of
+    numbers without its column names does not tell a reader anything."""
     text = passage.chunk.text
     lines, start = [], 0
     for line in text.split("\n"):
@@ -105,7 +107,20 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, Quote]]:
     if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]) or _is_numeric_run(text[lines[0][0]:lines[0][1]]):
         return []
     header = Quote(passage, *lines[0])
-    return [(Quote(passage, s, e), header) for s, e in lines[1:] if word_count(text[s:e]) >= 2]
+    rows: list[tuple[Quote, tuple[Quote, ...]]] = []
+    label: tuple[Quote, ...] = ()
+    for s, e in lines[1:]:
+        if not _VALUE.search(text[s:e]):
+            label = (Quote(passage, s, e),) if word_count(text[s:e]) <= LABEL_WORDS else ()
+        elif word_count(text[s:e]) >= 2:
+            rows.append((Quote(passage, s, e), (header, *label)))
+    return rows
+
+
+# A table cell's value: a number standing alone ("6.61", "1.7M", "−6", "(7.72±0.16)"), not one
+# inside a name ("CIFAR-100", "ResNet-110", "Fig. 4(b)").
+_VALUE = re.compile(r"(?<![\w.-])[-+−]?\d[\d.,]*(?:%|[KMB]|±[\d.]+)?(?![\w(-])")
+LABEL_WORDS = 5
 
 
 _EMAIL = re.compile(r"\{[^}]*\}\S*|\S+@\S+")
@@ -212,13 +227,13 @@ def _enumerations(text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple[i
 
 
 def _sentences(passages: list[Passage], listing: bool = False, *,
-               prose_only: bool = False) -> tuple[list[tuple[Quote, Quote | None]], set[int]]:
+               prose_only: bool = False) -> tuple[list[tuple[Quote, tuple[Quote, ...]]], set[int]]:
     """The quotable (sentence, table header) pairs of ``passages``, and the indexes of those that
     are a list question's enumerations. With ``prose_only`` (a definition question) no table row:
     a row states values, never what something is ("plain ResNet | 18 layers 27.94 27.88" answered
     "What do the ResNet authors mean by a 'plain' network?")."""
     seen: set[tuple[str, int | None, int]] = set()
-    found: list[tuple[Quote, Quote | None]] = []
+    found: list[tuple[Quote, tuple[Quote, ...]]] = []
     enumerated: set[int] = set()
     for passage in passages:
         chunk = passage.chunk
@@ -231,13 +246,13 @@ def _sentences(passages: list[Passage], listing: bool = False, *,
             spans = sentence_spans(chunk.text)
             if listing:
                 spans, starts = _enumerations(chunk.text, spans)
-            rows = [(Quote(passage, s, e), None) for s, e in spans]
+            rows = [(Quote(passage, s, e), ()) for s, e in spans]
         for quote, header in rows:
             key = position(quote)  # overlapping chunks repeat sentences
             text = quote.text
             if key in seen:
                 continue
-            if header is None and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
+            if not header and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
                                    or _is_numeric_run(text) or _CAPTION.match(text) or _is_signpost_or_aside(text)):
                 continue
             seen.add(key)
@@ -266,7 +281,7 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         # it leads the candidates, once (a long byline is also a candidate sentence), and nothing
         # is an enumeration of it.
         at = {position(q) for q in lines}
-        found = [(q, None) for q in lines] + [(q, h) for q, h in found if position(q) not in at]
+        found = [(q, ()) for q in lines] + [(q, h) for q, h in found if position(q) not in at]
         enumerated = set()
     quotes = [q for q, _ in found]
     headers = [h for _, h in found]
@@ -308,8 +323,9 @@ def _addresses(question: Question, texts: list[str]) -> frozenset[int]:
     return frozenset(i for i, t in enumerate(texts) if holds_address(t) and (kind is None or kind.search(t)))
 
 
-def with_header(quote: Quote, header: Quote | None) -> str:
-    return f"{header.text}\n{quote.text}" if header else quote.text
+def with_header(quote: Quote, header: tuple[Quote, ...]) -> str:
+    """A table row as a reader sees it: under its header and group label (a sentence: itself)."""
+    return "\n".join([*(h.text for h in header), quote.text])
 
 
 def _window_vectors(quotes: list[Quote], vectors: np.ndarray, headings: dict[str, np.ndarray]) -> np.ndarray:

@@ -129,8 +129,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
     for i in [opening, *rest]:
-        if pool.headers[i] is not None:
-            quotes.append(pool.headers[i])
+        quotes.extend(pool.headers[i])
         quotes.append(pool.quotes[i])
     # A byline is quoted only for a question that opens by asking who wrote the one document it
     # names, or their affiliation (``select``; retrieval/front_matter.py), and it names them: the
