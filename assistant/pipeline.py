@@ -39,6 +39,7 @@ from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
 from .retrieval.parts import search_parts, with_reserved
 from .retrieval.sections import with_relation_section
+from .retrieval.tables import with_captions
 from .text import terms, word_count
 from .types import Answer, Citation, Passage, Question, Retrieval, Sentence, Stage
 
@@ -150,6 +151,10 @@ class Assistant:
         writers = written_by(question.text)
         if writers:
             passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
+        # A table's rows are quoted under its caption (what they measure, on which data and how).
+        passages = with_captions(self.searcher.index.registry, passages)
+        parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))
+                      for part in parts)
         return Retrieval(question=question, context=context, query=query, passages=tuple(passages),
                          parts=parts, either=bool(parts) and asked.either)
 

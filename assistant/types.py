@@ -67,11 +67,13 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk: ``score`` is the fused rank score, ``relevance`` the dense cosine."""
+    """A retrieved chunk: ``score`` is the fused rank score, ``relevance`` the dense cosine;
+    ``caption``, for a table's chunk, its table's caption (``retrieval/tables.py``)."""
 
     chunk: Chunk
     score: float
     relevance: float
+    caption: Chunk | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

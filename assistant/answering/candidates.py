@@ -8,12 +8,13 @@ selects from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
+from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
@@ -107,13 +108,18 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, tuple[Quote, ...]]]:
     if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]) or _is_numeric_run(text[lines[0][0]:lines[0][1]]):
         return []
     header = Quote(passage, *lines[0])
+    if passage.caption is not None:
+        # What the rows measure, on which data and how, is in the table's caption.
+        header = (Quote(replace(passage, chunk=passage.caption, caption=None), *caption_title(passage.caption.text)), header)
+    else:
+        header = (header,)
     rows: list[tuple[Quote, tuple[Quote, ...]]] = []
     label: tuple[Quote, ...] = ()
     for s, e in lines[1:]:
         if not _VALUE.search(text[s:e]):
             label = (Quote(passage, s, e),) if word_count(text[s:e]) <= LABEL_WORDS else ()
         elif word_count(text[s:e]) >= 2:
-            rows.append((Quote(passage, s, e), (header, *label)))
+            rows.append((Quote(passage, s, e), (*header, *label)))
     return rows
 
 
@@ -324,7 +330,14 @@ def _addresses(question: Question, texts: list[str]) -> frozenset[int]:
 
 
 def with_header(quote: Quote, header: tuple[Quote, ...]) -> str:
-    """A table row as a reader sees it: under its header and group label (a sentence: itself)."""
+    """A table row as the sentence model reads it: under its header line and group label (a
+    sentence: itself). Not under its caption: the model was fitted on rows without one, and a
+    caption's words make a row look like the question's answer more than its prose does."""
+    return "\n".join([*(h.text for h in header if h.passage.chunk.kind != "caption"), quote.text])
+
+
+def as_quoted(quote: Quote, header: tuple[Quote, ...]) -> str:
+    """A table row as the answer quotes it, under its caption too (a sentence: itself)."""
     return "\n".join([*(h.text for h in header), quote.text])
 
 

@@ -23,7 +23,7 @@ from ..retrieval.followup import follow_up_context
 from ..text import terms
 from ..types import Passage
 from . import scorer
-from .candidates import Pool, candidates, position, with_header
+from .candidates import Pool, as_quoted, candidates, position, with_header
 from .counts import states_count
 from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
 from .question_parts import asks
@@ -125,7 +125,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     if asked:
         # A sentence about another variant than the one asked (ResNet-164 for ResNet-110) does
         # not state the asked fact, however near its words are: no quote, and no evidence for the gate.
-        swapped = [i for i in range(len(pool.quotes)) if other_variant(asked, with_header(pool.quotes[i], pool.headers[i]))]
+        swapped = [i for i in range(len(pool.quotes)) if other_variant(asked, as_quoted(pool.quotes[i], pool.headers[i]))]
         probability[swapped] = 0.0
     chosen = select(pool, probability, max_words=max_words, selection=selection)
     if not chosen:
