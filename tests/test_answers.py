@@ -59,7 +59,7 @@ HEADLINE_DEV_MIN_CORRECT = 0.70  # session 10: raised to one question below its 
 # (docs/EVALUATION.md, "The sealed test split: the one run"): 48/107 correct (0.449), 7/28
 # unanswerables refused (0.25); the headline question 1 of 10 phrasings. Thresholds only go up.
 # After the session-9 merge: 52/107 (0.486), 12/28 refused (0.429), headline 4 of 10; one question below.
-LIBRARY_TEST_MIN_CORRECT = 0.56  # session 16: raised to one question below its measured figure
+LIBRARY_TEST_MIN_CORRECT = 0.57  # session 17: raised to one question below its measured figure
 LIBRARY_TEST_MIN_REFUSAL = 0.50  # session 16: raised to one question below its measured figure
 HEADLINE_MIN_CORRECT = 0.70  # session 14: raised to one question below its measured figure
 # The second sealed split, written by an engineer who never ran the system, run once on
@@ -69,15 +69,15 @@ HEADLINE_MIN_CORRECT = 0.70  # session 14: raised to one question below its meas
 # raised after the session-7 merge measured 15/31 (0.484); correct then measured 84/173 (0.486).
 # After the session-8 merge: 84/173 (0.486), 16/31 refused (0.516), headline phrasings 4 of 10.
 # After the session-9 merge: 87/173 (0.503), 17/31 refused (0.548).
-LIBRARY_TEST2_MIN_CORRECT = 0.59  # session 16: raised to one question below its measured figure
-LIBRARY_TEST2_MIN_REFUSAL = 0.61  # session 16: raised to one question below its measured figure
+LIBRARY_TEST2_MIN_CORRECT = 0.62  # session 17: raised to one question below its measured figure
+LIBRARY_TEST2_MIN_REFUSAL = 0.67  # session 17: raised to one question below its measured figure
 HEADLINE2_MIN_CORRECT = 0.80  # session 14: raised to one question below its measured figure
 # The third sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 10:39 UTC on 96db497 ("The third sealed split: the one run"): 70/159 correct (0.440),
 # 22/40 unanswerables refused (0.55); its headline phrasings 2 of 10. One question below each.
 # After the session-8 merge: 73/159 correct (0.459), 22/40 refused, headline phrasings 5 of 10.
 # After the session-9 merge: 74/159 (0.465), 21/40 refused (0.525): the minimums hold, none rises.
-LIBRARY_TEST3_MIN_CORRECT = 0.56  # session 16: raised to one question below its measured figure
+LIBRARY_TEST3_MIN_CORRECT = 0.57  # session 17: raised to one question below its measured figure
 LIBRARY_TEST3_MIN_REFUSAL = 0.70  # session 16: raised to one question below its measured figure
 HEADLINE3_MIN_CORRECT = 0.70  # session 13: raised to one question below its measured figure
 # The fourth sealed split, written by an engineer who never ran the system, run once on
@@ -96,7 +96,7 @@ HEADLINE5_MIN_CORRECT = 0.60  # session 14: raised to one question below its mea
 # The sixth sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-02 21:57 UTC on 484cee2 ("The sixth sealed split: the one run"): 80/160 correct (0.500),
 # 22/40 unanswerables refused (0.55); its headline phrasings 4 of 10. One question below each.
-LIBRARY_TEST6_MIN_CORRECT = 0.56  # session 16: raised to one question below its measured figure
+LIBRARY_TEST6_MIN_CORRECT = 0.58  # session 17: raised to one question below its measured figure
 LIBRARY_TEST6_MIN_REFUSAL = 0.62  # session 16: raised to one question below its measured figure
 HEADLINE6_MIN_CORRECT = 0.80  # session 13: raised to one question below its measured figure
 # The seventh sealed split, written by an engineer who never ran the system, run once on
@@ -108,7 +108,7 @@ HEADLINE7_MIN_CORRECT = 0.30  # session 12: raised to one question below its mea
 # The eighth sealed split, written by an engineer who never ran the system, run once on
 # 2026-12-03 08:10 UTC on 5eb79d1 ("The eighth sealed split: the one run"): 76/160 correct
 # (0.475), 20/40 unanswerables refused (0.50); its headline phrasings 6 of 10. One question below each.
-LIBRARY_TEST8_MIN_CORRECT = 0.53  # session 16: raised to one question below its measured figure
+LIBRARY_TEST8_MIN_CORRECT = 0.55  # session 17: raised to one question below its measured figure
 LIBRARY_TEST8_MIN_REFUSAL = 0.60  # session 16: raised to one question below its measured figure
 HEADLINE8_MIN_CORRECT = 0.80  # session 14: raised to one question below its measured figure
 # The ninth sealed split, written by an engineer who never ran the system (2026-12-03 09:25-09:32
@@ -116,29 +116,36 @@ HEADLINE8_MIN_CORRECT = 0.80  # session 14: raised to one question below its mea
 # split: the one run"): 72/160 correct (0.450), 18/40 unanswerables refused (0.45); its headline
 # phrasings 7 of 10. One question below each; spent since, raised as the others are.
 LIBRARY_TEST9_MIN_CORRECT = 0.51  # session 16: raised to one question below its measured figure
-LIBRARY_TEST9_MIN_REFUSAL = 0.55  # session 16: raised to one question below its measured figure
+LIBRARY_TEST9_MIN_REFUSAL = 0.57  # session 17: raised to one question below its measured figure
 HEADLINE9_MIN_CORRECT = 0.70  # session 14: raised to one question below its measured figure
 # The tenth sealed split, written by an engineer who never ran the system (2026-12-03 11:10-11:16
 # UTC, during session 13), run once on 2026-12-03 13:20 UTC on 1859201 ("The tenth sealed split:
 # the one run"): 87/160 correct (0.544), 19/40 unanswerables refused (0.475); its headline
 # phrasings 7 of 10. One question below each.
 LIBRARY_TEST10_MIN_CORRECT = 0.60  # session 16: raised to one question below its measured figure
-LIBRARY_TEST10_MIN_REFUSAL = 0.60  # session 16: raised to one question below its measured figure
+LIBRARY_TEST10_MIN_REFUSAL = 0.62  # session 17: raised to one question below its measured figure
 HEADLINE10_MIN_CORRECT = 0.60
 # The eleventh sealed split, written by an engineer who never ran the system (2026-12-03
 # 14:11-14:16 UTC, at the end of session 14), run once on 2026-12-03 15:45 UTC on 6659974 ("The
 # eleventh sealed split: the one run"): 83/160 correct (0.519), 21/40 unanswerables refused
 # (0.525); its headline phrasings 8 of 10. One question below each.
-LIBRARY_TEST11_MIN_CORRECT = 0.56  # session 16: raised to one question below its measured figure
-LIBRARY_TEST11_MIN_REFUSAL = 0.65  # session 16: raised to one question below its measured figure
+LIBRARY_TEST11_MIN_CORRECT = 0.58  # session 17: raised to one question below its measured figure
+LIBRARY_TEST11_MIN_REFUSAL = 0.67  # session 17: raised to one question below its measured figure
 HEADLINE11_MIN_CORRECT = 0.80  # session 15: raised to one question below its figure after the polite-request change
 # The twelfth sealed split, written by an engineer who never ran the system (2026-12-03
 # 16:00-16:08 UTC, during session 15), run once on 2026-12-03 18:37 UTC on 0c557c4 ("The twelfth
 # sealed split: the one run"): 93/160 correct (0.581), 26/40 unanswerables refused (0.65); its
 # headline phrasings 7 of 10. One question below each.
-LIBRARY_TEST12_MIN_CORRECT = 0.57
-LIBRARY_TEST12_MIN_REFUSAL = 0.62
+LIBRARY_TEST12_MIN_CORRECT = 0.60  # session 17: raised to one question below its measured figure
+LIBRARY_TEST12_MIN_REFUSAL = 0.65  # session 17: raised to one question below its measured figure
 HEADLINE12_MIN_CORRECT = 0.60
+# The thirteenth sealed split, written by an engineer who never ran the system (2026-12-03
+# 21:29-21:38 UTC, at the start of session 17), run once on 2026-12-03 22:35 UTC on 85eea5d ("The
+# thirteenth sealed split: the one run"): 72/160 correct (0.45), 22/40 unanswerables refused
+# (0.55); its headline phrasings 8 of 10. One question below each.
+LIBRARY_TEST13_MIN_CORRECT = 0.44
+LIBRARY_TEST13_MIN_REFUSAL = 0.52
+HEADLINE13_MIN_CORRECT = 0.70
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -385,6 +392,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test10.jsonl", "headline10.jsonl", LIBRARY_TEST10_MIN_CORRECT, LIBRARY_TEST10_MIN_REFUSAL, HEADLINE10_MIN_CORRECT),
     ("library_test11.jsonl", "headline11.jsonl", LIBRARY_TEST11_MIN_CORRECT, LIBRARY_TEST11_MIN_REFUSAL, HEADLINE11_MIN_CORRECT),
     ("library_test12.jsonl", "headline12.jsonl", LIBRARY_TEST12_MIN_CORRECT, LIBRARY_TEST12_MIN_REFUSAL, HEADLINE12_MIN_CORRECT),
+    ("library_test13.jsonl", "headline13.jsonl", LIBRARY_TEST13_MIN_CORRECT, LIBRARY_TEST13_MIN_REFUSAL, HEADLINE13_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
