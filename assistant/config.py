@@ -121,6 +121,11 @@ class Settings:
     chunk_overlap: int = 40
     # Chunks embedded per encoder call and per Chroma add (Chroma refuses more than 5461 at once).
     embed_batch: int = 64
+    # Encode each new chunk's sentences and section heading at ingest too, and keep them in the
+    # index folder (sentences.sqlite3), so that an answer reads them instead of encoding them
+    # (assistant/store/sentence_vectors.py). Ingest costs ~1.4x as much; a fresh answer less
+    # (docs/BENCHMARKS.md, "Sentence vectors at ingest"). Off: sentences are encoded when asked.
+    sentence_vectors: bool = True
     # Largest file accepted, in MiB; larger ones are rejected with a message, not truncated.
     max_file_mb: float = 50.0
     # Largest page count accepted for a PDF (guards against page bombs).

@@ -59,6 +59,9 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
         ("In the ResNet paper, what is meant by a shortcut connection?", False, False, "shortcut connection"),
         ("What's 'exclusive gating' in the identity mappings shortcut experiments?", False, False, "exclusive gating"),
         ("In the ResNet paper, what's shortcut option A?", False, False, "shortcut option A"),
+        # Session 18: "it" is no subject, and a possessive's apostrophe opens no quotation.
+        ("What does it mean that RPN anchors are translation invariant?", False, False, ""),
+        ("What is the evaluator's job in AlphaGo Zero's training pipeline?", False, False, "evaluator's job"),
     ],
 )
 def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):

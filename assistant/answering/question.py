@@ -81,7 +81,8 @@ _LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
 _ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
-_QUOTED = re.compile(r"['‘“\"]([^'’”\"?]{2,40})['’”\"]")
+_QUOTED = re.compile(r"(?<!\w)['‘“\"]([^'’”\"?]{2,40})['’”\"](?!\w)")  # not a possessive's "'s ... '"
+_PRONOUNS = {"it", "this", "that", "they", "these", "those"}
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
 # "Why ...?", "What happened when ...?", "What goes wrong if ...?": a reason or a consequence is
 # asked, which papers state in the sentence after the circumstance the question names
@@ -293,7 +294,9 @@ def definition_subject(question: str) -> str:
     definition = _DEFINITION.match(_LEAD_IN.sub("", text))
     if not definition:
         return ""
-    return _QUALIFIER.sub("", definition.group("subject") or definition.group("subject2") or "").strip().strip("'\"‘’“”")
+    subject = _QUALIFIER.sub("", definition.group("subject") or definition.group("subject2") or "").strip().strip("'\"‘’“”")
+    # "What does it mean that ...?" asks about the clause, not about "it"
+    return "" if subject.lower() in _PRONOUNS else subject
 
 
 def measure_words(question: str) -> tuple[str, ...]:

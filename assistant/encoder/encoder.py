@@ -13,6 +13,7 @@ import logging
 import shutil
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 import numpy as np
@@ -140,6 +141,14 @@ class Encoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.model.encode(texts, batch_size=batch_size or self.batch_size)
 
+    def remember(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Keep vectors computed elsewhere (at ingest: ``store.sentence_vectors``) for
+        ``encode_sentences``, as if it had encoded them."""
+        with self._cache_lock:
+            self.sentence_cache.update((t, v) for t, v in vectors.items() if len(t) <= SENTENCE_CACHE_MAX_CHARS)
+            while len(self.sentence_cache) > SENTENCE_CACHE_SIZE:
+                self.sentence_cache.popitem(last=False)
+
     def encode_sentences(self, texts: list[str]):
         """``encode`` for short texts (questions, sentences, claims): small batches, and vectors
         remembered across calls."""
@@ -156,10 +165,7 @@ class Encoder:
                 vectors = self.encode(missing, batch_size=SENTENCE_BATCH)
             fresh = dict(zip(missing, vectors))
             known.update(fresh)
-            with self._cache_lock:
-                self.sentence_cache.update((t, v) for t, v in fresh.items() if len(t) <= SENTENCE_CACHE_MAX_CHARS)
-                while len(self.sentence_cache) > SENTENCE_CACHE_SIZE:
-                    self.sentence_cache.popitem(last=False)
+            self.remember(fresh)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts])

@@ -55,8 +55,11 @@ class WriteBudget:
             with self._lock:
                 self._reading.pop(threading.get_ident(), None)
 
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
     def check_cancel(self) -> None:
-        if self.cancel is not None and self.cancel.is_set():
+        if self.cancelled():
             raise Stopped("not written: the write was cancelled before this document was committed; add it again")
 
     def expired(self, source: str) -> bool:
@@ -77,7 +80,7 @@ class WriteBudget:
                 return future.result(timeout=self.POLL_S)
             except FutureTimeout:
                 pass
-            cancelled = self.cancel is not None and self.cancel.is_set()
+            cancelled = self.cancelled()
             if cancelled or self.expired(source):
                 self._interrupt(source)
                 wait([future], timeout=self.INTERRUPT_WAIT_S)

@@ -161,6 +161,8 @@ class Library:
             # which the next repair() drops; the other order would leave documents without vectors.
             self.registry.reset()
             self.store.reset()
+            if self.index.sentences is not None:
+                self.index.sentences.reset()
             return self.sync(progress=progress, cancel=cancel)
 
     def repair(self) -> list[str]:

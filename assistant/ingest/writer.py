@@ -20,11 +20,12 @@ from pathlib import Path
 
 from .. import storage
 from ..config import Settings
-from ..encoder.encoder import COMPUTE_LOCK, Encoder
+from ..encoder.encoder import COMPUTE_LOCK, SENTENCE_BATCH, Encoder
 from ..errors import DiskFull, IngestError
 from ..store.blobs import BlobStore
 from ..store.index import Index
 from ..store.registry import DocumentRecord, now
+from ..store.sentence_vectors import sentence_texts
 from ..types import Chunk, Page
 from .budget import Stopped, WriteBudget
 from .chunking import CHUNKER_VERSION, chunk_pages, fast_token_counter, make_splitter
@@ -46,6 +47,9 @@ WRITE_BATCHES = 8
 # because Chroma that runs out of disk itself cannot be written again in the same process.
 ROOM_PER_CHUNK = 32 * 1024
 ROOM_MARGIN = 1024 * 1024
+# Sentences are encoded (at ingest, ``_sentence_rows``) in slices of this many chunk batches'
+# worth, the cancel checked between two: short texts, so a slice takes about as long as a batch.
+SENTENCE_SLICE = 4
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,8 @@ class DocumentWriter:
             self.registry.commit_removal(source)
             self.store.delete(sorted(ids))
             self.registry.end_write(source)
+            if self.index.sentences is not None:
+                self.index.sentences.forget(ids)
             if self.blobs and record:
                 self.blobs.forget({record.sha256})
 
@@ -274,8 +280,9 @@ class DocumentWriter:
                 embedded.append((doc, vectors[offset : offset + len(doc.new)]))
             offset += len(doc.new)
         batch = [doc for doc, _ in embedded]
+        sentences = self._sentence_rows([c for doc in batch for c in doc.new], budget)
         try:
-            self._commit(embedded)
+            self._commit(embedded, sentences)
         except DiskFull as exc:  # refused before writing: not enough room (``_commit_locked``)
             raise Stopped(str(exc)) from None
         except Exception as exc:
@@ -290,13 +297,33 @@ class DocumentWriter:
             report.embedded += len(doc.new)
             (report.updated if doc.existed else report.added).append(doc.source)
 
-    def _commit(self, embedded: list[tuple[_Prepared, list]]) -> None:
+    def _sentence_rows(self, chunks: list[Chunk], budget: WriteBudget) -> list[tuple[str, str, object]]:
+        """(chunk id, text, vector) for the texts the answerer reads from ``chunks``
+        (``sentence_vectors.sentence_texts``), each distinct text encoded once; none when the
+        setting is off. A cancel (or a document over its time) stops the encoding, not the
+        write: the vectors are a cache, and the documents whose chunks are embedded are committed
+        without the rest of them."""
+        if self.index.sentences is None:
+            return []
+        pairs = [(chunk.chunk_id, text) for chunk in chunks for text in sentence_texts(chunk)]
+        unique = list(dict.fromkeys(text for _, text in pairs))
+        vectors = {}
+        step = self.settings.embed_batch * SENTENCE_SLICE
+        sources = {chunk.source for chunk in chunks}
+        for i in range(0, len(unique), step):
+            if budget.cancelled() or any(budget.expired(source) for source in sources):
+                break
+            with COMPUTE_LOCK:
+                vectors.update(zip(unique[i : i + step], self.encoder.encode(unique[i : i + step], batch_size=SENTENCE_BATCH)))
+        return [(chunk_id, text, vectors[text]) for chunk_id, text in pairs if text in vectors]
+
+    def _commit(self, embedded: list[tuple[_Prepared, list]], sentences: list[tuple[str, str, object]]) -> None:
         """Commit a batch of documents under their locks (taken in name order, so two writers
         never wait on each other in a cycle)."""
         with ExitStack() as locks:
             for doc, _ in sorted(embedded, key=lambda pair: pair[0].source):
                 locks.enter_context(self.registry.source_lock(doc.source))
-            self._commit_locked([self._rebase(doc, vectors) for doc, vectors in embedded])
+            self._commit_locked([self._rebase(doc, vectors) for doc, vectors in embedded], sentences)
 
     def _rebase(self, doc: _Prepared, vectors) -> tuple[_Prepared, list]:
         """Under the document's lock: if another process committed this document since it was
@@ -314,7 +341,7 @@ class DocumentWriter:
                 have.update(zip([c.chunk_id for c in missing], self.encoder.encode([c.text for c in missing])))
         return replace(doc, new=new, stale=committed - new_ids), [have[c.chunk_id] for c in new]
 
-    def _commit_locked(self, embedded: list[tuple[_Prepared, list]]) -> None:
+    def _commit_locked(self, embedded: list[tuple[_Prepared, list]], sentences: list[tuple[str, str, object]] = ()) -> None:
         """Journal -> new vectors -> registry commit -> stale vectors deleted -> journal cleared,
         each step once for the whole batch: Chroma's per-call cost (~0.1 s an upsert, whatever
         its size) dominated ingest when it ran per document (docs/BENCHMARKS.md, "Scale").
@@ -351,5 +378,8 @@ class DocumentWriter:
         if stale:
             self.store.delete(stale)
         self.registry.end_writes([doc.source for doc in docs])
+        if self.index.sentences is not None:  # a cache, kept after the commit (store/sentence_vectors.py)
+            self.index.sentences.put(sentences)
+            self.index.sentences.forget(stale)
         if self.blobs and replaced:
             self.blobs.forget(replaced)

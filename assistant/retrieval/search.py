@@ -100,6 +100,7 @@ class Searcher:
         # gate's probability for look-alike questions naming a paper: docs/EVALUATION.md).
         boost = {i: 1 + settings.document_boost if chunks[i].source in named else 1 for i in candidates_ids}
         ranked = sorted(candidates_ids, key=lambda i: (-fused[i] * boost[i], i))[:k]
+        self._remember_sentences([chunks[i] for i in ranked])
         return [Passage(chunk=chunks[i], score=fused[i], relevance=cosine.get(i, 0.0)) for i in ranked]
 
     def cosines(self, chunk_ids: Sequence[str], query_vector: np.ndarray) -> dict[str, float]:
@@ -112,7 +113,15 @@ class Searcher:
         passages of the query: ``score`` given, relevance the stored vector's cosine to
         ``query_vector`` (a chunk with no stored vector left out)."""
         cosine = self.cosines([c.chunk_id for c in chunks], query_vector)
+        self._remember_sentences([c for c in chunks if c.chunk_id in cosine])
         return [Passage(chunk=c, score=score, relevance=cosine[c.chunk_id]) for c in chunks if c.chunk_id in cosine]
+
+    def _remember_sentences(self, chunks: Sequence[Chunk]) -> None:
+        """Hand the encoder the stored vectors of the sentences the answerer will read from
+        ``chunks`` (computed at ingest), so that it does not encode them again."""
+        sentences = self.index.sentences
+        if sentences is not None:
+            self.encoder.remember(sentences.lookup(chunks))
 
     def _scope(self, query: str, named: Sequence[str] | None, sources: Sequence[str] | None) -> list[str]:
         """The documents to favour: those named (or that ``query`` names), within ``sources``;

@@ -22,6 +22,7 @@ from ..encoder.encoder import Encoder
 from ..errors import EmptyIndex
 from ..storage import is_writable
 from .registry import DocumentRecord, Registry
+from .sentence_vectors import SENTENCES_FILE, SentenceVectors
 from .vectors import VectorStore, open_store
 
 REGISTRY_FILE = "registry.sqlite3"  # in the index folder, beside the embedded vectors (chroma/)
@@ -38,6 +39,7 @@ class Index:
 
     def __init__(self, settings: Settings, *, registry: Registry | None = None, store: VectorStore | None = None) -> None:
         self.settings = settings
+        writer_registry = registry is not None
         if registry is None and settings.registry_url:  # a shared registry (PostgreSQL)
             registry = Registry(settings.registry_url)
         elif registry is None:
@@ -50,6 +52,20 @@ class Index:
         if store is None and settings.chroma_url:
             self._store = open_store(settings.index, settings.chroma_url)  # a server: always current
         self.store  # opened now: an unusable vector index is reported on opening, not mid-question
+        # A writer's view (its registry handed in by ``Library``) writes the sentence vectors too.
+        self._writes_sentences = writer_registry and settings.sentence_vectors and is_writable(settings.index)
+        self._sentences: SentenceVectors | None = None
+        self._sentences_unusable = False
+
+    @property
+    def sentences(self) -> SentenceVectors | None:
+        """The sentence vectors computed at ingest (``store/sentence_vectors.py``); None when they
+        are off or none were written here yet (looked for again on the next call)."""
+        if self._sentences is None and self.settings.sentence_vectors and not self._sentences_unusable:
+            self._sentences = SentenceVectors.open(self.settings.index, read_only=not self._writes_sentences)
+            # a file there that cannot be opened was reported once: answers encode from now on
+            self._sentences_unusable = self._sentences is None and (self.settings.index / SENTENCES_FILE).is_file()
+        return self._sentences
 
     @property
     def store(self) -> VectorStore:
