@@ -123,8 +123,9 @@ class Settings:
     embed_batch: int = 64
     # Encode each new chunk's sentences and section heading at ingest too, and keep them in the
     # index folder (sentences.sqlite3), so that an answer reads them instead of encoding them
-    # (assistant/store/sentence_vectors.py). Ingest costs ~1.4x as much; a fresh answer less
-    # (docs/BENCHMARKS.md, "Sentence vectors at ingest"). Off: sentences are encoded when asked.
+    # (assistant/store/sentence_vectors.py; `sync` gives an index built without them theirs).
+    # Ingest takes 1.5-1.8x as long, a fresh answer at 10k chunks a twelfth (docs/BENCHMARKS.md,
+    # "Sentence vectors at ingest"). Off: sentences are encoded when asked.
     sentence_vectors: bool = True
     # Largest file accepted, in MiB; larger ones are rejected with a message, not truncated.
     max_file_mb: float = 50.0

@@ -79,7 +79,8 @@ def open_library(settings: Settings, runtime: str) -> Library:
 
 def measure(name: str, library: Library, questions: list[str]) -> dict:
     """Each question timed three ways: encoding it, searching, and answering twice (with no
-    sentence vectors remembered, as on a fresh start; and in one session, where vectors of the
+    sentence vectors remembered, as on a fresh start, where those stored at ingest are read from
+    the index when ``Settings.sentence_vectors`` is on; and in one session, where vectors of the
     sentences earlier answers read are kept, as the app keeps them)."""
     assistant = Assistant(library.settings, index=library.index, encoder=library.encoder)
     assistant.ask(questions[0])  # warm: model, BM25 index

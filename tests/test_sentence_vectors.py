@@ -115,3 +115,16 @@ def test_an_unreadable_sentence_file_only_costs_encoding(fresh_root: Path, caplo
     assert answer.answer == expected
     assert len(encoded) > 10
     assert "cannot be used" in caplog.text and SENTENCES_FILE in caplog.text
+
+
+def test_an_index_built_without_them_gets_them_at_the_next_sync(fresh_root: Path):
+    shutil.copy(SEED_ARTICLE, fresh_root / "corpus")
+    assert Library(make_settings(fresh_root, sentence_vectors=False)).sync().ok
+    assert not (fresh_root / "index" / SENTENCES_FILE).exists()
+
+    library = Library(make_settings(fresh_root))
+    report = library.sync()
+    assert report.ok and report.unchanged and not report.added
+    chunks = library.registry.chunks()
+    assert _rows(fresh_root) == sum(len(sentence_texts(c)) for c in chunks) > 0
+    assert library.writer.backfill_sentences() == 0  # once done, nothing is encoded again

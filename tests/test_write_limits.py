@@ -247,6 +247,7 @@ def test_when_chroma_itself_runs_out_of_disk_later_writes_say_restart_instead_of
     library.add([SEED])
     remount(disk, f"size={used_kb(disk) + 160}k")
     monkeypatch.setattr(writer, "ROOM_PER_CHUNK", 0)  # no check before writing: Chroma meets the full disk
+    monkeypatch.setattr(writer, "ROOM_PER_CHUNK_SENTENCES", 0)
     monkeypatch.setattr(writer, "ROOM_MARGIN", 0)
     (tmp_path / "more.txt").write_text(paragraphs("more", 300))
     report = library.add([tmp_path / "more.txt"])

@@ -137,7 +137,9 @@ class Library:
                 if record.source not in present and origins.get(record.sha256, self.origin) == self.origin:
                     self.writer.remove(record.source)
                     report.removed.append(record.source)
-            return report.merge(self.writer.write(files, progress=progress, cancel=cancel))
+            report = report.merge(self.writer.write(files, progress=progress, cancel=cancel))
+            self.writer.backfill_sentences(cancel)  # an index built before sentence vectors gets them once
+            return report
 
     def remove(self, names: Iterable[str]) -> IngestReport:
         report = IngestReport()

@@ -10,6 +10,7 @@ journal cleared. A crash between two steps leaves only vectors the journal names
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ from .corpus import CorpusFolder, sha256_file
 from .loaders import check_supported, load
 from .report import IngestReport, ProgressCallback
 
+log = logging.getLogger(__name__)
+
 # Files read (parsed and chunked) ahead of the encoder, on a thread: PDF parsing overlaps with
 # embedding instead of adding to it (bench/ingest.py --read-ahead compares).
 READ_AHEAD = 2
@@ -46,10 +49,15 @@ WRITE_BATCHES = 8
 # metadata, full-text and HNSW entries), plus room for SQLite's journal. Refusing early matters
 # because Chroma that runs out of disk itself cannot be written again in the same process.
 ROOM_PER_CHUNK = 32 * 1024
+# ... and ~7 sentence vectors of 1.5 KB a chunk (sentences.sqlite3, written through its WAL) when
+# the sentences are encoded too: 15.8 KB a chunk measured on the seed article before a checkpoint.
+ROOM_PER_CHUNK_SENTENCES = 16 * 1024
 ROOM_MARGIN = 1024 * 1024
 # Sentences are encoded (at ingest, ``_sentence_rows``) in slices of this many chunk batches'
 # worth, the cancel checked between two: short texts, so a slice takes about as long as a batch.
 SENTENCE_SLICE = 4
+# Chunks whose sentences ``backfill_sentences`` encodes and keeps at a time (~7 sentences each).
+BACKFILL_CHUNKS = 512
 
 
 @dataclass(frozen=True)
@@ -317,6 +325,27 @@ class DocumentWriter:
                 vectors.update(zip(unique[i : i + step], self.encoder.encode(unique[i : i + step], batch_size=SENTENCE_BATCH)))
         return [(chunk_id, text, vectors[text]) for chunk_id, text in pairs if text in vectors]
 
+    def backfill_sentences(self, cancel: threading.Event | None = None) -> int:
+        """Encode the sentences of committed chunks that have none stored (an index built before
+        sentence vectors were, or a write whose sentence encoding was cancelled), in groups of
+        ``BACKFILL_CHUNKS``, until done or cancelled; the number of chunks given vectors."""
+        sentences = self.index.sentences
+        if sentences is None:
+            return 0
+        missing = sorted(self.registry.chunk_ids() - sentences.chunk_ids())
+        budget = WriteBudget(0, cancel)
+        done = 0
+        for start in range(0, len(missing), BACKFILL_CHUNKS):
+            if budget.cancelled():
+                break
+            chunks = [c for c in self.registry.chunks(missing[start : start + BACKFILL_CHUNKS]) if sentence_texts(c)]
+            rows = self._sentence_rows(chunks, budget)
+            sentences.put(rows)
+            done += len({chunk_id for chunk_id, _, _ in rows})
+        if done:
+            log.info("encoded the sentences of %d chunks indexed without them", done)
+        return done
+
     def _commit(self, embedded: list[tuple[_Prepared, list]], sentences: list[tuple[str, str, object]]) -> None:
         """Commit a batch of documents under their locks (taken in name order, so two writers
         never wait on each other in a cycle)."""
@@ -348,7 +377,8 @@ class DocumentWriter:
         A crash between two steps leaves only vectors the journal names; `repair` deletes them."""
         docs = [doc for doc, _ in embedded]
         if not self.settings.chroma_url:
-            storage.ensure_room(self.settings.index, ROOM_MARGIN + ROOM_PER_CHUNK * sum(len(doc.new) for doc, _ in embedded))
+            per_chunk = ROOM_PER_CHUNK + (ROOM_PER_CHUNK_SENTENCES if self.index.sentences is not None else 0)
+            storage.ensure_room(self.settings.index, ROOM_MARGIN + per_chunk * sum(len(doc.new) for doc, _ in embedded))
         self.registry.begin_writes({doc.source: {c.chunk_id for c in doc.new} | doc.stale for doc in docs})
         new = [(chunk, vector) for doc, vectors in embedded for chunk, vector in zip(doc.new, vectors)]
         if new:

@@ -109,6 +109,15 @@ class SentenceVectors:
                     found[text] = np.frombuffer(vector, dtype=np.float32)
         return found
 
+    def chunk_ids(self) -> set[str]:
+        """The chunks with vectors stored."""
+        try:
+            with self._lock:
+                return {r[0] for r in self.db.execute("SELECT DISTINCT chunk_id FROM sentences")}
+        except sqlite3.Error as exc:
+            log.warning("the sentence vectors in %s cannot be read (%s)", self.path, exc)
+            return set()
+
     def put(self, rows: Iterable[tuple[str, str, np.ndarray]]) -> None:
         """Keep (chunk id, text, vector) rows, in one transaction."""
         values = [(chunk_id, _digest(text), np.asarray(vector, dtype=np.float32).tobytes()) for chunk_id, text, vector in rows]
