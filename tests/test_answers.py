@@ -146,6 +146,13 @@ HEADLINE12_MIN_CORRECT = 0.60
 LIBRARY_TEST13_MIN_CORRECT = 0.44
 LIBRARY_TEST13_MIN_REFUSAL = 0.52
 HEADLINE13_MIN_CORRECT = 0.70
+# The fourteenth sealed split, written by an engineer who never ran the system (2026-12-03
+# 22:38-22:50 UTC, during session 17 after its changes), run once on 2026-12-04 05:43 UTC on
+# 244ccf1 ("The fourteenth sealed split: the one run"): 82/160 correct (0.5125), 20/40
+# unanswerables refused (0.50); its headline phrasings 5 of 10. One question below each.
+LIBRARY_TEST14_MIN_CORRECT = 0.50
+LIBRARY_TEST14_MIN_REFUSAL = 0.47
+HEADLINE14_MIN_CORRECT = 0.40
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -393,6 +400,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test11.jsonl", "headline11.jsonl", LIBRARY_TEST11_MIN_CORRECT, LIBRARY_TEST11_MIN_REFUSAL, HEADLINE11_MIN_CORRECT),
     ("library_test12.jsonl", "headline12.jsonl", LIBRARY_TEST12_MIN_CORRECT, LIBRARY_TEST12_MIN_REFUSAL, HEADLINE12_MIN_CORRECT),
     ("library_test13.jsonl", "headline13.jsonl", LIBRARY_TEST13_MIN_CORRECT, LIBRARY_TEST13_MIN_REFUSAL, HEADLINE13_MIN_CORRECT),
+    ("library_test14.jsonl", "headline14.jsonl", LIBRARY_TEST14_MIN_CORRECT, LIBRARY_TEST14_MIN_REFUSAL, HEADLINE14_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
