@@ -338,8 +338,7 @@ class DocumentWriter:
         for start in range(0, len(missing), BACKFILL_CHUNKS):
             if budget.cancelled():
                 break
-            chunks = [c for c in self.registry.chunks(missing[start : start + BACKFILL_CHUNKS]) if sentence_texts(c)]
-            rows = self._sentence_rows(chunks, budget)
+            rows = self._sentence_rows(self.registry.chunks(missing[start : start + BACKFILL_CHUNKS]), budget)
             sentences.put(rows)
             done += len({chunk_id for chunk_id, _, _ in rows})
         if done:
@@ -370,7 +369,7 @@ class DocumentWriter:
                 have.update(zip([c.chunk_id for c in missing], self.encoder.encode([c.text for c in missing])))
         return replace(doc, new=new, stale=committed - new_ids), [have[c.chunk_id] for c in new]
 
-    def _commit_locked(self, embedded: list[tuple[_Prepared, list]], sentences: list[tuple[str, str, object]] = ()) -> None:
+    def _commit_locked(self, embedded: list[tuple[_Prepared, list]], sentences: list[tuple[str, str, object]]) -> None:
         """Journal -> new vectors -> registry commit -> stale vectors deleted -> journal cleared,
         each step once for the whole batch: Chroma's per-call cost (~0.1 s an upsert, whatever
         its size) dominated ingest when it ran per document (docs/BENCHMARKS.md, "Scale").

@@ -54,6 +54,34 @@ def describe(url: str) -> str:
     return f"postgresql://{host}:{parsed.port or 5432}{parsed.path}"
 
 
+def connect_sqlite(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """A connection to the SQLite file ``path`` as the index opens its files: in autocommit mode
+    (transactions are explicit, ``immediate_transaction``), shared by threads, waiting 30 s on a
+    lock. A writer's is in WAL mode, so readers in other processes see each commit; ``read_only``
+    opens an existing file with SQLite refusing writes, immutable when its folder cannot be written
+    (a read-only mount: in WAL mode SQLite could not open it without creating -wal/-shm files)."""
+    if read_only:
+        immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, timeout=30,
+                               isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+@contextmanager
+def immediate_transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, the write lock taken up front (no deadlock upgrading a read lock)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 class SqliteDialect:
     name = "sqlite"
 
@@ -73,18 +101,12 @@ class SqliteDialect:
                         f"the index folder {path.parent} is read-only and holds no index: make it writable, "
                         "or use another --index"
                     )
-                immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
-                self.db = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, timeout=30, isolation_level=None,
-                    check_same_thread=False,
-                )
+                self.db = connect_sqlite(path, read_only=True)
                 self.db.execute("SELECT 1 FROM meta LIMIT 1")  # an unreadable file fails here, not mid-question
                 return
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db = connect_sqlite(path, read_only=False)
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(schema)
         except sqlite3.DatabaseError as exc:
             typed = storage_error(exc, path.parent)
@@ -94,15 +116,9 @@ class SqliteDialect:
                 f"the registry {path} cannot be read ({exc}); run `assistant reindex` to rebuild it"
             ) from None
 
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")  # the write lock up front: no deadlock upgrading a read lock
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def writing(self):
+        """One write transaction (``immediate_transaction``)."""
+        return immediate_transaction(self.db)
 
     @contextmanager
     def source_lock(self, source: str, *, wait: bool = True) -> Iterator[bool]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -31,20 +30,19 @@ import numpy as np
 
 from ..text import sentence_spans
 from ..types import Chunk
+from .registry_dialects import connect_sqlite, immediate_transaction
 
 log = logging.getLogger(__name__)
 
 SENTENCES_FILE = "sentences.sqlite3"  # in the index folder, beside registry.sqlite3
-# Chunk kinds whose sentences the answerer reads as they are. A table's rows are read under their
-# header line (made at answer time), a caption or a references list is never quoted.
-PROSE_KINDS = frozenset({"text"})
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
     """The texts the answerer encodes for ``chunk`` when it is a passage: its section heading and,
-    for prose, each of its sentences (``text.sentence_spans``)."""
+    for prose, each of its sentences (``text.sentence_spans``). A table's rows are read under their
+    header line, made at answer time; a caption or a references list is never quoted."""
     texts = [chunk.section] if chunk.section else []
-    if chunk.kind in PROSE_KINDS:
+    if chunk.kind == "text":
         texts += [chunk.text[start:end] for start, end in sentence_spans(chunk.text)]
     return list(dict.fromkeys(texts))
 
@@ -66,16 +64,10 @@ class SentenceVectors:
     def open(cls, folder: Path, *, read_only: bool) -> "SentenceVectors | None":
         path = Path(folder) / SENTENCES_FILE
         try:
-            if read_only:
-                if not path.is_file():
-                    return None
-                immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
-                db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, timeout=30,
-                                     isolation_level=None, check_same_thread=False)
-            else:
-                db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
+            if read_only and not path.is_file():
+                return None
+            db = connect_sqlite(path, read_only=read_only)
+            if not read_only:
                 db.execute("CREATE TABLE IF NOT EXISTS sentences (chunk_id TEXT NOT NULL, digest BLOB NOT NULL, "
                            "vector BLOB NOT NULL, PRIMARY KEY (chunk_id, digest))")
             db.execute("SELECT 1 FROM sentences LIMIT 1")
@@ -134,14 +126,8 @@ class SentenceVectors:
         if not values:
             return
         try:
-            with self._lock:
-                self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    self.db.executemany(statement, values)
-                except BaseException:
-                    self.db.execute("ROLLBACK")
-                    raise
-                self.db.execute("COMMIT")
+            with self._lock, immediate_transaction(self.db):
+                self.db.executemany(statement, values)
         except sqlite3.Error as exc:  # a cache: the index is whole without it
             log.warning("the sentence vectors in %s were not written (%s): those sentences are encoded when asked",
                         self.path, exc)
