@@ -10,7 +10,7 @@ import pytest
 
 from assistant.answering.front_matter import addressed, asks_address
 from assistant.answering.readings import holds_address
-from assistant.answering.selection import Selection, complements, select
+from assistant.answering.selection import Selection, announces, complements, select
 from assistant.text import sentence_spans
 
 from .helpers import sentence_pool
@@ -109,6 +109,34 @@ def test_a_why_question_takes_the_sentence_after_its_circumstance():
     other = sentence_pool("How many anchors per image are used for training the RPN?", sentences)
     assert not other.question.reason
     assert 1 not in select(other, np.asarray([0.6, 0.05, 0.5]), max_words=110)
+
+
+def test_a_list_answer_opening_with_a_sentence_that_announces_its_items_takes_the_sentences_after_it():
+    """"... it undergoes three transformations." names none of them: the sentences after it do, and
+    they join however improbable they are alone; a sentence naming its items takes nothing more."""
+    sentences = ["When a pre-trained network initializes a Fast R-CNN network, it undergoes three transformations.",
+                 "First, the last max pooling layer is replaced by a RoI pooling layer.",
+                 "Second, the last fully connected layer is replaced with two sibling layers.",
+                 "We experiment with three pre-trained ImageNet networks."]
+    question = "What transformations does a pre-trained network go through when it initialises Fast R-CNN?"
+    pool = sentence_pool(question, sentences)
+    assert pool.question.listing
+    probability = np.asarray([0.6, 0.02, 0.02, 0.5])
+    assert select(pool, probability, max_words=110)[:3] == [0, 1, 2]
+    assert 1 not in select(pool, probability, max_words=110, selection=Selection(announced_follow=0))
+    named = ["It undergoes three transformations: a RoI pooling layer, two sibling layers and two data inputs."] + sentences[1:]
+    assert 1 not in select(sentence_pool(question, named), probability, max_words=110)
+
+
+@pytest.mark.parametrize("sentence, announcing", [
+    ("RetinaNet is a single, unified network composed of a backbone network and two task-specific subnetworks.", True),
+    ("This condition is satisfied by other Residual Units including the following ones.", True),
+    ("We use two GPUs, and three scales.", False),
+    ("Our experiments use three pre-trained ImageNet models that are available online.", False),
+    ("We evaluated it against AlphaGo Fan, AlphaGo Lee and several previous Go programs.", False),
+])
+def test_which_sentences_announce_items_they_do_not_name(sentence, announcing):
+    assert announces(sentence) is announcing
 
 
 def test_a_sentence_holding_what_the_answer_lacks_of_the_question_joins_it():

@@ -3,7 +3,8 @@ opens it; further ones join when they are nearly as probable and add what the fi
 question term, or, for list questions such as "Who benefited ...?" or "Which one-stage detectors
 ...?", another name), never two that say the same thing, within a word budget. A who/which list
 gathers its items under its relation's heading; a definition opens with a sentence whose subject
-is the term; a why-question takes the sentence after its best one; once the answer is chosen,
+is the term; a why-question takes the sentence after its best one, a list the sentences after one
+announcing its items; once the answer is chosen,
 sentences holding what it lacks of the question join it (``complements``). Every setting is a
 field of ``Selection``, chosen on dev (docs/EVALUATION.md). Nothing here is fitted: the
 probabilities come from ``scorer``.
@@ -80,6 +81,12 @@ class Selection:
     # converge."): it joins the best sentence, whatever its probability (wide dev +8, nothing lost;
     # for "how does / did ..." too: +5 −2, not kept; docs/EVALUATION.md, session 13).
     reason_follows: bool = True
+    # An opening sentence that announces what follows it ("When a pre-trained network initializes a
+    # Fast R-CNN network, it undergoes three transformations.", "... composed of a backbone network
+    # and two task-specific subnetworks.", "... including the following ones.") is followed by
+    # the sentences that give them: up to this many of the sentences after it join, whatever
+    # their probability (0: never).
+    announced_follow: int = 3
     # Once the answer is chosen, a sentence it left out still joins, down to this share of the
     # best one's probability, when it holds what the chosen ones lack of the question: a number
     # the question names, or ``complement_gain`` of its terms' idf weight ("... on PASCAL VOC 2007
@@ -157,9 +164,15 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)
                    or glosses(question, pool.quotes[i].text)]
         order = opening + [i for i in order if i not in opening]
-    follow = _following(pool, order[0]) if selection.reason_follows and question.reason else None
-    if follow is not None:
-        order = [order[0], follow] + [i for i in order[1:] if i != follow]
+    follows: list[int] = []
+    if selection.reason_follows and question.reason:
+        follows = [j for j in [_following(pool, order[0])] if j is not None]
+    elif selection.announced_follow and listing and not gathering and announces(pool.quotes[order[0]].text):
+        j = order[0]
+        while len(follows) < selection.announced_follow and (j := _following(pool, j)) is not None:
+            follows.append(j)
+    if follows:
+        order = [order[0], *follows] + [i for i in order[1:] if i not in follows]
     best = probability[order[0]]
     limit = selection.list_sentences if listing else selection.sentences
     extra = 0 if listing else selection.extra_sentences
@@ -171,7 +184,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             break
         found = items[i]
         adds = bool(found - items_named)
-        if chosen and not gathering and i != follow and probability[i] < max(selection.floor, selection.ratio * best):
+        if chosen and not gathering and i not in follows and probability[i] < max(selection.floor, selection.ratio * best):
             # Sentences come in falling probability: none after this one joins, but a named list's
             # sentence naming a further item.
             if not named_list:
@@ -191,15 +204,17 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # Another list, once the answer names an item: a sentence naming none it lacks holds no
             # further item. (A list whose items are not names, "advantages", "research areas",
             # mostly quotes sentences naming none: they join as any answer's do.)
-            if named_list and items_named and not adds:
+            if named_list and items_named and not adds and i not in follows:
                 continue
             # The cap holds for every answer but a who/which-company list, whose item sentences are
             # what it asks for (a plural "what" list without it lost YOLO and SSD on dev, d047, to
             # a longer sentence taking the word budget).
-            if (not (listing and question.entity) and not (named_list and adds) and i != follow and selection.further_words
+            if (not (listing and question.entity) and not (named_list and adds) and i not in follows and selection.further_words
                     and length > selection.further_words):
                 continue
-            if any(_repeats(question, pool, i, j, selection) for j in chosen):
+            # Announced items are said in parallel ("First, ... is replaced by ...", "Second, ..."):
+            # alike, yet each a further item.
+            if i not in follows and any(_repeats(question, pool, i, j, selection) for j in chosen):
                 continue
         chosen.append(i)
         words += length
@@ -259,6 +274,19 @@ def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_w
         held_numbers |= numbers(text)
         held_terms |= pool.terms[i]
     return added
+
+
+# A count of things, or "the following", near a sentence's end with no item after it (nor a colon
+# before it): the items come in the sentences after it.
+_ANNOUNCING = re.compile(r"\b(?:two|three|four|five|six|following|as follows)\b(?P<rest>(?:\W+\w+){0,4})\W*[.:]?\W*$", re.I)
+
+
+def announces(sentence: str) -> bool:
+    """The sentence ends announcing things it does not name ("... it undergoes three transformations.")."""
+    found = _ANNOUNCING.search(sentence.strip())
+    # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
+    return (found is not None and ":" not in sentence[:found.start()]
+            and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
 
 
 def _following(pool: Pool, i: int) -> int | None:
