@@ -3,9 +3,9 @@ opens it; further ones join when they are nearly as probable and add what the fi
 question term, or, for list questions such as "Who benefited ...?" or "Which one-stage detectors
 ...?", another name), never two that say the same thing, within a word budget. A who/which list
 gathers its items under its relation's heading; a definition opens with a sentence whose subject
-is the term; a why-question takes the sentence after its best one, a list the sentences after one
-announcing its items; once the answer is chosen,
-sentences holding what it lacks of the question join it (``complements``). Every setting is a
+is the term; a why-question takes the sentence after its best one, a list or a definition the
+sentences after one announcing its items; once the answer is chosen, sentences holding what it
+lacks of the question join it (``complements``). Every setting is a
 field of ``Selection``, chosen on dev (docs/EVALUATION.md). Nothing here is fitted: the
 probabilities come from ``scorer``.
 """
@@ -81,11 +81,14 @@ class Selection:
     # converge."): it joins the best sentence, whatever its probability (wide dev +8, nothing lost;
     # for "how does / did ..." too: +5 −2, not kept; docs/EVALUATION.md, session 13).
     reason_follows: bool = True
-    # An opening sentence that announces what follows it ("When a pre-trained network initializes a
-    # Fast R-CNN network, it undergoes three transformations.", "... composed of a backbone network
-    # and two task-specific subnetworks.", "... including the following ones.") is followed by
-    # the sentences that give them: up to this many of the sentences after it join, whatever
-    # their probability (0: never).
+    # A list or definition answer's opening sentence that announces what follows it ("When a
+    # pre-trained network initializes a Fast R-CNN network, it undergoes three transformations.",
+    # "... composed of a backbone network and two task-specific subnetworks.", "... including the
+    # following ones.") is followed by the sentences that give them: up to this many of the
+    # sentences after it join, whatever their probability, alike as parallel items are (0: never).
+    # Lists: wide dev +2; definitions too: +1 more, nothing lost. For every question, and with
+    # "several": −12 (the next sentence of "... and several previous Go programs." is not them;
+    # docs/EVALUATION.md, session 19).
     announced_follow: int = 3
     # Once the answer is chosen, a sentence it left out still joins, down to this share of the
     # best one's probability, when it holds what the chosen ones lack of the question: a number
@@ -167,7 +170,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     follows: list[int] = []
     if selection.reason_follows and question.reason:
         follows = [j for j in [_following(pool, order[0])] if j is not None]
-    elif selection.announced_follow and listing and not gathering and announces(pool.quotes[order[0]].text):
+    elif selection.announced_follow and (listing or question.subject) and not gathering and announces(pool.quotes[order[0]].text):
         j = order[0]
         while len(follows) < selection.announced_follow and (j := _following(pool, j)) is not None:
             follows.append(j)
