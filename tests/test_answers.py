@@ -153,6 +153,13 @@ HEADLINE13_MIN_CORRECT = 0.70
 LIBRARY_TEST14_MIN_CORRECT = 0.50
 LIBRARY_TEST14_MIN_REFUSAL = 0.47
 HEADLINE14_MIN_CORRECT = 0.40
+# The fifteenth sealed split, written by an engineer who never ran the system (2026-12-04
+# 04:15-04:23 UTC, at the start of session 18), run once on 2026-12-04 10:36 UTC on 79cb56e ("The
+# fifteenth sealed split: the one run"): 78/160 correct (0.4875), 26/40 unanswerables refused
+# (0.65); its headline phrasings 6 of 10. One question below each.
+LIBRARY_TEST15_MIN_CORRECT = 0.48
+LIBRARY_TEST15_MIN_REFUSAL = 0.62
+HEADLINE15_MIN_CORRECT = 0.5
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -401,6 +408,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test12.jsonl", "headline12.jsonl", LIBRARY_TEST12_MIN_CORRECT, LIBRARY_TEST12_MIN_REFUSAL, HEADLINE12_MIN_CORRECT),
     ("library_test13.jsonl", "headline13.jsonl", LIBRARY_TEST13_MIN_CORRECT, LIBRARY_TEST13_MIN_REFUSAL, HEADLINE13_MIN_CORRECT),
     ("library_test14.jsonl", "headline14.jsonl", LIBRARY_TEST14_MIN_CORRECT, LIBRARY_TEST14_MIN_REFUSAL, HEADLINE14_MIN_CORRECT),
+    ("library_test15.jsonl", "headline15.jsonl", LIBRARY_TEST15_MIN_CORRECT, LIBRARY_TEST15_MIN_REFUSAL, HEADLINE15_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
