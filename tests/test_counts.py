@@ -15,6 +15,8 @@ from assistant.answering.counts import counted, states_count
     ("How many fellow MSRA alumni started it with him?", ("fellow", "msra", "alumni", "started")),
     # Comparisons and ratios count no thing; nor does a "how much" that goes straight to its verb.
     ("How much faster is Fast R-CNN than R-CNN at test time?", ()),
+    ("Compared with SPPnet, how much quicker is Fast R-CNN to train with VGG16?", ()),
+    ("How much longer did the 40-day run train than the 3-day one?", ()),
     ("With gamma = 2, how many times lower is the loss of an easy example?", ()),
     ("By how much does adding the VOC12 training data lift the mAP?", ()),
     ("What kinds of tasks get better with deeper networks?", ()),

@@ -32,9 +32,9 @@ _PERCENT = ("percent",)
 _SHARE = re.compile(r"\b(?:what|which)\s+(?:percentage|percent|share|fraction|proportion)\b|\bhow many percent", re.I)
 # Counted words that make the question a comparison or a ratio, not a count of things ("how much
 # faster", "how many times lower"), or that ask no thing ("how many kinds", "how much of").
-_NOT_COUNTED = frozenset("does do did is was were are has have more less fewer times faster slower smaller larger "
-                         "bigger higher lower better worse kinds kind types type percentage percent share fraction "
-                         "of".split())
+_NOT_COUNTED = frozenset("does do did is was were are has have more less fewer times faster slower quicker smaller "
+                         "larger bigger higher lower better worse longer shorter deeper cheaper greater kinds kind "
+                         "types type percentage percent share fraction of".split())
 # Units of the kinds of thing a question counts in other words than its unit.
 _TIME = "s ms sec secs second seconds minute minutes min hour hours h day days week weeks month months year years gpu-days gpu-hours"
 _UNITS = {
