@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import IngestError
 from assistant.ingest.loaders import clean_text, load
-from assistant.ingest.pdf_text import join_hyphenated
+from assistant.ingest.pdf_text import clean_line, join_hyphenated
 from tests.conftest import PAPERS, RESNET_PDF
 
 from .helpers import encrypted_pdf
@@ -113,6 +113,23 @@ def resnet_pages():
     if not RESNET_PDF.is_file():
         pytest.skip(f"{RESNET_PDF} is not there")
     return _load(RESNET_PDF, source="resnet.pdf")
+
+
+def test_an_accent_drawn_beside_its_letter_is_put_on_it(resnet_pages):
+    """The references print "M¨uller", "Doll´ar", "Mont´ufar": one word each, accented."""
+    text = "\n".join(p.text for p in resnet_pages)
+    assert "Müller" in text and "Dollár" in text and "Montúfar" in text
+    assert "\u0301" not in text and "\u0308" not in text
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("Piotr Doll\u00b4ar", "Piotr Dollár"),  # before its letter (TeX)
+    ("Man\u00b4dziuk, Moravc\u02c7\u00edk", "Mańdziuk, Moravčík"),  # after it, where none goes on the next
+    ("A na\u00a8\u0131ve unit", "A naïve unit"),  # on a dotless i
+    ("www.robots.ox.ac.uk/\u02dcvgg/", "www.robots.ox.ac.uk/~vgg/"),  # a tilde outside a word
+])
+def test_spacing_accents(raw, clean):
+    assert clean_line(raw) == clean
 
 
 def test_resnet_pages_title_and_clean_text(resnet_pages):

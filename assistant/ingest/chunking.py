@@ -23,7 +23,8 @@ from ..types import Chunk, Page
 # 2: PDF lines joined into prose, headers and footers dropped; heading paths and kinds.
 # 3: a PDF's title from its metadata only when that looks like a title, else its largest type.
 # 4: a PDF line that goes on with a name or a number after a hyphen is joined without a space ("R-CNN").
-CHUNKER_VERSION = 4
+# 5: a PDF's accent drawn beside its letter is put on it ("Dollár", not "Doll ́ar").
+CHUNKER_VERSION = 5
 
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 

@@ -78,8 +78,46 @@ class _Unit:
     level: int = 0
 
 
+# TeX and other typesetters draw an accent as a glyph of its own beside its letter ("Doll´ar",
+# "M¨uller", "na¨ıve"; or after it, "Man´dziuk", "Moravcˇík"), which NFKC would turn into a space
+# and a combining mark ("Doll ́ar"). Within a word the accent goes onto the letter after it when that
+# makes one character, else onto the letter before; a small tilde anywhere else is a tilde ("/˜vgg/").
+_SPACING_ACCENTS = {"\u00b4": "\u0301", "\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303",
+                    "\u00b8": "\u0327", "\u02da": "\u030a", "\u02c7": "\u030c", "\u02d8": "\u0306",
+                    "\u02d9": "\u0307", "\u02dd": "\u030b", "\u00af": "\u0304"}
+_ACCENT_IN_WORD = re.compile(f"(?<=[^\\W\\d_])([{''.join(_SPACING_ACCENTS)}])(?=[^\\W\\d_])")
+
+
+def _accented(letter: str, accent: str) -> str | None:
+    """The one character ``letter`` with ``accent`` makes, if there is one ("ı" + "¨" is "ï")."""
+    composed = unicodedata.normalize("NFC", ("i" if letter == "ı" else letter) + _SPACING_ACCENTS[accent])
+    return composed if len(composed) == 1 else None
+
+
+def _placed_accents(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        found = _ACCENT_IN_WORD.match(text, i)
+        if found:
+            accent = found.group(1)
+            after = _accented(text[i + 1], accent)
+            before = None if after else _accented(out[-1], accent)
+            if after:
+                out.append(after)
+                i += 2
+                continue
+            if before:
+                out[-1] = before
+                i += 1
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out).replace("\u02dc", "~")
+
+
 def clean_line(raw: str) -> str:
-    text = unicodedata.normalize("NFKC", raw)
+    text = unicodedata.normalize("NFKC", _placed_accents(raw))
     return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
 
 
