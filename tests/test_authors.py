@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.candidates import byline, names_institution
+from assistant.answering.candidates import byline, candidates, names_institution
 from assistant.answering.front_matter import asks_affiliation, asks_authors, written_by
+from assistant.answering.question import analyse
 
 from .helpers import passage
 
@@ -18,6 +19,8 @@ from .helpers import passage
     ("who is the first author of Faster R-CNN", True),
     ("Who authored the identity mappings paper?", True),
     ("List the authors of the AlphaGo Zero paper.", True),
+    ("Which researchers are authors of both Faster R-CNN and the focal loss paper?", True),  # session 19
+    ("What researchers authored the AlphaGo Zero paper?", True),
     # Who made it, in other words (session 12: refused before, wide dev unchanged).
     ("who were the people behind the faster r-cnn paper", True),
     # Wrote, in other words (session 13; wide dev unchanged).
@@ -89,6 +92,20 @@ def test_an_affiliation_names_an_institution(text, names):
 def test_the_byline_is_what_follows_the_title(text, title, expected):
     quote = byline(passage(text, title=title))
     assert quote is not None and quote.text == expected
+
+
+def test_a_byline_is_quoted_only_for_a_question_about_who_wrote_or_where_they_were(seed_assistant):
+    """Its names say who wrote the paper, nothing else: "In what year did Ross Girshick move to
+    Facebook?" is not answered by "... Ross Girshick ... Facebook AI Research (FAIR)"."""
+    text = ("Focal Loss for Dense Object Detection\n\nTsung-Yi Lin Priya Goyal Ross Girshick Kaiming He Piotr Dollár "
+            "Facebook AI Research (FAIR)\n\nThe highest accuracy object detectors to date are based on a two-stage approach.")
+    found = passage(text, title="Focal Loss for Dense Object Detection")
+    names = "Tsung-Yi Lin Priya Goyal Ross Girshick Kaiming He Piotr Dollár Facebook AI Research (FAIR)"
+    for question, quoted in (("In what year did Ross Girshick move to Facebook?", False),
+                             ("Who wrote the focal loss paper?", True),
+                             ("Which lab were the focal loss authors affiliated with?", True)):
+        pool = candidates(analyse(question), [found], seed_assistant.encoder)
+        assert (names in [q.text for q in pool.quotes]) is quoted, question
 
 
 def test_an_article_names_its_author_in_a_note_at_its_end():

@@ -282,6 +282,15 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         # ... one asking their affiliation, by the bylines that name an institution (not the
         # names alone: "David Silver, Julian Schrittwieser, ...").
         lines = [line for line in lines if line.passage.chunk.chunk_index != 0 or names_institution(line.text)]
+    elif not (question.authors or question.affiliation or question.written_by):
+        # A byline says who wrote the document, which no other question asks: its names are no
+        # answer ("In what year did Ross Girshick move to Facebook?": "... Ross Girshick Kaiming He
+        # Piotr Dollár Facebook AI Research (FAIR)").
+        written = [line for line in (byline(p) for p in passages if p.chunk.chunk_index == 0) if line is not None]
+        kept = [i for i, (q, _) in enumerate(found)
+                if not any(q.passage is w.passage and q.start < w.end and w.start < q.end for w in written)]
+        enumerated = {new for new, old in enumerate(kept) if old in enumerated}
+        found = [found[i] for i in kept]
     if lines:
         # A question asking who wrote a document (or where they were) is answered by its byline:
         # it leads the candidates, once (a long byline is also a candidate sentence), and nothing

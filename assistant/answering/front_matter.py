@@ -21,7 +21,8 @@ _ASKS_AUTHORS = re.compile(
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
     r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b)"
     r"|(?:name|list|give)\s+(?:me\s+)?the\s+(?:\w+\s+)?authors?\b"
-    r"|(?:which|what)\s+(?:people|researchers|authors)\s+wrote\b"
+    r"|(?:which|what)\s+(?:people|researchers|scientists|authors)\s+(?:wrote|authored|co-?authored"
+    r"|(?:is|are|was|were)\s+(?:the\s+)?(?:co-?)?authors?\s+of)\b"
     r"|who\s+(?:is|was|were|are)\s+\S.*\bwritten\s+by\b)",
     re.I,
 )
