@@ -73,6 +73,11 @@ def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     assert analysis.relation("Who benefited from ResNet?") == "Who benefited?"
     assert analysis.relation("Which companies ended up benefiting from the ResNet breakthrough?") == "Which companies ended up benefiting?"
     assert analysis.relation("According to the piece, which firms gained from it?") == "which firms gained?"
+    # An infinitive's "to" and a verb's particle belong to the relation; "to the ...", "thanks to" do not.
+    assert analysis.relation("Who stood to gain from ResNet, according to Sheehan's essay?") == "Who stood to gain?"
+    assert analysis.relation("Which companies cashed in on ResNet?") == "Which companies cashed in?"
+    assert analysis.relation("Who came out ahead thanks to the paper?") == "Who came out ahead?"
+    assert analysis.relation("Who moved to Facebook after the paper?") == "Who moved?"
     assert analysis.analyse("Who got value out of the ResNet paper?").who
     assert analysis.plural_asked("Who were the winners from ResNet?")
     assert analysis.analyse("What is ResNet?").relation == ""
