@@ -5,9 +5,8 @@ question term, or, for list questions such as "Who benefited ...?" or "Which one
 gathers its items under its relation's heading; a definition opens with a sentence whose subject
 is the term; a why-question takes the sentence after its best one, a list or a definition the
 sentences after one announcing its items; once the answer is chosen, sentences holding what it
-lacks of the question join it (``complements``). Every setting is a
-field of ``Selection``, chosen on dev (docs/EVALUATION.md). Nothing here is fitted: the
-probabilities come from ``scorer``.
+lacks of the question join it (``complements``). Every setting is a field of ``Selection``, chosen
+on dev (docs/EVALUATION.md). Nothing here is fitted: the probabilities come from ``scorer``.
 """
 
 from __future__ import annotations
@@ -286,9 +285,10 @@ _ANNOUNCING = re.compile(r"\b(?:two|three|four|five|six|following|as follows)\b(
 
 def announces(sentence: str) -> bool:
     """The sentence ends announcing things it does not name ("... it undergoes three transformations.")."""
-    found = _ANNOUNCING.search(sentence.strip())
+    text = sentence.strip()
+    found = _ANNOUNCING.search(text)
     # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
-    return (found is not None and ":" not in sentence[:found.start()]
+    return (found is not None and ":" not in text[:found.start()]
             and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
 
 
