@@ -268,9 +268,23 @@ def _sentences(passages: list[Passage], listing: bool = False, *,
     return found, enumerated
 
 
+def _without_bylines(found: list[tuple[Quote, tuple[Quote, ...]]], enumerated: set[int], passages: list[Passage]
+                     ) -> tuple[list[tuple[Quote, tuple[Quote, ...]]], set[int]]:
+    """``found`` (and the indexes of its enumerations) without the sentences of the passages'
+    bylines: a byline says who wrote the document, which only a question about its authors asks
+    ("In what year did Ross Girshick move to Facebook?" is not answered by "... Ross Girshick
+    Kaiming He Piotr Dollár Facebook AI Research (FAIR)")."""
+    bylines = [line for line in (byline(p) for p in passages if p.chunk.chunk_index == 0) if line is not None]
+    kept = [i for i, (q, _) in enumerate(found)
+            if not any(q.passage is b.passage and q.start < b.end and b.start < q.end for b in bylines)]
+    return [found[i] for i in kept], {new for new, old in enumerate(kept) if old in enumerated}
+
+
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:
     """Every quotable sentence of ``passages`` with its ``scorer.SENTENCE_FEATURES``."""
     found, enumerated = _sentences(passages, question.listing, prose_only=bool(question.subject))
+    if not (question.authors or question.affiliation or question.written_by):
+        found, enumerated = _without_bylines(found, enumerated, passages)
     # A question asking which documents a person wrote is answered with their titles, too.
     lines = ([line for line in (byline(p, with_title=bool(question.written_by)) for p in passages) if line is not None]
              if question.authors or question.affiliation or question.written_by else [])
@@ -282,15 +296,6 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         # ... one asking their affiliation, by the bylines that name an institution (not the
         # names alone: "David Silver, Julian Schrittwieser, ...").
         lines = [line for line in lines if line.passage.chunk.chunk_index != 0 or names_institution(line.text)]
-    elif not (question.authors or question.affiliation or question.written_by):
-        # A byline says who wrote the document, which no other question asks: its names are no
-        # answer ("In what year did Ross Girshick move to Facebook?": "... Ross Girshick Kaiming He
-        # Piotr Dollár Facebook AI Research (FAIR)").
-        written = [line for line in (byline(p) for p in passages if p.chunk.chunk_index == 0) if line is not None]
-        kept = [i for i, (q, _) in enumerate(found)
-                if not any(q.passage is w.passage and q.start < w.end and w.start < q.end for w in written)]
-        enumerated = {new for new, old in enumerate(kept) if old in enumerated}
-        found = [found[i] for i in kept]
     if lines:
         # A question asking who wrote a document (or where they were) is answered by its byline:
         # it leads the candidates, once (a long byline is also a candidate sentence), and nothing

@@ -85,7 +85,7 @@ class _Unit:
 _SPACING_ACCENTS = {"\u00b4": "\u0301", "\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303",
                     "\u00b8": "\u0327", "\u02da": "\u030a", "\u02c7": "\u030c", "\u02d8": "\u0306",
                     "\u02d9": "\u0307", "\u02dd": "\u030b", "\u00af": "\u0304"}
-_ACCENT_IN_WORD = re.compile(f"(?<=[^\\W\\d_])([{''.join(_SPACING_ACCENTS)}])(?=[^\\W\\d_])")
+_ACCENT_IN_WORD = re.compile(f"([^\\W\\d_])([{''.join(_SPACING_ACCENTS)}])([^\\W\\d_])")
 
 
 def _accented(letter: str, accent: str) -> str | None:
@@ -94,26 +94,17 @@ def _accented(letter: str, accent: str) -> str | None:
     return composed if len(composed) == 1 else None
 
 
+def _place_accent(found: re.Match) -> str:
+    before, accent, after = found.groups()
+    if composed := _accented(after, accent):
+        return before + composed
+    if composed := _accented(before, accent):
+        return composed + after
+    return found.group(0)
+
+
 def _placed_accents(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        found = _ACCENT_IN_WORD.match(text, i)
-        if found:
-            accent = found.group(1)
-            after = _accented(text[i + 1], accent)
-            before = None if after else _accented(out[-1], accent)
-            if after:
-                out.append(after)
-                i += 2
-                continue
-            if before:
-                out[-1] = before
-                i += 1
-                continue
-        out.append(text[i])
-        i += 1
-    return "".join(out).replace("\u02dc", "~")
+    return _ACCENT_IN_WORD.sub(_place_accent, text).replace("\u02dc", "~")
 
 
 def clean_line(raw: str) -> str:
