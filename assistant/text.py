@@ -48,13 +48,21 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+# A Greek letter is the term of its name: the papers print "γ = 2" and "α-balanced", a reader
+# types "gamma = 2" and "alpha-balanced".
+# (Folding has made a capital or a final sigma small.)
+_GREEK_NAMES = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi "
+    "psi omega").split(), strict=True))
+
+
 def terms(text: str) -> list[str]:
     """Content terms: folded words without stopwords, stemmed. BM25 indexes these."""
     out = []
     for word in words(text):
         for part in re.split(r"[.,'’-]", word) if "-" in word or "’" in word or "'" in word else (word,):
             if part and part not in STOPWORDS:
-                out.append(stem(part))
+                out.append(stem(_GREEK_NAMES.get(part, part)))
     return out
 
 

@@ -180,3 +180,11 @@ def test_a_snapshot_restores_the_index_and_the_registry_stays_the_truth(fresh_ro
     snapshot.write_bytes(b"not a snapshot")  # unreadable: ignored, everything indexed again
     broken = Bm25Side(library.registry, k1=K1, b=B, document_weight=0.7, snapshot=snapshot)
     assert broken.search("okapi", 10) == fresh.search("okapi", 10)
+
+
+def test_a_greek_letter_and_its_name_are_one_term():
+    """The papers print "γ = 2" and "α-balanced"; a reader types "gamma" and "alpha" (t6-123, t7-032,
+    t8-131 of wide dev were refused for it: their passages were not found)."""
+    assert terms("With γ = 2, the α-balanced CE") == terms("with gamma = 2, the alpha-balanced CE")
+    assert terms("Σ and ς") == ["sigma", "sigma"]
+    assert terms("alphabet gamma-ray") == ["alphabet", "gamma", "ray"]

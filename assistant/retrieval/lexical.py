@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # Save a snapshot after a sync that tokenized at least this many chunks and documents (~3 s of
 # work); smaller indexes are rebuilt faster than a snapshot pays for itself.
 SNAPSHOT_AFTER = 5_000
-SNAPSHOT_FORMAT = 1  # bump when text.terms() or the arrays change: old snapshots are then ignored
+SNAPSHOT_FORMAT = 2  # bump when text.terms() or the arrays change: old snapshots are then ignored
 
 class Bm25Side:
     """BM25 over the registry's committed chunks (and over whole documents), in step with its
