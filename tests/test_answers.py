@@ -160,6 +160,14 @@ HEADLINE14_MIN_CORRECT = 0.40
 LIBRARY_TEST15_MIN_CORRECT = 0.48
 LIBRARY_TEST15_MIN_REFUSAL = 0.62
 HEADLINE15_MIN_CORRECT = 0.5
+# The sixteenth sealed split, written by an engineer who never ran the system (2026-12-04
+# 10:10-10:18 UTC, at the start of session 19), run once on 2026-12-04 13:57 UTC on 990170b ("The
+# sixteenth sealed split: the one run"): 74/160 correct (0.4625), 30/40 unanswerables refused
+# (0.75); its headline phrasings 3 of 10. One question below each. (Its 12 questions on the
+# release README, which the library does not hold, are scored as they were written.)
+LIBRARY_TEST16_MIN_CORRECT = 0.45
+LIBRARY_TEST16_MIN_REFUSAL = 0.72
+HEADLINE16_MIN_CORRECT = 0.2
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -409,6 +417,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test13.jsonl", "headline13.jsonl", LIBRARY_TEST13_MIN_CORRECT, LIBRARY_TEST13_MIN_REFUSAL, HEADLINE13_MIN_CORRECT),
     ("library_test14.jsonl", "headline14.jsonl", LIBRARY_TEST14_MIN_CORRECT, LIBRARY_TEST14_MIN_REFUSAL, HEADLINE14_MIN_CORRECT),
     ("library_test15.jsonl", "headline15.jsonl", LIBRARY_TEST15_MIN_CORRECT, LIBRARY_TEST15_MIN_REFUSAL, HEADLINE15_MIN_CORRECT),
+    ("library_test16.jsonl", "headline16.jsonl", LIBRARY_TEST16_MIN_CORRECT, LIBRARY_TEST16_MIN_REFUSAL, HEADLINE16_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
