@@ -287,3 +287,14 @@ def test_a_size_is_a_number_not_a_name():
     from assistant.answering.readings import names_and_identifiers
 
     assert names_and_identifiers("What error does ResNet-200 get with a 320x320 crop?") == ["ResNet-200"]
+
+
+def test_an_amount_is_a_number_not_a_name():
+    """"(1.25M params)" named "25M", which no document mentions, and the question was refused
+    before the gate (t16-039, seen in the sixteenth split's one run); "90k" and "19.4M" are
+    amounts too."""
+    from assistant.answering.readings import names_and_identifiers
+
+    assert names_and_identifiers("What error does the Highway network (1.25M params) reach?") == ["Highway"]
+    assert names_and_identifiers("Is ResNet-110 trained for 90k iterations with 19.4M parameters?") == ["ResNet-110"]
+    assert names_and_identifiers("How fast is it on a V100 or a K40?") == ["V100", "K40"]

@@ -81,14 +81,17 @@ def names_and_identifiers(question: str) -> list[str]:
     mixing letters and digits ("Places365", "V100")."""
     # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
     # "320×320", which the index reads as two numbers, so as a name no document would mention it.
-    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i)]
+    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i) and not _MAGNITUDE.fullmatch(i)]
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
     found = [w for w in name_words(question)
              if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
     return [w for w in dict.fromkeys(found) if w.lower() not in QUESTION_WORDS]
 
 
-_IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
+# Not the tail of a decimal ("1.25M params" names no "25M").
+_IDENTIFIER = re.compile(r"\b(?<!\d[.,])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
+# A number with its magnitude ("1.25M", "90k", "3.8B") is an amount, not a name.
+_MAGNITUDE = re.compile(r"\d+(?:[.,]\d+)?[kmb]", re.I)
 
 
 # A web address, as papers print one (a line break may leave a space inside it: the start is enough).
