@@ -90,8 +90,9 @@ def names_and_identifiers(question: str) -> list[str]:
 
 # Not the tail of a decimal ("1.25M params" names no "25M").
 _IDENTIFIER = re.compile(r"\b(?<!\d[.,])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
-# A number with its magnitude ("1.25M", "90k", "3.8B") is an amount, not a name.
-_MAGNITUDE = re.compile(r"\d+(?:[.,]\d+)?[kmb]", re.I)
+# A whole number with its magnitude ("90k", "25M") is an amount, not a name (a decimal one never
+# reaches it: an identifier holds no point).
+_MAGNITUDE = re.compile(r"\d+[kmb]", re.I)
 
 
 # A web address, as papers print one (a line break may leave a space inside it: the start is enough).

@@ -185,8 +185,8 @@ def numbers_missing(question: Question, text: str) -> float:
     none). A year is held by its last two digits too, as papers write it: "VOC12", "ILSVRC ’14", "07+12";
     a size by its side: "224×224" holds the "224" of "the usual 224 crop"."""
     asked = asked_numbers(question.text)
-    held = numbers(text)
-    held = held | {side for size in held if "x" in size for side in size.split("x")}
+    stated = numbers(text)
+    held = stated | {side for size in stated if "x" in size for side in size.split("x")}
     missing = [n for n in asked if n not in held and not (_YEAR.fullmatch(n) and n[2:] in held)]
     return len(missing) / len(asked) if asked else 0.0
 
