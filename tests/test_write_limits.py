@@ -28,6 +28,10 @@ from assistant.ingest.library import Library
 from .conftest import export_the_encoder
 
 SEED = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
+# The document the check before writing refuses on a full index disk (160 KB left): ~15 chunks,
+# which grow the index by ~360 KB (measured), so they cannot fit. (300 paragraphs, ~75 chunks,
+# made the same point in 5x the embedding time, paid 3 times per test.)
+MORE_PARAGRAPHS = 60
 
 
 def paragraphs(topic: str, n: int) -> str:
@@ -208,8 +212,8 @@ def test_a_full_index_disk_is_one_line_and_json_still_prints(tmp_path: Path, tmp
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     command = [sys.executable, "-m", "assistant.cli", "--corpus", str(tmp_path / "corpus"), "--index", str(disk / "index")]
     subprocess.run([*command, "add", str(SEED)], env=env, check=True, capture_output=True, timeout=300)
-    remount(disk, f"size={used_kb(disk) + 160}k")  # room to open the index, not to write ~60 chunks
-    (tmp_path / "more.txt").write_text(paragraphs("more", 300))
+    remount(disk, f"size={used_kb(disk) + 160}k")  # room to open the index, not to write ~15 chunks
+    (tmp_path / "more.txt").write_text(paragraphs("more", MORE_PARAGRAPHS))
     result = subprocess.run([*command, "add", "--json", str(tmp_path / "more.txt")], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     report = json.loads(result.stdout)
@@ -230,7 +234,7 @@ def test_a_full_index_disk_is_refused_before_chroma_writes_and_the_same_process_
     library.add([SEED])
     vectors = library.store.count()
     remount(disk, f"size={used_kb(disk) + 160}k")
-    (tmp_path / "more.txt").write_text(paragraphs("more", 300))
+    (tmp_path / "more.txt").write_text(paragraphs("more", MORE_PARAGRAPHS))
     for _ in range(2):  # the retry while still full is refused the same way, without waiting on Chroma
         report = library.add([tmp_path / "more.txt"])
         assert report.added == [] and [f.file for f in report.failed] == ["more.txt"]
@@ -249,6 +253,8 @@ def test_when_chroma_itself_runs_out_of_disk_later_writes_say_restart_instead_of
     monkeypatch.setattr(writer, "ROOM_PER_CHUNK", 0)  # no check before writing: Chroma meets the full disk
     monkeypatch.setattr(writer, "ROOM_PER_CHUNK_SENTENCES", 0)
     monkeypatch.setattr(writer, "ROOM_MARGIN", 0)
+    # ~75 chunks: Chroma meets the full disk writing its log. (With ~15 it met it compacting, an
+    # error the assistant does not name as a full disk: the size matters here.)
     (tmp_path / "more.txt").write_text(paragraphs("more", 300))
     report = library.add([tmp_path / "more.txt"])
     assert report.added == [] and "is full" in report.failed[0].reason
