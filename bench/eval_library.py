@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test16|headline16 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test17|headline17 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -33,7 +33,8 @@ session 17, 21:29-21:38 UTC, run once at its end); test14 and headline14 the fou
 during session 17, 22:38-22:50 UTC, after its changes, run once at the end of session 18); test15 and
 headline15 the fifteenth (written at the start of session 18, 04:15-04:23 UTC, run once at the end
 of session 19); test16 and headline16 the sixteenth (written at the start of session 19, 10:10-10:18
-UTC, run once at the end of session 20)."""
+UTC, run once at the end of session 20); test17 and headline17 the seventeenth (written at the start
+of session 20, 13:12-13:23 UTC, run once in session 21)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "test4", "headline4", "test5", "headline5",
           "test6", "headline6", "test7", "headline7", "test8", "headline8",
           "test9", "headline9", "test10", "headline10", "test11", "headline11", "test12", "headline12",
-          "test13", "headline13", "test14", "headline14", "test15", "headline15", "test16", "headline16")
+          "test13", "headline13", "test14", "headline14", "test15", "headline15", "test16", "headline16",
+          "test17", "headline17")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 

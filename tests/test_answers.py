@@ -168,6 +168,13 @@ HEADLINE15_MIN_CORRECT = 0.5
 LIBRARY_TEST16_MIN_CORRECT = 0.45
 LIBRARY_TEST16_MIN_REFUSAL = 0.72
 HEADLINE16_MIN_CORRECT = 0.2
+# The seventeenth, written by an engineer who never ran the system (2026-12-04 13:12-13:23 UTC, at
+# the start of session 20), run once on 2026-12-04 17:27 UTC on a55ea52 (answering code of 19ff5a8;
+# "The seventeenth sealed split: the one run"): 79/160 correct (0.49), 21/40 unanswerables refused
+# (0.525); its headline phrasings 1 of 10. One question below each.
+LIBRARY_TEST17_MIN_CORRECT = 0.48
+LIBRARY_TEST17_MIN_REFUSAL = 0.5
+HEADLINE17_MIN_CORRECT = 0.0
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -418,6 +425,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test14.jsonl", "headline14.jsonl", LIBRARY_TEST14_MIN_CORRECT, LIBRARY_TEST14_MIN_REFUSAL, HEADLINE14_MIN_CORRECT),
     ("library_test15.jsonl", "headline15.jsonl", LIBRARY_TEST15_MIN_CORRECT, LIBRARY_TEST15_MIN_REFUSAL, HEADLINE15_MIN_CORRECT),
     ("library_test16.jsonl", "headline16.jsonl", LIBRARY_TEST16_MIN_CORRECT, LIBRARY_TEST16_MIN_REFUSAL, HEADLINE16_MIN_CORRECT),
+    ("library_test17.jsonl", "headline17.jsonl", LIBRARY_TEST17_MIN_CORRECT, LIBRARY_TEST17_MIN_REFUSAL, HEADLINE17_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
