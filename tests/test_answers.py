@@ -174,7 +174,7 @@ HEADLINE16_MIN_CORRECT = 0.2
 # (0.525); its headline phrasings 1 of 10. One question below each.
 LIBRARY_TEST17_MIN_CORRECT = 0.48
 LIBRARY_TEST17_MIN_REFUSAL = 0.5
-HEADLINE17_MIN_CORRECT = 0.0
+HEADLINE17_MIN_CORRECT = 0.2  # 0.3 after session 21's entity and relation change
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:

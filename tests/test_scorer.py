@@ -49,6 +49,10 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
         ("What drawbacks of R-CNN does the Fast R-CNN paper list?", True, False, ""),
         ("What happens to the gradient in a plain network?", False, False, ""),
         ("Which company hired Kaiming He away from Microsoft?", False, True, ""),
+        # Session 21: words may qualify the noun; an auxiliary or "of" after "which" is no qualifier.
+        ("Which Chinese tech companies gained from ResNet?", True, True, ""),
+        ("Which specific labs took on the authors?", True, True, ""),
+        ("Which of the papers does the article cite?", False, False, ""),
         ("What is ResNet?", False, False, "ResNet"),
         ("What are residual networks?", False, False, "residual networks"),
         ("How many layers does the deepest network have?", False, False, ""),
@@ -78,6 +82,9 @@ def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     assert analysis.relation("Which companies cashed in on ResNet?") == "Which companies cashed in?"
     assert analysis.relation("Who came out ahead thanks to the paper?") == "Who came out ahead?"
     assert analysis.relation("Who moved to Facebook after the paper?") == "Who moved?"
+    # A clause a conjunction opens says when the relation held, not what it is.
+    assert analysis.relation("Which organisations were the main beneficiaries once the authors left?") == "Which organisations were the main beneficiaries?"
+    assert analysis.relation("Who gained the most when the paper appeared?") == "Who gained the most?"
     assert analysis.analyse("Who got value out of the ResNet paper?").who
     assert analysis.plural_asked("Who were the winners from ResNet?")
     assert analysis.analyse("What is ResNet?").relation == ""

@@ -22,13 +22,16 @@ from .readings import names, numbers, opening_name, stated_numbers, without_name
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
                 r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
+# Up to two words may qualify the noun ("which specific companies", "what Chinese tech firms"):
+# a modifier is no asking verb or auxiliary.
+_MODIFIER = r"(?!(?:is|are|was|were|do|does|did|has|have|had|of|in|the)\b)[a-z][\w-]*"
 # Asked as a question ("which companies ...") or as a request ("Name the companies that ...",
 # "Please identify the parties that ...").
 # A request may open politely: "Can you list ...?", "Could you please name ...?", "Please list ...".
 _REQUEST = r"^\s*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
 _ENTITY_QUESTION = re.compile(
-    rf"\b(who|whom|whose|where|(?:which|what) {_ENTITY_NOUN})\b"
-    rf"|{_REQUEST}(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+)?{_ENTITY_NOUN}\b",
+    rf"\b(who|whom|whose|where|(?:which|what)(?:\s+{_MODIFIER}){{0,2}}\s+{_ENTITY_NOUN})\b"
+    rf"|{_REQUEST}(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+|every\s+|each\s+|any\s+)?(?:{_MODIFIER}\s+){{0,2}}{_ENTITY_NOUN}\b",
     re.I,
 )
 _QUANTITY_QUESTION = re.compile(
@@ -124,8 +127,9 @@ _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|descr
 # ends at the preposition that brings those in, not at an infinitive's "to" ("Who stood to gain
 # from ResNet?") nor at a verb's particle, a preposition another follows ("Which companies cashed in
 # on ResNet?"). (Those two: headline sets +1, wide dev unchanged; docs/EVALUATION.md, session 19.)
+# A clause a conjunction opens says when, not what: "... the main beneficiaries once the authors left?".
 _RELATED_TO = re.compile(r"\s(?:from|of|to(?=\s+(?:the|an?|its|their|this|that|these|those|his|her|our|(?-i:[A-Z])))"
-                         r"|at|in|on|by|for|with|thanks\s+to|thanks|after|because|beyond|over|about|per|"
+                         r"|at|in|on|by|for|with|thanks\s+to|thanks|after|because|beyond|over|about|per|once|when|while|until|"
                          r"than|during|since|through|behind|out of)\b(?!\s+(?:from|of|to|at|in|on|by|for|with)\b).*$", re.I)
 
 
