@@ -245,7 +245,12 @@ def test_a_full_index_disk_is_refused_before_chroma_writes_and_the_same_process_
     assert_consistent(library)
 
 
-def test_when_chroma_itself_runs_out_of_disk_later_writes_say_restart_instead_of_hanging(tmp_path: Path, tmpfs, monkeypatch):
+# ~75 chunks: Chroma meets the full disk writing its log ("database or disk is full"); ~15: compacting
+# it, in words that name no disk ("Error in compaction: Failed to apply logs ..."), which the free
+# space left tells as a full disk all the same.
+@pytest.mark.parametrize("paragraph_count", [300, 60], ids=["log", "compaction"])
+def test_when_chroma_itself_runs_out_of_disk_later_writes_say_restart_instead_of_hanging(tmp_path: Path, tmpfs, monkeypatch,
+                                                                                       paragraph_count):
     disk = tmpfs("disk", "64m")
     library = Library(Settings(corpus=tmp_path / "corpus", index=disk / "index"))
     library.add([SEED])
@@ -253,9 +258,7 @@ def test_when_chroma_itself_runs_out_of_disk_later_writes_say_restart_instead_of
     monkeypatch.setattr(writer, "ROOM_PER_CHUNK", 0)  # no check before writing: Chroma meets the full disk
     monkeypatch.setattr(writer, "ROOM_PER_CHUNK_SENTENCES", 0)
     monkeypatch.setattr(writer, "ROOM_MARGIN", 0)
-    # ~75 chunks: Chroma meets the full disk writing its log. (With ~15 it met it compacting, an
-    # error the assistant does not name as a full disk: the size matters here.)
-    (tmp_path / "more.txt").write_text(paragraphs("more", 300))
+    (tmp_path / "more.txt").write_text(paragraphs("more", paragraph_count))
     report = library.add([tmp_path / "more.txt"])
     assert report.added == [] and "is full" in report.failed[0].reason
     remount(disk, "size=64m")
