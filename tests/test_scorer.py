@@ -49,8 +49,8 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
         ("What drawbacks of R-CNN does the Fast R-CNN paper list?", True, False, ""),
         ("What happens to the gradient in a plain network?", False, False, ""),
         ("Which company hired Kaiming He away from Microsoft?", False, True, ""),
-        # Session 21: words may qualify the noun; an auxiliary or "of" after "which" is no qualifier.
-        ("Which Chinese tech companies gained from ResNet?", True, True, ""),
+        # Session 21: a word may qualify the noun; an auxiliary or "of" after "which" is no qualifier.
+        ("Which Chinese companies gained from ResNet?", True, True, ""),
         ("Which specific labs took on the authors?", True, True, ""),
         ("Which of the papers does the article cite?", False, False, ""),
         ("What is ResNet?", False, False, "ResNet"),
