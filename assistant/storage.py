@@ -20,8 +20,8 @@ _FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quot
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 _READ_ONLY_TEXTS = ("readonly database", "read-only file system", "attempt to write a readonly")
 # A write that fails while its disk has less than this free failed for the full disk, whatever its
-# words: Chroma's Rust core, compacting on a full disk, says only "Error in compaction: Failed to
-# apply logs to the metadata segment" (tests/test_write_limits.py).
+# words (``nearly_full``): Chroma's Rust core, compacting on a full disk, says only "Error in
+# compaction: Failed to apply logs to the metadata segment" (tests/test_write_limits.py).
 _NEARLY_FULL = 1 << 20
 
 
@@ -77,9 +77,13 @@ def storage_error(exc: BaseException, folder: Path) -> DiskFull | IndexReadOnly 
         return disk_full(folder)
     if is_read_only(exc):
         return read_only(folder)
-    if _free(folder) < _NEARLY_FULL:
-        return disk_full(folder)
     return None
+
+
+def nearly_full(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` has under 1 MB free: a write under it that just failed,
+    whatever its error's words, failed for the full disk."""
+    return _free(folder) < _NEARLY_FULL
 
 
 def _free(folder: Path) -> float:

@@ -295,6 +295,8 @@ class DocumentWriter:
             raise Stopped(str(exc)) from None
         except Exception as exc:
             typed = storage.storage_error(exc, self.settings.index)
+            if typed is None and storage.nearly_full(self.settings.index):
+                typed = storage.disk_full(self.settings.index)  # Chroma's compaction names no disk
             if not isinstance(typed, DiskFull):
                 raise
             # The vectors written before the disk filled up stay named in the journal; the next
