@@ -122,6 +122,63 @@ def test_when_as_a_conjunction_asks_no_date(question):
     assert analysis.holds_type(analysis.analyse(question), "It keeps 1024 singular values.")
 
 
+@pytest.mark.parametrize("question", [
+    "What happens when dropout is put on the identity shortcut?",
+    "Why were the BN layers kept fixed when fine-tuning ResNet for detection?",
+    "How was China viewed technologically back when Microsoft opened the Beijing lab?",
+])
+def test_a_question_with_when_inside_asks_what_its_own_words_ask(question):
+    assert not analysis.typed(analysis.analyse(question))
+
+
+@pytest.mark.parametrize("question", [
+    "How many board positions are in an AlphaGo Zero mini-batch?",
+    "How many anchors does the RPN place at each sliding position?",
+])
+def test_positions_of_things_are_counted_not_roles(question):
+    count = analysis.analyse(question)
+    assert analysis.holds_type(count, "Parameters were updated from 700,000 mini-batches of 2,048 positions.")
+    assert not analysis.holds_type(count, "Jian Sun became chief scientist of Megvii.")
+
+
+@pytest.mark.parametrize("question", ["What role does the temperature τ play when AlphaGo Zero picks a move?",
+                                      "What's the job of the evaluator in AlphaGo Zero's training pipeline?"])
+def test_a_role_of_a_thing_asks_no_job_title(question):
+    assert not analysis.typed(analysis.analyse(question))
+
+
+@pytest.mark.parametrize("question", ["What was Kaiming He's job title at Facebook AI Research?",
+                                      "What senior job at Baidu is held by someone who came out of MSRA?",
+                                      "When did he start in that role?"])
+def test_a_role_of_a_person_asks_a_job_title(question):
+    role = analysis.analyse(question)
+    assert analysis.holds_type(role, "Jian Sun became chief scientist of Megvii.")
+    assert not analysis.holds_type(role, "It was cited 25,256 times in 2019.")
+
+
+@pytest.mark.parametrize("question", ["Which month did Kaiming He start at Facebook AI Research?",
+                                      "Which journal published the AlphaGo Zero paper, and on what date?"])
+def test_a_question_asking_the_day_or_month_needs_the_month_not_a_year(question):
+    day = analysis.analyse(question)
+    assert analysis.holds_type(day, "Nature 550, 354–359 (19 October 2017).")
+    assert analysis.holds_type(day, "The leaderboard was accessed April 18, 2015.")
+    assert not analysis.holds_type(day, "Kaiming He joined Facebook AI Research in California in 2016.")
+    assert not analysis.holds_type(day, "The results may change with 3 more layers.")  # "may" is no month
+
+
+def test_a_question_asking_how_old_needs_an_age():
+    age = analysis.analyse("How old was Kaiming He when he joined Facebook?")
+    assert analysis.holds_type(age, "He was 32 years old at the time.")
+    assert not analysis.holds_type(age, "Kaiming He joined Facebook AI Research in California in 2016.")
+
+
+@pytest.mark.parametrize("question", ["Why is the focal loss normalized by the number of assigned anchors?",
+                                      "What happens to mAP as the number of proposals per image goes up?"])
+def test_the_number_of_something_asks_no_number_unless_what_asks_it(question):
+    assert not analysis.typed(analysis.analyse(question))
+    assert analysis.typed(analysis.analyse("What's the maximum number of moves in an AlphaGo Zero game?"))
+
+
 def test_new_names_skip_the_question_and_take_known_first_words():
     question = analysis.analyse("Who benefited from ResNet?")
     sentence = "Microsoft itself also benefited, and Facebook hired ResNet’s lead author."

@@ -31,13 +31,29 @@ _MODIFIER = r"(?!(?:is|are|was|were|do|does|did|has|have|had|of|in|the)\b)[a-z][
 # A request may open politely: "Can you list ...?", "Could you please name ...?", "Please list ...".
 _REQUEST = r"^\s*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
 _ENTITY_QUESTION = re.compile(
-    rf"\b(who|whom|whose|where|(?:which|what)(?:\s+{_MODIFIER})?\s+{_ENTITY_NOUN})\b"
+    rf"\b((?:which|what)(?:\s+{_MODIFIER})?\s+{_ENTITY_NOUN})\b"
     rf"|{_REQUEST}(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+|every\s+|each\s+|any\s+)?(?:{_MODIFIER}\s+)?{_ENTITY_NOUN}\b",
     re.I,
 )
+# The wh-word that asks: the first opening the question or one of its clauses ("According to
+# Sheehan, where ...?", "ResNet: who ...?", "So who ...?"), else the first at all ("Can you tell me
+# who ...?"). Another inside a clause is a relative or an embedded question's: "shortcuts where the
+# dimensions increase", "an example whose pt is 0.968", "how long ago was the question of who gains
+# ... never raised?".
+_WH = r"(?:who|whom|whose|which|what|where|how|why|when)"
+_CLAUSE_WH = re.compile(rf"(?:^|[,.;:?!]\s+)\W*(?:(?:and|but|so|or|then)\s+)?(?:(?:to|for|from|with|by|of|at|in|on)\s+)?"
+                        rf"({_WH})\b", re.I)
+_ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
+# "When" asks a time or a condition where it opens the question; inside one it is a conjunction
+# ("What happens when dropout is put on the shortcut?", "Why ... when fine-tuning?"), and the
+# question asks what its own words ask. Nor does "the number of" ask a number unless "what" asks
+# for it ("What's the maximum number of moves ...?"): not in "Why is the loss normalized by the
+# number of assigned anchors?" or "What happens to mAP as the number of proposals goes up?".
 _QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|long|old|big|large|often|fast|deep)|when|salary|cost|price|"
-    r"percentage|number of|amount|what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
+    r"^\s*(?:and\s+|so\s+)?when\b|"
+    r"\b(how (many|much|long|old|big|large|often|fast|deep)|salary|cost|price|"
+    r"percentage|what(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:[\w-]+\s+)?(?:number|amount) of|"
+    r"what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
     r"what (was|is|were|are) the (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d|learning rate|"
     r"batch size|weight decay|momentum))\b",
     re.I,
@@ -55,24 +71,38 @@ _MONEY = re.compile(
 DIGIT = re.compile(r"\d")  # a token holding a digit
 # "When was ... published?", "What year ...?": a date answers, not any number ("γ = 2" does not).
 # Only "when" that asks: as a conjunction ("What mAP results when the cls scores are dropped?",
-# "When compressing fc6, how many ...?") it asks nothing, and stays a number question's word as
-# before (taken out, test7 lost two, session 11). In the present tense it asks a condition, not a
-# time: "When does an anchor count as a negative example?" (IoU below 0.3; test8's t8-086).
+# "When compressing fc6, how many ...?") it asks nothing. Opening the question in the present
+# tense it asks a condition, not a time: "When does an anchor count as a negative example?" (IoU
+# below 0.3; test8's t8-086), a number question (``_QUANTITY_QUESTION``).
 _DATE_QUESTION = re.compile(r"^\s*(?:and\s+|so\s+)?when\b(?!\s+(?:does|do|is|are)\b)"
                             r"(?![^?]*,\s*(?:how|what|which|who|where)\b)"
                             r"|\b(what|which|in what) (year|date|month)\b", re.I)
 _DATE = re.compile(
     r"\b(1[6-9]\d\d|20\d\d)s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
     r"|\b(january|february|march|april|june|july|august|september|october|november|december)\b", re.I)
-# "What position/role/title ...?": a sentence naming a role answers it.
+# A question asking the day or the month wants a date that names the month ("19 October 2017",
+# "April 18, 2015", "July 2019"), not a year alone: "Which month did Kaiming He start at FAIR?" is
+# not answered by "... joined Facebook AI Research in 2016".
+_DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+)?(?:date|day|month)\b", re.I)
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY = re.compile(rf"\b{_MONTHS}\s+\d|\b\d{{1,2}}\s+{_MONTHS}(?!\w)")
+# "How old ...?" wants an age: "37 years old", "aged 37".
+_AGE_QUESTION = re.compile(r"\bhow old\b", re.I)
+_AGE = re.compile(r"\b\d+(?:\s+|-)years?(?:\s+|-)old\b|\bage[ds]?\s+(?:of\s+)?\d", re.I)
+# "What position/role/title ...?": a sentence naming a role answers it, when a person holds it
+# (``_about_people``): not "How many board positions ...?", "What role does γ play?" or "the
+# evaluator's job".
 _ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which) titles?\b", re.I)
+_PERSON_WORD = re.compile(r"\b(he|she|his|her|him|who|whom|whose|someone|somebody|alum|alumn[ai]|alumnus|"
+                          r"authors?|researchers?|scientists?|founders?|people|person|employees?|staff)\b", re.I)
 _ROLE = re.compile(
     r"\b(chief|scientist|director|head|president|ceo|cto|cfo|(co-?)?founder|co-?founding|professor|manager|"
     r"chair(man|woman)?|vice|officer|partner|dean|editor|fellow|principal|executive)s?\b",
     re.I,
 )
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.
-_TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_DATE_QUESTION, _DATE), (_QUANTITY_QUESTION, DIGIT))
+_TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
+          (_AGE_QUESTION, _AGE), (_QUANTITY_QUESTION, DIGIT))
 # "What is X?", "What are Xs?", "What does X stand for / mean / do?": a definition is asked. A lead-in
 # ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
@@ -164,6 +194,31 @@ class Question:
     written_by: tuple[str, ...] = ()  # the people whose documents it asks for ("Which papers did Jian Sun co-author?"): their bylines answer
 
 
+def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:
+    """The words that ask for a type of answer and what an answering sentence holds (``_TYPED``),
+    the first that applies; (None, None) for an untyped question."""
+    for asking, wanted in _TYPED:
+        if asking.search(question) and (asking is not _ROLE_QUESTION or _about_people(question)):
+            return asking, wanted
+    return None, None
+
+
+def asks_entity(question: str) -> bool:
+    """The question asks for people, organisations or places: it asks with who/whom/whose/where
+    (``opening_wh``), or names them ("which companies", "Name the firms that ...")."""
+    return opening_wh(question) in ("who", "whom", "whose", "where") or bool(_ENTITY_QUESTION.search(question))
+
+
+def opening_wh(question: str) -> str:
+    """The wh-word that asks (``_CLAUSE_WH``), lower-cased; "" for a question without one."""
+    found = _CLAUSE_WH.search(question) or _ANY_WH.search(question)
+    return found.group(1).lower() if found else ""
+
+
+def _about_people(question: str) -> bool:
+    return bool(_PERSON_WORD.search(question) or people(question))
+
+
 def question_terms(text: str) -> list[str]:
     return [t for t in dict.fromkeys(terms(text)) if t not in QUESTION_WORDS]
 
@@ -171,9 +226,9 @@ def question_terms(text: str) -> list[str]:
 def analyse(question: str, context: str = "", idf: dict[str, float] | None = None) -> Question:
     own = tuple(question_terms(question))
     from_context = tuple(t for t in question_terms(context) if t not in own)
-    typed = next(((a, w) for a, w in _TYPED if a.search(question)), (None, None))
+    typed = asked_type(question)
     several = len(people(context)) >= 2
-    entity = bool(_ENTITY_QUESTION.search(question)) or several
+    entity = asks_entity(question) or several
     listing = asks_several(question) or several
     # The corpus gives 0 for a term no chunk holds: such a term (the "ethanol" of a question
     # about something else) weighs as much as the rarest term the corpus holds, not nothing, so
@@ -270,7 +325,7 @@ def _plural(word: str) -> bool:
 def asked_relation(question: str) -> str:
     """``relation`` of a question that asks for a list of names ("Who benefited ...?", "Which
     companies ...?"), else "": what ``analyse`` reads as a who/which-company list."""
-    if not _ENTITY_QUESTION.search(question) or not (asked_with_who(question) or asks_several(question)):
+    if not asks_entity(question) or not (asked_with_who(question) or asks_several(question)):
         return ""
     return relation(question)
 
