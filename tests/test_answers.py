@@ -175,6 +175,13 @@ HEADLINE16_MIN_CORRECT = 0.2
 LIBRARY_TEST17_MIN_CORRECT = 0.48
 LIBRARY_TEST17_MIN_REFUSAL = 0.5
 HEADLINE17_MIN_CORRECT = 0.2  # 0.3 after session 21's entity and relation change
+# The eighteenth, written by an engineer who never ran the system (2026-12-04 16:22-16:34 UTC, at
+# the start of session 21), run once on 2026-12-04 20:36 UTC on a1060fe ("The eighteenth sealed
+# split: the one run"): 87/160 correct (0.54), 22/39 unanswerables refused (0.56); its headline
+# phrasings 5 of 10. One question below each.
+LIBRARY_TEST18_MIN_CORRECT = 0.53
+LIBRARY_TEST18_MIN_REFUSAL = 0.53
+HEADLINE18_MIN_CORRECT = 0.4
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -426,6 +433,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test15.jsonl", "headline15.jsonl", LIBRARY_TEST15_MIN_CORRECT, LIBRARY_TEST15_MIN_REFUSAL, HEADLINE15_MIN_CORRECT),
     ("library_test16.jsonl", "headline16.jsonl", LIBRARY_TEST16_MIN_CORRECT, LIBRARY_TEST16_MIN_REFUSAL, HEADLINE16_MIN_CORRECT),
     ("library_test17.jsonl", "headline17.jsonl", LIBRARY_TEST17_MIN_CORRECT, LIBRARY_TEST17_MIN_REFUSAL, HEADLINE17_MIN_CORRECT),
+    ("library_test18.jsonl", "headline18.jsonl", LIBRARY_TEST18_MIN_CORRECT, LIBRARY_TEST18_MIN_REFUSAL, HEADLINE18_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
