@@ -1,8 +1,12 @@
 """Questions asked in several parts: how they are split (answering/question.py) and the places
-each part's best passages keep in the top k (retrieval/parts.py)."""
+each part's best passages keep in the top k (retrieval/parts.py), and how the gate reads them together
+(answering/extractive.py)."""
 
 from __future__ import annotations
 
+import pytest
+
+from assistant.answering.extractive import parts_probability
 from assistant.answering.question_parts import asks, question_parts
 from assistant.retrieval.parts import with_reserved
 from assistant.types import Chunk, Part, Passage
@@ -47,3 +51,13 @@ def test_each_parts_best_passages_take_the_lowest_places_of_the_others():
              Part("second", tuple(_passage(n) for n in ("b1", "b2", "b3")))]
     assert [p.chunk.chunk_id for p in with_reserved(whole, parts)] == ["a1", "a2", "a3", "a4", "b1", "b2"]
     assert with_reserved(whole, [parts[0]]) == whole  # every reserved passage is there already
+
+
+def test_the_gate_reads_the_parts_together():
+    # Both parts must be answered; a part whose gate alone falls below the threshold (0.375) does
+    # not refuse an answer whose other part is sure, but a part whose count is stated nowhere does.
+    assert parts_probability([0.8, 0.3]) == pytest.approx(0.55)
+    assert parts_probability([0.8, 0.0]) == 0.0
+    assert parts_probability([0.2, 0.3]) == pytest.approx(0.25)
+    # "Which paper, A or B, ...?": one part's answer suffices.
+    assert parts_probability([0.8, 0.1], either=True) == 0.8

@@ -170,6 +170,8 @@ def test_a_question_asking_how_old_needs_an_age():
     age = analysis.analyse("How old was Kaiming He when he joined Facebook?")
     assert analysis.holds_type(age, "He was 32 years old at the time.")
     assert not analysis.holds_type(age, "Kaiming He joined Facebook AI Research in California in 2016.")
+    lab = analysis.analyse("How old is MSRA?")
+    assert analysis.holds_type(lab, "Founded in 1998 and situated next to Tsinghua University, the lab ...")
 
 
 @pytest.mark.parametrize("question", ["Why is the focal loss normalized by the number of assigned anchors?",

@@ -168,8 +168,9 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
     that method use?") is read as a follow-up of the parts before it and their quotes. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
-    not asked. The gate sees the weakest part that asks (every part must be answered), or with
-    ``either`` ("Which paper, A or B, ...?") the strongest. ``idf``: the corpus idf of terms."""
+    not asked. Every part that asks must be answered; the gate's probability is theirs together
+    (``parts_probability``), its other features the weakest part's, or with ``either`` ("Which
+    paper, A or B, ...?") the strongest's. ``idf``: the corpus idf of terms."""
     share = max_words // len(parts)
     found: list[Extract] = []
     history: list[tuple[str, str]] = []
@@ -188,11 +189,12 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
     quotes = list({position(q): q for e in answered for q in e.quotes}.values())
     # A part's count may stand in a sentence another part chose ("What share of the RoIs are
     # foreground, and what overlap do they need?": one sentence gives 25% and 0.5).
-    gated = [e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered
-    weakest = (max if either else min)((_refused_uncounted(e, quotes) for e in gated), key=lambda e: e.probability)
+    gated = [_refused_uncounted(e, quotes) for e in
+             ([e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered)]
+    weakest = (max if either else min)(gated, key=lambda e: e.probability)
     return Extract(
         quotes=tuple(quotes),
-        probability=weakest.probability,
+        probability=parts_probability([e.probability for e in gated], either=either),
         best_probability=weakest.best_probability,
         typed=weakest.typed,
         has_type=weakest.has_type,
@@ -200,6 +202,17 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
         # No passage order of its own: a generative backend reads the question's passages, where
         # each part's best have their reserved places (retrieval/parts.py).
     )
+
+
+def parts_probability(probabilities: Sequence[float], *, either: bool = False) -> float:
+    """The gate's probability for a question asked in parts, from each asking part's: with
+    ``either`` ("Which paper, A or B, ...?") the strongest, as one part's answer suffices;
+    otherwise their mean, and 0 when a part's count is stated nowhere (``_refused_uncounted``).
+    Not the weakest: one part's gate below the threshold refused answers whose other parts were
+    sure; the mean gains ten wide-dev questions and loses none (docs/EVALUATION.md, session 22)."""
+    if either:
+        return max(probabilities)
+    return 0.0 if min(probabilities) == 0.0 else float(np.mean(probabilities))
 
 
 def by_best_sentence(pool: Pool, probability: np.ndarray, passages: list[Passage]) -> tuple[Passage, ...]:

@@ -86,7 +86,8 @@ _DATE = re.compile(
 _DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+)?(?:date|day|month)\b", re.I)
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DAY = re.compile(rf"\b{_MONTHS}\s+\d|\b\d{{1,2}}\s+{_MONTHS}(?!\w)")
-# "How old ...?" wants an age: "37 years old", "aged 37".
+# "How old ...?" of a person wants an age: "37 years old", "aged 37" (of a lab, its founding year
+# answers: a number question).
 _AGE_QUESTION = re.compile(r"\bhow old\b", re.I)
 _AGE = re.compile(r"\b\d+(?:\s+|-)years?(?:\s+|-)old\b|\bage[ds]?\s+(?:of\s+)?\d", re.I)
 # "What position/role/title ...?": a sentence naming a role answers it, when a person holds it
@@ -198,7 +199,7 @@ def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:
     """The words that ask for a type of answer and what an answering sentence holds (``_TYPED``),
     the first that applies; (None, None) for an untyped question."""
     for asking, wanted in _TYPED:
-        if asking.search(question) and (asking is not _ROLE_QUESTION or _about_people(question)):
+        if asking.search(question) and (asking not in (_ROLE_QUESTION, _AGE_QUESTION) or _about_people(question)):
             return asking, wanted
     return None, None
 
