@@ -49,8 +49,9 @@ _ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
 # question asks what its own words ask. Nor does "the number of" ask a number unless "what" asks
 # for it ("What's the maximum number of moves ...?"): not in "Why is the loss normalized by the
 # number of assigned anchors?" or "What happens to mAP as the number of proposals goes up?".
+_OPENING_WHEN = r"^\s*(?:and\s+|so\s+)?when\b"  # "When ...?", "And when ...?", "So when ...?"
 _QUANTITY_QUESTION = re.compile(
-    r"^\s*(?:and\s+|so\s+)?when\b|"
+    rf"{_OPENING_WHEN}|"
     r"\b(how (many|much|long|old|big|large|often|fast|deep)|salary|cost|price|"
     r"percentage|what(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:[\w-]+\s+)?(?:number|amount) of|"
     r"what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
@@ -74,7 +75,7 @@ DIGIT = re.compile(r"\d")  # a token holding a digit
 # "When compressing fc6, how many ...?") it asks nothing. Opening the question in the present
 # tense it asks a condition, not a time: "When does an anchor count as a negative example?" (IoU
 # below 0.3; test8's t8-086), a number question (``_QUANTITY_QUESTION``).
-_DATE_QUESTION = re.compile(r"^\s*(?:and\s+|so\s+)?when\b(?!\s+(?:does|do|is|are)\b)"
+_DATE_QUESTION = re.compile(rf"{_OPENING_WHEN}(?!\s+(?:does|do|is|are)\b)"
                             r"(?![^?]*,\s*(?:how|what|which|who|where)\b)"
                             r"|\b(what|which|in what) (year|date|month)\b", re.I)
 _DATE = re.compile(
