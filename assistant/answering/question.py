@@ -1,8 +1,8 @@
 """What a question asks for, worked out once per question: its terms and their corpus idf, the
-type of answer it wants (a number, an amount, a role, names), whether it asks for a list or a
-definition and of what, and the measure a number question asks about; and the checks of a
-sentence against them (it holds the asked type, new names, a definition of the subject). The
-names and numbers of any text are read in ``readings``.
+type of answer it wants (names here; a number, an amount, a date, a role in ``answer_types``),
+whether it asks for a list or a definition and of what, and the measure a number question asks
+about; and the checks of a sentence against them (it holds the asked type, new names, a
+definition of the subject). The names and numbers of any text are read in ``readings``.
 
 The extractive answerer's features (``scorer``) and the retrieval's definition step read it;
 nothing here is fitted.
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from ..retrieval.followup import people
 from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
+from .answer_types import DIGIT, MONEY, asked_type, asking_words, holds_wanted
 from .counts import counted
 from .front_matter import asks_address, asks_affiliation, asks_authors, written_by
-from .readings import names, numbers, opening_name, stated_numbers, without_names
+from .readings import names, numbers, opening_name, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
                 r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
@@ -44,67 +45,6 @@ _WH = r"(?:who|whom|whose|which|what|where|how|why|when)"
 _CLAUSE_WH = re.compile(rf"(?:^|[,.;:?!]\s+)\W*(?:(?:and|but|so|or|then)\s+)?(?:(?:to|for|from|with|by|of|at|in|on)\s+)?"
                         rf"({_WH})\b", re.I)
 _ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
-# "When" asks a time or a condition where it opens the question; inside one it is a conjunction
-# ("What happens when dropout is put on the shortcut?", "Why ... when fine-tuning?"), and the
-# question asks what its own words ask. Nor does "the number of" ask a number unless "what" asks
-# for it ("What's the maximum number of moves ...?"): not in "Why is the loss normalized by the
-# number of assigned anchors?" or "What happens to mAP as the number of proposals goes up?".
-_OPENING_WHEN = r"^\s*(?:and\s+|so\s+)?when\b"  # "When ...?", "And when ...?", "So when ...?"
-_QUANTITY_QUESTION = re.compile(
-    rf"{_OPENING_WHEN}|"
-    r"\b(how (many|much|long|old|big|large|often|fast|deep)|salary|cost|price|"
-    r"percentage|what(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:[\w-]+\s+)?(?:number|amount) of|"
-    r"what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
-    r"what (was|is|were|are) the (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d|learning rate|"
-    r"batch size|weight decay|momentum))\b",
-    re.I,
-)
-# Quantities of money: a year or a count in the sentence does not answer them.
-_MONEY_QUESTION = re.compile(
-    r"\b(salary|salaries|wages?|price|paid|pay|invest(ed|ment)?|funding|raised|revenue|budget|valuation|"
-    r"how much money|how much did .* (cost|pay|spend|invest))\b",
-    re.I,
-)
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|usd|yuan|rmb|euros?|pounds|million|billion|trillion|thousand|[mbk])\b",
-    re.I,
-)
-DIGIT = re.compile(r"\d")  # a token holding a digit
-# "When was ... published?", "What year ...?": a date answers, not any number ("γ = 2" does not).
-# Only "when" that asks: as a conjunction ("What mAP results when the cls scores are dropped?",
-# "When compressing fc6, how many ...?") it asks nothing. Opening the question in the present
-# tense it asks a condition, not a time: "When does an anchor count as a negative example?" (IoU
-# below 0.3; test8's t8-086), a number question (``_QUANTITY_QUESTION``).
-_DATE_QUESTION = re.compile(rf"{_OPENING_WHEN}(?!\s+(?:does|do|is|are)\b)"
-                            r"(?![^?]*,\s*(?:how|what|which|who|where)\b)"
-                            r"|\b(what|which|in what) (year|date|month)\b", re.I)
-_DATE = re.compile(
-    r"\b(1[6-9]\d\d|20\d\d)s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
-    r"|\b(january|february|march|april|june|july|august|september|october|november|december)\b", re.I)
-# A question asking the day or the month wants a date that names the month ("19 October 2017",
-# "April 18, 2015", "July 2019"), not a year alone: "Which month did Kaiming He start at FAIR?" is
-# not answered by "... joined Facebook AI Research in 2016".
-_DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+)?(?:date|day|month)\b", re.I)
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DAY = re.compile(rf"\b{_MONTHS}\s+\d|\b\d{{1,2}}\s+{_MONTHS}(?!\w)")
-# "How old ...?" of a person wants an age: "37 years old", "aged 37" (of a lab, its founding year
-# answers: a number question).
-_AGE_QUESTION = re.compile(r"\bhow old\b", re.I)
-_AGE = re.compile(r"\b\d+(?:\s+|-)years?(?:\s+|-)old\b|\bage[ds]?\s+(?:of\s+)?\d", re.I)
-# "What position/role/title ...?": a sentence naming a role answers it, when a person holds it
-# (``_about_people``): not "How many board positions ...?", "What role does γ play?" or "the
-# evaluator's job".
-_ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which) titles?\b", re.I)
-_PERSON_WORD = re.compile(r"\b(he|she|his|her|him|who|whom|whose|someone|somebody|alum|alumn[ai]|alumnus|"
-                          r"authors?|researchers?|scientists?|founders?|people|person|employees?|staff)\b", re.I)
-_ROLE = re.compile(
-    r"\b(chief|scientist|director|head|president|ceo|cto|cfo|(co-?)?founder|co-?founding|professor|manager|"
-    r"chair(man|woman)?|vice|officer|partner|dean|editor|fellow|principal|executive)s?\b",
-    re.I,
-)
-# Typed questions, in order of precedence: the words that ask, and what an answer must hold.
-_TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, _MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
-          (_AGE_QUESTION, _AGE), (_QUANTITY_QUESTION, DIGIT))
 # "What is X?", "What are Xs?", "What does X stand for / mean / do?": a definition is asked. A lead-in
 # ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
@@ -196,15 +136,6 @@ class Question:
     written_by: tuple[str, ...] = ()  # the people whose documents it asks for ("Which papers did Jian Sun co-author?"): their bylines answer
 
 
-def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:
-    """The words that ask for a type of answer and what an answering sentence holds (``_TYPED``),
-    the first that applies; (None, None) for an untyped question."""
-    for asking, wanted in _TYPED:
-        if asking.search(question) and (asking not in (_ROLE_QUESTION, _AGE_QUESTION) or _about_people(question)):
-            return asking, wanted
-    return None, None
-
-
 def asks_entity(question: str) -> bool:
     """The question asks for people, organisations or places: it asks with who/whom/whose/where
     (``opening_wh``), or names them ("which companies", "Name the firms that ...")."""
@@ -215,10 +146,6 @@ def opening_wh(question: str) -> str:
     """The wh-word that asks (``_CLAUSE_WH``), lower-cased; "" for a question without one."""
     found = _CLAUSE_WH.search(question) or _ANY_WH.search(question)
     return found.group(1).lower() if found else ""
-
-
-def _about_people(question: str) -> bool:
-    return bool(_PERSON_WORD.search(question) or people(question))
 
 
 def question_terms(text: str) -> list[str]:
@@ -255,7 +182,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
         asked_terms=own + from_context if several else _unattributed(question, own),
-        measure=measure_words(question) if typed[1] is DIGIT or typed[1] is _MONEY else (),
+        measure=measure_words(question) if typed[1] in (DIGIT, MONEY) else (),
         authors=asks_authors(question),
         affiliation=asks_affiliation(question),
         address=asks_address(question),
@@ -398,20 +325,14 @@ def holds_type(question: Question, sentence: str) -> bool:
     """The sentence holds what a typed question asks for (a number, an amount, a role, a name)."""
     if question.entity:
         return bool(new_names(question, sentence))
-    if question.wanted is _ROLE:
-        return bool({m.group(0).lower() for m in _ROLE.finditer(sentence)} - question.words)
-    if question.wanted is DIGIT:
-        return bool(stated_numbers(sentence) - numbers(question.text))
-    return bool(question.wanted and question.wanted.search(sentence))
+    return holds_wanted(question.wanted, sentence, asked=question.text, known=question.words)
 
 
 def asking_terms(question: Question) -> set[str]:
     """The terms of the words that ask for a role or an amount ("position", "salary"): a quote
     answers them with a role or an amount, not with the word itself. (Not for numbers: "what
     year" is answered by any year, too weak a sign that the quote is about the asked event.)"""
-    if question.asking not in (_ROLE_QUESTION, _MONEY_QUESTION):
-        return set()
-    return set(question_terms(" ".join(m.group(0) for m in question.asking.finditer(question.text))))
+    return set(question_terms(asking_words(question.asking, question.text)))
 
 
 # The words that ask what an abbreviation stands for or a term means ("What does RPN stand for /

@@ -28,7 +28,8 @@ import numpy as np
 from ..abbreviations import stands_for
 from ..text import terms, words
 from ..types import SECTION_SEPARATOR
-from .question import DIGIT, Question, asked_numbers, defines, holds_type, new_names, opening_section, typed
+from .answer_types import DIGIT
+from .question import Question, asked_numbers, defines, holds_type, new_names, opening_section, typed
 from .readings import numbers
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")

@@ -20,7 +20,8 @@ import numpy as np
 from ..retrieval.definitions import definitional
 from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
-from .question import DIGIT, Question, asked_numbers, glosses, listed_names, new_names
+from .answer_types import DIGIT
+from .question import Question, asked_numbers, glosses, listed_names, new_names
 from .readings import names, numbers, opening_name
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.

@@ -1,0 +1,108 @@
+"""The type of answer a question asks for (a number, an amount, a date, a day, an age, a role) and
+whether a sentence holds one: "How deep ...?" is answered by a sentence stating a number the
+question does not, "Which month ...?" by one naming the month, "What position ...?" of a person by
+one naming a role. Read by ``question``, which adds the names a who / which-company question asks
+for; nothing here is fitted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..retrieval.followup import people
+from .readings import numbers, stated_numbers
+
+# "When" asks a time or a condition where it opens the question; inside one it is a conjunction
+# ("What happens when dropout is put on the shortcut?", "Why ... when fine-tuning?"), and the
+# question asks what its own words ask. Nor does "the number of" ask a number unless "what" asks
+# for it ("What's the maximum number of moves ...?"): not in "Why is the loss normalized by the
+# number of assigned anchors?" or "What happens to mAP as the number of proposals goes up?".
+_OPENING_WHEN = r"^\s*(?:and\s+|so\s+)?when\b"  # "When ...?", "And when ...?", "So when ...?"
+_QUANTITY_QUESTION = re.compile(
+    rf"{_OPENING_WHEN}|"
+    r"\b(how (many|much|long|old|big|large|often|fast|deep)|salary|cost|price|"
+    r"percentage|what(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:[\w-]+\s+)?(?:number|amount) of|"
+    r"what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
+    r"what (was|is|were|are) the (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d|learning rate|"
+    r"batch size|weight decay|momentum))\b",
+    re.I,
+)
+# Quantities of money: a year or a count in the sentence does not answer them.
+_MONEY_QUESTION = re.compile(
+    r"\b(salary|salaries|wages?|price|paid|pay|invest(ed|ment)?|funding|raised|revenue|budget|valuation|"
+    r"how much money|how much did .* (cost|pay|spend|invest))\b",
+    re.I,
+)
+MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|usd|yuan|rmb|euros?|pounds|million|billion|trillion|thousand|[mbk])\b",
+    re.I,
+)
+DIGIT = re.compile(r"\d")  # a token holding a digit
+# "When was ... published?", "What year ...?": a date answers, not any number ("γ = 2" does not).
+# Only "when" that asks: as a conjunction ("What mAP results when the cls scores are dropped?",
+# "When compressing fc6, how many ...?") it asks nothing. Opening the question in the present
+# tense it asks a condition, not a time: "When does an anchor count as a negative example?" (IoU
+# below 0.3; test8's t8-086), a number question (``_QUANTITY_QUESTION``).
+_DATE_QUESTION = re.compile(rf"{_OPENING_WHEN}(?!\s+(?:does|do|is|are)\b)"
+                            r"(?![^?]*,\s*(?:how|what|which|who|where)\b)"
+                            r"|\b(what|which|in what) (year|date|month)\b", re.I)
+_DATE = re.compile(
+    r"\b(1[6-9]\d\d|20\d\d)s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|\b(january|february|march|april|june|july|august|september|october|november|december)\b", re.I)
+# A question asking the day or the month wants a date that names the month ("19 October 2017",
+# "April 18, 2015", "July 2019"), not a year alone: "Which month did Kaiming He start at FAIR?" is
+# not answered by "... joined Facebook AI Research in 2016".
+_DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+)?(?:date|day|month)\b", re.I)
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY = re.compile(rf"\b{_MONTHS}\s+\d|\b\d{{1,2}}\s+{_MONTHS}(?!\w)")
+# "How old ...?" of a person wants an age: "37 years old", "aged 37" (of a lab, its founding year
+# answers: a number question).
+_AGE_QUESTION = re.compile(r"\bhow old\b", re.I)
+_AGE = re.compile(r"\b\d+(?:\s+|-)years?(?:\s+|-)old\b|\bage[ds]?\s+(?:of\s+)?\d", re.I)
+# "What position/role/title ...?": a sentence naming a role answers it, when a person holds it
+# (``_about_people``): not "How many board positions ...?", "What role does γ play?" or "the
+# evaluator's job".
+_ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which) titles?\b", re.I)
+_PERSON_WORD = re.compile(r"\b(he|she|his|her|him|who|whom|whose|someone|somebody|alum|alumn[ai]|alumnus|"
+                          r"authors?|researchers?|scientists?|founders?|people|person|employees?|staff)\b", re.I)
+_ROLE = re.compile(
+    r"\b(chief|scientist|director|head|president|ceo|cto|cfo|(co-?)?founder|co-?founding|professor|manager|"
+    r"chair(man|woman)?|vice|officer|partner|dean|editor|fellow|principal|executive)s?\b",
+    re.I,
+)
+# Typed questions, in order of precedence: the words that ask, and what an answer must hold.
+_TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
+          (_AGE_QUESTION, _AGE), (_QUANTITY_QUESTION, DIGIT))
+
+
+def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:
+    """The words that ask for a type of answer and what an answering sentence holds (``_TYPED``),
+    the first that applies; (None, None) for an untyped question."""
+    for asking, wanted in _TYPED:
+        if asking.search(question) and (asking not in (_ROLE_QUESTION, _AGE_QUESTION) or _about_people(question)):
+            return asking, wanted
+    return None, None
+
+
+def holds_wanted(wanted: re.Pattern | None, sentence: str, *, asked: str, known: frozenset[str]) -> bool:
+    """The sentence holds what ``wanted`` (``asked_type``'s second) asks for beyond what the
+    question ``asked`` says: a role its words (``known``) do not name, a number it does not state."""
+    if wanted is _ROLE:
+        return bool({m.group(0).lower() for m in _ROLE.finditer(sentence)} - known)
+    if wanted is DIGIT:
+        return bool(stated_numbers(sentence) - numbers(asked))
+    return bool(wanted and wanted.search(sentence))
+
+
+def asking_words(asking: re.Pattern | None, question: str) -> str:
+    """The words of ``question`` that ask for a role or an amount ("position", "salary"), "" for
+    other types: a quote answers them with a role or an amount, not with the word itself. (Not for
+    numbers: "what year" is answered by any year, too weak a sign that the quote is about the asked
+    event.)"""
+    if asking not in (_ROLE_QUESTION, _MONEY_QUESTION):
+        return ""
+    return " ".join(m.group(0) for m in asking.finditer(question))
+
+
+def _about_people(question: str) -> bool:
+    return bool(_PERSON_WORD.search(question) or people(question))
