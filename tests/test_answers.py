@@ -130,7 +130,7 @@ HEADLINE10_MIN_CORRECT = 0.60
 # eleventh sealed split: the one run"): 83/160 correct (0.519), 21/40 unanswerables refused
 # (0.525); its headline phrasings 8 of 10. One question below each.
 LIBRARY_TEST11_MIN_CORRECT = 0.58  # session 17: raised to one question below its measured figure
-LIBRARY_TEST11_MIN_REFUSAL = 0.67  # session 17: raised to one question below its measured figure
+LIBRARY_TEST11_MIN_REFUSAL = 0.66  # session 23: t11-022 relabelled answerable (DSSD513 156 ms, the focal loss paper's Fig. 2 legend): 26 of the 39 look-alikes left are refused, as before
 HEADLINE11_MIN_CORRECT = 0.80  # session 15: raised to one question below its figure after the polite-request change
 # The twelfth sealed split, written by an engineer who never ran the system (2026-12-03
 # 16:00-16:08 UTC, during session 15), run once on 2026-12-03 18:37 UTC on 0c557c4 ("The twelfth

@@ -42,6 +42,11 @@ def test_what_a_question_counts(question, expected):
      "Region proposal methods are implemented on the CPU, while detection networks use GPUs.", False),
     ("What learning rate did training start from?", "The learning rate starts from 0.1 and is divided by 10.", True),
     ("What learning rate did training start from?", "Training used momentum and weight decay throughout.", False),
+    # A rate or a size is named by the word before it: another rate's value does not answer.
+    ("What dropout rate does Fast R-CNN apply?", "All layers use a per-layer learning rate of 1 for weights.", False),
+    ("What initial learning rate did RetinaNet use?", "Training starts with a learning rate of 0.01.", True),
+    ("What mini-batch size was used?", "We use an image size of 600 pixels, with 2 images.", False),
+    ("What mini-batch size was used?", "Each SGD mini-batch holds 2 images and 128 RoIs; its size is 128.", True),
     ("What share of the RoIs are foreground?", "We take 25% of the RoIs from object proposals.", True),
     ("What percentage of moves did the network predict?", "Prediction accuracy on human professional moves.", False),
 ])

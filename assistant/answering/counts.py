@@ -46,6 +46,7 @@ _UNITS = {
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
                           "thousand thousands million millions billion billions twice".split())
 NEAR = 3  # words at most between the number and the counted word
+_RATE_HEADS = frozenset({"rate", "size", "decay", "momentum"})  # stems of ``_RATE``'s heads
 
 
 def counted(question: str) -> tuple[str, ...]:
@@ -85,6 +86,12 @@ def states_count(counted_words: tuple[str, ...], sentence: str) -> bool:
     def is_number(token: str) -> bool:
         return bool(re.search(r"\d", token)) or token in _NUMBER_WORDS
 
+    if head & _RATE_HEADS and len(counted_words) > 1:
+        # A rate, a size is named by the word before it: "What dropout rate ...?" is not answered by
+        # "a per-layer learning rate of 1", nor "what mini-batch size" by "an input size of 600".
+        named = set().union(*(_stems(t) for t in tokens))
+        if not _stems(counted_words[-2]) & named:
+            return False
     for j, token in enumerate(tokens):
         if not names_counted(token):
             continue
