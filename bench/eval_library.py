@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test18|headline18 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test19|headline19 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -35,7 +35,9 @@ headline15 the fifteenth (written at the start of session 18, 04:15-04:23 UTC, r
 of session 19); test16 and headline16 the sixteenth (written at the start of session 19, 10:10-10:18
 UTC, run once at the end of session 20); test17 and headline17 the seventeenth (written at the start
 of session 20, 13:12-13:23 UTC, run once in session 21); test18 and headline18 the eighteenth
-(written at the start of session 21, 16:22-16:34 UTC, run once at the end of session 22)."""
+(written at the start of session 21, 16:22-16:34 UTC, run once at the end of session 22); test19 and
+headline19 the nineteenth (written at the start of session 22, 19:44-19:56 UTC, run once at the end of
+session 23)."""
 
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "t
           "test6", "headline6", "test7", "headline7", "test8", "headline8",
           "test9", "headline9", "test10", "headline10", "test11", "headline11", "test12", "headline12",
           "test13", "headline13", "test14", "headline14", "test15", "headline15", "test16", "headline16",
-          "test17", "headline17", "test18", "headline18")
+          "test17", "headline17", "test18", "headline18", "test19", "headline19")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 

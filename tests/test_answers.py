@@ -182,6 +182,13 @@ HEADLINE17_MIN_CORRECT = 0.2  # 0.3 after session 21's entity and relation chang
 LIBRARY_TEST18_MIN_CORRECT = 0.53
 LIBRARY_TEST18_MIN_REFUSAL = 0.53
 HEADLINE18_MIN_CORRECT = 0.4
+# The nineteenth, written by an engineer who never ran the system (2026-12-04 19:44-19:56 UTC, at
+# the start of session 22), run once on 2026-12-04 23:31 UTC on 1f1f8c8 ("The nineteenth sealed
+# split: the one run"): 86/160 correct (0.5375), 30/39 unanswerables refused (0.77); its headline
+# phrasings 4 of 10. One question below each.
+LIBRARY_TEST19_MIN_CORRECT = 0.53
+LIBRARY_TEST19_MIN_REFUSAL = 0.74
+HEADLINE19_MIN_CORRECT = 0.3
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -434,6 +441,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test16.jsonl", "headline16.jsonl", LIBRARY_TEST16_MIN_CORRECT, LIBRARY_TEST16_MIN_REFUSAL, HEADLINE16_MIN_CORRECT),
     ("library_test17.jsonl", "headline17.jsonl", LIBRARY_TEST17_MIN_CORRECT, LIBRARY_TEST17_MIN_REFUSAL, HEADLINE17_MIN_CORRECT),
     ("library_test18.jsonl", "headline18.jsonl", LIBRARY_TEST18_MIN_CORRECT, LIBRARY_TEST18_MIN_REFUSAL, HEADLINE18_MIN_CORRECT),
+    ("library_test19.jsonl", "headline19.jsonl", LIBRARY_TEST19_MIN_CORRECT, LIBRARY_TEST19_MIN_REFUSAL, HEADLINE19_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
