@@ -23,7 +23,7 @@ from .answering.selection import DEFAULT_SELECTION
 from .answering.front_matter import asks_address, asks_affiliation, asks_authors, written_by
 from .answering.question import asked_relation, definition_subject, query_terms
 from .answering.readings import names_and_identifiers
-from .answering.question_parts import question_parts
+from .answering.question_parts import leans_on, question_parts
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .encoder.encoder import COMPUTE_LOCK, Encoder
@@ -136,7 +136,8 @@ class Assistant:
         asked = question_parts(question.text) if self.settings.question_parts and not affiliation else None
         parts = ()
         if asked and len(asked.texts) > 1:
-            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context)
+            contexts = ["; ".join(c for c in (before, context) if c) for before in leans_on(asked.texts)]
+            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, contexts)
             passages = with_reserved(passages, parts)
         # The definition is looked up in the documents the question names ("... in the ResNet paper"), if any.
         within = [s for s in named if not question.sources or s in question.sources]

@@ -408,6 +408,15 @@ def library_assistant() -> Assistant:
     return Assistant(library_settings())
 
 
+def test_a_question_after_a_statement_is_answered_about_what_the_statement_names(library_assistant):
+    """Searched alone, "Who reaped the rewards in the end?" finds AlphaGo Zero's rewards; read
+    after the statement it builds on, it names the beneficiaries (a headline19 phrasing, refused
+    on the split's one run; ``question_parts.leans_on``)."""
+    answer = library_assistant.ask("ResNet came out of Microsoft's Beijing lab. Who reaped the rewards in the end?")
+    assert not answer.refused
+    assert all(name in answer.answer for name in ("Facebook", "Megvii", "Momenta"))
+
+
 def test_library_train_split_meets_measured_threshold(library_assistant):
     report = assert_quality(library_assistant, QUESTIONS / "library_train.jsonl", min_correct=LIBRARY_TRAIN_MIN_CORRECT,
                             min_support=1.0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.extractive import parts_probability
-from assistant.answering.question_parts import asks, question_parts
+from assistant.answering.question_parts import asks, leans_on, question_parts
 from assistant.retrieval.parts import with_reserved
 from assistant.types import Chunk, Part, Passage
 
@@ -43,6 +43,17 @@ def test_a_statement_the_question_builds_on_does_not_ask():
 
 def _passage(name: str) -> Passage:
     return Passage(Chunk(chunk_id=name, text=name, source=f"{name[0]}.pdf", title="", page=1, chunk_index=0, start=0, end=len(name)), 1.0, 0.5)
+
+
+def test_a_part_naming_nothing_leans_on_the_parts_before_it():
+    stated = question_parts("ResNet came out of Microsoft's Beijing lab. Who reaped the rewards in the end?").texts
+    assert leans_on(stated) == ("", "ResNet came out of Microsoft's Beijing lab.")
+    elliptic = question_parts("During fine-tuning, how many RoIs make up a Fast R-CNN mini-batch, "
+                              "and how many are drawn from each image?").texts
+    assert leans_on(elliptic) == ("", elliptic[0])
+    # A part that names its own subject is searched for as it is.
+    assert leans_on(question_parts("Kaiming He joined Facebook AI Research in 2016. "
+                                   "What AP did RetinaNet reach?").texts) == ("", "")
 
 
 def test_each_parts_best_passages_take_the_lowest_places_of_the_others():

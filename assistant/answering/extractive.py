@@ -26,7 +26,7 @@ from . import scorer
 from .candidates import Pool, as_quoted, candidates, position, with_header
 from .counts import states_count
 from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
-from .question_parts import asks
+from .question_parts import asks, leans_on
 from .selection import DEFAULT_SELECTION, Selection, complements, opening_sentence, relation_section, select
 from .variants import other_variant, variants
 
@@ -168,15 +168,17 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
     that method use?") is read as a follow-up of the parts before it and their quotes. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
-    not asked. Every part that asks must be answered; the gate's probability is theirs together
-    (``parts_probability``), its other features the weakest part's, or with ``either`` ("Which
-    paper, A or B, ...?") the strongest's. ``idf``: the corpus idf of terms."""
+    not asked. A part that names nothing of its own and does not point back reads the parts
+    before it as its context (``leans_on``). Every part that asks must be answered; the gate's
+    probability is theirs together (``parts_probability``), its other features the weakest
+    part's, or with ``either`` ("Which paper, A or B, ...?") the strongest's. ``idf``: the corpus
+    idf of terms."""
     share = max_words // len(parts)
     found: list[Extract] = []
     history: list[tuple[str, str]] = []
-    for text, passages in parts:
+    for (text, passages), before in zip(parts, leans_on([text for text, _ in parts]), strict=True):
         own = follow_up_context(text, history) if history else ""
-        part_context = "; ".join(c for c in (own, context) if c)
+        part_context = "; ".join(c for c in (own or before, context) if c)
         asking = asks(text)
         found.append(_extract(text, passages, encoder, max_words=share, context=part_context,
                               idf=idf(query_terms(text, part_context)),

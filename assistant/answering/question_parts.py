@@ -11,9 +11,11 @@ favours one part's document. ``retrieval.parts`` reserves each part its places i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text import fold, sentence_spans
+from .readings import names_and_identifiers
 
 _ASKING_START = r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|can|could)\b"
 _CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_ASKING_START})", re.I)
@@ -63,3 +65,12 @@ def asks(part: str) -> bool:
     """The part asks something (it ends with a question mark or opens with an asking word), rather
     than stating what the question builds on ("Kaiming He joined Facebook AI Research in 2016.")."""
     return part.rstrip().endswith("?") or bool(re.match(_ASKING_START, part, re.I))
+
+
+def leans_on(parts: Sequence[str]) -> tuple[str, ...]:
+    """For each part, the parts before it when it names nothing of its own: "Who reaped the rewards
+    in the end?" after "ResNet came out of Microsoft's Beijing lab.", "how many are drawn from each
+    image?" after "how many RoIs make up a Fast R-CNN mini-batch"; searched alone, such a part
+    finds whatever its few words match. "" for the first part and a part naming its own subject
+    ("What COCO test-dev AP did ...?")."""
+    return tuple(" ".join(parts[:k]) if k and not names_and_identifiers(part) else "" for k, part in enumerate(parts))

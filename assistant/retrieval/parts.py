@@ -20,9 +20,12 @@ RESERVED = 2  # places in the top k reserved for each part's best passages (docs
 
 
 def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequence[str] | None = None,
-                 context: str = "") -> tuple[Part, ...]:
-    """Each part searched on its own (with what a follow-up refers back to), its ``k`` best passages."""
-    return tuple(Part(text, tuple(searcher.search(with_context(text, context), k=k, sources=sources))) for text in parts)
+                 contexts: Sequence[str] = ()) -> tuple[Part, ...]:
+    """Each part searched on its own with its context (what a follow-up refers back to; for a part
+    that names nothing of its own, the parts before it), its ``k`` best passages."""
+    contexts = tuple(contexts) or ("",) * len(parts)
+    return tuple(Part(text, tuple(searcher.search(with_context(text, context), k=k, sources=sources)))
+                 for text, context in zip(parts, contexts, strict=True))
 
 
 def with_reserved(passages: list[Passage], parts: Sequence[Part], reserved: int = RESERVED) -> list[Passage]:
