@@ -85,6 +85,10 @@ def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     # A clause a conjunction opens says when the relation held, not what it is.
     assert analysis.relation("Which organisations were the main beneficiaries once the authors left?") == "Which organisations were the main beneficiaries?"
     assert analysis.relation("Who gained the most when the paper appeared?") == "Who gained the most?"
+    # The asking word opens the question or a clause: a "where" inside a lead-in asks nothing.
+    assert analysis.relation("Trace where ResNet's value flowed: which firms came out as winners?") == (
+        "which firms came out as winners?")
+    assert analysis.analyse("So, in the end, who came out ahead from ResNet?").who
     assert analysis.analyse("Who got value out of the ResNet paper?").who
     assert analysis.plural_asked("Who were the winners from ResNet?")
     assert analysis.analyse("What is ResNet?").relation == ""

@@ -90,7 +90,8 @@ _PHRASE_END = frozenset("do does did is are was were has have had can could will
                         "of to in on at by for from with than as about into after before since during when "
                         "where if while that and or".split())
 _AUXILIARY = frozenset("do does did are were have had can could will would".split())
-_ASKING_WORD = re.compile(r"\b(?:who|whom|whose|which|what|where)\b", re.I)
+_ASKING_WORD = re.compile(r"\b(who|whom|whose|which|what|where)\b", re.I)
+_NAMING_WH = frozenset(("who", "whom", "whose", "which", "what", "where"))
 # Where the question says its answer is to be found, not what it asks: "according to Sheehan", "per
 # the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
 _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|described|stated|told|explained) (?:in|by))"
@@ -146,6 +147,17 @@ def opening_wh(question: str) -> str:
     """The wh-word that asks (``_CLAUSE_WH``), lower-cased; "" for a question without one."""
     found = _CLAUSE_WH.search(question) or _ANY_WH.search(question)
     return found.group(1).lower() if found else ""
+
+
+def _naming_wh(question: str) -> tuple[int, str] | None:
+    """Where the who/which/what/where that asks for names starts, and the word: the first opening
+    the question or one of its clauses ("Trace where ResNet's value flowed: which firms ...?" asks
+    with "which"), else the first at all ("Can you tell me who ...?")."""
+    for found in _CLAUSE_WH.finditer(question):
+        if found.group(1).lower() in _NAMING_WH:
+            return found.start(1), found.group(1).lower()
+    found = _ASKING_WORD.search(question)
+    return (found.start(), found.group(1).lower()) if found else None
 
 
 def question_terms(text: str) -> list[str]:
@@ -211,8 +223,8 @@ def asked_with_who(question: str) -> bool:
     """The question asks with "who" (or "whose", "whom"), which does not say whether one or several
     are wanted, wherever its asking clause starts: "Who gained?", "ResNet: who got the payoff?",
     "So who actually gained?", "Whose fortunes got a lift from ResNet?"."""
-    asking = _ASKING_WORD.search(question)
-    return bool(asking) and asking.group(0).lower() in ("who", "whose", "whom")
+    asking = _naming_wh(question)
+    return bool(asking) and asking[1] in ("who", "whose", "whom")
 
 
 def asks_several(question: str) -> bool:
@@ -264,12 +276,12 @@ def relation(question: str) -> str:
     benefited from ResNet?". Compared with the section headings, it finds the section that lists
     them ("Who Benefitted and Who Lost Out?") without the topic every section shares."""
     text = question.strip().rstrip("?.!").strip()
-    asking = _ASKING_WORD.search(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
-    if asking and asking.group(0).lower() == "where":
+    asking = _naming_wh(text)  # from the asking word: not a lead-in ("According to the piece, which ...")
+    if asking and asking[1] == "where":
         # A place is asked, not items a relation gathers: "Where is that company based?" after an
         # answer naming four people is a list (``analyse``), but no section lists its answer.
         return ""
-    text = text[asking.start():] if asking else re.sub(_REQUEST, "", text, flags=re.I)
+    text = text[asking[0]:] if asking else re.sub(_REQUEST, "", text, flags=re.I)
     text = _RELATED_TO.sub("", text) or text
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
     # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
