@@ -81,3 +81,22 @@ def test_a_sentence_goes_on_past_the_tables_and_captions_a_column_puts_between(t
         assert whole[1].text == "have similar training error."
     finally:
         registry.close()
+
+
+def test_a_footnote_at_the_foot_of_a_page_is_not_the_start_of_the_sentence(tmp_path: Path):
+    """The Faster R-CNN paper's page 5 ends "... For Selective Search (SS) [22], we generate about
+    2k SS" and then its footnote; page 6 goes on "proposals by the “fast” mode."."""
+    foot = "These results use the ZF net. For Selective Search (SS) [22], we generate about 2k SS"
+    note = "5www.robots.ox.ac.uk/~vgg/research/very_deep/"
+    head = "proposals by the “fast” mode. For EdgeBoxes (EB) [24], we use the default setting."
+    chunks = [Chunk("c0", foot, "p.pdf", "P", 5, 0, 0, len(foot)),
+              Chunk("c1", note, "p.pdf", "P", 5, 1, len(foot) + 2, len(foot) + 2 + len(note)),
+              Chunk("c2", head, "p.pdf", "P", 6, 2, 0, len(head))]
+    registry = Registry(tmp_path / "registry.sqlite3")
+    registry.commit_documents([(_doc("p.pdf", chunks=len(chunks)), chunks)])
+    try:
+        whole = whole_sentence(registry, _quote(chunks[2], "proposals by the “fast” mode."))
+        assert [q.passage.chunk.chunk_id for q in whole] == ["c0", "c2"]
+        assert whole[0].text == "For Selective Search (SS) [22], we generate about 2k SS"
+    finally:
+        registry.close()

@@ -23,6 +23,9 @@ _ENDED = re.compile(r"[.!?:;][\"”’')\]]*$|\]$")
 _GOES_ON = re.compile(r"[a-z(]")
 # What may stand between a part and its chunk's edge: nothing, or the page's number ("... matches the\n\n1").
 _PAGE_NUMBER = re.compile(r"\s*(?:\d{1,4}\s*)?")
+# A footnote at a page's foot is no part of the prose a cut sentence runs on from: its marker is
+# glued to its first word ("5www.robots.ox.ac.uk/~vgg/...", "6For RPN, the number of proposals ...").
+_FOOTNOTE = re.compile(r"\d{1,2}(?:www\.|https?:|[A-Z][a-z])")
 LOOK_AROUND = 6  # chunks on either side that may hold the other part (a figure's caption, a table and its caption may stand between)
 
 
@@ -69,7 +72,7 @@ def _before(registry: Registry, quote: Quote) -> Quote | None:
 
 
 def _prose(chunks: list[Chunk]) -> Chunk | None:
-    return next((c for c in chunks if c.kind == "text"), None)
+    return next((c for c in chunks if c.kind == "text" and not _FOOTNOTE.match(c.text)), None)
 
 
 def _passage(chunk: Chunk) -> Passage:
