@@ -136,8 +136,8 @@ class Assistant:
         asked = question_parts(question.text) if self.settings.question_parts and not affiliation else None
         parts = ()
         if asked and len(asked.texts) > 1:
-            contexts = ["; ".join(c for c in (before, context) if c) for before in leans_on(asked.texts)]
-            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, contexts)
+            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context,
+                                 leaned=leans_on(asked.texts))
             passages = with_reserved(passages, parts)
         # The definition is looked up in the documents the question names ("... in the ResNet paper"), if any.
         within = [s for s in named if not question.sources or s in question.sources]
@@ -164,7 +164,7 @@ class Assistant:
         question, passages = retrieval.question, list(retrieval.passages)
         if retrieval.parts:
             extract = extractive.extract_parts(
-                [(part.text, list(part.passages)) for part in retrieval.parts], self.encoder,
+                retrieval.parts, self.encoder,
                 max_words=self.settings.max_answer_words, idf=self.searcher.bm25.idf, context=retrieval.context,
                 either=retrieval.either,
             )

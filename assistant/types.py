@@ -95,6 +95,9 @@ class Part:
 
     text: str
     passages: tuple[Passage, ...]
+    # The parts before it, which it is searched and read with when it names nothing of its own
+    # (``answering.question_parts.leans_on``); "" otherwise.
+    leans_on: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

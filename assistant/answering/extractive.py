@@ -21,12 +21,12 @@ from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.followup import follow_up_context
 from ..text import terms
-from ..types import Passage
+from ..types import Part, Passage
 from . import scorer
 from .candidates import Pool, as_quoted, candidates, position, with_header
 from .counts import states_count
 from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
-from .question_parts import asks, leans_on
+from .question_parts import asks
 from .selection import DEFAULT_SELECTION, Selection, complements, opening_sentence, relation_section, select
 from .variants import other_variant, variants
 
@@ -160,27 +160,28 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     )
 
 
-def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, *, max_words: int,
+def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
                   idf: Callable[[list[str]], dict[str, float]], context: str = "", either: bool = False,
                   selection: Selection = DEFAULT_SELECTION) -> Extract:
     """A question asked in several parts (``question_parts``), each given with its own
-    passages: each part's best quotes, scored against the part alone within an equal share of the
+    passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an equal share of the
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
     that method use?") is read as a follow-up of the parts before it and their quotes. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
     not asked. A part that names nothing of its own and does not point back reads the parts
-    before it as its context (``leans_on``). Every part that asks must be answered; the gate's
+    before it as its context (``Part.leans_on``). Every part that asks must be answered; the gate's
     probability is theirs together (``parts_probability``), its other features the weakest
     part's, or with ``either`` ("Which paper, A or B, ...?") the strongest's. ``idf``: the corpus
     idf of terms."""
     share = max_words // len(parts)
     found: list[Extract] = []
     history: list[tuple[str, str]] = []
-    for (text, passages), before in zip(parts, leans_on([text for text, _ in parts]), strict=True):
+    for part in parts:
+        text = part.text
         own = follow_up_context(text, history) if history else ""
-        part_context = "; ".join(c for c in (own or before, context) if c)
+        part_context = "; ".join(c for c in (own or part.leans_on, context) if c)
         asking = asks(text)
-        found.append(_extract(text, passages, encoder, max_words=share, context=part_context,
+        found.append(_extract(text, list(part.passages), encoder, max_words=share, context=part_context,
                               idf=idf(query_terms(text, part_context)),
                               selection=selection if asking else replace(selection, sentences=1)))
         history.append((text, " ".join(f"{q.text} [1]" for q in found[-1].quotes)))
@@ -192,7 +193,7 @@ def extract_parts(parts: Sequence[tuple[str, list[Passage]]], encoder: Encoder, 
     # A part's count may stand in a sentence another part chose ("What share of the RoIs are
     # foreground, and what overlap do they need?": one sentence gives 25% and 0.5).
     gated = [_refused_uncounted(e, quotes) for e in
-             ([e for (text, _), e in zip(parts, found) if e.quotes and asks(text)] or answered)]
+             ([e for part, e in zip(parts, found) if e.quotes and asks(part.text)] or answered)]
     weakest = (max if either else min)(gated, key=lambda e: e.probability)
     return Extract(
         quotes=tuple(quotes),

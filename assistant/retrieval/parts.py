@@ -20,12 +20,13 @@ RESERVED = 2  # places in the top k reserved for each part's best passages (docs
 
 
 def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequence[str] | None = None,
-                 contexts: Sequence[str] = ()) -> tuple[Part, ...]:
-    """Each part searched on its own with its context (what a follow-up refers back to; for a part
-    that names nothing of its own, the parts before it), its ``k`` best passages."""
-    contexts = tuple(contexts) or ("",) * len(parts)
-    return tuple(Part(text, tuple(searcher.search(with_context(text, context), k=k, sources=sources)))
-                 for text, context in zip(parts, contexts, strict=True))
+                 context: str = "", leaned: Sequence[str] = ()) -> tuple[Part, ...]:
+    """Each part searched on its own (with what a follow-up refers back to, and the parts before it
+    that it leans on, ``leaned``, aligned with ``parts``), its ``k`` best passages."""
+    leaned = tuple(leaned) or ("",) * len(parts)
+    return tuple(Part(text, tuple(searcher.search(with_context(text, "; ".join(c for c in (before, context) if c)),
+                                                  k=k, sources=sources)), leans_on=before)
+                 for text, before in zip(parts, leaned, strict=True))
 
 
 def with_reserved(passages: list[Passage], parts: Sequence[Part], reserved: int = RESERVED) -> list[Passage]:
