@@ -51,9 +51,23 @@ def test_a_part_naming_nothing_leans_on_the_parts_before_it():
     elliptic = question_parts("During fine-tuning, how many RoIs make up a Fast R-CNN mini-batch, "
                               "and how many are drawn from each image?").texts
     assert leans_on(elliptic) == ("", elliptic[0])
-    # A part that names its own subject is searched for as it is.
+    # A part that names its own subject is searched for as it is: after a statement, which asks
+    # nothing it leaves out, and when it asks a whole question or points back.
     assert leans_on(question_parts("Kaiming He joined Facebook AI Research in 2016. "
                                    "What AP did RetinaNet reach?").texts) == ("", "")
+    assert leans_on(question_parts("What IoU makes an anchor positive in the RPN, and "
+                                   "what single-crop error does ResNet-200 reach?").texts) == ("", "")
+    assert leans_on(question_parts("What year was the lab behind ResNet founded, and how many "
+                                   "layers did its deepest ImageNet ResNet have?").texts) == ("", "")
+
+
+def test_a_part_leaving_out_what_it_asks_leans_on_the_question_before_it_without_its_names():
+    parallel = question_parts("What IoU with a ground-truth box makes an anchor positive in Faster R-CNN's "
+                              "RPN, and what IoU does RetinaNet require?").texts
+    assert leans_on(parallel) == ("", "What with a ground-truth box makes an anchor positive in")
+    instead = question_parts("Which weight decay do the ResNet and RetinaNet papers both train with, "
+                             "and what does Faster R-CNN use instead?").texts
+    assert leans_on(instead)[1].startswith("Which weight decay do the and papers")
 
 
 def test_each_parts_best_passages_take_the_lowest_places_of_the_others():

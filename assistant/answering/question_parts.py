@@ -14,7 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import fold, sentence_spans
+from ..text import fold, sentence_spans, terms
+from ..retrieval.followup import refers_back
 from .readings import names_and_identifiers
 
 _ASKING_START = r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|can|could)\b"
@@ -68,9 +69,38 @@ def asks(part: str) -> bool:
 
 
 def leans_on(parts: Sequence[str]) -> tuple[str, ...]:
-    """For each part, the parts before it when it names nothing of its own: "Who reaped the rewards
-    in the end?" after "ResNet came out of Microsoft's Beijing lab.", "how many are drawn from each
-    image?" after "how many RoIs make up a Fast R-CNN mini-batch"; searched alone, such a part
-    finds whatever its few words match. "" for the first part and a part naming its own subject
-    ("What COCO test-dev AP did ...?")."""
-    return tuple(" ".join(parts[:k]) if k and not names_and_identifiers(part) else "" for k, part in enumerate(parts))
+    """For each part, what it is searched and read with besides its own words:
+    - a part naming nothing of its own leans on the parts before it: "Who reaped the rewards in the
+      end?" after "ResNet came out of Microsoft's Beijing lab.", "how many are drawn from each
+      image?" after "how many RoIs make up a Fast R-CNN mini-batch"; searched alone, such a part
+      finds whatever its few words match;
+    - a part that names its own subject but leaves out what it asks of it ("..., and what IoU does
+      RetinaNet require?" after "What IoU with a ground-truth box makes an anchor positive in
+      Faster R-CNN's RPN": at most ``ELLIPTICAL_TERMS`` words besides its names) leans on the
+      questions before it without their names, which would draw their subject's passages;
+    - "" for the first part and any other ("What COCO test-dev AP did RetinaNet reach?" after a
+      statement: a statement sets the scene, it asks nothing the part leaves out; "how many layers
+      did its deepest ImageNet ResNet have?": a part pointing back is read as a follow-up)."""
+    leaned = []
+    for k, part in enumerate(parts):
+        names = names_and_identifiers(part)
+        if not names:
+            leaned.append(" ".join(parts[:k]))
+            continue
+        asked = " ".join(p for p in parts[:k] if asks(p))
+        elliptical = len(set(terms(part)) - {t for name in names for t in terms(name)}) <= ELLIPTICAL_TERMS
+        leaned.append(_without(asked, names_and_identifiers(asked)) if asked and elliptical and not refers_back(part) else "")
+    return tuple(leaned)
+
+
+# The most words besides its names a part leaving out what it asks has: "what IoU does RetinaNet
+# require?" (1), "what does Faster R-CNN use instead?" (2); a whole question says more ("what
+# single-crop error does ResNet-200 reach?": 4).
+ELLIPTICAL_TERMS = 2
+
+
+def _without(text: str, names: Sequence[str]) -> str:
+    """``text`` without ``names`` (as whole words)."""
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
+    return " ".join(text.split())
