@@ -66,6 +66,9 @@ def test_coefficients_fitted_on_other_features_are_rejected_with_the_fix():
         # Session 18: "it" is no subject, and a possessive's apostrophe opens no quotation.
         ("What does it mean that RPN anchors are translation invariant?", False, False, ""),
         ("What is the evaluator's job in AlphaGo Zero's training pipeline?", False, False, "evaluator's job"),
+        # Session 24: an adverb between the asking words ("what exactly is", "what really are").
+        ("In Fast R-CNN, what exactly is an RoI?", False, False, "RoI"),
+        ("What really are residual networks?", False, False, "residual networks"),
     ],
 )
 def test_the_question_analysis_finds_lists_names_and_definitions(question, listing, entity, subject):

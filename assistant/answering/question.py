@@ -45,18 +45,18 @@ _WH = r"(?:who|whom|whose|which|what|where|how|why|when)"
 _CLAUSE_WH = re.compile(rf"(?:^|[,.;:?!]\s+)\W*(?:(?:and|but|so|or|then)\s+)?(?:(?:to|for|from|with|by|of|at|in|on)\s+)?"
                         rf"({_WH})\b", re.I)
 _ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
-# "What is X?", "What are Xs?", "What does X stand for / mean / do?": a definition is asked. A lead-in
+# "What is X?", "What exactly are Xs?", "What does X stand for / mean / do?": a definition is asked. A lead-in
 # ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
 _DEFINITION = re.compile(
-    r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
+    r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
     r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do)\b[^?]*\??$",
     re.I,
 )
 _LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I)
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
-_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
+_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘“\"]([^'’”\"?]{2,40})['’”\"](?!\w)")  # not a possessive's "'s ... '"
 _PRONOUNS = {"it", "this", "that", "they", "these", "those"}
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
