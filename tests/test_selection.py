@@ -174,6 +174,9 @@ def test_a_sentence_of_hyphenated_and_possessive_words_is_not_a_run_of_numbers()
                                "vs. the original ResNet-101’s 23.6%/7.1%.")
     assert _is_numeric_run("0 L puct L i θiL i L L L L a tt t 0 resign")
     assert _is_numeric_run("ResNet-1001 7.61 4.92")
+    # A symbol standing alone is no token: the sentence with "19 × 19 × 2 = 722" is prose.
+    assert not _is_numeric_run("Games terminate when both players pass or after 19 × 19 × 2 = 722 moves.")
+    assert _is_numeric_run("= + × 3") and _is_numeric_run("= ×")
 
 
 @pytest.mark.parametrize("question, asks", [

@@ -85,10 +85,11 @@ def _is_numeric_run(text: str) -> bool:
     (the library's prose sentences: 0.31 and up; its equation runs: 0.20 and below). A hyphenated
     or possessive word is a word: "This model’s single-crop (224×224) validation error is
     24.6%/7.5%, vs. the original ResNet-101’s 23.6%/7.1%." was read as a run of numbers."""
-    tokens = [t.strip("()[],.;:") for t in text.split()]
+    # A symbol standing alone ("×", "=", "+") is neither: "after 19 × 19 × 2 = 722 moves" is prose.
+    tokens = [t.strip("()[],.;:") for t in text.split() if any(ch.isalnum() for ch in t)]
     wordlike = sum(1 for t in tokens if _WORDLIKE.fullmatch(t))
     words = sum(1 for t in tokens if _WORDLIKE.fullmatch(t) and len(t) >= 3)
-    return wordlike < 0.6 * len(tokens) or words < 0.25 * len(tokens)
+    return not tokens or wordlike < 0.6 * len(tokens) or words < 0.25 * len(tokens)
 
 
 def _table_rows(passage: Passage) -> list[tuple[Quote, tuple[Quote, ...]]]:
