@@ -189,6 +189,13 @@ HEADLINE18_MIN_CORRECT = 0.4
 LIBRARY_TEST19_MIN_CORRECT = 0.53
 LIBRARY_TEST19_MIN_REFUSAL = 0.74
 HEADLINE19_MIN_CORRECT = 0.3
+# The twentieth, written by an engineer who never ran the system (2026-12-04 23:05-23:14 UTC, at
+# the start of session 23), run once on 2026-12-05 03:39 UTC on 0a4fd2a ("The twentieth sealed
+# split: the one run"): 78/160 correct (0.4875), 23/40 unanswerables refused (0.575); its headline
+# phrasings 4 of 10. One question below each.
+LIBRARY_TEST20_MIN_CORRECT = 0.48
+LIBRARY_TEST20_MIN_REFUSAL = 0.55
+HEADLINE20_MIN_CORRECT = 0.3
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -451,6 +458,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test17.jsonl", "headline17.jsonl", LIBRARY_TEST17_MIN_CORRECT, LIBRARY_TEST17_MIN_REFUSAL, HEADLINE17_MIN_CORRECT),
     ("library_test18.jsonl", "headline18.jsonl", LIBRARY_TEST18_MIN_CORRECT, LIBRARY_TEST18_MIN_REFUSAL, HEADLINE18_MIN_CORRECT),
     ("library_test19.jsonl", "headline19.jsonl", LIBRARY_TEST19_MIN_CORRECT, LIBRARY_TEST19_MIN_REFUSAL, HEADLINE19_MIN_CORRECT),
+    ("library_test20.jsonl", "headline20.jsonl", LIBRARY_TEST20_MIN_CORRECT, LIBRARY_TEST20_MIN_REFUSAL, HEADLINE20_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
