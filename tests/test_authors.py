@@ -29,6 +29,9 @@ from .helpers import passage
     ("Who came up with Fast R-CNN?", True),
     ("Who is behind AlphaGo Zero?", True),
     ("Who proposed the focal loss?", True),
+    # Every author, all of them (session 24: test20's t20-102 quoted the article's sentence naming the paper).
+    ("Name every author on the Deep Residual Learning paper.", True),
+    ("List all of the co-authors of Fast R-CNN.", True),
     # The author is how the question gets to what it asks: a startup, a company, the authors' overlap.
     ("What startup did the first author of Faster R-CNN go on to co-found?", False),
     ("Which of the ResNet authors were also authors of Faster R-CNN?", False),

@@ -20,7 +20,7 @@ _ASKS_AUTHORS = re.compile(
     # "who were the people behind the faster r-cnn paper", "who came up with Fast R-CNN?"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
     r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b)"
-    r"|(?:name|list|give)\s+(?:me\s+)?the\s+(?:\w+\s+)?authors?\b"
+    r"|(?:name|list|give)\s+(?:me\s+)?(?:the|every|each|all(?:\s+(?:of\s+)?the)?)\s+(?:\w+\s+)?(?:co-?)?authors?\b"
     r"|(?:which|what)\s+(?:people|researchers|scientists|authors)\s+(?:wrote|authored|co-?authored"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:co-?)?authors?\s+of)\b"
     r"|who\s+(?:is|was|were|are)\s+\S.*\bwritten\s+by\b)",
