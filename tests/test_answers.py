@@ -468,6 +468,17 @@ def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headl
     assert_quality(library_assistant, QUESTIONS / headline, min_correct=headline_min_correct, min_support=1.0)
 
 
+def test_a_date_question_opens_with_the_date_and_its_follow_up_reads_it(library_assistant):
+    """The first sentence states the asked fact: "When was MSRA set up?" opens with "Founded in
+    1998 ...", not with the sentence that names MSRA; the follow-up then finds the campus beside it
+    (test20's t20-018, refused when the answer opened with "ResNet was the product of ...")."""
+    founded = library_assistant.ask("When was Microsoft Research Asia set up?")
+    assert "1998" in founded.sentences[0].text
+    campus = library_assistant.ask("And which campus is it right beside?",
+                                   history=[("When was Microsoft Research Asia set up?", founded.answer)])
+    assert not campus.refused and any("Tsinghua" in c.quote for c in campus.citations)
+
+
 def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant):
     """The issue's headline question, in its plainest words: Microsoft, Facebook, Megvii and
     Momenta each backed by a cited quote, no quote repeated, no heading or question quoted."""

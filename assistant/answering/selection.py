@@ -21,7 +21,7 @@ from ..retrieval.definitions import definitional
 from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
 from .answer_types import DIGIT
-from .question import Question, asked_numbers, glosses, listed_names, new_names
+from .question import Question, asked_numbers, glosses, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
@@ -304,10 +304,16 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     """The chosen sentence the answer opens with: the best, except in a who/which-company list
     gathered under its relation's heading, where it is the chosen sentence nearest the relation
     ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
-    field, including Microsoft's competitors"). The gate has judged the same sentences either way."""
+    field, including Microsoft's competitors"), and for a typed question, where it is the best
+    holding the type (``holds_type``). The gate has judged the same sentences either way."""
     question = pool.question
     if (not selection.opening_by_relation or len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses or not len(pool.relation_cos)
             or not (question.listing or question.who) or relation_section(pool, selection) is None):
+        if typed(question) and not question.listing and len(chosen) > 1:
+            # A typed question's answer opens with the first chosen sentence holding the type:
+            # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
+            holding = [i for i in chosen if holds_type(question, with_header(pool.quotes[i], pool.headers[i]))]
+            return holding[0] if holding else chosen[0]
         return chosen[0]
     return max(chosen, key=lambda i: pool.relation_cos[i])
 
