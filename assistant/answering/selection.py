@@ -307,15 +307,16 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     field, including Microsoft's competitors"), and for a typed question, where it is the best
     holding the type (``holds_type``). The gate has judged the same sentences either way."""
     question = pool.question
-    if (not selection.opening_by_relation or len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses or not len(pool.relation_cos)
-            or not (question.listing or question.who) or relation_section(pool, selection) is None):
-        if typed(question) and not question.listing and len(chosen) > 1:
-            # A typed question's answer opens with the first chosen sentence holding the type:
-            # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
-            holding = [i for i in chosen if holds_type(question, with_header(pool.quotes[i], pool.headers[i]))]
-            return holding[0] if holding else chosen[0]
+    if len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses:
         return chosen[0]
-    return max(chosen, key=lambda i: pool.relation_cos[i])
+    if (selection.opening_by_relation and len(pool.relation_cos) and (question.listing or question.who)
+            and relation_section(pool, selection) is not None):
+        return max(chosen, key=lambda i: pool.relation_cos[i])
+    if typed(question) and not question.listing:
+        # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
+        holding = [i for i in chosen if holds_type(question, with_header(pool.quotes[i], pool.headers[i]))]
+        return holding[0] if holding else chosen[0]
+    return chosen[0]
 
 
 def _opens_with_definition(question: Question, sentence: str) -> bool:
