@@ -95,8 +95,9 @@ class Part:
 
     text: str
     passages: tuple[Passage, ...]
-    # The parts before it, which it is searched and read with when it names nothing of its own
-    # (``answering.question_parts.leans_on``); "" otherwise.
+    # What it is searched and read with besides its own words: the parts before it when it names
+    # nothing of its own, the questions before it without their names when it names its subject
+    # but leaves out what it asks (``answering.question_parts.leans_on``); "" otherwise.
     leans_on: str = ""
 
 

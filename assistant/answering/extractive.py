@@ -19,7 +19,7 @@ import numpy as np
 from ..abbreviations import stands_for
 from ..citations import Quote
 from ..encoder.encoder import Encoder
-from ..retrieval.followup import follow_up_context
+from ..retrieval.followup import follow_up_context, joined
 from ..text import terms
 from ..types import Part, Passage
 from . import scorer
@@ -168,8 +168,9 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
     that method use?") is read as a follow-up of the parts before it and their quotes. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
-    not asked. A part that names nothing of its own and does not point back reads the parts
-    before it as its context (``Part.leans_on``). Every part that asks must be answered; the gate's
+    not asked. A part that does not point back reads what it leans on (``Part.leans_on``: the
+    parts before it when it names nothing of its own, the questions before it without their names
+    when it leaves out what it asks) as its context. Every part that asks must be answered; the gate's
     probability is theirs together (``parts_probability``), its other features the weakest
     part's, or with ``either`` ("Which paper, A or B, ...?") the strongest's. ``idf``: the corpus
     idf of terms."""
@@ -179,7 +180,7 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     for part in parts:
         text = part.text
         own = follow_up_context(text, history) if history else ""
-        part_context = "; ".join(c for c in (own or part.leans_on, context) if c)
+        part_context = joined(own or part.leans_on, context)
         asking = asks(text)
         found.append(_extract(text, list(part.passages), encoder, max_words=share, context=part_context,
                               idf=idf(query_terms(text, part_context)),

@@ -107,6 +107,12 @@ def with_context(question: str, context: str) -> str:
     return f"{question} ({context})" if context else question
 
 
+def joined(*contexts: str) -> str:
+    """Several contexts of one question as one ("; " between those that are not empty): what a part
+    of a question leans on, and what the conversation it is asked in refers back to."""
+    return "; ".join(c for c in contexts if c)
+
+
 def condense(question: str, history: Sequence[tuple[str, str]], max_chars: int | None = None) -> str:
     """A standalone retrieval query for a follow-up question (at most ``max_chars`` long)."""
     budget = None if max_chars is None else max(0, max_chars - len(question) - len(" ()"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..types import Part, Passage
-from .followup import with_context
+from .followup import joined, with_context
 from .search import Searcher
 
 RESERVED = 2  # places in the top k reserved for each part's best passages (docs/EVALUATION.md, "Cross-document questions")
@@ -24,8 +24,8 @@ def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequ
     """Each part searched on its own (with what a follow-up refers back to, and the parts before it
     that it leans on, ``leaned``, aligned with ``parts``), its ``k`` best passages."""
     leaned = tuple(leaned) or ("",) * len(parts)
-    return tuple(Part(text, tuple(searcher.search(with_context(text, "; ".join(c for c in (before, context) if c)),
-                                                  k=k, sources=sources)), leans_on=before)
+    return tuple(Part(text, tuple(searcher.search(with_context(text, joined(before, context)), k=k, sources=sources)),
+                      leans_on=before)
                  for text, before in zip(parts, leaned, strict=True))
 
 
