@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import WAIT_MS, open_chat
 
@@ -79,8 +80,13 @@ def ask(page, question: str):
     """Type a question, press Enter, wait for the finished answer; the answer's element."""
     done = "#chat .answer-meta, #chat .error-message"
     before = page.locator(done).count()
-    page.fill("#question textarea", question)
-    page.press("#question textarea", "Enter")
+    box = page.locator("#question textarea")
+    # The previous turn clears the box after its answer is marked done: under load that clear can
+    # land after this fill and send an empty question, so fill once it is clear, and send once it holds the question.
+    expect(box).to_have_value("", timeout=WAIT_MS)
+    box.fill(question)
+    expect(box).to_have_value(question, timeout=WAIT_MS)
+    box.press("Enter")
     page.wait_for_function(f"n => document.querySelectorAll({json.dumps(done)}).length > n", arg=before, timeout=WAIT_MS)
     return page.locator('#chat [data-testid="bot"]').last
 
