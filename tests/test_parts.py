@@ -39,6 +39,10 @@ def test_a_statement_the_question_builds_on_does_not_ask():
     assert not asks("Kaiming He joined Facebook AI Research in 2016.")
     assert asks("which later papers did he co-author")
     assert asks("The ResNet lead author moved to which lab in 2016?")
+    # A clause cut off before ", and what ..." asks within it; a sentence of its own does not.
+    first, _ = question_parts("Shaoqing Ren went on to co-found which startup, and where is it based?").texts
+    assert first == "Shaoqing Ren went on to co-found which startup" and asks(first)
+    assert not asks("ResNet won ILSVRC 2015, which made its authors famous.")
 
 
 def _passage(name: str) -> Passage:

@@ -19,6 +19,7 @@ from ..retrieval.followup import refers_back
 from .readings import names_and_identifiers
 
 _ASKING_START = r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|can|could)\b"
+_ASKING_WITHIN = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_ASKING_START})", re.I)
 # A name: up to four words, each capitalised or a number ("Fast R-CNN", "ResNet 101"), not a
 # question's opening word ("Is ResNet-50 or ResNet-101 deeper?" asks of "ResNet-50").
@@ -63,9 +64,13 @@ def question_parts(question: str) -> Parts:
 
 
 def asks(part: str) -> bool:
-    """The part asks something (it ends with a question mark or opens with an asking word), rather
-    than stating what the question builds on ("Kaiming He joined Facebook AI Research in 2016.")."""
-    return part.rstrip().endswith("?") or bool(re.match(_ASKING_START, part, re.I))
+    """The part asks something (it ends with a question mark, opens with an asking word, or is a
+    clause cut off before ", and ..." that asks within: "Shaoqing Ren went on to co-found which
+    startup"), rather than stating what the question builds on ("Kaiming He joined Facebook AI
+    Research in 2016.": a sentence of its own, whose "which" would be a relative pronoun)."""
+    part = part.rstrip()
+    return (part.endswith("?") or bool(re.match(_ASKING_START, part, re.I))
+            or (not part.endswith(".") and bool(_ASKING_WITHIN.search(part))))
 
 
 def leans_on(parts: Sequence[str]) -> tuple[str, ...]:
