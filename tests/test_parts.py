@@ -27,6 +27,12 @@ def test_clauses_sentences_and_named_subjects_are_parts():
         "Ross Girshick wrote Fast R-CNN on his own", "which later papers did he co-author?")
     assert question_parts("Kaiming He joined Facebook AI Research in 2016. What AP did RetinaNet reach?").texts == (
         "Kaiming He joined Facebook AI Research in 2016.", "What AP did RetinaNet reach?")
+    # A preposition may come before the clause's asking word; "about how many" is no preposition.
+    assert question_parts("Which DeepMind system does the article tie to ResNet, and for how many days "
+                          "was its bigger version trained?").texts == (
+        "Which DeepMind system does the article tie to ResNet", "for how many days was its bigger version trained?")
+    about = "For a 1000x600 image, how many anchors are there, and about how many remain for training?"
+    assert question_parts(about).texts == (about,)
     either = question_parts("Which paper, Fast R-CNN or Faster R-CNN, introduced the Region Proposal Network?")
     assert either.either and either.texts == ("Which paper, Fast R-CNN, introduced the Region Proposal Network?",
                                               "Which paper, Faster R-CNN, introduced the Region Proposal Network?")

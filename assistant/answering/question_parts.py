@@ -20,7 +20,10 @@ from .readings import names_and_identifiers
 
 _ASKING_START = r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|can|could)\b"
 _ASKING_WITHIN = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
-_CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_ASKING_START})", re.I)
+# "..., and what ...", "...; how ...", and with a preposition before the asking word: "..., and for
+# how many days ...", "..., and in which city ...".
+_CLAUSE_PREPOSITION = r"(?:(?:in|for|at|on|under|from|by|with|to|of|over|after|before|during|into|through|per|since|until|within|across|against|between)\s+)?"
+_CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_CLAUSE_PREPOSITION}{_ASKING_START})", re.I)
 # A name: up to four words, each capitalised or a number ("Fast R-CNN", "ResNet 101"), not a
 # question's opening word ("Is ResNet-50 or ResNet-101 deeper?" asks of "ResNet-50").
 _NAME_WORD = r"(?!(?:Is|Are|Was|Were|Did|Does|Do|Which|What|Who|How|When|Where|Why|In|With|The|A|An)\b)[A-Z0-9][\w.-]*"
