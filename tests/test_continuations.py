@@ -100,3 +100,19 @@ def test_a_footnote_at_the_foot_of_a_page_is_not_the_start_of_the_sentence(tmp_p
         assert whole[0].text == "For Selective Search (SS) [22], we generate about 2k SS"
     finally:
         registry.close()
+
+
+def test_a_part_after_a_page_break_may_open_with_a_number(tmp_path: Path):
+    """The ResNet paper's page 11 ends "... Our single model with ResNet-101 has" and page 12 goes on
+    "58.8% mAP and our ensemble of 3 models has 62.1% mAP ...": the head names the model asked of."""
+    texts = [("We use the ImageNet DET training set. Our single model with ResNet-101 has\n\n11", "text"),
+             ("58.8% mAP and our ensemble of 3 models has 62.1% mAP on the DET test set (Table 12). "
+              "This result won the 1st place.", "text")]
+    registry, chunks = document_registry(tmp_path / "registry.sqlite3", texts)
+    try:
+        whole = whole_sentence(registry, _quote(chunks[1], "58.8% mAP and our ensemble of 3 models has 62.1% mAP "
+                                                           "on the DET test set (Table 12)."))
+        assert [q.passage.chunk.chunk_id for q in whole] == ["c0", "c1"]
+        assert whole[0].text == "Our single model with ResNet-101 has"
+    finally:
+        registry.close()
