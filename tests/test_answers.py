@@ -196,6 +196,13 @@ HEADLINE19_MIN_CORRECT = 0.3
 LIBRARY_TEST20_MIN_CORRECT = 0.48
 LIBRARY_TEST20_MIN_REFUSAL = 0.55
 HEADLINE20_MIN_CORRECT = 0.3
+# The twenty-first, written by an engineer who never ran the system (2026-12-05 02:30-02:45 UTC, at
+# the start of session 24), run once on 2026-12-05 06:48 UTC on ca70892 ("The twenty-first sealed
+# split: the one run"): 83/160 correct (0.5188), 25/40 unanswerables refused (0.625); its headline
+# phrasings 2 of 10. One question below each.
+LIBRARY_TEST21_MIN_CORRECT = 0.51
+LIBRARY_TEST21_MIN_REFUSAL = 0.6
+HEADLINE21_MIN_CORRECT = 0.1
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -459,6 +466,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test18.jsonl", "headline18.jsonl", LIBRARY_TEST18_MIN_CORRECT, LIBRARY_TEST18_MIN_REFUSAL, HEADLINE18_MIN_CORRECT),
     ("library_test19.jsonl", "headline19.jsonl", LIBRARY_TEST19_MIN_CORRECT, LIBRARY_TEST19_MIN_REFUSAL, HEADLINE19_MIN_CORRECT),
     ("library_test20.jsonl", "headline20.jsonl", LIBRARY_TEST20_MIN_CORRECT, LIBRARY_TEST20_MIN_REFUSAL, HEADLINE20_MIN_CORRECT),
+    ("library_test21.jsonl", "headline21.jsonl", LIBRARY_TEST21_MIN_CORRECT, LIBRARY_TEST21_MIN_REFUSAL, HEADLINE21_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
