@@ -14,12 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import fold, sentence_spans, terms
+from ..text import QUESTION_WORDS, fold, sentence_spans, terms
 from ..retrieval.followup import refers_back
 from .readings import names_and_identifiers
 
-_ASKING_START = r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|can|could)\b"
-_ASKING_WITHIN = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_WH = "|".join(sorted(QUESTION_WORDS))
+_ASKING_START = rf"(?:{_WH}|did|does|do|is|are|was|were|can|could)\b"
+_ASKING_WITHIN = re.compile(rf"\b(?:{_WH})\b", re.I)
 # "..., and what ...", "...; how ...", and with a preposition before the asking word: "..., and for
 # how many days ...", "..., and in which city ...".
 _CLAUSE_PREPOSITION = r"(?:(?:in|for|at|on|under|from|by|with|to|of|over|after|before|during|into|through|per|since|until|within|across|against|between)\s+)?"
