@@ -373,3 +373,12 @@ def test_an_amount_is_a_number_not_a_name():
     assert names_and_identifiers("What error does the Highway network (1.25M params) reach?") == ["Highway"]
     assert names_and_identifiers("Is ResNet-110 trained for 90k iterations with 19.4M parameters?") == ["ResNet-110"]
     assert names_and_identifiers("How fast is it on a V100 or a K40?") == ["V100", "K40"]
+
+
+def test_a_part_of_a_year_is_a_date_not_a_name():
+    """"How many times had ResNet been cited by mid-2019?" was refused with "no document mentions
+    'mid-2019'" (a new user's words; the article writes "July 2019")."""
+    from assistant.answering.readings import names_and_identifiers
+
+    assert names_and_identifiers("How many times had ResNet been cited by mid-2019?") == ["ResNet"]
+    assert names_and_identifiers("Was ResNet-152 trained in early-2015 or late-2015?") == ["ResNet-152"]

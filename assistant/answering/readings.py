@@ -81,7 +81,8 @@ def names_and_identifiers(question: str) -> list[str]:
     mixing letters and digits ("Places365", "V100")."""
     # A size ("320x320", "1x1") is numbers, which the gate checks, not a name: the papers print it
     # "320×320", which the index reads as two numbers, so as a name no document would mention it.
-    identifiers = [i for i in _IDENTIFIER.findall(question) if not is_number(i) and not _MAGNITUDE.fullmatch(i)]
+    identifiers = [i for i in _IDENTIFIER.findall(question)
+                   if not is_number(i) and not _MAGNITUDE.fullmatch(i) and not _PART_OF_YEAR.fullmatch(i)]
     # A name match stops at a digit ("YOLOv" of "YOLOv2"): the identifier is the word asked about.
     found = [w for w in name_words(question)
              if not any(i != w and i.startswith(w) for i in identifiers)] + identifiers
@@ -93,6 +94,9 @@ _IDENTIFIER = re.compile(r"\b(?<!\d[.,])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b")
 # A whole number with its magnitude ("90k", "25M") is an amount, not a name (a decimal one never
 # reaches it: an identifier holds no point).
 _MAGNITUDE = re.compile(r"\d+[kmb]", re.I)
+# A year with the part of it meant ("mid-2019", "early-2016", "pre-2015") is a date, not a name: the
+# article writes "July 2019", and "mid" is in no document.
+_PART_OF_YEAR = re.compile(r"(?:mid|early|late|pre|post)-(?:19|20)\d\d", re.I)
 
 
 # A web address, as papers print one (a line break may leave a space inside it: the start is enough).
