@@ -13,8 +13,9 @@ LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=
 run: install index
 	$(PY) app.py
 
+# --durations: every run's log names its slowest tests, where the time to win back is.
 test: install llamacpp browser postgres
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider --durations=25
 
 install: $(STAMP)
 
