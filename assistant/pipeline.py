@@ -37,11 +37,11 @@ from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
-from .retrieval.parts import search_parts, with_reserved
+from .retrieval.parts import search_parts, searched_again, with_reserved
 from .retrieval.sections import with_relation_section
 from .retrieval.tables import with_captions
 from .text import terms, word_count
-from .types import Answer, Citation, Passage, Question, Retrieval, Sentence, Stage
+from .types import Answer, Citation, Part, Passage, Question, Retrieval, Sentence, Stage
 
 REFUSAL = f"{REFUSED_PREFIX} an answer to this question."
 History = Sequence[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
@@ -167,6 +167,7 @@ class Assistant:
                 retrieval.parts, self.encoder,
                 max_words=self.settings.max_answer_words, idf=self.searcher.bm25.idf, context=retrieval.context,
                 either=retrieval.either,
+                search_again=lambda part, context: self._searched_again(part, context, question),
             )
         else:
             extract = extractive.extract(
@@ -181,6 +182,12 @@ class Assistant:
         if question.backend == "extractive":
             return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
+
+    def _searched_again(self, part: Part, context: str, question: Question) -> Part:
+        """A part of ``question`` pointing back to an earlier part's answer, searched again with the
+        names that answer gave (``context``); its table rows with their captions."""
+        again = searched_again(self.searcher, part, context, question.k, question.sources)
+        return replace(again, passages=tuple(with_captions(self.searcher.index.registry, again.passages)))
 
     def _quoted(self, question: str, quotes: Sequence[Quote]) -> list[tuple[Quote, ...]]:
         """The answer's sentences: ``quotes`` made whole (``_whole_sentences``), then where their

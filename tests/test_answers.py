@@ -431,6 +431,14 @@ def test_a_question_after_a_statement_is_answered_about_what_the_statement_names
     assert all(name in answer.answer for name in ("Facebook", "Megvii", "Momenta"))
 
 
+def test_a_part_pointing_back_to_an_earlier_parts_answer_is_searched_with_what_that_answer_named(library_assistant):
+    """Searched with the first part's words, "that method" finds RetinaNet's anchors again; with
+    the method the first part's answer names (RPN), the Faster R-CNN paper's nine anchors."""
+    answer = library_assistant.ask("RetinaNet borrows the idea of anchors from which earlier method, "
+                                   "and how many anchors per position did that method use?")
+    assert "RPN" in answer.answer and "k = 9 anchors" in answer.answer
+
+
 def test_library_train_split_meets_measured_threshold(library_assistant):
     report = assert_quality(library_assistant, QUESTIONS / "library_train.jsonl", min_correct=LIBRARY_TRAIN_MIN_CORRECT,
                             min_support=1.0)

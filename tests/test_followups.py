@@ -8,7 +8,7 @@ import time
 import pytest
 
 from assistant.pipeline import REFUSAL
-from assistant.retrieval.followup import MAX_TURNS, condense, follow_up_context, people, refers_back
+from assistant.retrieval.followup import MAX_TURNS, condense, follow_up_context, people, referents, refers_back
 
 AUTHORS = ("The ResNet paper was authored by four researchers working or interning at MSRA in 2015: "
            "Kaiming He, Xiangyu Zhang, Shaoqing Ren, and Jian Sun. [1]")
@@ -63,6 +63,11 @@ def test_that_company_is_what_the_earlier_answer_named():
     assert "Shaoqing Ren," not in context  # named in the question: not what the answer added
     # an elliptic question keeps the earlier frame, not the earlier answer's names
     assert follow_up_context("And Megvii?", history) == "Which startup did Shaoqing Ren co-found?"
+    # what the question points at, without the earlier questions' words
+    assert "Momenta" in referents("Where is that company based?", history)
+    assert "Shaoqing Ren" not in referents("Where is that company based?", history)
+    assert referents("Where was he born?", history) == ["Shaoqing Ren"]
+    assert referents("And Megvii?", history) == [] and referents("Where is Megvii based?", history) == []
 
 
 def test_a_refused_turn_is_not_read_whatever_the_refusal_says():

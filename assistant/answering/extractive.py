@@ -19,7 +19,7 @@ import numpy as np
 from ..abbreviations import stands_for
 from ..citations import Quote
 from ..encoder.encoder import Encoder
-from ..retrieval.followup import follow_up_context, joined
+from ..retrieval.followup import follow_up_context, joined, referents
 from ..text import terms
 from ..types import Part, Passage
 from . import scorer
@@ -162,11 +162,14 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
 
 def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
                   idf: Callable[[list[str]], dict[str, float]], context: str = "", either: bool = False,
+                  search_again: Callable[[Part, str], Part] | None = None,
                   selection: Selection = DEFAULT_SELECTION) -> Extract:
     """A question asked in several parts (``question_parts``), each given with its own
     passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an equal share of the
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
-    that method use?") is read as a follow-up of the parts before it and their quotes. A
+    that method use?") is read as a follow-up of the parts before it and their quotes, and, with
+    ``search_again`` (the part and the names those quotes gave it -> the part with more passages),
+    searched again with the names the quotes gave it: the method the first part's answer names. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
     not asked. A part that does not point back reads what it leans on (``Part.leans_on``: the
     parts before it when it names nothing of its own, the questions before it without their names
@@ -180,6 +183,9 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     for part in parts:
         text = part.text
         own = follow_up_context(text, history) if history else ""
+        named = referents(text, history) if history and search_again is not None else []
+        if named:
+            part = search_again(part, joined(", ".join(named), context))
         part_context = joined(own or part.leans_on, context)
         asking = asks(text)
         found.append(_extract(text, list(part.passages), encoder, max_words=share, context=part_context,

@@ -102,6 +102,15 @@ def follow_up_context(question: str, history: Sequence[tuple[str, str]], max_cha
     return _joined([", ".join(things or ()), *dict.fromkeys(_leaned_on(turns))], max_chars)
 
 
+def referents(question: str, history: Sequence[tuple[str, str]]) -> list[str]:
+    """The people or things a follow-up points at that the earlier answers named ("that method"
+    after an answer naming RPN: ["RPN", ...]); [] when it points at none or stands alone."""
+    turns = _readable(history) if refers_back(question) else []
+    if not turns:
+        return []
+    return _people_referred_to(question, turns) or list(_THING.search(question) and _new_names(turns[-1]) or ())
+
+
 def with_context(question: str, context: str) -> str:
     """The query searched for a question and what it refers back to."""
     return f"{question} ({context})" if context else question

@@ -11,6 +11,8 @@ against that part's own passages (``Part.passages``), ranked as for a question o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from itertools import zip_longest
 
 from ..types import Part, Passage
 from .followup import joined, with_context
@@ -27,6 +29,22 @@ def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequ
     return tuple(Part(text, tuple(searcher.search(with_context(text, joined(before, context)), k=k, sources=sources)),
                       leans_on=before)
                  for text, before in zip(parts, leaned, strict=True))
+
+
+def searched_again(searcher: Searcher, part: Part, context: str, k: int,
+                   sources: Sequence[str] | None = None) -> Part:
+    """``part`` with the passages of a second search, with ``context``, taking turns with its first
+    search's (best first, ``k`` in all). A part pointing back to what an earlier part's answer
+    names ("..., and how many anchors per position did that method use?" after an answer naming
+    RPN) was first searched with the earlier part's words, which find that part's document again;
+    the names the answer gave find the one that holds the rest (docs/EVALUATION.md, session 26)."""
+    again = searcher.search(with_context(part.text, context), k=k, sources=sources)
+    merged: dict[str, Passage] = {}
+    for pair in zip_longest(again, part.passages):
+        for passage in pair:
+            if passage is not None:
+                merged.setdefault(passage.chunk.chunk_id, passage)
+    return replace(part, passages=tuple(merged.values())[:k])
 
 
 def with_reserved(passages: list[Passage], parts: Sequence[Part], reserved: int = RESERVED) -> list[Passage]:
