@@ -203,6 +203,14 @@ HEADLINE20_MIN_CORRECT = 0.3
 LIBRARY_TEST21_MIN_CORRECT = 0.51
 LIBRARY_TEST21_MIN_REFUSAL = 0.6
 HEADLINE21_MIN_CORRECT = 0.1
+# The twenty-second, written by an engineer who never ran the system (2026-12-05 05:51-06:03 UTC, at
+# the start of session 25), run once on 2026-12-05 09:35 UTC on f2e6094 ("The twenty-second sealed
+# split: the one run"): 80/160 correct (0.50; its nine questions on the release README, which the
+# library leaves out, all missed), 23/40 unanswerables refused (0.575); its headline phrasings 7 of
+# 10. One question below each.
+LIBRARY_TEST22_MIN_CORRECT = 0.49
+LIBRARY_TEST22_MIN_REFUSAL = 0.55
+HEADLINE22_MIN_CORRECT = 0.6
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -475,6 +483,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test19.jsonl", "headline19.jsonl", LIBRARY_TEST19_MIN_CORRECT, LIBRARY_TEST19_MIN_REFUSAL, HEADLINE19_MIN_CORRECT),
     ("library_test20.jsonl", "headline20.jsonl", LIBRARY_TEST20_MIN_CORRECT, LIBRARY_TEST20_MIN_REFUSAL, HEADLINE20_MIN_CORRECT),
     ("library_test21.jsonl", "headline21.jsonl", LIBRARY_TEST21_MIN_CORRECT, LIBRARY_TEST21_MIN_REFUSAL, HEADLINE21_MIN_CORRECT),
+    ("library_test22.jsonl", "headline22.jsonl", LIBRARY_TEST22_MIN_CORRECT, LIBRARY_TEST22_MIN_REFUSAL, HEADLINE22_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
