@@ -628,6 +628,13 @@ def test_captions_and_references_are_never_quoted(library_assistant):
         assert all(cited.get(c.chunk_id) not in ("caption", "references") for c in answer.citations)
 
 
+def test_the_sentence_after_the_best_one_joins_when_it_is_probable_enough(library_assistant):
+    """"Xiangyu Zhang and Jian Sun joined Megvii, ..." is the sentence nearest the question; the
+    article's next one states the title ("Sun now serves as the company's chief scientist.")."""
+    answer = library_assistant.ask("What is Jian Sun's title at Megvii?")
+    assert "chief scientist" in answer.answer
+
+
 def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):
     """No paper gives ResNet-152's parameters or RetinaNet's memory: their quotes stated error
     rates and timings about the same networks (session 16: 35 look-alikes of wide dev were answered

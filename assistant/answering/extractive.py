@@ -27,7 +27,7 @@ from .candidates import Pool, as_quoted, candidates, position, with_header
 from .counts import states_count
 from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
 from .question_parts import asks
-from .selection import DEFAULT_SELECTION, Selection, complements, opening_sentence, relation_section, select
+from .selection import DEFAULT_SELECTION, Selection, complements, continuation, opening_sentence, relation_section, select
 from .variants import other_variant, variants
 
 
@@ -132,6 +132,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
         return Extract(())
     row = gate_features(pool, probability, chosen, passages)
     chosen += complements(pool, probability, chosen, max_words=max_words, selection=selection)
+    chosen += continuation(pool, probability, chosen, max_words=max_words, selection=selection)
     best, opening = chosen[0], opening_sentence(pool, chosen, selection)
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
@@ -167,9 +168,9 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     """A question asked in several parts (``question_parts``), each given with its own
     passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an equal share of the
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
-    that method use?") is read as a follow-up of the parts before it and their quotes, and, with
-    ``search_again`` (the part and the names those quotes gave it -> the part with more passages),
-    searched again with the names the quotes gave it: the method the first part's answer names. A
+    that method use?") is read as a follow-up of the parts before it and their quotes and, given
+    ``search_again`` (a part and what to search it with -> the part with the passages found), is
+    searched again with the names those quotes gave it: the method the first part's answer names. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
     not asked. A part that does not point back reads what it leans on (``Part.leans_on``: the
     parts before it when it names nothing of its own, the questions before it without their names

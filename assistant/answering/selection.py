@@ -5,7 +5,8 @@ question term, or, for list questions such as "Who benefited ...?" or "Which one
 gathers its items under its relation's heading; a definition opens with a sentence whose subject
 is the term; a why-question takes the sentence after its best one, a list or a definition the
 sentences after one announcing its items; once the answer is chosen, sentences holding what it
-lacks of the question join it (``complements``). Every setting is a field of ``Selection``, chosen
+lacks of the question join it (``complements``), and so does the sentence after its best one when
+nearly as probable (``continuation``). Every setting is a field of ``Selection``, chosen
 on dev (docs/EVALUATION.md). Nothing here is fitted: the probabilities come from ``scorer``.
 """
 
@@ -101,6 +102,16 @@ class Selection:
     # None: never.
     complement_ratio: float | None = 0.05
     complement_gain: float = 0.05
+    # Once the answer is chosen, the sentence after its best one (in the same passage) still joins
+    # when its probability reaches ``ratio`` of the best's and the answer stays within
+    # ``continued_within_words``, however many sentences it has: a passage often states the asked
+    # fact in the sentence after the one nearest the question's words ("Xiangyu Zhang and Jian Sun
+    # joined Megvii, ..." is followed by "Sun now serves as the company's chief scientist."). Like a
+    # complement, the gate judges the answer without it. Wide dev +10, nothing lost; within 120
+    # words +18 −2, but it takes the room the abbreviations an answer uses need (``glossary``);
+    # down to 0.1 of the best's +33 −4, but dev's median answer 71 words (docs/EVALUATION.md, session 26).
+    best_continues: bool = True
+    continued_within_words: int = 90
 
 
 DEFAULT_SELECTION = Selection()
@@ -244,9 +255,7 @@ def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_w
     whose further sentences are its items, or for a byline or a web address, which give who (and
     where) or where to get what the question asks about, in words no other sentence holds."""
     question = pool.question
-    nearest = relation_section(pool, selection) if selection.list_section else None
-    if (selection.complement_ratio is None or not chosen or chosen[0] in pool.bylines | pool.addresses
-            or (question.entity and _answered_as_list(question, nearest))):
+    if selection.complement_ratio is None or _complete(pool, chosen, selection):
         return []
     order = [int(i) for i in np.argsort(-probability, kind="stable")]
     words = sum(word_count(with_header(pool.quotes[j], pool.headers[j])) for j in chosen)
@@ -277,6 +286,27 @@ def complements(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_w
         held_numbers |= numbers(text)
         held_terms |= pool.terms[i]
     return added
+
+
+def continuation(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_words: int,
+                 selection: Selection = DEFAULT_SELECTION) -> list[int]:
+    """The sentence after the ``chosen`` answer's best one, when it joins (``Selection.best_continues``);
+    none for a who/which-company list (its further sentences are its items), a byline or a web address."""
+    if not selection.best_continues or _complete(pool, chosen, selection):
+        return []
+    j = _following(pool, chosen[0])
+    if j is None or j in chosen or probability[j] < selection.ratio * probability[chosen[0]]:
+        return []
+    words = sum(word_count(with_header(pool.quotes[i], pool.headers[i])) for i in [*chosen, j])
+    return [j] if words <= min(max_words, selection.continued_within_words) else []
+
+
+def _complete(pool: Pool, chosen: list[int], selection: Selection) -> bool:
+    """No sentence joins the ``chosen`` answer once it is chosen: there is none, or it is a byline
+    or a web address, or a who/which-company list, whose further sentences are its items."""
+    nearest = relation_section(pool, selection) if selection.list_section else None
+    return (not chosen or chosen[0] in pool.bylines | pool.addresses
+            or (pool.question.entity and _answered_as_list(pool.question, nearest)))
 
 
 # A count of things, or "the following", near a sentence's end with no item after it (nor a colon
