@@ -98,8 +98,7 @@ def follow_up_context(question: str, history: Sequence[tuple[str, str]], max_cha
     people_named = _people_referred_to(question, turns)
     if people_named:  # the person is the referent; the earlier question's words would pull back its answer
         return _joined([", ".join(people_named)], max_chars)
-    things = _THING.search(question) and _new_names(turns[-1])
-    return _joined([", ".join(things or ()), *dict.fromkeys(_leaned_on(turns))], max_chars)
+    return _joined([", ".join(_things_referred_to(question, turns)), *dict.fromkeys(_leaned_on(turns))], max_chars)
 
 
 def referents(question: str, history: Sequence[tuple[str, str]]) -> list[str]:
@@ -108,7 +107,12 @@ def referents(question: str, history: Sequence[tuple[str, str]]) -> list[str]:
     turns = _readable(history) if refers_back(question) else []
     if not turns:
         return []
-    return _people_referred_to(question, turns) or list(_THING.search(question) and _new_names(turns[-1]) or ())
+    return _people_referred_to(question, turns) or _things_referred_to(question, turns)
+
+
+def _things_referred_to(question: str, turns: list[_Turn]) -> list[str]:
+    """"It", "that company": the names the nearest answer added; [] when the question points at no thing."""
+    return _new_names(turns[-1]) if _THING.search(question) else []
 
 
 def with_context(question: str, context: str) -> str:
