@@ -635,6 +635,13 @@ def test_the_sentence_after_the_best_one_joins_when_it_is_probable_enough(librar
     assert "chief scientist" in answer.answer
 
 
+def test_the_gate_judges_the_answer_with_the_best_sentences_continuation(seed_assistant):
+    """On the article alone, "Xiangyu Zhang and Jian Sun joined Megvii, ..." holds no title: the
+    gate refused until it read the continuation that holds it (wide dev +4 -1, session 27)."""
+    answer = seed_assistant.ask("What title does Jian Sun hold at Megvii?")
+    assert not answer.refused and "chief scientist" in answer.answer
+
+
 def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):
     """No paper gives ResNet-152's parameters or RetinaNet's memory: their quotes stated error
     rates and timings about the same networks (session 16: 35 look-alikes of wide dev were answered

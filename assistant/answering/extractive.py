@@ -130,9 +130,14 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     chosen = select(pool, probability, max_words=max_words, selection=selection)
     if not chosen:
         return Extract(())
-    row = gate_features(pool, probability, chosen, passages)
+    selected = list(chosen)
     chosen += complements(pool, probability, chosen, max_words=max_words, selection=selection)
-    chosen += continuation(pool, probability, chosen, max_words=max_words, selection=selection)
+    continued = continuation(pool, probability, chosen, max_words=max_words, selection=selection)
+    chosen += continued
+    # The gate judges the selected sentences with the best one's continuation, which often holds
+    # what was asked ("Sun now serves as the company's chief scientist." after the sentence naming
+    # him); not the complements, which add to an answer the gate has already judged.
+    row = gate_features(pool, probability, selected + continued, passages)
     best, opening = chosen[0], opening_sentence(pool, chosen, selection)
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..retrieval.definitions import definitional
+from ..retrieval.followup import people
 from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
 from .answer_types import DIGIT
@@ -297,8 +298,24 @@ def continuation(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_
     j = _following(pool, chosen[0])
     if j is None or j in chosen or probability[j] < selection.ratio * probability[chosen[0]]:
         return []
+    if _about_someone_else(pool.question.text, pool.quotes[chosen[0]].text, pool.quotes[j].text):
+        return []
     words = sum(word_count(with_header(pool.quotes[i], pool.headers[i])) for i in [*chosen, j])
     return [j] if words <= min(max_words, selection.continued_within_words) else []
+
+
+def _about_someone_else(question: str, best: str, following: str) -> bool:
+    """The ``following`` sentence is about a person the ``best`` one names and the question does
+    not ("Sun now serves as the company's chief scientist." after "Xiangyu Zhang and Jian Sun
+    joined Megvii ..." for a question about Zhang's title): it names them, by a part of their
+    name, and no one the question names."""
+    asked = people(question)
+    if not asked:
+        return False
+    def named(persons: list[str]) -> bool:
+        return any(re.search(rf"\b{re.escape(part)}\b", following) for person in persons for part in person.split())
+    others = [p for p in people(best) if p not in asked]
+    return named(others) and not named(asked)
 
 
 def _complete(pool: Pool, chosen: list[int], selection: Selection) -> bool:
