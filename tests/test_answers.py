@@ -642,6 +642,13 @@ def test_the_gate_judges_the_answer_with_the_best_sentences_continuation(seed_as
     assert not answer.refused and "chief scientist" in answer.answer
 
 
+def test_a_count_of_people_is_answered_by_a_number_of_researchers(seed_assistant):
+    """"authored by four researchers" states how many people wrote the paper: the count check took
+    "wrote" for the counted thing, and the gate's coverage missed "people" (session 27)."""
+    answer = seed_assistant.ask("How many people wrote the ResNet paper and what are their names?")
+    assert not answer.refused and "four researchers" in answer.answer
+
+
 def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):
     """No paper gives ResNet-152's parameters or RetinaNet's memory: their quotes stated error
     rates and timings about the same networks (session 16: 35 look-alikes of wide dev were answered

@@ -49,6 +49,9 @@ def test_what_a_question_counts(question, expected):
     ("What mini-batch size was used?", "Each SGD mini-batch holds 2 images and 128 RoIs; its size is 128.", True),
     ("What share of the RoIs are foreground?", "We take 25% of the RoIs from object proposals.", True),
     ("What percentage of moves did the network predict?", "Prediction accuracy on human professional moves.", False),
+    # People are counted as what they are, and the counted phrase may run on into the verb.
+    ("How many people wrote the ResNet paper?", "The paper was authored by four researchers working at MSRA.", True),
+    ("How many people wrote the ResNet paper?", "The paper was published in 2015 and cited 25,256 times.", False),
 ])
 def test_a_sentence_states_a_count_of_what_is_counted(question, sentence, states):
     assert states_count(counted(question), sentence) is states

@@ -37,11 +37,16 @@ _NOT_COUNTED = frozenset("does do did is was were are has have more less fewer t
                          "types type percentage percent share fraction of".split())
 # Units of the kinds of thing a question counts in other words than its unit.
 _TIME = "s ms sec secs second seconds minute minutes min hour hours h day days week weeks month months year years gpu-days gpu-hours"
+_PERSONS = ("people persons individuals researchers authors co-authors scientists engineers employees staff members "
+            "students interns alumni founders co-founders")
 _UNITS = {
     "time": _TIME, "hour": _TIME, "day": _TIME, "second": _TIME, "millisecond": _TIME, "minut": _TIME,
     "memori": "gb mb kb gigabytes megabytes bytes", "gigabyt": "gb", "megabyt": "mb",
     "comput": "flops gflops multiply-adds " + _TIME,
     "paramet": "params", "money": "$ dollars usd yuan rmb million billion", "fund": "$ dollars usd yuan rmb million billion",
+    # People are counted as what they are: "How many people wrote the ResNet paper?" is answered
+    # by "authored by four researchers".
+    "peopl": _PERSONS, "person": _PERSONS, "individu": _PERSONS,
 }
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
                           "thousand thousands million millions billion billions twice".split())
@@ -69,11 +74,18 @@ def _stems(word: str) -> set[str]:
     return {stem(p) for p in parts} | {stem(p[:-1]) for p in parts if len(p) > 3 and p.endswith("s")}
 
 
+def counted_head(counted_words: tuple[str, ...]) -> str:
+    """The word naming what is counted: the last with units of its kind, else the last word (the
+    phrase may run on into the question's verb: "how many people wrote")."""
+    with_units = [w for w in counted_words if any(s in _UNITS for s in _stems(w))]
+    return (with_units or counted_words)[-1]
+
+
 def states_count(counted_words: tuple[str, ...], sentence: str) -> bool:
     """A number stands within ``NEAR`` words of a counted word or is written into one ("8-GPU");
     when the counted thing has units ("memory" of "GPU memory", "compute"), of the thing or one of
     its units ("12 GB", "2.5 GPU-days"), not of a word before it ("2 GPUs")."""
-    head = _stems(counted_words[-1])
+    head = _stems(counted_head(counted_words))
     units = {u for s in head for u in _UNITS.get(s, "").split()}
     stems = head if units else {s for w in counted_words for s in _stems(w)}
     if counted_words == _PERCENT and "%" in sentence:

@@ -24,7 +24,7 @@ from ..text import terms
 from ..types import Part, Passage
 from . import scorer
 from .candidates import Pool, as_quoted, candidates, position, with_header
-from .counts import states_count
+from .counts import counted_head, states_count
 from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
 from .question_parts import asks
 from .selection import DEFAULT_SELECTION, Selection, complements, continuation, opening_sentence, relation_section, select
@@ -70,6 +70,10 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     has_type = any(holds_type(question, t) for t in texts)
     if has_type:
         have |= asking_terms(question)
+    # A quote stating a count of what is counted in its own words ("four researchers" for "how
+    # many people", "12 GB" for "how much memory") holds the word naming it.
+    if question.counted and any(states_count(question.counted, t) for t in texts):
+        have |= set(terms(counted_head(question.counted)))
     if any(stands_for(question.subject, t) or defines(question, t) or glosses(question, t) for t in texts):
         have |= expansion_terms(question)
     # Quotes from the section whose heading answers the question's relation ("Who were the
