@@ -649,6 +649,13 @@ def test_a_count_of_people_is_answered_by_a_number_of_researchers(seed_assistant
     assert not answer.refused and "four researchers" in answer.answer
 
 
+def test_an_answer_about_a_person_opens_with_a_sentence_naming_them(seed_assistant):
+    """The quotes also hold a sentence about Microsoft founding MSRA, which has a name of the asked
+    type too: the opener is the one about Kaiming He (session 27)."""
+    answer = seed_assistant.ask("Where did Kaiming He go after MSRA?")
+    assert "joined Facebook AI Research" in answer.citations[0].quote
+
+
 def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):
     """No paper gives ResNet-152's parameters or RetinaNet's memory: their quotes stated error
     rates and timings about the same networks (session 16: 35 look-alikes of wide dev were answered

@@ -22,6 +22,7 @@ from ..retrieval.definitions import definitional
 from ..retrieval.followup import people
 from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
+from .counts import states_count
 from .answer_types import DIGIT
 from .question import Question, asked_numbers, glosses, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
@@ -312,10 +313,8 @@ def _about_someone_else(question: str, best: str, following: str) -> bool:
     asked = people(question)
     if not asked:
         return False
-    def named(persons: list[str]) -> bool:
-        return any(re.search(rf"\b{re.escape(part)}\b", following) for person in persons for part in person.split())
     others = [p for p in people(best) if p not in asked]
-    return named(others) and not named(asked)
+    return _names_any(others, following) and not _names_any(asked, following)
 
 
 def _complete(pool: Pool, chosen: list[int], selection: Selection) -> bool:
@@ -361,9 +360,24 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
         return max(chosen, key=lambda i: pool.relation_cos[i])
     if typed(question) and not question.listing:
         # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
-        holding = [i for i in chosen if holds_type(question, with_header(pool.quotes[i], pool.headers[i]))]
+        texts = {i: with_header(pool.quotes[i], pool.headers[i]) for i in chosen}
+        holding = [i for i in chosen if holds_type(question, texts[i])]
+        # A count question's opener gives a count of the counted thing ("authored by four
+        # researchers" for "How many researchers wrote the paper?", not "Since 2015, researchers
+        # ..."); a question about a person's opener names them ("Kaiming He ... joined Facebook AI
+        # Research" for "Where did Kaiming He go?", not a sentence about Microsoft).
+        if question.counted:
+            holding = [i for i in holding if states_count(question.counted, texts[i])] or holding
+        asked = people(question.text)
+        if asked:
+            holding = [i for i in holding if _names_any(asked, texts[i])] or holding
         return holding[0] if holding else chosen[0]
     return chosen[0]
+
+
+def _names_any(persons: list[str], sentence: str) -> bool:
+    """The sentence names one of ``persons`` by a part of their name ("Sun" of "Jian Sun")."""
+    return any(re.search(rf"\b{re.escape(part)}\b", sentence) for person in persons for part in person.split())
 
 
 def _opens_with_definition(question: Question, sentence: str) -> bool:
