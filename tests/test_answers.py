@@ -211,6 +211,13 @@ HEADLINE21_MIN_CORRECT = 0.1
 LIBRARY_TEST22_MIN_CORRECT = 0.49
 LIBRARY_TEST22_MIN_REFUSAL = 0.55
 HEADLINE22_MIN_CORRECT = 0.6
+# The twenty-third, written by an engineer who never ran the system (2026-12-05 08:51-09:00 UTC, at
+# the start of session 26), run once on 2026-12-05 13:07 UTC on a1169f7 ("The twenty-third sealed
+# split: the one run"): 79/160 correct (0.494), 23/40 unanswerables refused (0.575); its headline
+# phrasings 6 of 10. One question below each.
+LIBRARY_TEST23_MIN_CORRECT = 0.48
+LIBRARY_TEST23_MIN_REFUSAL = 0.55
+HEADLINE23_MIN_CORRECT = 0.5
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -484,6 +491,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test20.jsonl", "headline20.jsonl", LIBRARY_TEST20_MIN_CORRECT, LIBRARY_TEST20_MIN_REFUSAL, HEADLINE20_MIN_CORRECT),
     ("library_test21.jsonl", "headline21.jsonl", LIBRARY_TEST21_MIN_CORRECT, LIBRARY_TEST21_MIN_REFUSAL, HEADLINE21_MIN_CORRECT),
     ("library_test22.jsonl", "headline22.jsonl", LIBRARY_TEST22_MIN_CORRECT, LIBRARY_TEST22_MIN_REFUSAL, HEADLINE22_MIN_CORRECT),
+    ("library_test23.jsonl", "headline23.jsonl", LIBRARY_TEST23_MIN_CORRECT, LIBRARY_TEST23_MIN_REFUSAL, HEADLINE23_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
