@@ -1,8 +1,9 @@
 """The web chat in a real browser: Debian's Chromium driven by Playwright (no display needed).
 
 One browser. Questions go to a page of the read-only app (each starts a new conversation); each
-test that uploads or removes gets an app and a page of its own, so no test depends on what
-another one's documents did. A screenshot of the final state is saved to test-artifacts/ for CI.
+test that uploads or removes gets a page of its own on the session's documents app, and leaves its
+corpus as it found it (as test_webchat's upload tests do). A screenshot of the final state is saved
+to test-artifacts/ for CI.
 """
 
 from __future__ import annotations
@@ -56,11 +57,12 @@ def page(browser, app_server):
 
 
 @pytest.fixture
-def own_page(browser, start_app, request: pytest.FixtureRequest):
-    """A page on an app of the test's own, for a test that changes documents: (page, server)."""
-    server = start_app("browser-" + request.node.originalname.removeprefix("test_")[:24])
-    page = open_chat(browser, server)
-    yield page, server
+def own_page(browser, documents_app):
+    """A page of the test's own, for a test that changes documents: (page, server). The server is
+    the session's documents app, shared rather than started per test (~10-20 s each on 2 cores);
+    each such test removes what it added."""
+    page = open_chat(browser, documents_app)
+    yield page, documents_app
     page.close()
 
 
