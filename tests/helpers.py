@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from assistant.citations import Quote
 from assistant.config import PROJECT_ROOT
 from assistant.store.registry import DocumentRecord, Registry, now
 from assistant.text import terms
-from assistant.types import Chunk, Passage
+from assistant.types import Chunk, Page, Passage
 
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
 
@@ -38,6 +39,18 @@ def pdf(path: Path, lines: list[str], *, pages: int | None = None) -> Path:
             document.cell(0, 8, lines[i % len(lines)])
     document.output(str(path))
     return path
+
+
+@cache
+def paper_pages(name: str) -> tuple[Page, ...]:
+    """One of ../shared/papers as ingest reads it, read once per session: test_budget,
+    test_loaders and test_structure check the six papers' pages from several tests (~10 s to
+    read all six on 2 cores), and pages are frozen, so the tests share one read."""
+    from assistant.ingest.loaders import load
+
+    from .conftest import PAPERS
+
+    return tuple(load(PAPERS / name, source=name, max_bytes=50 * 2**20))
 
 
 # -- hostile files: the one catalogue ------------------------------------------------------------

@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.errors import IngestError
 from assistant.ingest.loaders import load
 from tests.conftest import PAPERS
+from tests.helpers import paper_pages
 
 MIB = 2**20
 DEFAULTS = Settings()
@@ -115,6 +116,6 @@ def test_text_files_have_the_document_limit(tmp_path: Path):
 def test_real_papers_stay_far_below_the_limits(paper: Path):
     """The limits leave room: the six papers' largest page is under a tenth of the page limit,
     and each paper under a hundredth of the document limit (measured: docs/RELIABILITY.md)."""
-    pages = load(paper, source=paper.name, max_bytes=50 * MIB)
+    pages = paper_pages(paper.name)
     assert max(len(p.text) for p in pages) * 10 < DEFAULTS.max_page_chars
     assert sum(len(p.text) for p in pages) * 100 < DEFAULTS.max_document_chars

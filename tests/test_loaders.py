@@ -13,7 +13,7 @@ from assistant.ingest.loaders import clean_text, load
 from assistant.ingest.pdf_text import clean_line, join_hyphenated
 from tests.conftest import PAPERS, RESNET_PDF
 
-from .helpers import encrypted_pdf
+from .helpers import encrypted_pdf, paper_pages
 
 MIB = 2**20
 
@@ -98,7 +98,7 @@ def test_the_papers_are_titled_as_they_are_set(name: str, title: str):
     path = PAPERS / name
     if not path.is_file():
         pytest.skip(f"{path} is not there")
-    assert {page.title for page in _load(path)} == {title}
+    assert {page.title for page in paper_pages(name)} == {title}
 
 
 def test_blank_pdf_pages_are_skipped_but_numbering_stays_true(tmp_path: Path):
@@ -164,9 +164,9 @@ def test_the_papers_names_are_not_broken_at_their_line_ends():
     """pypdf gives "Fast R-" and "CNN" on two lines; joined with a space, "Fast R- CNN" was what
     the index, the answers and the citations read."""
     for name in ("fast_rcnn_iccv2015.pdf", "focal_loss_1708.02002.pdf", "identity_mappings_1603.05027.pdf"):
-        text = "\n".join(p.text for p in _load(PAPERS / name))
+        text = "\n".join(p.text for p in paper_pages(name))
         assert not re.search(r"\w- [A-Z0-9]", text), name
-    text = "\n".join(p.text for p in _load(PAPERS / "fast_rcnn_iccv2015.pdf"))
+    text = "\n".join(p.text for p in paper_pages("fast_rcnn_iccv2015.pdf"))
     assert "The Fast R-CNN method has several advantages" in text
 
 

@@ -21,17 +21,18 @@ from assistant.ingest.pdf_text import join_hyphenated
 from assistant.store.registry import Registry
 from assistant.types import Passage
 from tests.conftest import PAPERS, make_settings
+from tests.helpers import paper_pages
 
 SEED_ARTICLE = PROJECT_ROOT / "corpus" / "who-benefits-from-american-ai-research-in-china.txt"
 DEFAULTS = Settings()
 MIB = 2**20
 
 
-def _paper(name: str) -> list:
+def _paper(name: str) -> tuple:
     path = PAPERS / name
     if not path.is_file():
         pytest.skip(f"{path} is not there")
-    return load(path, source=name, max_bytes=50 * MIB)
+    return paper_pages(name)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_page_numbers_and_running_lines_are_gone():
     assert "https://www.nature.com/nature/journal" not in alphago
     assert alphago.count("Mastering the game of Go without human knowl") == 1  # the title, once
     for path in sorted(PAPERS.glob("*.pdf")):
-        for page in load(path, source=path.name, max_bytes=50 * MIB):
+        for page in paper_pages(path.name):
             assert not re.match(r"\d{1,3}\s+[a-z]", page.text), (path.name, page.page, page.text[:40])
 
 
@@ -134,7 +135,7 @@ def test_captions_tables_and_references_have_their_kind(resnet):
     assert any(t.startswith("[1] Y. Bengio, P. Simard, and P. Frasconi.") for _, t in references)
     # Every paper's bibliography is found, and prose is still most of each paper.
     for path in sorted(PAPERS.glob("*.pdf")):
-        kinds = [(b.kind, len(t)) for _, b, t in _blocks(load(path, source=path.name, max_bytes=50 * MIB))]
+        kinds = [(b.kind, len(t)) for _, b, t in _blocks(paper_pages(path.name))]
         assert any(kind == "references" for kind, _ in kinds), path.name
         assert any(kind == "caption" for kind, _ in kinds), path.name
         assert sum(n for kind, n in kinds if kind == "text") > 0.5 * sum(n for _, n in kinds), path.name
