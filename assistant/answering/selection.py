@@ -351,7 +351,9 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     gathered under its relation's heading, where it is the chosen sentence nearest the relation
     ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
     field, including Microsoft's competitors"), and for a typed question, where it is the best
-    holding the type (``holds_type``). The gate has judged the same sentences either way."""
+    holding the type (``holds_type``), preferring one that states a count of what a count question
+    counts and one naming the person the question names. The gate has judged the same sentences
+    either way."""
     question = pool.question
     if len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses:
         return chosen[0]
@@ -362,10 +364,9 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
         # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
         texts = {i: with_header(pool.quotes[i], pool.headers[i]) for i in chosen}
         holding = [i for i in chosen if holds_type(question, texts[i])]
-        # A count question's opener gives a count of the counted thing ("authored by four
-        # researchers" for "How many researchers wrote the paper?", not "Since 2015, researchers
-        # ..."); a question about a person's opener names them ("Kaiming He ... joined Facebook AI
-        # Research" for "Where did Kaiming He go?", not a sentence about Microsoft).
+        # A count question's opener gives a number of the counted thing, not just some number; a
+        # question about a person's opener names them ("Kaiming He ... joined Facebook AI
+        # Research" for "Where did Kaiming He go?", not a sentence about Microsoft founding MSRA).
         if question.counted:
             holding = [i for i in holding if states_count(question.counted, texts[i])] or holding
         asked = people(question.text)
