@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..retrieval.definitions import definitional
-from ..retrieval.followup import people
+from ..retrieval.followup import names_any, people
 from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
 from .counts import states_count
@@ -108,8 +108,9 @@ class Selection:
     # when its probability reaches ``ratio`` of the best's and the answer stays within
     # ``continued_within_words``, however many sentences it has: a passage often states the asked
     # fact in the sentence after the one nearest the question's words ("Xiangyu Zhang and Jian Sun
-    # joined Megvii, ..." is followed by "Sun now serves as the company's chief scientist."). Like a
-    # complement, the gate judges the answer without it. Wide dev +10, nothing lost; within 120
+    # joined Megvii, ..." is followed by "Sun now serves as the company's chief scientist."), unless
+    # it is about another person than the asked one. Unlike a complement, the gate judges the answer
+    # with it (session 27: wide dev +4). Wide dev +10, nothing lost; within 120
     # words +18 −2, but it takes the room the abbreviations an answer uses need (``glossary``);
     # down to 0.1 of the best's +33 −4, but dev's median answer 71 words (docs/EVALUATION.md, session 26).
     best_continues: bool = True
@@ -314,7 +315,7 @@ def _about_someone_else(question: str, best: str, following: str) -> bool:
     if not asked:
         return False
     others = [p for p in people(best) if p not in asked]
-    return _names_any(others, following) and not _names_any(asked, following)
+    return names_any(others, following) and not names_any(asked, following)
 
 
 def _complete(pool: Pool, chosen: list[int], selection: Selection) -> bool:
@@ -371,14 +372,9 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
             holding = [i for i in holding if states_count(question.counted, texts[i])] or holding
         asked = people(question.text)
         if asked:
-            holding = [i for i in holding if _names_any(asked, texts[i])] or holding
+            holding = [i for i in holding if names_any(asked, texts[i])] or holding
         return holding[0] if holding else chosen[0]
     return chosen[0]
-
-
-def _names_any(persons: list[str], sentence: str) -> bool:
-    """The sentence names one of ``persons`` by a part of their name ("Sun" of "Jian Sun")."""
-    return any(re.search(rf"\b{re.escape(part)}\b", sentence) for person in persons for part in person.split())
 
 
 def _opens_with_definition(question: Question, sentence: str) -> bool:

@@ -268,6 +268,11 @@ def people(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def names_any(persons: list[str], text: str) -> bool:
+    """The text names one of ``persons`` by any part of their name ("Sun" of "Jian Sun")."""
+    return any(re.search(rf"\b{re.escape(part)}\b", text) for person in persons for part in person.split())
+
+
 def _without_people(text: str) -> str:
     for name in people(text):
         text = text.replace(name, " ")
