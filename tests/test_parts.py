@@ -41,6 +41,25 @@ def test_clauses_sentences_and_named_subjects_are_parts():
     assert question_parts("Is ResNet-50 or ResNet-101 deeper?").texts == ("Is ResNet-50 deeper?", "Is ResNet-101 deeper?")
 
 
+def test_a_comparison_with_a_phrase_asks_of_each_side():
+    # "versus" or ", compared with" before a phrase, not a name: each side is a part; the second
+    # leans on the first for what it asks (``leans_on``).
+    assert question_parts("What IoU does RetinaNet require to assign an anchor to an object, versus the IoU above "
+                          "which an RPN anchor is positive?").texts == (
+        "What IoU does RetinaNet require to assign an anchor to an object?",
+        "the IoU above which an RPN anchor is positive?")
+    assert question_parts("What weight decay does Fast R-CNN use, compared with the one in ResNet's ImageNet "
+                          "training?").texts == (
+        "What weight decay does Fast R-CNN use?", "the one in ResNet's ImageNet training?")
+    # Not a verb's "compared with", a pair qualifying a noun, a word's "-vs-" or a short side.
+    for question in ("The Whampoa Academy that MSRA is compared with trained army commanders for which two parties?",
+                     "In Faster R-CNN's one-stage versus two-stage comparison, what does the one-stage system use "
+                     "as its 'proposals'?",
+                     "Which classifier wins in Fast R-CNN: post-hoc one-vs-rest SVMs or the softmax?",
+                     "How much lower is the loss at pt = 0.9 compared with plain cross entropy?"):
+        assert question_parts(question).texts == (question,)
+
+
 def test_a_statement_the_question_builds_on_does_not_ask():
     assert not asks("Kaiming He joined Facebook AI Research in 2016.")
     assert asks("which later papers did he co-author")

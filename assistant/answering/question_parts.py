@@ -2,7 +2,8 @@
 the ResNet paper plug ResNet-101 into, and what frame rate did that system reach ...?"), states
 what it builds on before asking ("Kaiming He joined Facebook AI Research in 2016. What COCO
 test-dev AP did ...?"), or asks one thing of two named subjects ("Which paper, Fast R-CNN or
-Faster R-CNN, ...?", "both A and B", "compare A and/with B") is answered part by part: the facts
+Faster R-CNN, ...?", "both A and B", "compare A and/with B"), or of two phrases ("What IoU does
+RetinaNet require ..., versus the IoU above which an RPN anchor is positive?") is answered part by part: the facts
 are in different documents, and one retrieval or one sentence score against the whole question
 favours one part's document. ``retrieval.parts`` reserves each part its places in the top k;
 ``extractive.extract_parts`` answers each.
@@ -34,6 +35,13 @@ _EITHER = re.compile(rf"(?P<a>{_NAME_PHRASE}),?\s+or\s+(?P<b>{_NAME_PHRASE})\b")
 # "both A and B", "compare(d) A and/with/to B", "A versus/vs B": the question asks the same of each.
 _EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:and|with|to)\s+(?P<b>{_NAME_PHRASE})\b"
                    rf"|(?P<a2>{_NAME_PHRASE})\s+(?i:versus|vs\.?)\s+(?P<b2>{_NAME_PHRASE})\b")
+# "X versus Y", "X, compared with Y", where Y is a phrase, not a name: "What IoU does RetinaNet
+# require to assign an anchor, versus the IoU above which an RPN anchor is positive?". Not within a
+# word ("one-vs-rest"); "compared with" only after a comma, as a verb's ("MSRA is compared with the
+# Whampoa Academy") asks one thing; nor when Y goes on to ask ("one-stage versus two-stage
+# comparison, what does ...?": the pair qualifies a noun).
+_COMPARED = re.compile(r"(?:\s*,\s*|\s+)(?:versus|vs\.?)\s+|\s*,\s*(?:compared\s+(?:with|to)|relative\s+to)\s+", re.I)
+_ASKS_AFTER = re.compile(rf"[,:;\u2013-]\s+(?:{_WH})\b", re.I)
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
 # A message of more pieces is asked as one: each part costs a search and an answer of its own.
 MAX_PARTS = 3
@@ -52,7 +60,8 @@ class Parts:
 def question_parts(question: str) -> Parts:
     """``question`` split into the parts it asks: its sentences (a statement it builds on, then
     what it asks), its clauses joined by ", and what/how/which ..." or "; ", or the same question
-    asked of each of two named subjects ("A or B", "both A and B", "compare A and B")."""
+    asked of each of two named subjects ("A or B", "both A and B", "compare A and B"), or its two sides
+    when it compares phrases ("X versus Y", "X, compared with Y")."""
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     pieces = [c for piece in pieces for c in _CLAUSES.split(piece)]
@@ -64,6 +73,11 @@ def question_parts(question: str) -> Parts:
             a, b = found.group("a") or found.group("a2"), found.group("b") or found.group("b2")
             if fold(a) != fold(b):
                 return Parts(tuple(f"{text[:found.start()]}{name}{text[found.end():]}" for name in (a, b)), either)
+    compared = _COMPARED.split(text)
+    if (len(compared) == 2 and all(len(p.split()) >= MIN_PART_WORDS for p in compared)
+            and not _ASKS_AFTER.search(compared[1])):
+        first, second = compared
+        return Parts((first + "?" if text.endswith("?") else first, second))
     return Parts((text,))
 
 
