@@ -52,6 +52,10 @@ def test_what_a_question_counts(question, expected):
     # People are counted as what they are, and the counted phrase may run on into the verb.
     ("How many people wrote the ResNet paper?", "The paper was authored by four researchers working at MSRA.", True),
     ("How many people wrote the ResNet paper?", "The paper was published in 2015 and cited 25,256 times.", False),
+    # A year after "since", "in", ... is a date, not a count; a number like one still counts.
+    ("How many researchers work at MSRA?", "Since 2015, researchers around the globe have applied it.", False),
+    ("How many GPUs did the training use?", "Trained in 2015 on 8 GPUs.", True),
+    ("How many proposals are used at test time?", "We use 2000 proposals at test time.", True),
 ])
 def test_a_sentence_states_a_count_of_what_is_counted(question, sentence, states):
     assert states_count(counted(question), sentence) is states

@@ -51,6 +51,10 @@ _UNITS = {
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
                           "thousand thousands million millions billion billions twice".split())
 NEAR = 3  # words at most between the number and the counted word
+# A year after these words is a date, not a count: "Since 2015, researchers around the globe ..."
+# states no number of researchers.
+_BEFORE_YEAR = frozenset("since in by until till before after from during early late mid".split())
+_YEAR = re.compile(r"19\d\d|20[0-3]\d")
 _RATE_HEADS = frozenset({"rate", "size", "decay", "momentum"})  # stems of ``_RATE``'s heads
 
 
@@ -95,7 +99,10 @@ def states_count(counted_words: tuple[str, ...], sentence: str) -> bool:
     def names_counted(token: str) -> bool:
         return token in units or bool(_stems(token) & stems)
 
-    def is_number(token: str) -> bool:
+    def is_number(i: int) -> bool:
+        token = tokens[i]
+        if _YEAR.fullmatch(token) and i > 0 and tokens[i - 1] in _BEFORE_YEAR:
+            return False
         return bool(re.search(r"\d", token)) or token in _NUMBER_WORDS
 
     if head & _RATE_HEADS and len(counted_words) > 1:
@@ -107,8 +114,8 @@ def states_count(counted_words: tuple[str, ...], sentence: str) -> bool:
     for j, token in enumerate(tokens):
         if not names_counted(token):
             continue
-        if is_number(token):
+        if is_number(j):
             return True
-        if any(is_number(tokens[i]) for i in range(max(0, j - NEAR), min(len(tokens), j + NEAR + 1)) if i != j):
+        if any(is_number(i) for i in range(max(0, j - NEAR), min(len(tokens), j + NEAR + 1)) if i != j):
             return True
     return False
