@@ -257,6 +257,16 @@ def test_an_answer_need_not_repeat_where_the_question_says_it_is_found(question,
     assert set(analysis.analyse(question).asked_terms) == asked
 
 
+def test_the_sentences_are_scored_against_the_question_without_its_attribution():
+    """"according to Sheehan" says where the answer is, not what is asked: the question the sentences
+    are scored against leaves it out (wide dev +7 -0, session 28); nothing else changes."""
+    assert analysis.analyse("Who was the lead author of ResNet, according to Sheehan?").text == (
+        "Who was the lead author of ResNet?")
+    assert analysis.analyse("According to the piece, which lab produced ResNet?").text == "which lab produced ResNet?"
+    assert analysis.analyse("What mAP@[.5, .95] did it reach?").text == "What mAP@[.5, .95] did it reach?"
+    assert analysis.analyse("What did he say, according to Sheehan?").text == "What did he say, according to Sheehan?"
+
+
 def test_the_gate_counts_the_questions_numbers_a_statement_lacks():
     """A look-alike swaps a number ("CIFAR-100" where the paper reports CIFAR-10): the passage
     about the entity lacks it, which the shared words alone do not show."""

@@ -165,6 +165,7 @@ def question_terms(text: str) -> list[str]:
 
 
 def analyse(question: str, context: str = "", idf: dict[str, float] | None = None) -> Question:
+    question = without_attribution(question)
     own = tuple(question_terms(question))
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = asked_type(question)
@@ -208,6 +209,19 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
 # leaves ("What's", "the RPN's window").
 _UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports ’s"))
+
+
+def without_attribution(question: str) -> str:
+    """``question`` without where it says its answer is (``_ATTRIBUTION``: "Who was the lead author
+    of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?"): the sentences are
+    scored against what it asks, not against the author's name ("Matt Sheehan is a Fellow at
+    MacroPolo."). The question as it is when little else is left."""
+    if not _ATTRIBUTION.search(question):
+        return question
+    rest = _ATTRIBUTION.sub(" ", question)
+    rest = re.sub(r"\s*[,;:]\s*(?=[,;:?.!]|$)", "", " ".join(rest.split())).strip(" ,;:")
+    rest = re.sub(r"\s+([?.!])", r"\1", rest)
+    return rest if len(question_terms(rest)) >= 2 else question
 
 
 def _unattributed(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
