@@ -258,11 +258,14 @@ def test_an_answer_need_not_repeat_where_the_question_says_it_is_found(question,
 
 
 def test_the_sentences_are_scored_against_the_question_without_its_attribution():
-    """"according to Sheehan" says where the answer is, not what is asked: the question the sentences
-    are scored against leaves it out (wide dev +7 -0, session 28); nothing else changes."""
+    """"according to Sheehan", "in the ResNet paper" say where the answer is, not what is asked: the
+    question the sentences are scored against leaves them out (wide dev +7 -0 and +12 -2, session
+    28); nothing else changes."""
     assert analysis.analyse("Who was the lead author of ResNet, according to Sheehan?").text == (
         "Who was the lead author of ResNet?")
     assert analysis.analyse("According to the piece, which lab produced ResNet?").text == "which lab produced ResNet?"
+    assert analysis.analyse("What is shortcut option A in the ResNet paper?").text == "What is shortcut option A?"
+    assert analysis.analyse("Who profited from the ResNet paper?").text == "Who profited from the ResNet paper?"
     assert analysis.analyse("What mAP@[.5, .95] did it reach?").text == "What mAP@[.5, .95] did it reach?"
     assert analysis.analyse("What did he say, according to Sheehan?").text == "What did he say, according to Sheehan?"
 

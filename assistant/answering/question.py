@@ -96,6 +96,10 @@ _NAMING_WH = frozenset(("who", "whom", "whose", "which", "what", "where"))
 # the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
 _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|described|stated|told|explained) (?:in|by))"
                           r"\s*[^,;:?]*", re.I)
+# The document the question ends by naming: "... in the ResNet paper?", ", per the article?"; not
+# "from the ResNet paper", which is what "Who profited from ...?" asks about.
+_DOCUMENT_AT_END = re.compile(r",?\s+(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?"
+                              r"[^,;:?]{0,40}?\b(?:paper|article|piece|essay|report|study)['’]?s?\s*(?=[?.!]?$)", re.I)
 # What a question asks of its items is its wh-clause before what they relate to: "Who benefited"
 # of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?". It
 # ends at the preposition that brings those in, not at an infinitive's "to" ("Who stood to gain
@@ -213,12 +217,14 @@ _UNASKED = frozenset(terms("article paper piece words describes characterises ch
 
 def without_attribution(question: str) -> str:
     """``question`` without where it says its answer is (``_ATTRIBUTION``: "Who was the lead author
-    of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?"): the sentences are
-    scored against what it asks, not against the author's name ("Matt Sheehan is a Fellow at
-    MacroPolo."). The question as it is when little else is left."""
-    if not _ATTRIBUTION.search(question):
+    of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?"; ``_DOCUMENT_AT_END``:
+    "What is shortcut option A in the ResNet paper?" -> "What is shortcut option A?"): the
+    sentences are scored against what it asks, not against the author's or the document's name
+    ("Matt Sheehan is a Fellow at MacroPolo."). Retrieval reads the whole question, and favours the
+    document it names. The question as it is when little else is left."""
+    if not (_ATTRIBUTION.search(question) or _DOCUMENT_AT_END.search(question)):
         return question
-    rest = _ATTRIBUTION.sub(" ", question)
+    rest = _DOCUMENT_AT_END.sub("", _ATTRIBUTION.sub(" ", question))
     rest = re.sub(r"\s*[,;:]\s*(?=[,;:?.!]|$)", "", " ".join(rest.split())).strip(" ,;:")
     rest = re.sub(r"\s+([?.!])", r"\1", rest)
     return rest if len(question_terms(rest)) >= 2 else question
