@@ -671,11 +671,14 @@ def test_a_question_naming_its_source_is_answered_from_it(seed_assistant):
     assert not answer.refused and "Xbox" in answer.answer
 
 
-def test_a_question_ending_with_its_document_is_scored_without_it(library_assistant):
+def test_a_question_naming_its_document_is_scored_without_it(library_assistant):
     """"in the AlphaGo Zero paper" drew sentences naming AlphaGo Zero, not the one naming the
     program that computed the ratings (session 28)."""
     answer = library_assistant.ask("Which program computed the Elo ratings in the AlphaGo Zero paper?")
     assert not answer.refused and "BayesElo" in answer.answer
+    # ... or opens with it.
+    answer = library_assistant.ask("In the ResNet paper, what is meant by a 'plain' network?")
+    assert not answer.refused and "simply stack layers" in answer.answer
 
 
 def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):

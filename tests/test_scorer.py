@@ -265,6 +265,7 @@ def test_the_sentences_are_scored_against_the_question_without_its_attribution()
         "Who was the lead author of ResNet?")
     assert analysis.analyse("According to the piece, which lab produced ResNet?").text == "which lab produced ResNet?"
     assert analysis.analyse("What is shortcut option A in the ResNet paper?").text == "What is shortcut option A?"
+    assert analysis.analyse("In the Fast R-CNN paper, what is model S?").text == "what is model S?"
     assert analysis.analyse("Who profited from the ResNet paper?").text == "Who profited from the ResNet paper?"
     assert analysis.analyse("What mAP@[.5, .95] did it reach?").text == "What mAP@[.5, .95] did it reach?"
     assert analysis.analyse("What did he say, according to Sheehan?").text == "What did he say, according to Sheehan?"

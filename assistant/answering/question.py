@@ -100,6 +100,9 @@ _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|descr
 # "from the ResNet paper", which is what "Who profited from ...?" asks about.
 _DOCUMENT_AT_END = re.compile(r",?\s+(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?"
                               r"[^,;:?]{0,40}?\b(?:paper|article|piece|essay|report|study)['’]?s?\s*(?=[?.!]?$)", re.I)
+# ... or opens with: "In the identity mappings paper, what ...?".
+_DOCUMENT_FIRST = re.compile(r"^\s*(?:in|within|per)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?[^,;:?]{0,40}?"
+                             r"\b(?:paper|article|piece|essay|report|study)['’]?s?\s*,\s*", re.I)
 # What a question asks of its items is its wh-clause before what they relate to: "Who benefited"
 # of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?". It
 # ends at the preposition that brings those in, not at an infinitive's "to" ("Who stood to gain
@@ -218,13 +221,14 @@ _UNASKED = frozenset(terms("article paper piece words describes characterises ch
 def without_attribution(question: str) -> str:
     """``question`` without where it says its answer is (``_ATTRIBUTION``: "Who was the lead author
     of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?"; ``_DOCUMENT_AT_END``:
-    "What is shortcut option A in the ResNet paper?" -> "What is shortcut option A?"): the
+    "What is shortcut option A in the ResNet paper?" -> "What is shortcut option A?"; and
+    ``_DOCUMENT_FIRST``: "In the Fast R-CNN paper, what is model S?"): the
     sentences are scored against what it asks, not against the author's or the document's name
     ("Matt Sheehan is a Fellow at MacroPolo."). Retrieval reads the whole question, and favours the
     document it names. The question as it is when little else is left."""
-    if not (_ATTRIBUTION.search(question) or _DOCUMENT_AT_END.search(question)):
+    if not (_ATTRIBUTION.search(question) or _DOCUMENT_AT_END.search(question) or _DOCUMENT_FIRST.search(question)):
         return question
-    rest = _DOCUMENT_AT_END.sub("", _ATTRIBUTION.sub(" ", question))
+    rest = _DOCUMENT_FIRST.sub("", _DOCUMENT_AT_END.sub("", _ATTRIBUTION.sub(" ", question)))
     rest = re.sub(r"\s*[,;:]\s*(?=[,;:?.!]|$)", "", " ".join(rest.split())).strip(" ,;:")
     rest = re.sub(r"\s+([?.!])", r"\1", rest)
     return rest if len(question_terms(rest)) >= 2 else question
