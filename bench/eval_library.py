@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test23|headline23 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test24|headline24 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -42,7 +42,8 @@ run once at the end of session 24); test21 and headline21 the twenty-first (writ
 session 24, 02:30-02:45 UTC, run once at the end of session 25); test22 and headline22 the
 twenty-second (written at the start of session 25, 05:51-06:03 UTC, run once at the end of session 26);
 test23 and headline23 the twenty-third (written at the start of session 26, 08:51-09:00 UTC, run once
-at the end of session 27)."""
+at the end of session 27); test24 and headline24 the twenty-fourth (written at the start of session 27,
+12:05-12:12 UTC, run once at the end of session 28)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "t
           "test9", "headline9", "test10", "headline10", "test11", "headline11", "test12", "headline12",
           "test13", "headline13", "test14", "headline14", "test15", "headline15", "test16", "headline16",
           "test17", "headline17", "test18", "headline18", "test19", "headline19", "test20", "headline20",
-          "test21", "headline21", "test22", "headline22", "test23", "headline23")
+          "test21", "headline21", "test22", "headline22", "test23", "headline23", "test24", "headline24")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 

@@ -218,6 +218,13 @@ HEADLINE22_MIN_CORRECT = 0.6
 LIBRARY_TEST23_MIN_CORRECT = 0.48
 LIBRARY_TEST23_MIN_REFUSAL = 0.55
 HEADLINE23_MIN_CORRECT = 0.5
+# The twenty-fourth, written by an engineer who never ran the system (2026-12-05 12:05-12:12 UTC, at
+# the start of session 27), run once on 2026-12-05 15:49 UTC on 405fa1d ("The twenty-fourth sealed
+# split: the one run"): 85/160 correct (0.531), 25/40 unanswerables refused (0.625); its headline
+# phrasings 4 of 10. One question below each.
+LIBRARY_TEST24_MIN_CORRECT = 0.52
+LIBRARY_TEST24_MIN_REFUSAL = 0.6
+HEADLINE24_MIN_CORRECT = 0.3
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -492,6 +499,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test21.jsonl", "headline21.jsonl", LIBRARY_TEST21_MIN_CORRECT, LIBRARY_TEST21_MIN_REFUSAL, HEADLINE21_MIN_CORRECT),
     ("library_test22.jsonl", "headline22.jsonl", LIBRARY_TEST22_MIN_CORRECT, LIBRARY_TEST22_MIN_REFUSAL, HEADLINE22_MIN_CORRECT),
     ("library_test23.jsonl", "headline23.jsonl", LIBRARY_TEST23_MIN_CORRECT, LIBRARY_TEST23_MIN_REFUSAL, HEADLINE23_MIN_CORRECT),
+    ("library_test24.jsonl", "headline24.jsonl", LIBRARY_TEST24_MIN_CORRECT, LIBRARY_TEST24_MIN_REFUSAL, HEADLINE24_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
