@@ -94,3 +94,44 @@ def _best_long_form(short: str, long: str) -> str:
             or any(c in found for c in "()[]")):
         return ""
     return found
+
+
+# A name written as an abbreviation: two capitals or more, or a capital after a lowercase letter
+# ("RPN", "MSRA", "ResNet", "RoI").
+_SHORT_FORM = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z]|\w*[a-z][A-Z])[A-Za-z][\w-]{1,9}\b")
+
+
+def long_form_terms(text: str, short_forms_of: str) -> set[str]:
+    """The terms of the phrases of ``text`` that a name of ``short_forms_of`` abbreviates ("residu",
+    "network" of "the residual-network breakthrough" for "ResNet"; "microsoft", "research", "asia"
+    of "Microsoft Research Asia" for "MSRA"), by Schwartz & Hearst's letters-in-order rule: a
+    question in the long form is answered by a quote in the short, or the other way round."""
+    words = text.split()
+    found: set[str] = set()
+    for short in set(_SHORT_FORM.findall(short_forms_of)):
+        if not _is_short_form(short):
+            continue
+        reach = min(len(short) + 5, 2 * len(short))
+        for end in range(len(words)):
+            window = " ".join(words[max(0, end - reach + 1): end + 1]).rstrip("?.,;:!")
+            long = _best_long_form(short, window)
+            if long and len(terms(long)) >= 2 and _initials_fit(short, long):
+                found |= set(terms(long))
+    return found
+
+
+def _initials_fit(short: str, long: str) -> bool:
+    """Each word (or hyphenated part) of ``long`` opens with one of ``short``'s capitals, in order:
+    "Microsoft Research Asia" for "MSRA", "residual-network" for "ResNet"; not "Microsoft Research
+    Asia located" nor "residual-network breakthrough", which the letters-in-order rule allows."""
+    capitals = [c.lower() for c in short if c.isupper()]
+    for part in re.split(r"[\s-]+", long):
+        if not part:
+            continue
+        while capitals and capitals[0] != part[0].lower():
+            capitals.pop(0)
+        if not capitals:
+            return False
+        capitals.pop(0)
+    return True
+

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..abbreviations import stands_for
+from ..abbreviations import long_form_terms, stands_for
 from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.followup import follow_up_context, joined, referents
@@ -76,6 +76,10 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         have |= set(terms(counted_head(question.counted)))
     if any(stands_for(question.subject, t) or defines(question, t) or glosses(question, t) for t in texts):
         have |= expansion_terms(question)
+    # A quote naming by its abbreviation what the question spells out holds its words: "ResNet"
+    # for "the residual-network breakthrough", "MSRA" for "Microsoft Research Asia". (The other way
+    # round, "MSRA" held by a quote saying "Microsoft Research Asia", changed no answer of wide dev.)
+    have |= long_form_terms(question.text, " ".join(texts))
     # Quotes from the section whose heading answers the question's relation ("Who were the
     # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
     # words, not the question's: its words count as held.
