@@ -9,6 +9,9 @@ before it), and the long form the shortest run of words before it whose letters 
 form's characters in order, its first one at a word's start. Kept as the paper gives it, with one
 precision rule of its own: a short form holds a capital letter (papers write "(RPN)", "(RoI)",
 "(CE)"; a parenthesis of lowercase words is a gloss or a variable, not an abbreviation).
+``long_form_terms`` reads the same rule without a parenthesis: which phrases of a question a name
+of a quote abbreviates ("the residual-network breakthrough" for "ResNet"), with each word of the
+long form opening with one of the short form's capitals.
 """
 
 from __future__ import annotations

@@ -133,3 +133,11 @@ def test_the_lead_author_and_then_the_other_three(seed_assistant):
 def test_that_company_after_an_answer_naming_it(seed_assistant, first):
     _, follow_up = converse(seed_assistant, [first, "Where is that company based?"])
     assert "Beijing-based" in follow_up.answer
+
+
+def test_a_follow_up_of_few_words_is_answered_about_what_it_points_back_to(seed_assistant):
+    """"when was it set up?" holds one term of its own, "set", which "Founded in 1998 ..." lacks: the
+    gate refused. The names the conversation gives "it" ("Microsoft Research Asia") are terms its
+    answer must hold too (wide dev +6 -0, all follow-ups; session 28)."""
+    _, follow_up = converse(seed_assistant, ["Where is Microsoft Research Asia located?", "when was it set up?"])
+    assert not follow_up.refused and "1998" in follow_up.answer

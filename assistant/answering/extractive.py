@@ -113,14 +113,15 @@ def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wor
     """The best quotes for ``question`` and the gate's probability that they answer it.
     ``idf``: the corpus idf of the question's and the context's terms (``Bm25Side.idf``)."""
     return _refused_uncounted(_extract(question, passages, encoder, max_words=max_words, context=context, idf=idf,
-                                       selection=selection), quotes=())
+                                       selection=selection, follow_up=bool(context)), quotes=())
 
 
 def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str,
-             idf: dict[str, float] | None, selection: Selection) -> Extract:
-    """``extract`` but for the count check, which a question in parts makes over all its parts' quotes."""
+             idf: dict[str, float] | None, selection: Selection, follow_up: bool = False) -> Extract:
+    """``extract`` but for the count check, which a question in parts makes over all its parts' quotes.
+    ``follow_up``: ``context`` is the conversation's (``analyse``), not the parts' before it."""
     sentence_model, gate_model = scorer.models()
-    analysed = analyse(question, context, idf)
+    analysed = analyse(question, context, idf, follow_up=follow_up)
     pool = candidates(analysed, passages, encoder)
     if not pool.quotes or (analysed.address and not pool.addresses) or (analysed.written_by and not pool.bylines):
         # Nothing to quote; or a question asking where code or data is, and no passage gives an

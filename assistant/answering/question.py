@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..retrieval.followup import people
+from ..retrieval.followup import people, refers_back
 from ..text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 from ..types import SECTION_SEPARATOR
 from .answer_types import DIGIT, MONEY, asked_type, asking_words, holds_wanted
 from .counts import counted
 from .front_matter import asks_address, asks_affiliation, asks_authors, written_by
-from .readings import names, numbers, opening_name, without_names
+from .readings import names, names_and_identifiers, numbers, opening_name, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
                 r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
@@ -171,7 +171,11 @@ def question_terms(text: str) -> list[str]:
     return [t for t in dict.fromkeys(terms(text)) if t not in QUESTION_WORDS]
 
 
-def analyse(question: str, context: str = "", idf: dict[str, float] | None = None) -> Question:
+def analyse(question: str, context: str = "", idf: dict[str, float] | None = None, *,
+            follow_up: bool = False) -> Question:
+    """What ``question`` asks. ``context``: what it is read with (a follow-up's conversation, or the
+    parts of a question before it); with ``follow_up`` the context is the conversation's, and the
+    names it gives what the question points back to are terms an answer must hold too."""
     question = without_attribution(question)
     own = tuple(question_terms(question))
     from_context = tuple(t for t in question_terms(context) if t not in own)
@@ -201,7 +205,8 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         who=asked_with_who(question),
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
-        asked_terms=own + from_context if several else _unattributed(question, own),
+        asked_terms=(own + from_context if several
+                     else _unattributed(question, own) + (_referents(question, context, own) if follow_up else ())),
         measure=measure_words(question) if typed[1] in (DIGIT, MONEY) else (),
         authors=asks_authors(question),
         affiliation=asks_affiliation(question),
@@ -216,6 +221,15 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
 # leaves ("What's", "the RPN's window").
 _UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports ’s"))
+
+
+def _referents(question: str, context: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms of the names a follow-up's conversation gives what it points back to ("Kaiming He",
+    "MSRA" for "What year was that?" after "Where did Kaiming He go after leaving MSRA?"): its
+    answer is about them, whatever else its few words ask."""
+    if not refers_back(question):
+        return ()
+    return tuple(dict.fromkeys(t for name in names_and_identifiers(context) for t in terms(name) if t not in own))
 
 
 def without_attribution(question: str) -> str:
