@@ -689,6 +689,15 @@ def test_a_question_naming_its_document_is_scored_without_it(library_assistant):
     assert not answer.refused and "simply stack layers" in answer.answer
 
 
+def test_what_is_resnet_does_not_open_with_the_paper_s_authors(seed_assistant):
+    """The issue's case: "The ResNet paper was authored by ..." opened the answer, its "paper was"
+    read as the subject "ResNet" and a verb. A head noun naming a document or its people makes the
+    sentence about them, as the rule meant (session 28; wide dev unchanged)."""
+    answer = seed_assistant.ask("What is ResNet?")
+    assert not answer.refused and "authored" not in answer.sentences[0].text
+    assert answer.sentences[0].text.startswith("ResNet")
+
+
 def test_a_count_is_answered_only_by_a_number_of_what_is_counted(library_assistant):
     """No paper gives ResNet-152's parameters or RetinaNet's memory: their quotes stated error
     rates and timings about the same networks (session 16: 35 look-alikes of wide dev were answered

@@ -389,9 +389,14 @@ def _opens_with_definition(question: Question, sentence: str) -> bool:
     # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
     short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
     opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{subject}{short})(?!\w)[”\"’']?", text)
-    if not opens:
+    if not opens or _ABOUT_ITS_DOCUMENT.match(text[opens.end():]):
         return False
     return definitional(question.subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
+
+
+# A head noun naming a document or people about the subject, whose sentence is about them: "The
+# ResNet paper was authored by ..." does not say what ResNet is.
+_ABOUT_ITS_DOCUMENT = re.compile(r"\s+(?:paper|papers|article|articles|authors?|team|teams|study|researchers|group)\b")
 
 
 # Before a sentence's subject: an opening quote mark, a short lead-in ("In brief, FPN augments ...").
