@@ -108,7 +108,7 @@ def long_form_terms(text: str, short_forms_of: str) -> set[str]:
     """The terms of the phrases of ``text`` that a name of ``short_forms_of`` abbreviates ("residu",
     "network" of "the residual-network breakthrough" for "ResNet"; "microsoft", "research", "asia"
     of "Microsoft Research Asia" for "MSRA"), by Schwartz & Hearst's letters-in-order rule: a
-    question in the long form is answered by a quote in the short, or the other way round."""
+    question that spells out what a quote abbreviates is answered by it."""
     words = text.split()
     found: set[str] = set()
     for short in set(_SHORT_FORM.findall(short_forms_of)):
@@ -137,4 +137,3 @@ def _initials_fit(short: str, long: str) -> bool:
             return False
         capitals.pop(0)
     return True
-

@@ -233,13 +233,13 @@ def _referents(question: str, context: str, own: tuple[str, ...]) -> tuple[str, 
 
 
 def without_attribution(question: str) -> str:
-    """``question`` without where it says its answer is (``_ATTRIBUTION``: "Who was the lead author
-    of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?"; ``_DOCUMENT_AT_END``:
-    "What is shortcut option A in the ResNet paper?" -> "What is shortcut option A?"; and
-    ``_DOCUMENT_FIRST``: "In the Fast R-CNN paper, what is model S?"): the
-    sentences are scored against what it asks, not against the author's or the document's name
-    ("Matt Sheehan is a Fellow at MacroPolo."). Retrieval reads the whole question, and favours the
-    document it names. The question as it is when little else is left."""
+    """``question`` without where it says its answer is: its attribution (``_ATTRIBUTION``, "Who was
+    the lead author of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?") and
+    the document it ends or opens by naming (``_DOCUMENT_AT_END``, "What is shortcut option A in the
+    ResNet paper?"; ``_DOCUMENT_FIRST``, "In the Fast R-CNN paper, what is model S?"). The sentences
+    are scored against what it asks, not against the author's or the document's name ("Matt Sheehan
+    is a Fellow at MacroPolo."); retrieval reads the whole question, and favours the document it
+    names. The question as it is when little else is left."""
     if not (_ATTRIBUTION.search(question) or _DOCUMENT_AT_END.search(question) or _DOCUMENT_FIRST.search(question)):
         return question
     rest = _DOCUMENT_FIRST.sub("", _DOCUMENT_AT_END.sub("", _ATTRIBUTION.sub(" ", question)))

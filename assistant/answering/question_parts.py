@@ -3,9 +3,9 @@ the ResNet paper plug ResNet-101 into, and what frame rate did that system reach
 what it builds on before asking ("Kaiming He joined Facebook AI Research in 2016. What COCO
 test-dev AP did ...?"), or asks one thing of two named subjects ("Which paper, Fast R-CNN or
 Faster R-CNN, ...?", "both A and B", "compare A and/with B"), or of two phrases ("What IoU does
-RetinaNet require ..., versus the IoU above which an RPN anchor is positive?") is answered part by part: the facts
-are in different documents, and one retrieval or one sentence score against the whole question
-favours one part's document. ``retrieval.parts`` reserves each part its places in the top k;
+RetinaNet require ..., versus the IoU above which an RPN anchor is positive?") is answered part by
+part: the facts are in different documents, and one retrieval or one sentence score against the
+whole question favours one part's document. ``retrieval.parts`` reserves each part its places in the top k;
 ``extractive.extract_parts`` answers each.
 """
 
@@ -60,8 +60,8 @@ class Parts:
 def question_parts(question: str) -> Parts:
     """``question`` split into the parts it asks: its sentences (a statement it builds on, then
     what it asks), its clauses joined by ", and what/how/which ..." or "; ", or the same question
-    asked of each of two named subjects ("A or B", "both A and B", "compare A and B"), or its two sides
-    when it compares phrases ("X versus Y", "X, compared with Y")."""
+    asked of each of two named subjects ("A or B", "both A and B", "compare A and B"), or its two
+    sides when it compares phrases ("X versus Y", "X, compared with Y")."""
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     pieces = [c for piece in pieces for c in _CLAUSES.split(piece)]
