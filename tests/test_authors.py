@@ -119,6 +119,16 @@ def test_an_article_names_its_author_in_a_note_at_its_end():
     assert quote is not None and quote.text == "Matt Sheehan is a Fellow at MacroPolo."
 
 
+def test_an_author_note_answers_who_wrote_the_article_not_who_wrote_what_it_names(seed_assistant):
+    """"Who was the lead author of ResNet?" was answered "Matt Sheehan is a Fellow at MacroPolo.":
+    the article's author note, though neither its title nor the note names ResNet (session 28:
+    wide dev +1 -0, a follow-up whose first answer that was)."""
+    note = "Matt Sheehan is a Fellow at MacroPolo."
+    assert note not in seed_assistant.ask("Who was the lead author of ResNet?").answer
+    for question in ("Who wrote the article?", "Who is the author of the MacroPolo article?"):
+        assert seed_assistant.ask(question).answer.startswith(note), question
+
+
 @pytest.mark.parametrize("text", [
     # A sentence inside a paragraph, not a note of its own; a note too long to be one.
     "The lab grew fast. Kaiming He is a research scientist at Facebook AI Research, where he works on vision.",
