@@ -289,12 +289,13 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
     # A question asking which documents a person wrote is answered with their titles, too.
     lines = ([line for line in (byline(p, with_title=bool(question.written_by)) for p in passages) if line is not None]
              if question.authors or question.affiliation or question.written_by else [])
-    # An article's author note answers who wrote the article, not a question naming something its
-    # title and the note do not ("Who was the lead author of ResNet?" is not "Matt Sheehan is a
-    # Fellow at MacroPolo.").
-    asked_names = names_and_identifiers(question.text)
-    lines = [line for line in lines if line.passage.chunk.chunk_index == 0
-             or all(fold(name) in fold(f"{line.passage.chunk.title} {line.text}") for name in asked_names)]
+    if lines:
+        # An article's author note answers who wrote the article, not a question naming something
+        # its title and the note do not ("Who was the lead author of ResNet?" is not "Matt Sheehan
+        # is a Fellow at MacroPolo.").
+        asked_names = names_and_identifiers(question.text)
+        lines = [line for line in lines if line.passage.chunk.chunk_index == 0
+                 or all(fold(name) in fold(f"{line.passage.chunk.title} {line.text}") for name in asked_names)]
     if question.written_by:
         # ... one asking which documents a person wrote, by the bylines that name them.
         lines = [line for line in lines if line.passage.chunk.chunk_index == 0

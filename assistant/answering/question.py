@@ -96,13 +96,14 @@ _NAMING_WH = frozenset(("who", "whom", "whose", "which", "what", "where"))
 # the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
 _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|described|stated|told|explained) (?:in|by))"
                           r"\s*[^,;:?]*", re.I)
-# The document the question ends by naming: "... in the ResNet paper?", ", per the article?"; not
-# "from the ResNet paper", which is what "Who profited from ...?" asks about.
-_DOCUMENT_AT_END = re.compile(r",?\s+(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?"
-                              r"[^,;:?]{0,40}?\b(?:paper|article|piece|essay|report|study)['’]?s?\s*(?=[?.!]?$)", re.I)
-# ... or opens with: "In the identity mappings paper, what ...?".
-_DOCUMENT_FIRST = re.compile(r"^\s*(?:in|within|per)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?[^,;:?]{0,40}?"
-                             r"\b(?:paper|article|piece|essay|report|study)['’]?s?\s*,\s*", re.I)
+# A document the question names as where its answer is: "the ResNet paper", "Girshick's article".
+_A_DOCUMENT = (r"(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?[^,;:?]{0,40}?"
+               r"\b(?:paper|article|piece|essay|report|study)['’]?s?")
+# ... at its end: "... in the ResNet paper?", ", per the article?"; not "from the ResNet paper",
+# which is what "Who profited from ...?" asks about.
+_DOCUMENT_AT_END = re.compile(rf",?\s+{_A_DOCUMENT}\s*(?=[?.!]?$)", re.I)
+# ... or opening it: "In the identity mappings paper, what ...?".
+_DOCUMENT_FIRST = re.compile(rf"^\s*{_A_DOCUMENT}\s*,\s*", re.I)
 # What a question asks of its items is its wh-clause before what they relate to: "Who benefited"
 # of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?". It
 # ends at the preposition that brings those in, not at an infinitive's "to" ("Who stood to gain
