@@ -551,6 +551,16 @@ def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_
     assert library_assistant.ask("Who were the investors in Momenta?").refused
 
 
+def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(library_assistant):
+    """"Give a short definition of X", "How does the paper define X?" ask what "What is X?" asks: the
+    answer opens with the sentence saying what an RPN is, not with how the paper builds one, and
+    with what objectness measures (t24-151, t22-044: answered with other sentences before)."""
+    answer = library_assistant.ask("Give a short definition of a Region Proposal Network.")
+    assert answer.citations[0].quote.startswith("A Region Proposal Network (RPN) takes an image")
+    answer = library_assistant.ask("How does the region proposal paper define 'objectness'?")
+    assert answer.citations[0].quote.startswith("“Objectness” measures membership")
+
+
 def test_a_beneficiary_the_question_names_is_still_listed(library_assistant):
     """The README's example names Microsoft Research Asia: under the heading that states the
     relation, a sentence whose subject is Microsoft names an item, though the question holds it."""

@@ -130,6 +130,26 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     assert expansion_terms(analyse(question)) == asking
 
 
+@pytest.mark.parametrize("question, subject", [
+    ("What is ResNet?", "ResNet"),
+    ("Give a short definition of a Region Proposal Network.", "Region Proposal Network"),
+    ("Explain the 'exclusive' gating variant tested on the shortcuts.", "exclusive gating variant"),
+    ("How does the ResNet paper define shortcut connections?", "shortcut connections"),
+    ("What kind of company is Megvii, according to the article?", "Megvii"),
+    ("Structurally, what is RetinaNet?", "RetinaNet"),
+    ("RPN anchors: what are they, concretely?", "RPN anchors"),
+    ("the resnet paper's shortcut connections — what are they exactly", "shortcut connections"),
+    ("Briefly, what kind of detector is RetinaNet and what is it built from?", "RetinaNet"),
+    ("Explain how the RoI pooling layer works.", ""),  # asks a clause, not what something is
+    ("Ross Girshick's affiliation: what is it on the Fast R-CNN paper and on the focal loss paper?", ""),
+    ("What are those co-founders' names?", "those co-founders' names"),  # a possessive, not a quote
+])
+def test_a_definition_is_asked_in_a_readers_other_words(question, subject):
+    """"Explain X", "Describe X", "Give a short definition of X", "How does the paper define X?",
+    "What kind of company is X?", "X: what are they?" ask what "What is X?" asks (wide dev +5 -2)."""
+    assert definition_subject(question) == subject
+
+
 @pytest.mark.parametrize("sentence, glossed", [
     ("Our deep residual nets are easy to optimize, but the counterpart “plain” nets (that simply stack layers) "
      "exhibit higher training error.", True),

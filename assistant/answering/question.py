@@ -53,6 +53,30 @@ _DEFINITION = re.compile(
     r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do)\b[^?]*\??$",
     re.I,
 )
+# The other ways a reader asks what something is: "Explain X.", "Describe X.", "Define X.", "Give a
+# short definition of X.", "How does the paper define X?", "What kind of company is X?", "X: what
+# are they, concretely?", "What is meant by X?". Not "Explain what/how/why ...", which asks a clause.
+_DEFINITION_REQUEST = re.compile(
+    r"^(?:(?:please\s+)?(?:explain|describe|define|characteri[sz]e)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
+    r"(?:to me\s+|for me\s+)?(?:an?\s+|the\s+)?(?P<subject3>[^?.]+?)[?.]?$"
+    r"|(?:give|provide|offer)\s+(?:me\s+)?(?:an?\s+)?(?:short|brief|quick|one-line|simple|plain)?\s*"
+    r"(?:definition|description|explanation|rundown|overview|summary)\s+of\s+(?:an?\s+|the\s+)?(?P<subject4>[^?.]+?)[?.]?$"
+    r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<subject5>[^?]+?)\s*\??$"
+    r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<subject6>[^?]+?)\s*\??$"
+    r"|(?P<subject7>[^:?—–]{2,60}?)\s*(?::|—|–| - )\s*what\s+(?:is|are|was|were)\s+(?:it|they|those|these|that(?:\s+[\w-]+){0,2})"
+    r",?(?:\s+(?:exactly|concretely|really|actually))?\s*\??$)",
+    re.I,
+)
+# What follows the subject of a request to explain it: a clause about it ("the hierarchical sampling
+# that Fast R-CNN uses", "the gating variant tested on the shortcuts") or a second question ("..., and
+# what is it built from?").
+_REQUEST_QUALIFIER = re.compile(r"\s(?:that|which|where|whose|relative to|the way|put forward|tested|proposed|introduced"
+                                r"|and\s+(?:what|how|why|where|when|which|who))\b.*$", re.I)
+# "the ResNet paper's shortcut connections": the document is where to look, not what is asked.
+_OWNING_DOCUMENT = re.compile(r"^(?:the\s+|an?\s+)?(?:(?:[\w-]+\s+)?(?:paper|article|essay)['’]s\s+)?", re.I)
+_PAIRED_QUOTES = re.compile(r"(?<!\w)['‘“\"]([^'’”\"]+)['’”\"](?!\w)")
+# An adverb setting the angle of the question ("Structurally, what is RetinaNet?", "Briefly, ...").
+_ADVERB_LEAD_IN = re.compile(r"^\w+ly,\s*", re.I)
 _LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I)
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
@@ -335,10 +359,14 @@ def definition_subject(question: str) -> str:
     quoted = _QUOTED.search(text) if _ASKS_MEANING.search(text) else None
     if quoted:
         return quoted.group(1)
-    definition = _DEFINITION.match(_LEAD_IN.sub("", text))
+    text = _LEAD_IN.sub("", _ADVERB_LEAD_IN.sub("", text))
+    definition = _DEFINITION.match(text) or _DEFINITION_REQUEST.match(text)
     if not definition:
         return ""
-    subject = _QUALIFIER.sub("", definition.group("subject") or definition.group("subject2") or "").strip().strip("'\"‘’“”")
+    subject = _QUALIFIER.sub("", next(group for group in definition.groups() if group))
+    if not _DEFINITION.match(text):
+        subject = _OWNING_DOCUMENT.sub("", _REQUEST_QUALIFIER.sub("", subject))
+    subject = _PAIRED_QUOTES.sub(r"\1", subject).strip().strip("'\"‘’“”")
     # "What does it mean that ...?" asks about the clause, not about "it"
     return "" if subject.lower() in _PRONOUNS else subject
 
