@@ -453,6 +453,14 @@ def test_a_question_after_a_statement_is_answered_about_what_the_statement_names
     assert all(name in answer.answer for name in ("Facebook", "Megvii", "Momenta"))
 
 
+def test_a_short_question_after_the_statement_it_asks_about_is_answered_from_both_documents(library_assistant):
+    """"Who is he" is asked with the statement before it, so the second part leans on both and
+    finds his paper's frame rate (t23-158: asked as one question, the answer did not name him)."""
+    answer = library_assistant.ask("One ResNet author went on to co-found a self-driving startup. Who is he, and at "
+                                   "what frame rate does the VGG-16 detector from his first-author NIPS paper run?")
+    assert "Shaoqing Ren" in answer.answer and "5fps" in answer.answer
+
+
 def test_a_part_pointing_back_to_an_earlier_parts_answer_is_searched_with_what_that_answer_named(library_assistant):
     """Searched with the first part's words, "that method" finds RetinaNet's anchors again; with
     the method the first part's answer names (RPN), the Faster R-CNN paper's nine anchors."""

@@ -41,6 +41,22 @@ def test_clauses_sentences_and_named_subjects_are_parts():
     assert question_parts("Is ResNet-50 or ResNet-101 deeper?").texts == ("Is ResNet-50 deeper?", "Is ResNet-101 deeper?")
 
 
+def test_a_short_question_after_a_statement_is_asked_with_it():
+    # "Which program" and "Name that system" are too short to be parts of their own: they ask what
+    # the statement before them names, and are asked with it; "and say how many ..." asks a second part.
+    assert question_parts("The essay names a DeepMind Go program that leaned on ResNet. Which program, and what "
+                          "Elo rating did its final version reach?").texts == (
+        "The essay names a DeepMind Go program that leaned on ResNet. Which program",
+        "what Elo rating did its final version reach?")
+    assert question_parts("The essay calls ResNet a core advance behind a DeepMind system. Name that system and "
+                          "say how many residual blocks its 3-day network had.").texts == (
+        "The essay calls ResNet a core advance behind a DeepMind system. Name that system",
+        "how many residual blocks its 3-day network had.")
+    # A short piece that neither asks nor follows a statement still keeps the question whole.
+    whole = "Thanks. OK, and what is the top-5 error of ResNet-152?"
+    assert question_parts(whole).texts == (whole,)
+
+
 def test_a_comparison_with_a_phrase_asks_of_each_side():
     # "versus" or ", compared with" before a phrase, not a name: each side is a part; the second
     # leans on the first for what it asks (``leans_on``).

@@ -25,7 +25,8 @@ _ASKING_WITHIN = re.compile(rf"\b(?:{_WH})\b", re.I)
 # "..., and what ...", "...; how ...", and with a preposition before the asking word: "..., and for
 # how many days ...", "..., and in which city ...".
 _CLAUSE_PREPOSITION = r"(?:(?:in|for|at|on|under|from|by|with|to|of|over|after|before|during|into|through|per|since|until|within|across|against|between)\s+)?"
-_CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_CLAUSE_PREPOSITION}{_ASKING_START})", re.I)
+_CLAUSES = re.compile(rf"\s*(?:,\s*and|;)\s+(?={_CLAUSE_PREPOSITION}{_ASKING_START})"
+                      rf"|,?\s+and\s+(?:say|tell\s+me|state|give)\s+(?={_CLAUSE_PREPOSITION}{_ASKING_START})", re.I)
 # A name: up to four words, each capitalised or a number ("Fast R-CNN", "ResNet 101"), not a
 # question's opening word ("Is ResNet-50 or ResNet-101 deeper?" asks of "ResNet-50").
 _NAME_WORD = r"(?!(?:Is|Are|Was|Were|Did|Does|Do|Which|What|Who|How|When|Where|Why|In|With|The|A|An)\b)[A-Z0-9][\w.-]*"
@@ -42,6 +43,7 @@ _EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:an
 # comparison, what does ...?": the pair qualifies a noun).
 _COMPARED = re.compile(r"(?:\s*,\s*|\s+)(?:versus|vs\.?)\s+|\s*,\s*(?:compared\s+(?:with|to)|relative\s+to)\s+", re.I)
 _ASKS_AFTER = re.compile(rf"[,:;\u2013-]\s+(?:{_WH})\b", re.I)
+_REQUEST = re.compile(r"(?:name|identify|give|list)\b", re.I)  # "Name that system", asking without a question word
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
 # A message of more pieces is asked as one: each part costs a search and an answer of its own.
 MAX_PARTS = 3
@@ -64,7 +66,7 @@ def question_parts(question: str) -> Parts:
     sides when it compares phrases ("X versus Y", "X, compared with Y")."""
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
-    pieces = [c for piece in pieces for c in _CLAUSES.split(piece)]
+    pieces = _short_pieces_joined([c for piece in pieces for c in _CLAUSES.split(piece)])
     if 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) >= MIN_PART_WORDS for p in pieces):
         return Parts(tuple(pieces))
     for pattern, either in ((_EITHER, True), (_EACH, False)):
@@ -79,6 +81,21 @@ def question_parts(question: str) -> Parts:
         first, second = compared
         return Parts((first + "?" if text.endswith("?") else first, second))
     return Parts((text,))
+
+
+def _short_pieces_joined(pieces: list[str]) -> list[str]:
+    """A piece too short to be a part of its own, after a statement, is what the statement's
+    question asks: "The essay names a DeepMind Go program ... Which program, and what Elo rating
+    did its final version reach?" is asked as "The essay names ... Which program" and "what Elo
+    rating ...?"."""
+    joined: list[str] = []
+    for piece in pieces:
+        if (joined and len(piece.split()) < MIN_PART_WORDS and joined[-1].endswith(".")
+                and (asks(piece) or _REQUEST.match(piece))):
+            joined[-1] = f"{joined[-1]} {piece}"
+        else:
+            joined.append(piece)
+    return joined
 
 
 def asks(part: str) -> bool:
