@@ -546,6 +546,10 @@ def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant
     "Which companies made money from the ResNet work?",
     # "businesses" asks for names as "companies" does (session 12: wide dev +2, headline sets +6).
     "Which businesses did well out of the ResNet paper?",
+    # A preposition ending the question is the relation's ("good for?"), and a wh-phrase after
+    # the predicate asks with it ("a windfall for whom?"; session 29: headline sets +3).
+    "Who has ResNet been good for?",
+    "ResNet turned out to be a windfall for whom?",
 ])
 def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_assistant, question):
     """"reaped the rewards" is not the article's word: the quotes come from the section whose

@@ -85,6 +85,12 @@ def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     assert analysis.relation("Which companies cashed in on ResNet?") == "Which companies cashed in?"
     assert analysis.relation("Who came out ahead thanks to the paper?") == "Who came out ahead?"
     assert analysis.relation("Who moved to Facebook after the paper?") == "Who moved?"
+    # A particle ending the question is the verb's: "cashed in?" is not cut to "cashed?".
+    assert analysis.relation("ResNet was born at MSRA; which companies cashed in?") == "which companies cashed in?"
+    # A wh-phrase that is the object of the predicate before it asks with that predicate (the
+    # names taken out, the opening one too).
+    assert analysis.relation("ResNet turned out to be a windfall for whom?") == "turned out to be a windfall for whom?"
+    assert analysis.relation("ResNet put a feather in which companies' caps?") == "put a feather in which companies' caps?"
     # A clause a conjunction opens says when the relation held, not what it is.
     assert analysis.relation("Which organisations were the main beneficiaries once the authors left?") == "Which organisations were the main beneficiaries?"
     assert analysis.relation("Who gained the most when the paper appeared?") == "Who gained the most?"

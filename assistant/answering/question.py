@@ -136,7 +136,11 @@ _DOCUMENT_FIRST = re.compile(rf"^\s*{_A_DOCUMENT}\s*,\s*", re.I)
 # A clause a conjunction opens says when, not what: "... the main beneficiaries once the authors left?".
 _RELATED_TO = re.compile(r"\s(?:from|of|to(?=\s+(?:the|an?|its|their|this|that|these|those|his|her|our|(?-i:[A-Z])))"
                          r"|at|in|on|by|for|with|thanks\s+to|thanks|after|because|beyond|over|about|per|once|when|while|until|"
-                         r"than|during|since|through|behind|out of)\b(?!\s+(?:from|of|to|at|in|on|by|for|with)\b).*$", re.I)
+                         r"than|during|since|through|behind|out of)\b(?!\s+(?:from|of|to|at|in|on|by|for|with)\b)(?=\s+\S).*$", re.I)
+
+
+_ENDS_IN_PREPOSITION = re.compile(r"\b(?:for|in|to|with|by|on|at|from|into|onto)\s*$", re.I)
+_CLAUSE_END = re.compile(r"[,;:.!?]")
 
 
 @dataclass(frozen=True)
@@ -344,8 +348,19 @@ def relation(question: str) -> str:
         # A place is asked, not items a relation gathers: "Where is that company based?" after an
         # answer naming four people is a list (``analyse``), but no section lists its answer.
         return ""
-    text = text[asking[0]:] if asking else re.sub(_REQUEST, "", text, flags=re.I)
-    text = _RELATED_TO.sub("", text) or text
+    predicate = ""
+    if asking:
+        text, predicate = text[asking[0]:], text[:asking[0]]
+        if not _ENDS_IN_PREPOSITION.search(predicate) or _CLAUSE_END.search(predicate):
+            # The predicate before the asking word counts only when the wh-phrase is its object
+            # ("ResNet turned out to be a windfall for whom?", "ResNet put a feather in which
+            # companies' caps?"); else it is a lead-in ("According to the piece, which ...").
+            predicate = ""
+        # Its opening word too is a name here ("ResNet turned out ..."), as the rest's are below.
+        predicate = without_names(f"- {predicate}").removeprefix("-").strip() + " " if predicate else ""
+    else:
+        text = re.sub(_REQUEST, "", text, flags=re.I)
+    text = predicate + (_RELATED_TO.sub("", text) or text)
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
     # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
     text = without_names(text)
