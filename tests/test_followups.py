@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from assistant.answering.question import analyse
 from assistant.pipeline import REFUSAL
 from assistant.retrieval.followup import MAX_TURNS, condense, follow_up_context, people, referents, refers_back
 
@@ -133,6 +134,15 @@ def test_the_lead_author_and_then_the_other_three(seed_assistant):
 def test_that_company_after_an_answer_naming_it(seed_assistant, first):
     _, follow_up = converse(seed_assistant, [first, "Where is that company based?"])
     assert "Beijing-based" in follow_up.answer
+
+
+def test_the_name_a_follow_ups_context_opens_with_is_a_referent_too():
+    """The context opens with the name the follow-up points at ("Kaiming He", "Momenta, ..."); read
+    as a sentence's first word, it was no name, and only "He" (a stopword) was read (wide dev +2 -0)."""
+    assert "kaim" in set(analyse("Where did he go after leaving MSRA, and when?", "Kaiming He",
+                                         follow_up=True).asked_terms)
+    assert "momenta" in analyse("Where is it headquartered?", "Momenta, Beijing-based; Which startup did Shaoqing "
+                                "Ren help found?", follow_up=True).asked_terms
 
 
 def test_a_follow_up_of_few_words_is_answered_about_what_it_points_back_to(seed_assistant):

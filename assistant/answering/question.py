@@ -258,7 +258,8 @@ def _referents(question: str, context: str, own: tuple[str, ...]) -> tuple[str, 
     answer is about them, whatever else its few words ask."""
     if not refers_back(question):
         return ()
-    return tuple(dict.fromkeys(t for name in names_and_identifiers(context) for t in terms(name) if t not in own))
+    # (The context opens with a name: "Kaiming He", "Momenta, Beijing-based; ...".)
+    return tuple(dict.fromkeys(t for name in names_and_identifiers(f"- {context}") for t in terms(name) if t not in own))
 
 
 def without_attribution(question: str) -> str:
