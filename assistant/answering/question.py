@@ -235,7 +235,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
         asked_terms=(own + from_context if several
-                     else _unattributed(question, own) + (_referents(question, context, own) if follow_up else ())),
+                     else _repeated(own) + (_referents(question, context, own) if follow_up else ())),
         measure=measure_words(question) if typed[1] in (DIGIT, MONEY) else (),
         authors=asks_authors(question),
         affiliation=asks_affiliation(question),
@@ -278,13 +278,11 @@ def without_attribution(question: str) -> str:
     return rest if len(question_terms(rest)) >= 2 else question
 
 
-def _unattributed(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
-    """``own`` without the terms only the question's attribution holds ("sheehan" of "..., according
-    to Sheehan?") and those no answer repeats (``_UNASKED``); all of ``own`` when nothing else is left."""
-    attribution = {t for match in _ATTRIBUTION.finditer(question) for t in terms(match.group(0))}
-    rest = set(question_terms(_ATTRIBUTION.sub(" ", question)))
-    kept = tuple(t for t in own if (t not in attribution or t in rest) and t not in _UNASKED)
-    return kept or own
+def _repeated(own: tuple[str, ...]) -> tuple[str, ...]:
+    """``own`` without the terms no answer repeats (``_UNASKED``); all of ``own`` when nothing else is
+    left. (The attribution's, "sheehan" of "..., according to Sheehan?", ``without_attribution`` has
+    taken out of the question before.)"""
+    return tuple(t for t in own if t not in _UNASKED) or own
 
 
 def asked_with_who(question: str) -> bool:
