@@ -571,6 +571,9 @@ def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(libra
     assert answer.citations[0].quote.startswith("A Region Proposal Network (RPN) takes an image")
     answer = library_assistant.ask("How does the region proposal paper define 'objectness'?")
     assert answer.citations[0].quote.startswith("“Objectness” measures membership")
+    # A new user's "What can you tell me about X?" opened with RetinaNet's speed.
+    answer = library_assistant.ask("What can you tell me about RetinaNet?")
+    assert answer.citations[0].quote.startswith("RetinaNet is a single, unified network")
 
 
 def test_a_beneficiary_the_question_names_is_still_listed(library_assistant):

@@ -140,6 +140,10 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     ("RPN anchors: what are they, concretely?", "RPN anchors"),
     ("the resnet paper's shortcut connections — what are they exactly", "shortcut connections"),
     ("Briefly, what kind of detector is RetinaNet and what is it built from?", "RetinaNet"),
+    ("What can you tell me about RetinaNet?", "RetinaNet"),
+    ("Tell me about Momenta.", "Momenta"),
+    ("What do you know about MSRA?", "MSRA"),
+    ("Tell me more about it.", ""),  # a pronoun: a follow-up, not a definition
     ("Explain how the RoI pooling layer works.", ""),  # asks a clause, not what something is
     ("Ross Girshick's affiliation: what is it on the Fast R-CNN paper and on the focal loss paper?", ""),
     ("What are those co-founders' names?", "those co-founders' names"),  # a possessive, not a quote

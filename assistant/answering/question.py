@@ -54,13 +54,17 @@ _DEFINITION = re.compile(
     re.I,
 )
 # The other ways a reader asks what something is: "Explain X.", "Describe X.", "Define X.", "Give a
-# short definition of X.", "How does the paper define X?", "What kind of company is X?", "X: what
-# are they, concretely?", "What is meant by X?". Not "Explain what/how/why ...", which asks a clause.
+# short definition of X.", "Tell me about X.", "What do you know about X?", "How does the paper
+# define X?", "What kind of company is X?", "X: what are they, concretely?". Not "Explain
+# what/how/why ...", which asks a clause.
 _DEFINITION_REQUEST = re.compile(
     r"^(?:(?:please\s+)?(?:explain|describe|define|characteri[sz]e)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
     r"(?:to me\s+|for me\s+)?(?:an?\s+|the\s+)?(?P<subject3>[^?.]+?)[?.]?$"
     r"|(?:give|provide|offer)\s+(?:me\s+)?(?:an?\s+)?(?:short|brief|quick|one-line|simple|plain)?\s*"
     r"(?:definition|description|explanation|rundown|overview|summary)\s+of\s+(?:an?\s+|the\s+)?(?P<subject4>[^?.]+?)[?.]?$"
+    r"|(?:(?:can|could)\s+you\s+)?tell\s+me\s+(?:(?:a\s+(?:bit|little)\s+)?more\s+)?about\s+(?:an?\s+|the\s+)?(?P<subject8>[^?.]+?)[?.]?$"
+    r"|what\s+(?:can|could)\s+you\s+tell\s+me\s+about\s+(?:an?\s+|the\s+)?(?P<subject9>[^?.]+?)[?.]?$"
+    r"|what\s+do\s+(?:you|we)\s+know\s+about\s+(?:an?\s+|the\s+)?(?P<subject10>[^?.]+?)[?.]?$"
     r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<subject5>[^?]+?)\s*\??$"
     r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<subject6>[^?]+?)\s*\??$"
     r"|(?P<subject7>[^:?—–]{2,60}?)\s*(?::|—|–| - )\s*what\s+(?:is|are|was|were)\s+(?:it|they|those|these|that(?:\s+[\w-]+){0,2})"
