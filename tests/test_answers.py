@@ -225,6 +225,13 @@ HEADLINE23_MIN_CORRECT = 0.5
 LIBRARY_TEST24_MIN_CORRECT = 0.52
 LIBRARY_TEST24_MIN_REFUSAL = 0.6
 HEADLINE24_MIN_CORRECT = 0.3
+# The twenty-fifth, written by an engineer who never ran the system (2026-12-05 15:00-15:05 UTC, at
+# the start of session 28), run once on 2026-12-05 19:01 UTC on bd5b06b ("The twenty-fifth sealed
+# split: the one run"): 84/160 correct (0.525), 21/40 unanswerables refused (0.525); its headline
+# phrasings 1 of 10. One question below each, but headline25's one answer (below it, nothing is asserted).
+LIBRARY_TEST25_MIN_CORRECT = 0.51
+LIBRARY_TEST25_MIN_REFUSAL = 0.5
+HEADLINE25_MIN_CORRECT = 0.1
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -508,6 +515,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test22.jsonl", "headline22.jsonl", LIBRARY_TEST22_MIN_CORRECT, LIBRARY_TEST22_MIN_REFUSAL, HEADLINE22_MIN_CORRECT),
     ("library_test23.jsonl", "headline23.jsonl", LIBRARY_TEST23_MIN_CORRECT, LIBRARY_TEST23_MIN_REFUSAL, HEADLINE23_MIN_CORRECT),
     ("library_test24.jsonl", "headline24.jsonl", LIBRARY_TEST24_MIN_CORRECT, LIBRARY_TEST24_MIN_REFUSAL, HEADLINE24_MIN_CORRECT),
+    ("library_test25.jsonl", "headline25.jsonl", LIBRARY_TEST25_MIN_CORRECT, LIBRARY_TEST25_MIN_REFUSAL, HEADLINE25_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
