@@ -59,15 +59,15 @@ _DEFINITION = re.compile(
 # what/how/why ...", which asks a clause.
 _DEFINITION_REQUEST = re.compile(
     r"^(?:(?:please\s+)?(?:explain|describe|define|characteri[sz]e)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
-    r"(?:to me\s+|for me\s+)?(?:an?\s+|the\s+)?(?P<subject3>[^?.]+?)[?.]?$"
+    r"(?:to me\s+|for me\s+)?(?:an?\s+|the\s+)?(?P<explained>[^?.]+?)[?.]?$"
     r"|(?:give|provide|offer)\s+(?:me\s+)?(?:an?\s+)?(?:short|brief|quick|one-line|simple|plain)?\s*"
-    r"(?:definition|description|explanation|rundown|overview|summary)\s+of\s+(?:an?\s+|the\s+)?(?P<subject4>[^?.]+?)[?.]?$"
-    r"|(?:(?:can|could)\s+you\s+)?tell\s+me\s+(?:(?:a\s+(?:bit|little)\s+)?more\s+)?about\s+(?:an?\s+|the\s+)?(?P<subject8>[^?.]+?)[?.]?$"
-    r"|what\s+(?:can|could)\s+you\s+tell\s+me\s+about\s+(?:an?\s+|the\s+)?(?P<subject9>[^?.]+?)[?.]?$"
-    r"|what\s+do\s+(?:you|we)\s+know\s+about\s+(?:an?\s+|the\s+)?(?P<subject10>[^?.]+?)[?.]?$"
-    r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<subject5>[^?]+?)\s*\??$"
-    r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<subject6>[^?]+?)\s*\??$"
-    r"|(?P<subject7>[^:?—–]{2,60}?)\s*(?::|—|–| - )\s*what\s+(?:is|are|was|were)\s+(?:it|they|those|these|that(?:\s+[\w-]+){0,2})"
+    r"(?:definition|description|explanation|rundown|overview|summary)\s+of\s+(?:an?\s+|the\s+)?(?P<summarised>[^?.]+?)[?.]?$"
+    r"|(?:(?:can|could)\s+you\s+)?tell\s+me\s+(?:(?:a\s+(?:bit|little)\s+)?more\s+)?about\s+(?:an?\s+|the\s+)?(?P<told>[^?.]+?)[?.]?$"
+    r"|what\s+(?:can|could)\s+you\s+tell\s+me\s+about\s+(?:an?\s+|the\s+)?(?P<told2>[^?.]+?)[?.]?$"
+    r"|what\s+do\s+(?:you|we)\s+know\s+about\s+(?:an?\s+|the\s+)?(?P<known>[^?.]+?)[?.]?$"
+    r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<defined>[^?]+?)\s*\??$"
+    r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<kind>[^?]+?)\s*\??$"
+    r"|(?P<headed>[^:?—–]{2,60}?)\s*(?::|—|–| - )\s*what\s+(?:is|are|was|were)\s+(?:it|they|those|these|that(?:\s+[\w-]+){0,2})"
     r",?(?:\s+(?:exactly|concretely|really|actually))?\s*\??$)",
     re.I,
 )
@@ -136,13 +136,16 @@ _DOCUMENT_FIRST = re.compile(rf"^\s*{_A_DOCUMENT}\s*,\s*", re.I)
 # of "Who benefited from ResNet?", "Which companies gained" of "... from the ResNet research?". It
 # ends at the preposition that brings those in, not at an infinitive's "to" ("Who stood to gain
 # from ResNet?") nor at a verb's particle, a preposition another follows ("Which companies cashed in
-# on ResNet?"). (Those two: headline sets +1, wide dev unchanged; docs/EVALUATION.md, session 19.)
+# on ResNet?"), nor at one ending the question ("Who has ResNet been good for?", session 29). (Those
+# two: headline sets +1, wide dev unchanged; docs/EVALUATION.md, session 19.)
 # A clause a conjunction opens says when, not what: "... the main beneficiaries once the authors left?".
 _RELATED_TO = re.compile(r"\s(?:from|of|to(?=\s+(?:the|an?|its|their|this|that|these|those|his|her|our|(?-i:[A-Z])))"
                          r"|at|in|on|by|for|with|thanks\s+to|thanks|after|because|beyond|over|about|per|once|when|while|until|"
                          r"than|during|since|through|behind|out of)\b(?!\s+(?:from|of|to|at|in|on|by|for|with)\b)(?=\s+\S).*$", re.I)
 
 
+# ``relation``: a wh-phrase that is the object of the predicate before it ("... a windfall for
+# whom?"), within the same clause.
 _ENDS_IN_PREPOSITION = re.compile(r"\b(?:for|in|to|with|by|on|at|from|into|onto)\s*$", re.I)
 _CLAUSE_END = re.compile(r"[,;:.!?]")
 

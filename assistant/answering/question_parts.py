@@ -43,7 +43,7 @@ _EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:an
 # comparison, what does ...?": the pair qualifies a noun).
 _COMPARED = re.compile(r"(?:\s*,\s*|\s+)(?:versus|vs\.?)\s+|\s*,\s*(?:compared\s+(?:with|to)|relative\s+to)\s+", re.I)
 _ASKS_AFTER = re.compile(rf"[,:;\u2013-]\s+(?:{_WH})\b", re.I)
-_REQUEST = re.compile(r"(?:name|identify|give|list)\b", re.I)  # "Name that system", asking without a question word
+_IMPERATIVE = re.compile(r"(?:name|identify|give|list)\b", re.I)  # "Name that system", asking without a question word
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
 # A message of more pieces is asked as one: each part costs a search and an answer of its own.
 MAX_PARTS = 3
@@ -91,7 +91,7 @@ def _short_pieces_joined(pieces: list[str]) -> list[str]:
     joined: list[str] = []
     for piece in pieces:
         if (joined and len(piece.split()) < MIN_PART_WORDS and joined[-1].endswith(".")
-                and (asks(piece) or _REQUEST.match(piece))):
+                and (asks(piece) or _IMPERATIVE.match(piece))):
             joined[-1] = f"{joined[-1]} {piece}"
         else:
             joined.append(piece)
