@@ -58,7 +58,7 @@ _DEFINITION = re.compile(
 # define X?", "What kind of company is X?", "X: what are they, concretely?". Not "Explain
 # what/how/why ...", which asks a clause.
 _DEFINITION_REQUEST = re.compile(
-    r"^(?:(?:please\s+)?(?:explain|describe|define|characteri[sz]e)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
+    r"^(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:explain|describe|define|characteri[sz]e)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
     r"(?:to me\s+|for me\s+)?(?:an?\s+|the\s+)?(?P<explained>[^?.]+?)[?.]?$"
     r"|(?:give|provide|offer)\s+(?:me\s+)?(?:an?\s+)?(?:short|brief|quick|one-line|simple|plain)?\s*"
     r"(?:definition|description|explanation|rundown|overview|summary)\s+of\s+(?:an?\s+|the\s+)?(?P<summarised>[^?.]+?)[?.]?$"
@@ -255,8 +255,10 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 
 # Terms an answering sentence does not repeat: the document the question refers to and what it
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
-# leaves ("What's", "the RPN's window").
-_UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports ’s"))
+# leaves ("What's", "the RPN's window"); and the words that request a definition ("Tell me about
+# Megvii.": no sentence about Megvii says "tell").
+_UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports ’s "
+                           "tell know explain define definition overview rundown summary"))
 
 
 def _referents(question: str, context: str, own: tuple[str, ...]) -> tuple[str, ...]:
