@@ -76,8 +76,10 @@ _DEFINITION_REQUEST = re.compile(
 # what is it built from?").
 _REQUEST_QUALIFIER = re.compile(r"\s(?:that|which|where|whose|relative to|the way|put forward|tested|proposed|introduced"
                                 r"|and\s+(?:what|how|why|where|when|which|who))\b.*$", re.I)
+# The nouns by which a question names a document ("the ResNet paper", "Sheehan's essay").
+_DOCUMENT_NOUN = r"(?:paper|article|piece|essay|report|study)"
 # "the ResNet paper's shortcut connections": the document is where to look, not what is asked.
-_OWNING_DOCUMENT = re.compile(r"^(?:the\s+|an?\s+)?(?:(?:[\w-]+\s+)?(?:paper|article|essay)['’]s\s+)?", re.I)
+_OWNING_DOCUMENT = re.compile(rf"^(?:the\s+|an?\s+)?(?:(?:[\w-]+\s+)?{_DOCUMENT_NOUN}['’]s\s+)?", re.I)
 _PAIRED_QUOTES = re.compile(r"(?<!\w)['‘“\"]([^'’”\"]+)['’”\"](?!\w)")
 # An adverb setting the angle of the question ("Structurally, what is RetinaNet?", "Briefly, ...").
 _ADVERB_LEAD_IN = re.compile(r"^\w+ly,\s*", re.I)
@@ -126,7 +128,7 @@ _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|descr
                           r"\s*[^,;:?]*", re.I)
 # A document the question names as where its answer is: "the ResNet paper", "Girshick's article".
 _A_DOCUMENT = (r"(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?[^,;:?]{0,40}?"
-               r"\b(?:paper|article|piece|essay|report|study)['’]?s?")
+               rf"\b{_DOCUMENT_NOUN}['’]?s?")
 # ... at its end: "... in the ResNet paper?", ", per the article?"; not "from the ResNet paper",
 # which is what "Who profited from ...?" asks about.
 _DOCUMENT_AT_END = re.compile(rf",?\s+{_A_DOCUMENT}\s*(?=[?.!]?$)", re.I)
@@ -267,8 +269,15 @@ def _referents(question: str, context: str, own: tuple[str, ...]) -> tuple[str, 
     answer is about them, whatever else its few words ask."""
     if not refers_back(question):
         return ()
-    # (The context opens with a name: "Kaiming He", "Momenta, Beijing-based; ...".)
-    return tuple(dict.fromkeys(t for name in names_and_identifiers(f"- {context}") for t in terms(name) if t not in own))
+    # (The context opens with the name: "Kaiming He", "Momenta, Beijing-based; ...".)
+    return tuple(dict.fromkeys(t for name in names_and_identifiers(_going_on(context)) for t in terms(name) if t not in own))
+
+
+def _going_on(text: str) -> str:
+    """``text`` after a dash, as if a sentence went on into it: its opening word is then read as a
+    name when capitalised, as ``readings`` reads names past a sentence's first word ("Kaiming He",
+    "ResNet turned out ...")."""
+    return f"- {text}"
 
 
 def without_attribution(question: str) -> str:
@@ -365,7 +374,7 @@ def relation(question: str) -> str:
             # companies' caps?"); else it is a lead-in ("According to the piece, which ...").
             predicate = ""
         # Its opening word too is a name here ("ResNet turned out ..."), as the rest's are below.
-        predicate = without_names(f"- {predicate}").removeprefix("-").strip() + " " if predicate else ""
+        predicate = without_names(_going_on(predicate)).removeprefix("-").strip() + " " if predicate else ""
     else:
         text = re.sub(_REQUEST, "", text, flags=re.I)
     text = predicate + (_RELATED_TO.sub("", text) or text)
