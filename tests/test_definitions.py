@@ -162,6 +162,15 @@ def test_a_request_for_a_definition_is_not_refused_for_its_request_words(seed_as
     assert not answer.refused and "Megvii" in answer.citations[0].quote
 
 
+def test_the_category_a_question_asks_within_is_no_term_an_answer_repeats(seed_assistant):
+    """"outfit" of "What sort of outfit is Momenta?" is the category the answer names in its own
+    words ("an autonomous vehicle startup"): read as a term to hold, it left the question two thirds
+    uncovered and refused (session 29's new user; wide dev +2)."""
+    assert analyse("What sort of outfit is Momenta?").asked_terms == ("momenta",)
+    answer = seed_assistant.ask("What sort of outfit is Momenta?")
+    assert not answer.refused and "autonomous vehicle startup" in answer.citations[0].quote
+
+
 @pytest.mark.parametrize("sentence, glossed", [
     ("Our deep residual nets are easy to optimize, but the counterpart “plain” nets (that simply stack layers) "
      "exhibit higher training error.", True),

@@ -244,7 +244,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         subject=" ".join(definition_subject(question).split()),
         relation=relation(question) if entity else "",
         asked_terms=(own + from_context if several
-                     else _repeated(own) + (_referents(question, context, own) if follow_up else ())),
+                     else _repeated(question, own) + (_referents(question, context, own) if follow_up else ())),
         measure=measure_words(question) if typed[1] in (DIGIT, MONEY) else (),
         authors=asks_authors(question),
         affiliation=asks_affiliation(question),
@@ -296,11 +296,19 @@ def without_attribution(question: str) -> str:
     return rest if len(question_terms(rest)) >= 2 else question
 
 
-def _repeated(own: tuple[str, ...]) -> tuple[str, ...]:
-    """``own`` without the terms no answer repeats (``_UNASKED``); all of ``own`` when nothing else is
-    left. (The attribution's, "sheehan" of "..., according to Sheehan?", ``without_attribution`` has
-    taken out of the question before.)"""
-    return tuple(t for t in own if t not in _UNASKED) or own
+# The category a question asks something's place in: "What sort of outfit is Momenta?", "what kind
+# of firm is it said to be?". The answer names the category in its own words ("an autonomous vehicle
+# startup"), not in the question's.
+_ASKED_CATEGORY = re.compile(r"\b(?:kind|sort|type)s?\s+of\s+[\w-]+\s+(?:is|are|was|were)\b", re.I)
+
+
+def _repeated(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    """``own`` without the terms no answer repeats (``_UNASKED``, and the words of the category
+    ``question`` asks within: ``_ASKED_CATEGORY``); all of ``own`` when nothing else is left. (The
+    attribution's, "sheehan" of "..., according to Sheehan?", ``without_attribution`` has taken out
+    of the question before.)"""
+    unasked = _UNASKED.union(*(terms(m.group()) for m in _ASKED_CATEGORY.finditer(question)))
+    return tuple(t for t in own if t not in unasked) or own
 
 
 def asked_with_who(question: str) -> bool:
