@@ -181,6 +181,18 @@ def test_a_date_question_needs_a_date_as_precise_as_it_asks(question, answering,
     assert not any(analysis.holds_type(asked, sentence) for sentence in not_answering)
 
 
+@pytest.mark.parametrize("question", ["How fast is Faster R-CNN?", "How quickly did AlphaGo Zero overtake AlphaGo Lee?",
+                                      "overclocked to what speed?"])
+def test_a_speed_question_needs_a_rate_or_a_time(question):
+    """Any number answered "How fast is Faster R-CNN?" ("we train a Fast R-CNN model by using the 2k
+    SS proposals", with "fast" held by the name), never the row stating "5 fps" (wide dev +1)."""
+    asked = analysis.analyse(question)
+    assert all(analysis.holds_type(asked, sentence) for sentence in (
+        "Our detection system has a frame rate of 5fps on a GPU.", "Selective Search takes 2s per image.",
+        "AlphaGo Zero outperformed AlphaGo Lee after just 36 h.", "The GPU was overclocked to 875 MHz."))
+    assert not analysis.holds_type(asked, "We train a Fast R-CNN model by using the 2k SS proposals.")
+
+
 def test_a_question_asking_how_old_needs_an_age():
     age = analysis.analyse("How old was Kaiming He when he joined Facebook?")
     assert analysis.holds_type(age, "He was 32 years old at the time.")

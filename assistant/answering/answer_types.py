@@ -70,9 +70,14 @@ _ROLE = re.compile(
     r"chair(man|woman)?|vice|officer|partner|dean|editor|fellow|principal|executive)s?\b",
     re.I,
 )
+# "How fast ...?", "How quickly ...?", "What speed ...?" want a rate or a time ("5fps", "0.2s per
+# image", "24 h", a clock's "875 MHz"), not any number (nor the word "fast": "Fast R-CNN" holds it).
+_SPEED_QUESTION = re.compile(r"\bhow (?:fast|quick(?:ly)?|slow(?:ly)?)\b|\bwhat (?:speed|frame rate)\b", re.I)
+_SPEED = re.compile(r"\d\s*(?:fps|frames?\s+(?:per|a)\s+second|[mg]hz|ms|milliseconds?|s|secs?|seconds?|h|hrs?|hours?|days?)\b"
+                    r"|\d\s*(?:frames?|images?)\s*(?:/|per)\s*s", re.I)
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.
 _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
-          (_AGE_QUESTION, _AGE), (_QUANTITY_QUESTION, DIGIT))
+          (_AGE_QUESTION, _AGE), (_SPEED_QUESTION, _SPEED), (_QUANTITY_QUESTION, DIGIT))
 
 
 def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:
@@ -99,7 +104,7 @@ def asking_words(asking: re.Pattern | None, question: str) -> str:
     other types: a quote answers them with a role or an amount, not with the word itself. (Not for
     numbers: "what year" is answered by any year, too weak a sign that the quote is about the asked
     event.)"""
-    if asking not in (_ROLE_QUESTION, _MONEY_QUESTION):
+    if asking not in (_ROLE_QUESTION, _MONEY_QUESTION, _SPEED_QUESTION):
         return ""
     return " ".join(m.group(0) for m in asking.finditer(question))
 
