@@ -144,6 +144,9 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     ("Tell me about Momenta.", "Momenta"),
     ("What do you know about MSRA?", "MSRA"),
     ("Can you explain Momenta?", "Momenta"),
+    ("In the ResNet paper, what counts as a shortcut connection?", "shortcut connection"),
+    ("In Go terminology as used in the AlphaGo Zero paper, what does 'joseki' refer to?", "joseki"),
+    ("What does the Whampoa comparison refer to?", "Whampoa comparison"),
     ("Tell me more about it.", ""),  # a pronoun: a follow-up, not a definition
     ("Explain how the RoI pooling layer works.", ""),  # asks a clause, not what something is
     ("Ross Girshick's affiliation: what is it on the Fast R-CNN paper and on the focal loss paper?", ""),

@@ -50,7 +50,7 @@ _ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
 _DEFINITION = re.compile(
     r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
-    r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do)\b[^?]*\??$",
+    r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do|refer to)\b[^?]*\??$",
     re.I,
 )
 # The other ways a reader asks what something is: "Explain X.", "Describe X.", "Define X.", "Give a
@@ -67,6 +67,7 @@ _DEFINITION_REQUEST = re.compile(
     r"|what\s+do\s+(?:you|we)\s+know\s+about\s+(?:an?\s+|the\s+)?(?P<known>[^?.]+?)[?.]?$"
     r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<defined>[^?]+?)\s*\??$"
     r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<kind>[^?]+?)\s*\??$"
+    r"|what\s+(?:counts|qualifies)\s+as\s+(?:an?\s+|the\s+)?(?P<counted>[^?]+?)\s*\??$"
     r"|(?P<headed>[^:?—–]{2,60}?)\s*(?::|—|–| - )\s*what\s+(?:is|are|was|were)\s+(?:it|they|those|these|that(?:\s+[\w-]+){0,2})"
     r",?(?:\s+(?:exactly|concretely|really|actually))?\s*\??$)",
     re.I,
@@ -86,7 +87,7 @@ _ADVERB_LEAD_IN = re.compile(r"^\w+ly,\s*", re.I)
 _LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I)
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
-_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b", re.I)
+_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b|\brefers?\s+to\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘“\"]([^'’”\"?]{2,40})['’”\"](?!\w)")  # not a possessive's "'s ... '"
 _PRONOUNS = {"it", "this", "that", "they", "these", "those"}
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
