@@ -147,6 +147,10 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     ("In the ResNet paper, what counts as a shortcut connection?", "shortcut connection"),
     ("In Go terminology as used in the AlphaGo Zero paper, what does 'joseki' refer to?", "joseki"),
     ("What does the Whampoa comparison refer to?", "Whampoa comparison"),
+    ("Spell out MSRA for me — what is it?", "MSRA"),
+    ("What is the full name of MSRA?", "MSRA"),
+    ("Expand the abbreviation RPN.", "RPN"),
+    ("Spell out which corporations were helped by ResNet.", ""),  # asks a clause
     ("Tell me more about it.", ""),  # a pronoun: a follow-up, not a definition
     ("Explain how the RoI pooling layer works.", ""),  # asks a clause, not what something is
     ("Ross Girshick's affiliation: what is it on the Fast R-CNN paper and on the focal loss paper?", ""),
@@ -163,6 +167,14 @@ def test_a_request_for_a_definition_is_not_refused_for_its_request_words(seed_as
     question as missing and refused (session 29's new user; headline sets +1, wide dev unchanged)."""
     answer = seed_assistant.ask("Tell me about Megvii.")
     assert not answer.refused and "Megvii" in answer.citations[0].quote
+
+
+def test_a_request_for_an_abbreviations_long_form_is_answered_where_the_article_spells_it_out(seed_assistant):
+    """"full" and "name" of "What is the full name of MSRA?" are no words a sentence spelling it
+    out holds ("Microsoft Research Asia (MSRA)"): the question was refused (wide dev +1)."""
+    assert analyse("What is the full name of MSRA?").asked_terms == ("msra",)
+    answer = seed_assistant.ask("What is the full name of MSRA?")
+    assert not answer.refused and "Microsoft Research Asia (MSRA)" in answer.citations[0].quote
 
 
 def test_the_category_a_question_asks_within_is_no_term_an_answer_repeats(seed_assistant):

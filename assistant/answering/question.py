@@ -58,8 +58,8 @@ _DEFINITION = re.compile(
 # define X?", "What kind of company is X?", "X: what are they, concretely?". Not "Explain
 # what/how/why ...", which asks a clause.
 _DEFINITION_REQUEST = re.compile(
-    r"^(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:explain|describe|define|characteri[sz]e)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
-    r"(?:to me\s+|for me\s+)?(?:an?\s+|the\s+)?(?P<explained>[^?.]+?)[?.]?$"
+    r"^(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:explain|describe|define|characteri[sz]e|spell\s+out|expand)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
+    r"(?:to me\s+|for me\s+)?(?:the\s+(?:abbreviation|acronym)\s+)?(?:an?\s+|the\s+)?(?P<explained>[^?.]+?)(?:\s+(?:to|for)\s+me)?[?.]?$"
     r"|(?:give|provide|offer)\s+(?:me\s+)?(?:an?\s+)?(?:short|brief|quick|one-line|simple|plain)?\s*"
     r"(?:definition|description|explanation|rundown|overview|summary)\s+of\s+(?:an?\s+|the\s+)?(?P<summarised>[^?.]+?)[?.]?$"
     r"|(?:(?:can|could)\s+you\s+)?tell\s+me\s+(?:(?:a\s+(?:bit|little)\s+)?more\s+)?about\s+(?:an?\s+|the\s+)?(?P<told>[^?.]+?)[?.]?$"
@@ -90,6 +90,7 @@ _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|fo
 _ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b|\brefers?\s+to\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘“\"]([^'’”\"?]{2,40})['’”\"](?!\w)")  # not a possessive's "'s ... '"
 _PRONOUNS = {"it", "this", "that", "they", "these", "those"}
+_SPELLED_OUT = re.compile(r"^(?:full\s+(?:name|form|title)|long\s+form|expansion)\s+of\s+(?:the\s+)?", re.I)
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
 # "Why ...?", "What happened when ...?", "What goes wrong if ...?": a reason or a consequence is
 # asked, which papers state in the sentence after the circumstance the question names
@@ -300,6 +301,10 @@ def without_attribution(question: str) -> str:
 # The category a question asks something's place in: "What sort of outfit is Momenta?", "what kind
 # of firm is it said to be?". The answer names the category in its own words ("an autonomous vehicle
 # startup"), not in the question's.
+# ... and the words asking for an abbreviation's long form: "What is the full name of MSRA?",
+# "Spell out MSRA." (the answer spells it out: "Microsoft Research Asia (MSRA)").
+_SPELLING_REQUEST = re.compile(r"\b(?:full\s+(?:name|form|title)|long\s+form|expansion|spell(?:ed)?\s+out|expand(?:ed)?"
+                               r"|abbreviation|acronym)\b", re.I)
 _ASKED_CATEGORY = re.compile(r"\b(?:kind|sort|type)s?\s+of\s+[\w-]+\s+(?:is|are|was|were)\b", re.I)
 
 
@@ -308,7 +313,8 @@ def _repeated(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
     ``question`` asks within: ``_ASKED_CATEGORY``); all of ``own`` when nothing else is left. (The
     attribution's, "sheehan" of "..., according to Sheehan?", ``without_attribution`` has taken out
     of the question before.)"""
-    unasked = _UNASKED.union(*(terms(m.group()) for m in _ASKED_CATEGORY.finditer(question)))
+    unasked = _UNASKED.union(*(terms(m.group()) for pattern in (_ASKED_CATEGORY, _SPELLING_REQUEST)
+                               for m in pattern.finditer(question)))
     return tuple(t for t in own if t not in unasked) or own
 
 
@@ -404,10 +410,15 @@ def definition_subject(question: str) -> str:
     definition = _DEFINITION.match(text) or _DEFINITION_REQUEST.match(text)
     if not definition:
         return ""
+    if definition.lastgroup == "headed" and _DEFINITION_REQUEST.match(definition["headed"]):
+        # "Spell out MSRA for me — what is it?": the heading is a request itself.
+        definition = _DEFINITION_REQUEST.match(definition["headed"])
     subject = _QUALIFIER.sub("", next(group for group in definition.groups() if group))
     if not _DEFINITION.match(text):
         subject = _OWNING_DOCUMENT.sub("", _REQUEST_QUALIFIER.sub("", subject))
     subject = _PAIRED_QUOTES.sub(r"\1", subject).strip().strip("'\"‘’“”")
+    # "What is the full name of MSRA?" asks what MSRA stands for.
+    subject = _SPELLED_OUT.sub("", subject)
     # "What does it mean that ...?" asks about the clause, not about "it"
     return "" if subject.lower() in _PRONOUNS else subject
 
