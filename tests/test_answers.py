@@ -232,6 +232,13 @@ HEADLINE24_MIN_CORRECT = 0.3
 LIBRARY_TEST25_MIN_CORRECT = 0.51
 LIBRARY_TEST25_MIN_REFUSAL = 0.5
 HEADLINE25_MIN_CORRECT = 0.1
+# The twenty-sixth, written by an engineer who never ran the system (2026-12-05 17:47-17:53 UTC, at
+# the start of session 29), run once on 2026-12-05 21:14 UTC on db87042 ("The twenty-sixth sealed
+# split: the one run"): 95/160 correct (0.594), 21/40 unanswerables refused (0.525); its headline
+# phrasings 4 of 10. One question below each.
+LIBRARY_TEST26_MIN_CORRECT = 0.58
+LIBRARY_TEST26_MIN_REFUSAL = 0.5
+HEADLINE26_MIN_CORRECT = 0.3
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -516,6 +523,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test23.jsonl", "headline23.jsonl", LIBRARY_TEST23_MIN_CORRECT, LIBRARY_TEST23_MIN_REFUSAL, HEADLINE23_MIN_CORRECT),
     ("library_test24.jsonl", "headline24.jsonl", LIBRARY_TEST24_MIN_CORRECT, LIBRARY_TEST24_MIN_REFUSAL, HEADLINE24_MIN_CORRECT),
     ("library_test25.jsonl", "headline25.jsonl", LIBRARY_TEST25_MIN_CORRECT, LIBRARY_TEST25_MIN_REFUSAL, HEADLINE25_MIN_CORRECT),
+    ("library_test26.jsonl", "headline26.jsonl", LIBRARY_TEST26_MIN_CORRECT, LIBRARY_TEST26_MIN_REFUSAL, HEADLINE26_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
