@@ -177,6 +177,15 @@ def test_a_request_for_an_abbreviations_long_form_is_answered_where_the_article_
     assert not answer.refused and "Microsoft Research Asia (MSRA)" in answer.citations[0].quote
 
 
+def test_an_attribution_left_in_a_short_question_is_no_term_an_answer_repeats(seed_assistant):
+    """"What is Momenta, according to the article?" keeps its attribution (taking it out leaves one
+    term), and "according" was a term no sentence holds: refused (the twenty-sixth split's t26-051,
+    found after its one run; wide dev +1, that question)."""
+    assert analyse("What is Momenta, according to the article?").asked_terms == ("momenta",)
+    answer = seed_assistant.ask("What is Momenta, according to the article?")
+    assert not answer.refused and "Momenta" in answer.citations[0].quote
+
+
 def test_the_category_a_question_asks_within_is_no_term_an_answer_repeats(seed_assistant):
     """"outfit" of "What sort of outfit is Momenta?" is the category the answer names in its own
     words ("an autonomous vehicle startup"): read as a term to hold, it left the question two thirds

@@ -261,7 +261,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
 # leaves ("What's", "the RPN's window"); and the words that request a definition ("Tell me about
 # Megvii.": no sentence about Megvii says "tell").
-_UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports ’s "
+_UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports according ’s "
                            "tell know explain define definition overview rundown summary"))
 
 
