@@ -45,18 +45,18 @@ _WH = r"(?:who|whom|whose|which|what|where|how|why|when)"
 _CLAUSE_WH = re.compile(rf"(?:^|[,.;:?!]\s+)\W*(?:(?:and|but|so|or|then)\s+)?(?:(?:to|for|from|with|by|of|at|in|on)\s+)?"
                         rf"({_WH})\b", re.I)
 _ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
-# "What is X?", "What exactly are Xs?", "What does X stand for / mean / do?": a definition is asked. A lead-in
-# ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
+# "What is X?", "What exactly are Xs?", "What does X stand for / mean / do / refer to?": a definition
+# is asked. A lead-in ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
 _DEFINITION = re.compile(
     r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
     r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do|refer to)\b[^?]*\??$",
     re.I,
 )
-# The other ways a reader asks what something is: "Explain X.", "Describe X.", "Define X.", "Give a
-# short definition of X.", "Tell me about X.", "What do you know about X?", "How does the paper
-# define X?", "What kind of company is X?", "X: what are they, concretely?". Not "Explain
-# what/how/why ...", which asks a clause.
+# The other ways a reader asks what something is: "Explain X.", "Describe X.", "Define X.", "Spell
+# out X.", "Expand the abbreviation X.", "Give a short definition of X.", "Tell me about X.", "What
+# do you know about X?", "How does the paper define X?", "What kind of company is X?", "What counts
+# as X?", "X: what are they, concretely?". Not "Explain what/how/why ...", which asks a clause.
 _DEFINITION_REQUEST = re.compile(
     r"^(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:explain|describe|define|characteri[sz]e|spell\s+out|expand)\s+(?!what\b|how\b|why\b|when\b|where\b|which\b|who\b)"
     r"(?:to me\s+|for me\s+)?(?:the\s+(?:abbreviation|acronym)\s+)?(?:an?\s+|the\s+)?(?P<explained>[^?.]+?)(?:\s+(?:to|for)\s+me)?[?.]?$"
@@ -90,7 +90,9 @@ _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|fo
 _ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b|\brefers?\s+to\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘“\"]([^'’”\"?]{2,40})['’”\"](?!\w)")  # not a possessive's "'s ... '"
 _PRONOUNS = {"it", "this", "that", "they", "these", "those"}
-_SPELLED_OUT = re.compile(r"^(?:full\s+(?:name|form|title)|long\s+form|expansion)\s+of\s+(?:the\s+)?", re.I)
+# What names an abbreviation's long form: "the full name of MSRA" asks what MSRA stands for.
+_LONG_FORM = r"(?:full\s+(?:name|form|title)|long\s+form|expansion)"
+_SPELLED_OUT = re.compile(rf"^{_LONG_FORM}\s+of\s+(?:the\s+)?", re.I)
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
 # "Why ...?", "What happened when ...?", "What goes wrong if ...?": a reason or a consequence is
 # asked, which papers state in the sentence after the circumstance the question names
@@ -260,7 +262,8 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 # Terms an answering sentence does not repeat: the document the question refers to and what it
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
 # leaves ("What's", "the RPN's window"); and the words that request a definition ("Tell me about
-# Megvii.": no sentence about Megvii says "tell").
+# Megvii.": no sentence about Megvii says "tell"); and "according" of an attribution a short question
+# keeps ("What is Momenta, according to the article?": ``without_attribution``).
 _UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports according ’s "
                            "tell know explain define definition overview rundown summary"))
 
@@ -301,16 +304,16 @@ def without_attribution(question: str) -> str:
 # The category a question asks something's place in: "What sort of outfit is Momenta?", "what kind
 # of firm is it said to be?". The answer names the category in its own words ("an autonomous vehicle
 # startup"), not in the question's.
-# ... and the words asking for an abbreviation's long form: "What is the full name of MSRA?",
-# "Spell out MSRA." (the answer spells it out: "Microsoft Research Asia (MSRA)").
-_SPELLING_REQUEST = re.compile(r"\b(?:full\s+(?:name|form|title)|long\s+form|expansion|spell(?:ed)?\s+out|expand(?:ed)?"
-                               r"|abbreviation|acronym)\b", re.I)
 _ASKED_CATEGORY = re.compile(r"\b(?:kind|sort|type)s?\s+of\s+[\w-]+\s+(?:is|are|was|were)\b", re.I)
+# The words asking for an abbreviation's long form: "What is the full name of MSRA?", "Spell out
+# MSRA." (the answer spells it out: "Microsoft Research Asia (MSRA)").
+_SPELLING_REQUEST = re.compile(rf"\b(?:{_LONG_FORM}|spell(?:ed)?\s+out|expand(?:ed)?|abbreviation|acronym)\b", re.I)
 
 
 def _repeated(question: str, own: tuple[str, ...]) -> tuple[str, ...]:
     """``own`` without the terms no answer repeats (``_UNASKED``, and the words of the category
-    ``question`` asks within: ``_ASKED_CATEGORY``); all of ``own`` when nothing else is left. (The
+    ``question`` asks within or of its request for a long form: ``_ASKED_CATEGORY``,
+    ``_SPELLING_REQUEST``); all of ``own`` when nothing else is left. (The
     attribution's, "sheehan" of "..., according to Sheehan?", ``without_attribution`` has taken out
     of the question before.)"""
     unasked = _UNASKED.union(*(terms(m.group()) for pattern in (_ASKED_CATEGORY, _SPELLING_REQUEST)
