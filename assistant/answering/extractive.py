@@ -27,6 +27,7 @@ from .candidates import Pool, as_quoted, candidates, position, with_header
 from .counts import counted_head, states_count
 from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
 from .question_parts import asks
+from .readings import names_and_identifiers
 from .selection import DEFAULT_SELECTION, Selection, complements, continuation, opening_sentence, relation_section, select
 from .variants import other_variant, variants
 
@@ -84,9 +85,15 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
     # words, not the question's: its words count as held.
     nearest = relation_section(pool, DEFAULT_SELECTION)
+    own = question.asked_terms
     if nearest is not None and any(pool.quotes[i].passage.chunk.section == nearest for i in chosen):
         have |= set(terms(question.relation))
-    own = question.asked_terms
+        # What the heading answers is the relation and what it relates to, by name ("Which companies
+        # benefitted from ResNet ...?"); the reader's further words ("... and from its authors'
+        # subsequent career moves") are said in the section's own (``Selection.relation_answers``).
+        if pool.relation_heading[nearest] >= DEFAULT_SELECTION.relation_answers:
+            answered = set(terms(question.relation)) | {t for name in names_and_identifiers(question.text) for t in terms(name)}
+            own = tuple(t for t in own if t in answered) or own
     total = sum(question.idf[t] for t in own) or 1.0
     coverage = sum(question.idf[t] for t in own if t in have) / total
     rarest = max((question.idf[t] for t in own), default=1.0) or 1.0

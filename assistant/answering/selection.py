@@ -55,6 +55,13 @@ class Selection:
     # headline sets +6 of 70 over 0.4, wide dev and train unchanged; docs/EVALUATION.md, session 11.)
     list_section: bool = True
     relation_heading: float | None = 0.3
+    # An answer gathered under a heading this near its relation (cosine) answers the relation and
+    # what it relates to by name, whatever further words the reader adds ("Which companies
+    # benefitted from the residual learning paper and from its authors' subsequent career moves?"):
+    # the gate's coverage reads only those (``extractive.gate_features``). (0.35: headline sets +8,
+    # wide dev unchanged; 0.3: +9, a look-alike answered under "6. Conclusion" at 0.32; 0.4: +5;
+    # docs/EVALUATION.md, session 30.)
+    relation_answers: float = 0.35
     # A who/which-company list opens with a sentence naming an item, when one does; and when it is
     # gathered under its relation's heading, its answer opens with the chosen sentence nearest the
     # relation (``opening_sentence``; the quotes and the gate are unchanged).
