@@ -146,7 +146,7 @@ _DOCUMENT_FIRST = re.compile(rf"^\s*{_A_DOCUMENT}\s*,\s*", re.I)
 # two: headline sets +1, wide dev unchanged; docs/EVALUATION.md, session 19.)
 # A clause a conjunction opens says when, not what: "... the main beneficiaries once the authors left?".
 _RELATED_TO = re.compile(r"\s(?:from|of|to(?=\s+(?:the|an?|its|their|this|that|these|those|his|her|our|(?-i:[A-Z])))"
-                         r"|at|in|on|by|for|with|thanks\s+to|thanks|after|because|beyond|over|about|per|once|when|while|until|"
+                         r"|at|in|on|off|by|for|with|thanks\s+to|thanks|after|because|beyond|over|about|per|once|when|while|until|"
                          r"than|during|since|through|behind|out of)\b(?!\s+(?:from|of|to|at|in|on|by|for|with)\b)(?=\s+\S).*$", re.I)
 
 
