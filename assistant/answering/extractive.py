@@ -87,13 +87,14 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     nearest = relation_section(pool, DEFAULT_SELECTION)
     own = question.asked_terms
     if nearest is not None and any(pool.quotes[i].passage.chunk.section == nearest for i in chosen):
-        have |= set(terms(question.relation))
+        related = set(terms(question.relation))
+        have |= related
         # What the heading answers is the relation and what it relates to, by name ("Which companies
         # benefitted from ResNet ...?"); the reader's further words ("... and from its authors'
         # subsequent career moves") are said in the section's own (``Selection.relation_answers``).
         if pool.relation_heading[nearest] >= DEFAULT_SELECTION.relation_answers:
-            answered = set(terms(question.relation)) | {t for name in names_and_identifiers(question.text) for t in terms(name)}
-            own = tuple(t for t in own if t in answered) or own
+            named = {t for name in names_and_identifiers(question.text) for t in terms(name)}
+            own = tuple(t for t in own if t in related | named) or own
     total = sum(question.idf[t] for t in own) or 1.0
     coverage = sum(question.idf[t] for t in own if t in have) / total
     rarest = max((question.idf[t] for t in own), default=1.0) or 1.0
