@@ -413,9 +413,8 @@ def definition_subject(question: str) -> str:
     definition = _DEFINITION.match(text) or _DEFINITION_REQUEST.match(text)
     if not definition:
         return ""
-    if definition.lastgroup == "headed" and _DEFINITION_REQUEST.match(definition["headed"]):
-        # "Spell out MSRA for me — what is it?": the heading is a request itself.
-        definition = _DEFINITION_REQUEST.match(definition["headed"])
+    if definition.lastgroup == "headed" and (request := _DEFINITION_REQUEST.match(definition["headed"])):
+        definition = request  # "Spell out MSRA for me — what is it?": the heading is a request itself
     subject = _QUALIFIER.sub("", next(group for group in definition.groups() if group))
     if not _DEFINITION.match(text):
         subject = _OWNING_DOCUMENT.sub("", _REQUEST_QUALIFIER.sub("", subject))
