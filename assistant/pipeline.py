@@ -21,7 +21,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from .answering import extractive
 from .answering.selection import DEFAULT_SELECTION
 from .answering.front_matter import asks_address, asks_affiliation, asks_authors, written_by
-from .answering.question import asked_relation, definition_subject, query_terms
+from .answering.definitions import definition_subject
+from .answering.question import asked_relation, query_terms
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import leans_on, question_parts
 from .citations import Quote, as_answer_sentence, cite

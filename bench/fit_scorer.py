@@ -47,6 +47,7 @@ from bench.library import PAPERS, SHARED, library_settings  # noqa: E402
 from assistant.answering import candidates, extractive, scorer  # noqa: E402
 from assistant.answering.selection import DEFAULT_SELECTION, Selection, select  # noqa: E402
 from assistant.answering import question as analysis  # noqa: E402
+from assistant.answering.definitions import definition_subject  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import DEFAULT_MAX_WORDS, answer_words, covered, load_questions  # noqa: E402
@@ -129,7 +130,7 @@ def collect(assistant: Assistant, path: Path, weight: float = 1.0, gated: bool =
         context = follow_up_context(q.question, history)
         passages = assistant.searcher.search(condense(q.question, history), k=max(ORACLE_DEPTHS))
         idf = assistant.searcher.bm25.idf(analysis.query_terms(q.question, context))
-        read = with_definitions(assistant.searcher, q.question, analysis.definition_subject(q.question), passages[:k])  # as the pipeline
+        read = with_definitions(assistant.searcher, q.question, definition_subject(q.question), passages[:k])  # as the pipeline
         pool = candidates.candidates(analysis.analyse(q.question, context, idf), read, assistant.encoder)
         texts = [candidates.with_header(quote, header) for quote, header in zip(pool.quotes, pool.headers)]
         labels = np.asarray([any(covered(t, g) for g in q.facts) for t in texts], dtype=int)

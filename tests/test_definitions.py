@@ -1,11 +1,13 @@
-"""The definition step of retrieval (assistant/retrieval/definitions.py), on the real seed index."""
+"""Definition questions: what they ask about and which sentences define it (assistant/answering/definitions.py),
+and the definition step of retrieval (assistant/retrieval/definitions.py), on the real seed index."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.abbreviations import abbreviations, long_form_terms, stands_for
-from assistant.answering.question import analyse, definition_subject, expansion_terms, glosses
+from assistant.answering.definitions import defines, definition_subject, glosses
+from assistant.answering.question import analyse, expansion_terms
 from assistant.retrieval.definitions import _defining_rank, definitional, with_definitions
 from assistant.types import Chunk
 
@@ -202,7 +204,7 @@ def test_the_category_a_question_asks_within_is_no_term_an_answer_repeats(seed_a
     ("The plain nets (Fig. 4 left) have higher error.", False),  # a bracket that points elsewhere
 ])
 def test_a_sentence_glosses_its_subject_in_a_bracket(sentence, glossed):
-    assert glosses(analyse("What does the ResNet paper mean by a 'plain' network?"), sentence) is glossed
+    assert glosses(analyse("What does the ResNet paper mean by a 'plain' network?").subject, sentence) is glossed
 
 
 def test_a_definition_question_never_quotes_a_table_row():
@@ -219,3 +221,11 @@ def test_a_definition_question_never_quotes_a_table_row():
     read = lambda **options: [quote.text for quote, _ in _sentences(passages, **options)[0]]
     assert read() == ["18 layers 27.94 27.88", "34 layers 28.54 25.03", prose]
     assert read(prose_only=True) == [prose]
+
+
+def test_a_definition_is_recognised_only_for_the_asked_subject():
+    subject = analyse("What is ResNet?").subject
+    assert defines(subject, "ResNet is a deep network built from residual blocks.")
+    assert defines(subject, "The technique, called ResNet, stacks many layers.")
+    assert not defines(subject, "Kaiming He and Jian Sun wrote ResNet in 2015.")
+    assert not defines("", "ResNet is a deep network built from residual blocks.")

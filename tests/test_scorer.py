@@ -217,13 +217,6 @@ def test_new_names_skip_the_question_and_take_known_first_words():
     assert analysis.new_names(question, sentence, frozenset({"microsoft"})) == {"facebook", "microsoft"}
 
 
-def test_a_definition_is_recognised_only_for_the_asked_subject():
-    question = analysis.analyse("What is ResNet?")
-    assert analysis.defines(question, "ResNet is a deep network built from residual blocks.")
-    assert analysis.defines(question, "The technique, called ResNet, stacks many layers.")
-    assert not analysis.defines(question, "Kaiming He and Jian Sun wrote ResNet in 2015.")
-
-
 def test_a_number_is_measured_by_its_distance_to_the_asked_measure():
     question = analysis.analyse("What top-5 error did the ResNet ensemble get in 2015?")
     assert question.measure == ("top-5", "error")

@@ -25,7 +25,8 @@ from ..types import Part, Passage
 from . import scorer
 from .candidates import Pool, as_quoted, candidates, position, with_header
 from .counts import counted_head, states_count
-from .question import analyse, asking_terms, defines, expansion_terms, glosses, holds_type, query_terms, typed
+from .definitions import defines, glosses
+from .question import analyse, asking_terms, expansion_terms, holds_type, query_terms, typed
 from .question_parts import asks
 from .readings import names_and_identifiers
 from .selection import DEFAULT_SELECTION, Selection, complements, continuation, opening_sentence, relation_section, select
@@ -75,7 +76,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     # many people", "12 GB" for "how much memory") holds the word naming it.
     if question.counted and any(states_count(question.counted, t) for t in texts):
         have |= set(terms(counted_head(question.counted)))
-    if any(stands_for(question.subject, t) or defines(question, t) or glosses(question, t) for t in texts):
+    if any(stands_for(question.subject, t) or defines(question.subject, t) or glosses(question.subject, t) for t in texts):
         have |= expansion_terms(question)
     # A quote naming by its abbreviation what the question spells out holds its words: "ResNet"
     # for "the residual-network breakthrough", "MSRA" for "Microsoft Research Asia". (The other way

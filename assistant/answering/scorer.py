@@ -29,7 +29,8 @@ from ..abbreviations import stands_for
 from ..text import terms, words
 from ..types import SECTION_SEPARATOR
 from .answer_types import DIGIT
-from .question import Question, asked_numbers, defines, holds_type, new_names, opening_section, typed
+from .definitions import defines, opening_section
+from .question import Question, asked_numbers, holds_type, new_names, typed
 from .readings import numbers
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
@@ -107,7 +108,7 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
             sum(question.idf[t] for t in question.context_terms if t in counts) / context_total if question.context_terms else 0.0,
             sum(question.idf[t] for t in question.own_terms if t in heading) / own_total,
             float(has_type), float(is_typed and not has_type),
-            min(2, len(new_names(question, text))) / 2, float(defines(question, text)),
+            min(2, len(new_names(question, text))) / 2, float(defines(question.subject, text)),
             1.0 / (1 + ranks[i]), fused[i], relevance[i], 1.0 / (1 + chunk_index[i]),
             math.log(len(tokens)),
             sum(1 for t in tokens if DIGIT.search(t)) / len(tokens),

@@ -24,7 +24,8 @@ from ..text import fold, terms, word_count
 from .candidates import Pool, names_institution, with_header
 from .counts import states_count
 from .answer_types import DIGIT
-from .question import Question, asked_numbers, glosses, holds_type, listed_names, new_names, typed
+from .definitions import glosses
+from .question import Question, asked_numbers, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
@@ -186,7 +187,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             order = named + [i for i in order if not items[i]]
     if question.subject and selection.definition_first:
         opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)
-                   or glosses(question, pool.quotes[i].text)]
+                   or glosses(question.subject, pool.quotes[i].text)]
         order = opening + [i for i in order if i not in opening]
     follows: list[int] = []
     if selection.reason_follows and question.reason:

@@ -28,7 +28,7 @@ SUBJECT_CANDIDATES = 30  # chunks the subject-only BM25 query reads
 def with_definitions(searcher: Searcher, question: str, subject: str, passages: list[Passage],
                      sources: Sequence[str] | None = None, n: int = DEFINITION_PASSAGES) -> list[Passage]:
     """``passages`` and up to ``n`` chunks that define ``subject``, what the definition question
-    ``question`` asks about (``answering.question.definition_subject``), that are not among them
+    ``question`` asks about (``answering.definitions.definition_subject``), that are not among them
     already; ``passages`` unchanged when there is no subject."""
     subject = " ".join(subject.split())
     wanted = set(terms(subject))
