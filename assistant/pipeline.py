@@ -24,7 +24,7 @@ from .answering.front_matter import asks_address, asks_affiliation, asks_authors
 from .answering.definitions import definition_subject
 from .answering.question import asked_relation, query_terms
 from .answering.readings import names_and_identifiers
-from .answering.question_parts import leans_on, question_parts
+from .answering.question_parts import asks_besides_affiliation, leans_on, question_parts
 from .citations import Quote, as_answer_sentence, cite
 from .config import Settings
 from .encoder.encoder import COMPUTE_LOCK, Encoder
@@ -134,12 +134,18 @@ class Assistant:
         # whole, from their bylines ("... on Fast R-CNN, and what on the focal loss paper?"): its
         # second part alone ("what on the focal loss paper?") no longer asks for one.
         affiliation = asks_affiliation(question.text)
-        asked = question_parts(question.text) if self.settings.question_parts and not affiliation else None
+        asked = question_parts(question.text) if self.settings.question_parts else None
+        if asked and affiliation and not asks_besides_affiliation(asked.texts):
+            asked = None
         parts = ()
         if asked and len(asked.texts) > 1:
             parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context,
                                  leaned=leans_on(asked.texts))
             passages = with_reserved(passages, parts)
+            # A part asking where the authors were ("..., and which university was he with in the
+            # Faster R-CNN paper?") reads the byline of the document it or a part before it names.
+            parts = tuple(self._with_affiliations(part, asked.texts[:k], question) for k, part in enumerate(parts))
+            affiliation = False
         # The definition is looked up in the documents the question names ("... in the ResNet paper"), if any.
         within = [s for s in named if not question.sources or s in question.sources]
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages,
@@ -183,6 +189,15 @@ class Assistant:
         if question.backend == "extractive":
             return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
+
+    def _with_affiliations(self, part: Part, before: Sequence[str], question: Question) -> Part:
+        """``part`` with the bylines of the document it names (else the nearest part before it naming
+        one) first, when it asks where the authors were; unchanged otherwise."""
+        if not asks_affiliation(part.text):
+            return part
+        named = self.searcher.documents.named_in_conversation(part.text, list(reversed(before)))
+        within = [s for s in named if not question.sources or s in question.sources]
+        return replace(part, passages=tuple(with_front_matter(self.searcher, part.text, within, list(part.passages))))
 
     def _searched_again(self, part: Part, context: str, question: Question) -> Part:
         """A part of ``question`` pointing back to an earlier part's answer, searched again with the

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.pipeline import REFUSAL, Assistant, final_answer
+from assistant.answering.question_parts import asks_besides_affiliation, question_parts
 from assistant.cli import main
 from assistant.errors import EmptyIndex, UsageError
 from assistant.evaluation import assert_quality
@@ -642,6 +643,20 @@ def test_an_affiliation_is_answered_with_the_named_documents_bylines(library_ass
     # A footnote of the paper gives one author's university: it joins the byline.
     answer = library_assistant.ask("Shaoqing Ren was affiliated with which university when Faster R-CNN was written?")
     assert any("University of Science and Technology of China" in c.quote for c in answer.citations)
+
+
+def test_an_affiliation_asked_beside_another_question_is_answered_part_by_part(library_assistant):
+    """A question asking where a paper's authors were and something else of its own was answered
+    whole from the bylines, which do not say the rest: "Which ResNet co-author helped found
+    Momenta" quoted the Faster R-CNN byline only. Each part is answered now, and the part asking
+    the affiliation reads the byline of the document it names (session 31: wide dev +4, no loss)."""
+    answer = library_assistant.ask("Which ResNet co-author helped found Momenta, and which Chinese university "
+                                   "does the Faster R-CNN paper list him with?")
+    assert "Momenta" in answer.citations[0].quote
+    assert any("University of Science and Technology of China" in c.quote for c in answer.citations)
+    # A part that only leans on the one before still asks the affiliation: the question is one.
+    assert not asks_besides_affiliation(question_parts(
+        "What affiliation does Ross Girshick list on Fast R-CNN, and what on the focal loss paper?").texts)
 
 
 def test_where_the_code_is_is_answered_with_the_papers_web_address(library_assistant):

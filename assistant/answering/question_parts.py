@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..text import QUESTION_WORDS, fold, sentence_spans, terms
 from ..retrieval.followup import refers_back
+from .front_matter import asks_affiliation
 from .readings import names_and_identifiers
 
 _WH = "|".join(sorted(QUESTION_WORDS))
@@ -131,6 +132,15 @@ def leans_on(parts: Sequence[str]) -> tuple[str, ...]:
         elliptical = len(set(terms(part)) - {t for name in names for t in terms(name)}) <= ELLIPTICAL_TERMS
         leaned.append(_without(asked, names_and_identifiers(asked)) if asked and elliptical and not refers_back(part) else "")
     return tuple(leaned)
+
+
+def asks_besides_affiliation(parts: Sequence[str]) -> bool:
+    """A part of a question that asks where the authors were asks something else of its own: "Which
+    startup did the Faster R-CNN first author co-found, and which university was he with?". Not a
+    statement it builds on, nor a part that leans on the one before ("What affiliation does Ross
+    Girshick list on Fast R-CNN, and what on the focal loss paper?": asked whole, from the bylines)."""
+    return any(asks(part) and not asks_affiliation(part) and not before
+               for part, before in zip(parts, leans_on(parts), strict=True))
 
 
 # The most words besides its names a part leaving out what it asks has: "what IoU does RetinaNet
