@@ -484,6 +484,15 @@ def test_a_part_pointing_back_to_an_earlier_parts_answer_is_searched_with_what_t
     assert "RPN" in answer.answer and "k = 9 anchors" in answer.answer
 
 
+def test_a_part_is_answered_from_more_passages_than_a_whole_question(library_assistant):
+    """The ResNet paper's "mini-batch size of 256 images" is not among the top 6 passages of "how
+    many images are in a ResNet ImageNet mini-batch?"; a part reads ``PART_DEPTH`` more (session
+    31: wide dev +18 −2)."""
+    answer = library_assistant.ask("How many positions are in each AlphaGo Zero training mini-batch, "
+                                   "and how many images are in a ResNet ImageNet mini-batch?")
+    assert "2,048 positions" in answer.answer and "256 images" in answer.answer
+
+
 def test_library_train_split_meets_measured_threshold(library_assistant):
     report = assert_quality(library_assistant, QUESTIONS / "library_train.jsonl", min_correct=LIBRARY_TRAIN_MIN_CORRECT,
                             min_support=1.0)

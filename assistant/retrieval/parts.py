@@ -19,14 +19,21 @@ from .followup import joined, with_context
 from .search import Searcher
 
 RESERVED = 2  # places in the top k reserved for each part's best passages (docs/EVALUATION.md, "Cross-document questions")
+# A part is answered from more passages than a whole question's k: it asks one fact, mostly of one
+# document, and its own top k often stops just short of the chunk stating it ("what weight decay
+# did the original ResNets use on ImageNet?"). Wide dev: 2 more passages +5, 4 more +11 (+12 −1),
+# 8 more +13, 14 more +16 but the headline sets −2; a whole question read deeper loses (k = 8:
+# −21). docs/EVALUATION.md, session 31.
+PART_DEPTH = 4
 
 
 def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequence[str] | None = None,
                  context: str = "", leaned: Sequence[str] = ()) -> tuple[Part, ...]:
     """Each part searched on its own (with what a follow-up refers back to, and the parts before it
-    that it leans on, ``leaned``, aligned with ``parts``), its ``k`` best passages."""
+    that it leans on, ``leaned``, aligned with ``parts``), its ``k`` + ``PART_DEPTH`` best passages."""
     leaned = tuple(leaned) or ("",) * len(parts)
-    return tuple(Part(text, tuple(searcher.search(with_context(text, joined(before, context)), k=k, sources=sources)),
+    return tuple(Part(text, tuple(searcher.search(with_context(text, joined(before, context)), k=k + PART_DEPTH,
+                                                  sources=sources)),
                       leans_on=before)
                  for text, before in zip(parts, leaned, strict=True))
 
@@ -34,10 +41,11 @@ def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequ
 def searched_again(searcher: Searcher, part: Part, context: str, k: int,
                    sources: Sequence[str] | None = None) -> Part:
     """``part`` with the passages of a second search, with ``context``, taking turns with its first
-    search's (best first, ``k`` in all). A part pointing back to what an earlier part's answer
+    search's (best first, ``k`` + ``PART_DEPTH`` in all, as ``search_parts``). A part pointing back to what an earlier part's answer
     names ("..., and how many anchors per position did that method use?" after an answer naming
     RPN) was first searched with the earlier part's words, which find that part's document again;
     the names the answer gave find the one that holds the rest (docs/EVALUATION.md, session 26)."""
+    k += PART_DEPTH
     again = searcher.search(with_context(part.text, context), k=k, sources=sources)
     merged: dict[str, Passage] = {}
     for pair in zip_longest(again, part.passages):
