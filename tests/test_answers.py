@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.pipeline import REFUSAL, Assistant, final_answer
+from assistant.answering.question import analyse
 from assistant.answering.question_parts import asks_besides_affiliation, question_parts
 from assistant.cli import main
 from assistant.errors import EmptyIndex, UsageError
@@ -482,6 +483,15 @@ def test_a_part_pointing_back_to_an_earlier_parts_answer_is_searched_with_what_t
     answer = library_assistant.ask("RetinaNet borrows the idea of anchors from which earlier method, "
                                    "and how many anchors per position did that method use?")
     assert "RPN" in answer.answer and "k = 9 anchors" in answer.answer
+
+
+def test_an_adverb_pressing_the_question_is_no_term_an_answer_repeats(library_assistant):
+    """"What exactly is focal loss?" quoted "The exact form of the focal loss is not crucial.", the
+    one sentence holding "exact" (session 31: wide dev +1 −0)."""
+    assert analyse("What exactly is focal loss?").own_terms == ("focal", "loss")
+    answer = library_assistant.ask("What exactly is focal loss?")
+    assert not any("exact form" in c.quote for c in answer.citations)
+    assert any("designed to address" in c.quote for c in answer.citations)
 
 
 def test_a_part_is_answered_from_more_passages_than_a_whole_question(library_assistant):

@@ -160,8 +160,13 @@ def _naming_wh(question: str) -> tuple[int, str] | None:
     return (found.start(), found.group(1).lower()) if found else None
 
 
+# Adverbs that press the question, not what it asks: "What exactly is focal loss?" is not answered
+# by "The exact form of the focal loss is not crucial."
+_INTENSIFIERS = re.compile(r"\b(?:exactly|really|actually|concretely|precisely|basically|specifically)\b", re.I)
+
+
 def question_terms(text: str) -> list[str]:
-    return [t for t in dict.fromkeys(terms(text)) if t not in QUESTION_WORDS]
+    return [t for t in dict.fromkeys(terms(_INTENSIFIERS.sub(" ", text))) if t not in QUESTION_WORDS]
 
 
 def analyse(question: str, context: str = "", idf: dict[str, float] | None = None, *,
