@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test26|headline26 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test27|headline27 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -45,7 +45,9 @@ test23 and headline23 the twenty-third (written at the start of session 26, 08:5
 at the end of session 27); test24 and headline24 the twenty-fourth (written at the start of session 27,
 12:05-12:12 UTC, run once at the end of session 28); test25 and headline25 the twenty-fifth (written at
 the start of session 28, 15:00-15:05 UTC, run once at the end of session 29); test26 and headline26 the
-twenty-sixth (written at the start of session 29, 17:47-17:53 UTC, run once at the end of session 30)."""
+twenty-sixth (written at the start of session 29, 17:47-17:53 UTC, run once at the end of session 30);
+test27 and headline27 the twenty-seventh (written at the start of session 30, 20:21-20:27 UTC, run once
+at the end of session 31)."""
 
 from __future__ import annotations
 
@@ -70,7 +72,7 @@ SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "t
           "test13", "headline13", "test14", "headline14", "test15", "headline15", "test16", "headline16",
           "test17", "headline17", "test18", "headline18", "test19", "headline19", "test20", "headline20",
           "test21", "headline21", "test22", "headline22", "test23", "headline23", "test24", "headline24",
-          "test25", "headline25", "test26", "headline26")
+          "test25", "headline25", "test26", "headline26", "test27", "headline27")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 

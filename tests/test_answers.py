@@ -241,6 +241,13 @@ HEADLINE25_MIN_CORRECT = 0.1
 LIBRARY_TEST26_MIN_CORRECT = 0.58
 LIBRARY_TEST26_MIN_REFUSAL = 0.5
 HEADLINE26_MIN_CORRECT = 0.3
+# The twenty-seventh, written by an engineer who never ran the system (2026-12-05 20:21-20:27 UTC, at
+# the start of session 30), run once on 2026-12-06 00:30 UTC on 009c76c ("The twenty-seventh sealed
+# split: the one run"): 94/160 correct (0.5875), 23/40 unanswerables refused (0.575); its headline
+# phrasings 5 of 10. One question below each.
+LIBRARY_TEST27_MIN_CORRECT = 0.58
+LIBRARY_TEST27_MIN_REFUSAL = 0.55
+HEADLINE27_MIN_CORRECT = 0.4
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -544,6 +551,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test24.jsonl", "headline24.jsonl", LIBRARY_TEST24_MIN_CORRECT, LIBRARY_TEST24_MIN_REFUSAL, HEADLINE24_MIN_CORRECT),
     ("library_test25.jsonl", "headline25.jsonl", LIBRARY_TEST25_MIN_CORRECT, LIBRARY_TEST25_MIN_REFUSAL, HEADLINE25_MIN_CORRECT),
     ("library_test26.jsonl", "headline26.jsonl", LIBRARY_TEST26_MIN_CORRECT, LIBRARY_TEST26_MIN_REFUSAL, HEADLINE26_MIN_CORRECT),
+    ("library_test27.jsonl", "headline27.jsonl", LIBRARY_TEST27_MIN_CORRECT, LIBRARY_TEST27_MIN_REFUSAL, HEADLINE27_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
