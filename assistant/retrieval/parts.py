@@ -22,8 +22,8 @@ RESERVED = 2  # places in the top k reserved for each part's best passages (docs
 # A part is answered from more passages than a whole question's k: it asks one fact, mostly of one
 # document, and its own top k often stops just short of the chunk stating it ("what weight decay
 # did the original ResNets use on ImageNet?"). Wide dev: 2 more passages +5, 4 more +11 (+12 −1),
-# 8 more +13, 14 more +16 but the headline sets −2; a whole question read deeper loses (k = 8:
-# −21). docs/EVALUATION.md, session 31.
+# 8 more +9, 14 more +12, 24 more +16 but the headline sets −2; 4 more in ``searched_again`` too,
+# +16 (+18 −2). A whole question read deeper loses (k = 8: −21). docs/EVALUATION.md, session 31.
 PART_DEPTH = 4
 
 
@@ -41,18 +41,19 @@ def search_parts(searcher: Searcher, parts: Sequence[str], k: int, sources: Sequ
 def searched_again(searcher: Searcher, part: Part, context: str, k: int,
                    sources: Sequence[str] | None = None) -> Part:
     """``part`` with the passages of a second search, with ``context``, taking turns with its first
-    search's (best first, ``k`` + ``PART_DEPTH`` in all, as ``search_parts``). A part pointing back to what an earlier part's answer
-    names ("..., and how many anchors per position did that method use?" after an answer naming
-    RPN) was first searched with the earlier part's words, which find that part's document again;
-    the names the answer gave find the one that holds the rest (docs/EVALUATION.md, session 26)."""
-    k += PART_DEPTH
-    again = searcher.search(with_context(part.text, context), k=k, sources=sources)
+    search's (best first, ``k`` + ``PART_DEPTH`` in all, as ``search_parts``). A part pointing back
+    to what an earlier part's answer names ("..., and how many anchors per position did that method
+    use?" after an answer naming RPN) was first searched with the earlier part's words, which find
+    that part's document again; the names the answer gave find the one that holds the rest
+    (docs/EVALUATION.md, session 26)."""
+    depth = k + PART_DEPTH
+    again = searcher.search(with_context(part.text, context), k=depth, sources=sources)
     merged: dict[str, Passage] = {}
     for pair in zip_longest(again, part.passages):
         for passage in pair:
             if passage is not None:
                 merged.setdefault(passage.chunk.chunk_id, passage)
-    return replace(part, passages=tuple(merged.values())[:k])
+    return replace(part, passages=tuple(merged.values())[:depth])
 
 
 def with_reserved(passages: list[Passage], parts: Sequence[Part], reserved: int = RESERVED) -> list[Passage]:
