@@ -75,6 +75,8 @@ def test_list_is_a_list_question_only_when_it_asks():
     assert analyse("List the authors of the ResNet paper.").listing
     assert analyse("Can you list the authors of the ResNet paper?").listing
     assert not analyse("Can you tell me what ResNet is?").listing
+    # "Enumerate" asks as "List" does (session 31: test27's t27-125 quoted the lead-in alone).
+    assert analyse("Enumerate the advantages Girshick claims for Fast R-CNN.").listing
 
 
 @pytest.mark.parametrize("question", [
