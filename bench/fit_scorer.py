@@ -275,7 +275,7 @@ def gate_rows(items: list[Item], probabilities: list[np.ndarray], max_words: int
     for item, probability in zip(items, probabilities):
         chosen, right = answer(item, probability, max_words, selection) if len(item.pool.quotes) else ([], False)
         answered.append(bool(chosen))
-        rows.append(extractive.gate_features(item.pool, probability, chosen, item.read)
+        rows.append(extractive.gate_features(item.pool, probability, chosen, item.read, selection=selection)
                     if chosen else (0.0,) * len(scorer.GATE_FEATURES))
         labels.append(int(right))
     return np.asarray(rows, dtype=np.float32), np.asarray(labels), answered
@@ -303,7 +303,8 @@ def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Mo
             outcomes.append((0.0, False))
             continue
         chosen, right = answer(item, probability, max_words, selection)
-        p = float(gate.probability(np.asarray(extractive.gate_features(item.pool, probability, chosen, item.read), dtype=np.float32))[0]) if chosen else 0.0
+        p = float(gate.probability(np.asarray(extractive.gate_features(item.pool, probability, chosen, item.read,
+                                                                       selection=selection), dtype=np.float32))[0]) if chosen else 0.0
         outcomes.append((-1.0 if item.unknown and name_rule else p, right))
     table = []
     for t in thresholds:

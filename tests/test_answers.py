@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from assistant.pipeline import REFUSAL, Assistant, final_answer
-from assistant.answering.question import analyse
+from assistant.answering import extractive, scorer
+from assistant.answering.question import analyse, query_terms
+from assistant.answering.selection import DEFAULT_SELECTION
 from assistant.answering.question_parts import asks_besides_affiliation, question_parts
 from assistant.cli import main
 from assistant.errors import EmptyIndex, UsageError
@@ -610,6 +613,23 @@ def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_
     assert library_assistant.ask("Who were the investors in Momenta?").refused
     # ... and one whose relation is near a heading only by chance ("6. Conclusion", 0.32).
     assert library_assistant.ask("Who is listed as the corresponding author of the focal loss paper?").refused
+
+
+def test_the_gate_reads_the_relations_heading_as_the_selection_it_is_given_says(library_assistant):
+    """``gate_features`` read ``DEFAULT_SELECTION`` whatever selection the answer was chosen with, so
+    a selection tried by ``bench/fit_scorer.py`` was judged by the default's ``relation_answers``."""
+    question = ("Which companies benefitted from the residual learning paper and from its authors' "
+                "subsequent career moves?")
+    passages = list(library_assistant.retrieve_chain.invoke({"question": question}).passages)
+
+    def gated(selection):
+        return extractive.extract(question, passages, library_assistant.encoder, max_words=120, selection=selection,
+                                  idf=library_assistant.searcher.bm25.idf(query_terms(question)))
+
+    default, strict = gated(DEFAULT_SELECTION), gated(replace(DEFAULT_SELECTION, relation_answers=1.01))
+    coverage = scorer.GATE_FEATURES.index("coverage")
+    assert default.gate_features[coverage] == 1.0 > strict.gate_features[coverage]
+    assert default.probability > strict.probability
 
 
 def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(library_assistant):

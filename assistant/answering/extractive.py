@@ -60,8 +60,10 @@ def _refused_uncounted(found: Extract, quotes: Sequence[Quote]) -> Extract:
     return replace(found, probability=0.0)
 
 
-def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passages: list[Passage]) -> tuple[float, ...]:
-    """The answer's ``scorer.GATE_FEATURES``."""
+def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passages: list[Passage], *,
+                  selection: Selection = DEFAULT_SELECTION) -> tuple[float, ...]:
+    """The answer's ``scorer.GATE_FEATURES``, with the relation's heading read as ``selection``
+    chose the answer under it."""
     question = pool.question
     if not chosen:
         return ()
@@ -85,7 +87,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     # Quotes from the section whose heading answers the question's relation ("Who were the
     # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
     # words, not the question's: its words count as held.
-    nearest = relation_section(pool, DEFAULT_SELECTION)
+    nearest = relation_section(pool, selection)
     own = question.asked_terms
     if nearest is not None and any(pool.quotes[i].passage.chunk.section == nearest for i in chosen):
         related = set(terms(question.relation))
@@ -93,7 +95,7 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
         # What the heading answers is the relation and what it relates to, by name ("Which companies
         # benefitted from ResNet ...?"); the reader's further words ("... and from its authors'
         # subsequent career moves") are said in the section's own (``Selection.relation_answers``).
-        if pool.relation_heading[nearest] >= DEFAULT_SELECTION.relation_answers:
+        if pool.relation_heading[nearest] >= selection.relation_answers:
             named = {t for name in names_and_identifiers(question.text) for t in terms(name)}
             own = tuple(t for t in own if t in related | named) or own
     total = sum(question.idf[t] for t in own) or 1.0
@@ -155,7 +157,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     # The gate judges the selected sentences with the best one's continuation, which often holds
     # what was asked ("Sun now serves as the company's chief scientist." after the sentence naming
     # him); not the complements, which add to an answer the gate has already judged.
-    row = gate_features(pool, probability, selected + continued, passages)
+    row = gate_features(pool, probability, selected + continued, passages, selection=selection)
     best, opening = chosen[0], opening_sentence(pool, chosen, selection)
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
