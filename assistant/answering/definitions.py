@@ -1,8 +1,9 @@
 """Definition questions and the sentences that answer them: whether a question asks what something
 is ("What is X?", "What does X stand for?", "Explain X.", "Tell me about X.", "What is the full name
 of X?") and of what (``definition_subject``); whether a sentence defines that subject ("X is ...",
-"called X": ``defines``) or glosses it in a bracket ("X (that ...)": ``glosses``); and whether a
-heading is the opening section, where papers say what their terms are (``opening_section``).
+"called X": ``defines``), glosses it in a bracket ("X (that ...)": ``glosses``) or opens with it
+as its own subject ("RetinaNet is a single, unified network ...": ``opens_with_subject``); and
+whether a heading is the opening section, where papers say what their terms are (``opening_section``).
 
 ``question`` reads the subject into its ``Question``; the sentence model's features (``scorer``),
 the gate and the selection (``extractive``, ``selection``) and the retrieval's definition step
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ..retrieval.definitions import definitional
 from ..text import fold
 from ..types import SECTION_SEPARATOR
 
@@ -120,3 +122,33 @@ _OPENING_SECTION = re.compile(r"^(?:\d+\.?\s*)?(?:abstract|introduction)\b", re.
 def opening_section(section: str) -> bool:
     """The heading path is the abstract or the introduction, where a paper says what its terms are."""
     return bool(_OPENING_SECTION.match(section.split(SECTION_SEPARATOR)[0].strip()))
+
+
+def opens_with_subject(subject: str, sentence: str) -> bool:
+    """The sentence opens with ``subject``, what a definition question asks about, as its own
+    subject: a verb follows it, at once or after one head noun ("RetinaNet is a single, unified network ...",
+    "The RoI pooling layer uses max pooling to ..."), not a noun it qualifies ("The MSRA team's
+    paper ..."). A defining verb (``definitional``) or a verb's -s form counts (requiring a defining
+    verb lost "uses": wide dev −1 against this; session 13)."""
+    text = fold(sentence).replace("∗", "*")
+    initials = "".join(w[0] for w in subject.split())
+    escaped = re.escape(fold(subject).replace("∗", "*"))
+    # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
+    short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
+    opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{escaped}{short})(?!\w)[”\"’']?", text)
+    if not opens or _ABOUT_ITS_DOCUMENT.match(text[opens.end():]):
+        return False
+    return definitional(subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
+
+
+# A head noun naming a document or people about the subject, whose sentence is about them: "The
+# ResNet paper was authored by ..." does not say what ResNet is.
+_ABOUT_ITS_DOCUMENT = re.compile(r"\s+(?:paper|papers|article|articles|authors?|team|teams|study|researchers|group)\b")
+
+
+# Before a sentence's subject: an opening quote mark, a short lead-in ("In brief, FPN augments ...").
+_LEAD = r"[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
+
+
+# After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").
+_VERB_AFTER = re.compile(r"(?:\s+[a-z-]+)?\s+[a-z]+(?<!s)s\b")

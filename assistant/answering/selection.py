@@ -18,13 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..retrieval.definitions import definitional
 from ..retrieval.followup import names_any, people
-from ..text import fold, terms, word_count
+from ..text import terms, word_count
 from .candidates import Pool, names_institution, with_header
 from .counts import states_count
 from .answer_types import DIGIT
-from .definitions import glosses
+from .definitions import glosses, opens_with_subject
 from .question import Question, asked_numbers, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
 
@@ -186,7 +185,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         if named:
             order = named + [i for i in order if not items[i]]
     if question.subject and selection.definition_first:
-        opening = [i for i in order if _opens_with_definition(question, pool.quotes[i].text)
+        opening = [i for i in order if opens_with_subject(question.subject, pool.quotes[i].text)
                    or glosses(question.subject, pool.quotes[i].text)]
         order = opening + [i for i in order if i not in opening]
     follows: list[int] = []
@@ -383,36 +382,6 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
             holding = [i for i in holding if names_any(asked, texts[i])] or holding
         return holding[0] if holding else chosen[0]
     return chosen[0]
-
-
-def _opens_with_definition(question: Question, sentence: str) -> bool:
-    """The sentence opens with the definition question's subject as its own subject: a verb
-    follows it, at once or after one head noun ("RetinaNet is a single, unified network ...",
-    "The RoI pooling layer uses max pooling to ..."), not a noun it qualifies ("The MSRA team's
-    paper ..."). A defining verb (``definitional``) or a verb's -s form counts (requiring a defining
-    verb lost "uses": wide dev −1 against this; session 13)."""
-    text = fold(sentence).replace("∗", "*")
-    subject = re.escape(fold(question.subject).replace("∗", "*"))
-    initials = "".join(w[0] for w in question.subject.split())
-    # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
-    short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
-    opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{subject}{short})(?!\w)[”\"’']?", text)
-    if not opens or _ABOUT_ITS_DOCUMENT.match(text[opens.end():]):
-        return False
-    return definitional(question.subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
-
-
-# A head noun naming a document or people about the subject, whose sentence is about them: "The
-# ResNet paper was authored by ..." does not say what ResNet is.
-_ABOUT_ITS_DOCUMENT = re.compile(r"\s+(?:paper|papers|article|articles|authors?|team|teams|study|researchers|group)\b")
-
-
-# Before a sentence's subject: an opening quote mark, a short lead-in ("In brief, FPN augments ...").
-_LEAD = r"[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
-
-
-# After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").
-_VERB_AFTER = re.compile(r"(?:\s+[a-z-]+)?\s+[a-z]+(?<!s)s\b")
 
 
 def _repeats(question: Question, pool: Pool, i: int, j: int, selection: Selection) -> bool:
