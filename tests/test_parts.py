@@ -39,6 +39,9 @@ def test_clauses_sentences_and_named_subjects_are_parts():
     both = question_parts("Did both ResNet and Faster R-CNN train on ImageNet?")
     assert not both.either and both.texts == ("Did ResNet train on ImageNet?", "Did Faster R-CNN train on ImageNet?")
     assert question_parts("Is ResNet-50 or ResNet-101 deeper?").texts == ("Is ResNet-50 deeper?", "Is ResNet-101 deeper?")
+    # Adjectives of origin name no subjects: the companies of both are asked for, in one question.
+    origins = "I'm curious which companies, American or Chinese, the piece says got a boost out of the ResNet research."
+    assert question_parts(origins).texts == (origins,)
 
 
 def test_a_short_question_after_a_statement_is_asked_with_it():

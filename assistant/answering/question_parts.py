@@ -34,6 +34,9 @@ _NAME_WORD = r"(?!(?:Is|Are|Was|Were|Did|Does|Do|Which|What|Who|How|When|Where|W
 _NAME_PHRASE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
 # "A or B" between two names: the question asks which of them; either may hold the answer.
 _EITHER = re.compile(rf"(?P<a>{_NAME_PHRASE}),?\s+or\s+(?P<b>{_NAME_PHRASE})\b")
+# A capitalised adjective of origin ("American", "Chinese", "Korean", "British") names no subject:
+# "Which companies, American or Chinese, got a boost ...?" asks for the companies of both.
+_ORIGIN = re.compile(r"[A-Z][a-z]+(?:an|ese|ish)")
 # "both A and B", "compare(d) A and/with/to B", "A versus/vs B": the question asks the same of each.
 _EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:and|with|to)\s+(?P<b>{_NAME_PHRASE})\b"
                    rf"|(?P<a2>{_NAME_PHRASE})\s+(?i:versus|vs\.?)\s+(?P<b2>{_NAME_PHRASE})\b")
@@ -74,7 +77,7 @@ def question_parts(question: str) -> Parts:
         found = pattern.search(text)
         if found:
             a, b = found.group("a") or found.group("a2"), found.group("b") or found.group("b2")
-            if fold(a) != fold(b):
+            if fold(a) != fold(b) and not (either and _ORIGIN.fullmatch(a) and _ORIGIN.fullmatch(b)):
                 return Parts(tuple(f"{text[:found.start()]}{name}{text[found.end():]}" for name in (a, b)), either)
     compared = _COMPARED.split(text)
     if (len(compared) == 2 and all(len(p.split()) >= MIN_PART_WORDS for p in compared)
