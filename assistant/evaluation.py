@@ -122,6 +122,10 @@ def score(question: Question, result: dict[str, Any], *, max_words: int, k: int 
         "over_limit": words > limit,
         "fact_recall": (sum(facts) / len(facts)) if facts else None,
         "correct": correct,
+        # The "the first sentence states the asked fact": a right answer whose opening
+        # sentence holds one of the facts, not a sentence about the topic before the one that answers.
+        "opens_with_fact": (any(covered(result["sentences"][0]["text"], g) for g in question.facts)
+                            if correct and question.answerable and result.get("sentences") else None),
         "citation_support": (all(supported) if supported else None),
         "right_source": (bool(cited_sources & expected) if expected and not refused else None),
         "retrieval_hit": (bool(retrieved_sources & expected) if expected else None),

@@ -27,6 +27,9 @@ WIDE_DEV = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7",
 BESIDE = ("train", "headline_dev", "headline", "headline2", "headline3", "headline4", "headline5", "headline6", "headline7", "headline8", "headline9", "headline10", "headline11", "headline12", "headline13", "headline14", "headline15", "headline16", "headline17", "headline18", "headline19", "headline20", "headline21", "headline22", "headline23", "headline24", "headline25", "headline26", "headline27")
 
 
+OPENED = "opens_with_fact"  # the --json key listing, per set, the right answers opening with a fact
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, required=True, help="write {set: {id: outcome}} here")
@@ -41,7 +44,8 @@ def main() -> None:
     assistant = Assistant(library_settings(args.root))
     before = json.loads(args.against.read_text()) if args.against else {}
     outcomes: dict[str, dict[str, str]] = {}
-    wide = [0, 0]
+    wide = [0, 0, 0]
+    opened: dict[str, list[str]] = {}  # the right answers whose first sentence holds a fact
     for name in args.sets:
         report = evaluate_file(assistant, split_path(name))
         outcomes[name] = {
@@ -49,17 +53,22 @@ def main() -> None:
             for r in report.results
         }
         right = sum(o == "right" for o in outcomes[name].values())
-        line = f"{name:13} {right:4} / {len(outcomes[name]):4}"
+        opened[name] = sorted(r["id"] for r in report.results if r["score"]["opens_with_fact"])
+        line = f"{name:13} {right:4} / {len(outcomes[name]):4}  opens {len(opened[name]):4}"
         if name in before:
             gained = sorted(i for i, o in outcomes[name].items() if o == "right" and before[name].get(i) != "right")
             lost = sorted(i for i, o in outcomes[name].items() if o != "right" and before[name].get(i) == "right")
             line += f"   {len(gained) - len(lost):+d}  gained {' '.join(gained) or '-'}  lost {' '.join(lost) or '-'}"
+            if name in before.get(OPENED, {}):
+                was = set(before[OPENED][name])
+                line += f"  opens +{len(set(opened[name]) - was)} -{len(was - set(opened[name]))}"
         print(line, flush=True)
         if name in WIDE_DEV:
             wide[0] += right
             wide[1] += len(outcomes[name])
-    print(f"{'wide dev':13} {wide[0]:4} / {wide[1]:4}")
-    args.json.write_text(json.dumps(outcomes, indent=1) + "\n")
+            wide[2] += len(opened[name])
+    print(f"{'wide dev':13} {wide[0]:4} / {wide[1]:4}  opens {wide[2]:4}")
+    args.json.write_text(json.dumps({**outcomes, OPENED: opened}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

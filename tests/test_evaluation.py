@@ -43,6 +43,16 @@ def test_a_correct_answer_covers_every_group_within_the_word_limit():
     assert not partial["correct"] and partial["fact_recall"] == 0.5
 
 
+def test_a_right_answer_opens_with_a_fact_when_its_first_sentence_holds_one():
+    def answered(*sentences: str) -> dict:
+        return {**result(" ".join(sentences)), "sentences": [{"text": s} for s in sentences]}
+
+    assert score(QUESTION, answered("He joined FAIR.", "That was in 2016."), max_words=120)["opens_with_fact"]
+    late = score(QUESTION, answered("He did his PhD in Hong Kong.", "He joined FAIR in 2016."), max_words=120)
+    assert late["correct"] and late["opens_with_fact"] is False
+    assert score(QUESTION, answered("He joined FAIR."), max_words=120)["opens_with_fact"] is None  # not right
+
+
 def test_an_answer_over_the_word_limit_is_wrong_whatever_it_contains():
     long = score(QUESTION, result("FAIR 2016 " + "word " * 200), max_words=120)
     assert not long["correct"] and long["over_limit"]
