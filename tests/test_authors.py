@@ -129,6 +129,15 @@ def test_an_author_note_answers_who_wrote_the_article_not_who_wrote_what_it_name
         assert seed_assistant.ask(question).answer.startswith(note), question
 
 
+def test_who_wrote_a_paper_opens_with_the_sentence_naming_its_authors(seed_assistant):
+    """A question asking who wrote a document is no list of a relation's items: its answer opens
+    with the most probable sentence ("The ResNet paper was authored by ..."), not the one nearest
+    the section heading "Who Was Behind the Breakthrough?" ("All four of the authors got their
+    undergraduate degrees ...", which opened it before session 32)."""
+    answer = seed_assistant.ask("Who wrote the ResNet paper?")
+    assert answer.answer.startswith("The ResNet paper was authored by four researchers"), answer.answer
+
+
 @pytest.mark.parametrize("text", [
     # A sentence inside a paragraph, not a note of its own; a note too long to be one.
     "The lab grew fast. Kaiming He is a research scientist at Facebook AI Research, where he works on vision.",

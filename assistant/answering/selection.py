@@ -358,7 +358,8 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     """The chosen sentence the answer opens with: the best, except in a who/which-company list
     gathered under its relation's heading, where it is the chosen sentence nearest the relation
     ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
-    field, including Microsoft's competitors"), and for a typed question, where it is the best
+    field, including Microsoft's competitors"; a question asking who wrote a document is no such
+    list: "The ResNet paper was authored by ..." opens it), and for a typed question, where it is the best
     holding the type (``holds_type``), preferring one that states a count of what a count question
     counts and one naming the person the question names. The gate has judged the same sentences
     either way."""
@@ -366,7 +367,7 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     if len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses:
         return chosen[0]
     if (selection.opening_by_relation and len(pool.relation_cos) and (question.listing or question.who)
-            and relation_section(pool, selection) is not None):
+            and not question.authors and relation_section(pool, selection) is not None):
         return max(chosen, key=lambda i: pool.relation_cos[i])
     if typed(question) and not question.listing:
         # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
