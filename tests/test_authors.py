@@ -54,6 +54,8 @@ def test_which_questions_ask_who_wrote_a_document(question, asks):
     ("Which institution were the Fast R-CNN authors at?", True),
     ("Where did the focal loss paper's authors work?", True),
     ("Where does the author of this piece work?", True),
+    ("Which lab are the authors of the focal loss paper from?", True),
+    ("Which university did Jian Sun get his PhD from?", False),  # his schooling, not a byline
     # What happened to the lab or its people, not where a document's byline puts them.
     ("Which lab did the ResNet work come out of?", False),
     ("Which research lab hired ResNet's lead author in 2016?", False),

@@ -56,6 +56,8 @@ _ASKS_AFFILIATION = re.compile(
     r"\baffiliat\w*"
     rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\b[^?]*?\b(?:work(?:ed|s|ing)?\s+(?:at|for|in)"
     r"|(?:is|was|were|are)\s+(?:[\w’'-]+\s+){0,4}(?:at|with)\b|(?:is|are)\s+(?:listed\s+)?on\b|list(?:ed|s)?\b|give[sn]?\b)"
+    # "Which lab are the authors of the focal loss paper from?"
+    rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\s+(?:is|are|was|were)\b[^?]*\bfrom\s*\??$"
     r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b"
     r"|\bwhere\s+(?:did|does|do|were|are|is)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:s|ed)?\b",
     re.I,
