@@ -39,6 +39,11 @@ def test_clauses_sentences_and_named_subjects_are_parts():
     both = question_parts("Did both ResNet and Faster R-CNN train on ImageNet?")
     assert not both.either and both.texts == ("Did ResNet train on ImageNet?", "Did Faster R-CNN train on ImageNet?")
     assert question_parts("Is ResNet-50 or ResNet-101 deeper?").texts == ("Is ResNet-50 deeper?", "Is ResNet-101 deeper?")
+    assert question_parts("How does the CIFAR-10 error of the original 1202-layer ResNet compare with the best "
+                          "1001-layer pre-activation ResNet?").texts == (
+        "the CIFAR-10 error of the original 1202-layer ResNet?", "the best 1001-layer pre-activation ResNet")
+    short = "How does its FLOP count compare with VGG-16 and VGG-19?"  # too short a side to be a part
+    assert question_parts(short).texts == (short,)
     # Adjectives of origin name no subjects: the companies of both are asked for, in one question.
     origins = "I'm curious which companies, American or Chinese, the piece says got a boost out of the ResNet research."
     assert question_parts(origins).texts == (origins,)

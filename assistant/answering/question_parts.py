@@ -46,6 +46,10 @@ _EACH = re.compile(rf"(?i:\bboth\s+|\bcompar\w*\s+)(?P<a>{_NAME_PHRASE})\s+(?:an
 # Whampoa Academy") asks one thing; nor when Y goes on to ask ("one-stage versus two-stage
 # comparison, what does ...?": the pair qualifies a noun).
 _COMPARED = re.compile(r"(?:\s*,\s*|\s+)(?:versus|vs\.?)\s+|\s*,\s*(?:compared\s+(?:with|to)|relative\s+to)\s+", re.I)
+# "How does X compare with Y?" asks of two phrases as "X versus Y" does: "How does the CIFAR-10
+# error of the original 1202-layer ResNet compare with the best 1001-layer pre-activation ResNet?"
+# (not "How did the authors change X compared with ...?", whose "compared" qualifies the change).
+_HOW_COMPARE = re.compile(r"^how\s+(?:does|did|do)\s+(?P<a>.+?)\s+compare\s+(?:with|to|against)\s+(?P<b>[^?]+)", re.I)
 _ASKS_AFTER = re.compile(rf"[,:;\u2013-]\s+(?:{_WH})\b", re.I)
 _IMPERATIVE = re.compile(r"(?:name|identify|give|list)\b", re.I)  # "Name that system", asking without a question word
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
@@ -67,7 +71,7 @@ def question_parts(question: str) -> Parts:
     """``question`` split into the parts it asks: its sentences (a statement it builds on, then
     what it asks), its clauses joined by ", and what/how/which ..." or "; ", or the same question
     asked of each of two named subjects ("A or B", "both A and B", "compare A and B"), or its two
-    sides when it compares phrases ("X versus Y", "X, compared with Y")."""
+    sides when it compares phrases ("X versus Y", "X, compared with Y", "How does X compare with Y?")."""
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     pieces = _short_pieces_joined([c for piece in pieces for c in _CLAUSES.split(piece)])
@@ -80,6 +84,8 @@ def question_parts(question: str) -> Parts:
             if fold(a) != fold(b) and not (either and _ORIGIN.fullmatch(a) and _ORIGIN.fullmatch(b)):
                 return Parts(tuple(f"{text[:found.start()]}{name}{text[found.end():]}" for name in (a, b)), either)
     compared = _COMPARED.split(text)
+    if len(compared) == 1 and (how := _HOW_COMPARE.match(text)):
+        compared = [how["a"], how["b"]]
     if (len(compared) == 2 and all(len(p.split()) >= MIN_PART_WORDS for p in compared)
             and not _ASKS_AFTER.search(compared[1])):
         first, second = compared
