@@ -42,6 +42,10 @@ def test_clauses_sentences_and_named_subjects_are_parts():
     assert question_parts("How does the CIFAR-10 error of the original 1202-layer ResNet compare with the best "
                           "1001-layer pre-activation ResNet?").texts == (
         "the CIFAR-10 error of the original 1202-layer ResNet?", "the best 1001-layer pre-activation ResNet")
+    assert question_parts("Put two numbers side by side: the citation count the essay gives for ResNet, and the "
+                          "ensemble's top-5 test error reported in the ResNet paper.").texts == (
+        "Put two numbers side by side: the citation count the essay gives for ResNet",
+        "the ensemble's top-5 test error reported in the ResNet paper.")
     short = "How does its FLOP count compare with VGG-16 and VGG-19?"  # too short a side to be a part
     assert question_parts(short).texts == (short,)
     # Adjectives of origin name no subjects: the companies of both are asked for, in one question.

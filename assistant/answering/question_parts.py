@@ -50,6 +50,9 @@ _COMPARED = re.compile(r"(?:\s*,\s*|\s+)(?:versus|vs\.?)\s+|\s*,\s*(?:compared\s
 # error of the original 1202-layer ResNet compare with the best 1001-layer pre-activation ResNet?"
 # (not "How did the authors change X compared with ...?", whose "compared" qualifies the change).
 _HOW_COMPARE = re.compile(r"^how\s+(?:does|did|do)\s+(?P<a>.+?)\s+compare\s+(?:with|to|against)\s+(?P<b>[^?]+)", re.I)
+# "Give two sampling figures: the foreground fraction in a Fast R-CNN minibatch, and the
+# positive:negative ratio that Lin et al. say two-stage detectors sample with.": the two things asked.
+_AFTER_COLON = re.compile(r"^(?P<lead>[^:?]+):\s*(?P<a>[^?]+?),\s+and\s+(?P<b>(?:the|its|their|his|her)\b[^?]+)")
 _ASKS_AFTER = re.compile(rf"[,:;\u2013-]\s+(?:{_WH})\b", re.I)
 _IMPERATIVE = re.compile(r"(?:name|identify|give|list)\b", re.I)  # "Name that system", asking without a question word
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
@@ -86,6 +89,8 @@ def question_parts(question: str) -> Parts:
     compared = _COMPARED.split(text)
     if len(compared) == 1 and (how := _HOW_COMPARE.match(text)):
         compared = [how["a"], how["b"]]
+    elif len(compared) == 1 and (listed := _AFTER_COLON.match(text)):
+        compared = [f"{listed['lead']}: {listed['a']}", listed["b"]]
     if (len(compared) == 2 and all(len(p.split()) >= MIN_PART_WORDS for p in compared)
             and not _ASKS_AFTER.search(compared[1])):
         first, second = compared
