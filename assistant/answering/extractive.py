@@ -204,6 +204,8 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     part's, or with ``either`` ("Which paper, A or B, ...?") the strongest's. ``idf``: the corpus
     idf of terms."""
     share = max_words // len(parts)
+    # A list part runs no words past its share: the answer's allowance is for a whole list question.
+    selection = replace(selection, list_words=0)
     found: list[Extract] = []
     history: list[tuple[str, str]] = []
     for part in parts:
