@@ -251,6 +251,13 @@ HEADLINE26_MIN_CORRECT = 0.3
 LIBRARY_TEST27_MIN_CORRECT = 0.58
 LIBRARY_TEST27_MIN_REFUSAL = 0.55
 HEADLINE27_MIN_CORRECT = 0.4
+# The twenty-eighth, written by an engineer who never ran the system (2026-12-05 23:20-23:26 UTC, at
+# the start of session 31), run once on 2026-12-06 03:37 UTC on 62b6384 ("The twenty-eighth sealed
+# split: the one run"): 80/160 correct (0.50), 22/40 unanswerables refused (0.55); its headline
+# phrasings 5 of 10. One question below each.
+LIBRARY_TEST28_MIN_CORRECT = 0.49
+LIBRARY_TEST28_MIN_REFUSAL = 0.52
+HEADLINE28_MIN_CORRECT = 0.4
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -555,6 +562,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test25.jsonl", "headline25.jsonl", LIBRARY_TEST25_MIN_CORRECT, LIBRARY_TEST25_MIN_REFUSAL, HEADLINE25_MIN_CORRECT),
     ("library_test26.jsonl", "headline26.jsonl", LIBRARY_TEST26_MIN_CORRECT, LIBRARY_TEST26_MIN_REFUSAL, HEADLINE26_MIN_CORRECT),
     ("library_test27.jsonl", "headline27.jsonl", LIBRARY_TEST27_MIN_CORRECT, LIBRARY_TEST27_MIN_REFUSAL, HEADLINE27_MIN_CORRECT),
+    ("library_test28.jsonl", "headline28.jsonl", LIBRARY_TEST28_MIN_CORRECT, LIBRARY_TEST28_MIN_REFUSAL, HEADLINE28_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
