@@ -188,7 +188,7 @@ class Settings:
     # (docs/EVALUATION.md, "Cross-document questions"). On the session-8 merge: dev 0.609 -> 0.623,
     # train 0.513 -> 0.530; the spent second split holds (0.486 -> 0.486), the third gains 3 questions.
     question_parts: bool = True
-    # Word budget of an extractive answer.
+    # Word budget of an extractive answer (a list answer may run ``Selection.list_words`` past it).
     max_answer_words: int = 110
     # -- Request limits: every argument of a question (CLI or API) is checked against these
     # before any work is done, so no request costs more than they allow (docs/RELIABILITY.md).

@@ -4,8 +4,9 @@ sets beside it, in one process on the library index (docs/EVALUATION.md, "chosen
     .venv/bin/python bench/eval_wide.py --json after.json [--against before.json]
 
 Asks every question of each set (follow-ups after their history) and prints one line per set:
-correct / total, and with ``--against`` (an earlier run's ``--json``) the questions gained and
-lost against it, named by id. The spent splits are used to choose between changes, never to fit
+correct / total, how many right answers open with a sentence holding a fact ("opens"), and with
+``--against`` (an earlier run's ``--json``) the questions gained and lost against it, named by id,
+and the right answers that gained or lost a fact in their opening sentence. The spent splits are used to choose between changes, never to fit
 one; a sealed split joins this list only after its one run.
 """
 
@@ -32,7 +33,7 @@ OPENED = "opens_with_fact"  # the --json key listing, per set, the right answers
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", type=Path, required=True, help="write {set: {id: outcome}} here")
+    parser.add_argument("--json", type=Path, required=True, help="write {set: {id: outcome}, 'opens_with_fact': {set: [id]}} here")
     parser.add_argument("--against", type=Path, help="an earlier run's --json, to list gains and losses")
     parser.add_argument("--sets", nargs="*", default=list(WIDE_DEV + BESIDE))
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
@@ -44,7 +45,7 @@ def main() -> None:
     assistant = Assistant(library_settings(args.root))
     before = json.loads(args.against.read_text()) if args.against else {}
     outcomes: dict[str, dict[str, str]] = {}
-    wide = [0, 0, 0]
+    wide = [0, 0, 0]  # right, questions, right answers opening with a fact
     opened: dict[str, list[str]] = {}  # the right answers whose first sentence holds a fact
     for name in args.sets:
         report = evaluate_file(assistant, split_path(name))

@@ -74,7 +74,8 @@ def question_parts(question: str) -> Parts:
     """``question`` split into the parts it asks: its sentences (a statement it builds on, then
     what it asks), its clauses joined by ", and what/how/which ..." or "; ", or the same question
     asked of each of two named subjects ("A or B", "both A and B", "compare A and B"), or its two
-    sides when it compares phrases ("X versus Y", "X, compared with Y", "How does X compare with Y?")."""
+    sides when it compares phrases ("X versus Y", "X, compared with Y", "How does X compare with Y?"),
+    or the two things a lead asks for after a colon ("Give two figures: A, and the B.")."""
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     pieces = _short_pieces_joined([c for piece in pieces for c in _CLAUSES.split(piece)])
