@@ -135,7 +135,8 @@ class Assistant:
         # second part alone ("what on the focal loss paper?") no longer asks for one. Unless a part
         # asks something else of its own ("Which startup did he co-found, and which university ...?").
         asked = question_parts(question.text) if self.settings.question_parts else None
-        if asked and asks_affiliation(question.text) and not asks_besides_affiliation(asked.texts):
+        affiliation = asks_affiliation(question.text)
+        if asked and affiliation and not asks_besides_affiliation(asked.texts):
             asked = None
         parts = ()
         if asked and len(asked.texts) > 1:
@@ -145,7 +146,7 @@ class Assistant:
             # A part asking where the authors were ("..., and which university was he with in the
             # Faster R-CNN paper?") reads the byline of the document it or a part before it names.
             parts = tuple(self._with_affiliations(part, asked.texts[:k], question) for k, part in enumerate(parts))
-        affiliation = asks_affiliation(question.text) and not parts  # answered whole, from the bylines
+        affiliation = affiliation and not parts  # answered whole, from the bylines
         # The definition is looked up in the documents the question names ("... in the ResNet paper"), if any.
         within = [s for s in named if not question.sources or s in question.sources]
         passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages,
