@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
 from .answering.selection import DEFAULT_SELECTION
-from .answering.front_matter import asks_address, asks_affiliation, asks_authors, written_by
+from .answering.front_matter import asks_address, asks_affiliation, asks_authors, author_in_role, written_by
 from .answering.definitions import definition_subject
 from .answering.question import asked_relation, query_terms
 from .answering.readings import names_and_identifiers
@@ -35,9 +35,9 @@ from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
-from .retrieval.front_matter import with_bylines_naming, with_front_matter
+from .retrieval.front_matter import authors_in_role, with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
-from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, with_context
+from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
 from .retrieval.parts import search_parts, searched_again, with_reserved
 from .retrieval.sections import with_relation_section
 from .retrieval.tables import with_captions
@@ -123,11 +123,16 @@ class Assistant:
         (retrieval/documents.py); a question asked in several parts also searches each part and
         keeps places in the top k for each part's best (retrieval/parts.py); a definition question
         also gets the passages that define its subject (retrieval/definitions.py)."""
-        room = max(0, self.settings.max_question_chars - len(question.text) - len(" ()"))
-        context = follow_up_context(question.text, question.history, room)
+        # A person the question names by their place in a byline ("the first author of Faster
+        # R-CNN") is searched and answered by name, as a follow-up's "he" is; in a question asked
+        # in parts, by the part naming them.
+        in_role = self._in_role(question.text)
+        room = max(0, self.settings.max_question_chars - len(question.text) - len(" (; )") - len(in_role))
+        follow_up = follow_up_context(question.text, question.history, room)
+        context = joined(in_role, follow_up)
         query = with_context(question.text, context)
         # The documents the question names; a follow-up's, those its conversation named.
-        earlier = earlier_questions(question.history) if context else []
+        earlier = earlier_questions(question.history) if follow_up else []
         named = self.searcher.documents.named_in_conversation(question.text, earlier)
         passages = self.searcher.search(query, k=question.k, sources=question.sources, named=named)
         # A question asking the authors' affiliation on each of several documents is answered
@@ -140,8 +145,9 @@ class Assistant:
             asked = None
         parts = ()
         if asked and len(asked.texts) > 1:
-            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context,
-                                 leaned=leans_on(asked.texts))
+            context = follow_up
+            leaned = [joined(self._in_role(text), before) for text, before in zip(asked.texts, leans_on(asked.texts))]
+            parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context, leaned=leaned)
             passages = with_reserved(passages, parts)
             # A part asking where the authors were ("..., and which university was he with in the
             # Faster R-CNN paper?") reads the byline of the document it or a part before it names.
@@ -190,6 +196,12 @@ class Assistant:
         if question.backend == "extractive":
             return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
+
+    def _in_role(self, text: str) -> str:
+        """The person ``text`` names by their place in a byline ("the first author of Faster
+        R-CNN": "Shaoqing Ren"), "" when it names none so."""
+        role = author_in_role(text)
+        return ", ".join(authors_in_role(self.searcher, *role)) if role else ""
 
     def _with_affiliations(self, part: Part, before: Sequence[str], question: Question) -> Part:
         """``part`` with the bylines of the document it names (else the nearest part before it naming

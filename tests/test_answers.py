@@ -520,6 +520,18 @@ def test_a_part_is_answered_from_more_passages_than_a_whole_question(library_ass
     assert "2,048 positions" in answer.answer and "256 images" in answer.answer
 
 
+def test_a_person_named_by_their_place_in_a_byline_is_searched_by_name(library_assistant):
+    """Only the Faster R-CNN paper's byline says who its first author is; only the article says
+    what Shaoqing Ren co-founded. Searched by its words, the question was refused (r114); by the
+    byline's first name, it is answered (session 33: wide dev +3 -0, train +1)."""
+    answer = library_assistant.ask("What startup did the first author of Faster R-CNN go on to co-found?")
+    assert not answer.refused and "Momenta" in answer.answer
+    # The part that names the person by place is searched by name, the other by its own words.
+    both = library_assistant.ask("What startup did the Faster R-CNN first author go on to co-found, "
+                                 "and at what frame rate did his VGG-16 detection system run?")
+    assert "Momenta" in both.answer and "5fps" in both.answer
+
+
 def test_library_train_split_meets_measured_threshold(library_assistant):
     report = assert_quality(library_assistant, QUESTIONS / "library_train.jsonl", min_correct=LIBRARY_TRAIN_MIN_CORRECT,
                             min_support=1.0)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.candidates import byline, candidates, names_institution
-from assistant.answering.front_matter import asks_affiliation, asks_authors, written_by
+from assistant.answering.front_matter import asks_affiliation, asks_authors, author_in_role, written_by
+from assistant.retrieval.front_matter import byline_authors
 from assistant.answering.question import analyse
 
 from .helpers import passage
@@ -170,3 +171,38 @@ def test_no_byline_where_no_names_follow_the_title(text, title, index):
 ])
 def test_which_questions_ask_the_documents_a_person_wrote(question, people):
     assert written_by(question) == people
+
+
+@pytest.mark.parametrize("text, title, authors", [
+    # Names run together up to the institution; a word left over is the institution's.
+    ("Faster R-CNN: Towards Real-Time Object Detection\n\nwith Region Proposal Networks\n\nShaoqing Ren∗ Kaiming He "
+     "Ross Girshick Jian Sun Microsoft Research {v-shren, kahe, rbg, jiansun}@microsoft.com",
+     "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks",
+     ["Shaoqing Ren", "Kaiming He", "Ross Girshick", "Jian Sun"]),
+    ("Focal Loss for Dense Object Detection\n\nTsung-Yi Lin Priya Goyal Ross Girshick Kaiming He Piotr Dollár "
+     "Facebook AI Research (FAIR)", "Focal Loss for Dense Object Detection",
+     ["Tsung-Yi Lin", "Priya Goyal", "Ross Girshick", "Kaiming He", "Piotr Dollár"]),
+    ("Fast R-CNN\n\nRoss Girshick Microsoft Research\n\nrbg@microsoft.com", "Fast R-CNN", ["Ross Girshick"]),
+    # Names between commas, "and" or "&", of three words or more.
+    ("Identity Mappings in Deep Residual Networks\n\nKaiming He, Xiangyu Zhang, Shaoqing Ren, and Jian Sun",
+     "Identity Mappings in Deep Residual Networks", ["Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun"]),
+    ("Mastering the game of Go without human knowledge David Silver,Laurent Sifre,George van den Driessche,Thore "
+     "Graepel& Demis Hassabis\n\nNature550", "Mastering the game of Go without human knowledge",
+     ["David Silver", "Laurent Sifre", "George van den Driessche", "Thore Graepel", "Demis Hassabis"]),
+    # No byline, no authors.
+    ("Notes on bread\n\nflour, water, salt and a long rise", "Notes on bread", []),
+])
+def test_a_bylines_authors_are_read_in_its_order(text, title, authors):
+    assert byline_authors(passage(text, title=title).chunk) == authors
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What startup did the first author of Faster R-CNN go on to co-found?", (0, ["Faster R-CNN go on to co-found"])),
+    ("The last author on the Faster R-CNN paper: who is he?", (-1, ["the Faster R-CNN paper"])),
+    # At most three words before the role, any of which may start the document's name.
+    ("Which startup did the Faster R-CNN first author co-found?", (0, ["the Faster R-CNN", "Faster R-CNN", "R-CNN"])),
+    ("Where did ResNet's second author study?", (1, ["Where did ResNet", "did ResNet", "ResNet"])),
+    ("Who wrote Fast R-CNN?", None),
+])
+def test_which_questions_name_a_person_by_their_place_in_a_byline(question, expected):
+    assert author_in_role(question) == expected

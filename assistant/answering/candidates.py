@@ -14,6 +14,7 @@ import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
+from ..retrieval.front_matter import byline_span
 from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
@@ -130,10 +131,6 @@ _VALUE = re.compile(r"(?<![\w.-])[-+−]?\d[\d.,]*(?:%|[KMB]|±[\d.]+)?(?![\w(-]
 LABEL_WORDS = 5
 
 
-_EMAIL = re.compile(r"\{[^}]*\}\S*|\S+@\S+")
-_WORD = re.compile(r"[^\W\d_][\w’'-]*")
-
-
 # An article names its author at its end, in a short paragraph of its own: "Matt Sheehan is a
 # Fellow at MacroPolo. You can find his work ... here."
 _AUTHOR_NOTE = re.compile(r"(?:^|\n\n)(?P<note>[A-Z][\w’'-]+(?: [A-Z][\w’'.-]*){1,2} (?:is|was) (?:a|an|the) [^\n]{3,300}?)"
@@ -152,33 +149,18 @@ def names_institution(text: str) -> bool:
 
 
 def byline(passage: Passage, *, with_title: bool = False) -> Quote | None:
-    """The byline of a document's first chunk: what follows its title, in the title's paragraph
-    or the next one ("Ross Girshick Microsoft Research" under "Fast R-CNN"), when it reads as
-    names (mostly capitalised words, not a question); ``with_title``, from the title on ("Fast
-    R-CNN Ross Girshick Microsoft Research"). In any other chunk, an author note: a short
-    paragraph that opens by saying who a named person is ("Matt Sheehan is a Fellow at
-    MacroPolo."), as an article's last one does. None when there is neither."""
-    chunk = passage.chunk
-    title = chunk.title.split()
-    if chunk.chunk_index != 0:
+    """The byline of a document's first chunk (``retrieval.front_matter.byline_span``); with
+    ``with_title``, from the title on ("Fast R-CNN Ross Girshick Microsoft Research"). In any
+    other chunk, an author note: a short paragraph that opens by saying who a named person is
+    ("Matt Sheehan is a Fellow at MacroPolo."), as an article's last one does. None when there
+    is neither."""
+    if passage.chunk.chunk_index != 0:
         return _author_note(passage)
-    if not title:
+    span = byline_span(passage.chunk)
+    if span is None:
         return None
-    text = chunk.text
-    found = re.search(r"\s+".join(map(re.escape, title)), text)
-    if not found:
-        return None
-    start, stop = found.end(), _paragraph_end(text, found.end())
-    if not text[start:stop].strip():  # the title ends its paragraph: the byline is the next one
-        start, stop = stop, _paragraph_end(text, stop + 2)
-    while start < stop and text[start] in " \t\n,:;–—-":
-        start += 1
-    while stop > start and text[stop - 1].isspace():
-        stop -= 1
-    words = _WORD.findall(_EMAIL.sub(" ", text[start:stop]))
-    if len(words) < 2 or text[start:stop].endswith("?") or sum(w[0].isupper() for w in words) < 0.6 * len(words):
-        return None
-    return Quote(passage, found.start() if with_title else start, stop)
+    title_start, start, stop = span
+    return Quote(passage, title_start if with_title else start, stop)
 
 
 def _author_note(passage: Passage) -> Quote | None:
@@ -190,11 +172,6 @@ def _author_note(passage: Passage) -> Quote | None:
     start, stop = notes[-1].span("note")
     first = sentence_spans(passage.chunk.text[start:stop])  # its first sentence says who it is
     return Quote(passage, start, start + first[0][1] if first else stop)
-
-
-def _paragraph_end(text: str, start: int) -> int:
-    end = text.find("\n\n", start)
-    return len(text) if end < 0 else end
 
 
 def position(quote: Quote) -> tuple[str, int | None, int]:

@@ -32,6 +32,32 @@ def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
 
 
+# A person named by their place in a document's byline: "the first author of Faster R-CNN",
+# "Faster R-CNN's first author", "the ResNet lead author", "the last author on the focal loss
+# paper". The document is named after the role ("of X") or before it ("X's", "the X"). "The lead
+# author" alone refers back to the conversation (``retrieval/followup.py``).
+_ROLE = r"(?P<role>first|lead|main|principal|second|third|last|senior)[- ]author\b"
+_ROLE_THEN_DOCUMENT = re.compile(rf"\b{_ROLE}\s+(?:of|on|in|for)\s+(?P<document>[^,;:?]+)", re.I)
+_DOCUMENT_THEN_ROLE = re.compile(rf"(?P<document>(?:[\w-]+\s+){{0,2}}[\w-]+)(?:['’]s)?\s+{_ROLE}", re.I)
+_ROLE_PLACE = {"first": 0, "lead": 0, "main": 0, "principal": 0, "second": 1, "third": 2, "last": -1, "senior": -1}
+
+
+def author_in_role(question: str) -> tuple[int, list[str]] | None:
+    """(the byline position, the words that may name the document, the likeliest first) of a
+    person a question names by their place in a byline: "What startup did the first author of
+    Faster R-CNN co-found?" -> (0, ["Faster R-CNN co-found"]), "Which company poached ResNet's
+    lead author?" -> (0, ["company poached ResNet", "poached ResNet", "ResNet"]); None when it
+    names none so."""
+    found = _ROLE_THEN_DOCUMENT.search(question)
+    if found:
+        return _ROLE_PLACE[found.group("role").lower()], [found.group("document")]
+    found = _DOCUMENT_THEN_ROLE.search(question)
+    if found:
+        words = found.group("document").split()
+        return _ROLE_PLACE[found.group("role").lower()], [" ".join(words[k:]) for k in range(len(words))]
+    return None
+
+
 # What asks which documents a person wrote: "Which papers in the library did Jian Sun co-author?",
 # "Which papers list Xiangyu Zhang as an author?", "What else did Kaiming He write?".
 _ASKS_WRITTEN_BY = re.compile(

@@ -4,6 +4,10 @@ article names its author ("Matt Sheehan is a Fellow at MacroPolo.").
 
 A question's own retrieval rarely finds it: a byline is names and affiliations, nothing like the
 question's words. The answerer quotes the byline from it (``answering/candidates.byline``).
+
+A question may also name a person by their place in a byline: "What startup did the first author
+of Faster R-CNN co-found?" asks about Shaoqing Ren, whom only the byline connects with the
+paper. ``authors_in_role`` reads that name, for the question to be searched and answered with it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from ..text import fold
-from ..types import Passage
+from ..types import Chunk, Passage
 from .search import Searcher
 
 # A question about a paper asks for its byline: "the ResNet paper" also names an article about
@@ -63,3 +67,94 @@ def with_bylines_naming(searcher: Searcher, people: Sequence[str], passages: lis
     matter = searcher.as_passages(firsts, searcher.encoder.encode_sentences([" ".join(people)])[0], score=1.0)
     taken = {p.chunk.chunk_id for p in matter}
     return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
+
+
+_EMAIL = re.compile(r"\{[^}]*\}\S*|\S+@\S+")
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+def byline_span(chunk: Chunk) -> tuple[int, int, int] | None:
+    """Where a document's first chunk gives its byline: what follows its title, in the title's
+    paragraph or the next one ("Ross Girshick Microsoft Research" under "Fast R-CNN"), when it
+    reads as names (mostly capitalised words, not a question). As (the title's start, the
+    byline's start, its end) in ``chunk.text``; None when there is none."""
+    title = chunk.title.split()
+    if not title:
+        return None
+    text = chunk.text
+    found = re.search(r"\s+".join(map(re.escape, title)), text)
+    if not found:
+        return None
+    start, stop = found.end(), _paragraph_end(text, found.end())
+    if not text[start:stop].strip():  # the title ends its paragraph: the byline is the next one
+        start, stop = stop, _paragraph_end(text, stop + 2)
+    while start < stop and text[start] in " \t\n,:;–—-":
+        start += 1
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    words = _WORD.findall(_EMAIL.sub(" ", text[start:stop]))
+    if len(words) < 2 or text[start:stop].endswith("?") or sum(w[0].isupper() for w in words) < 0.6 * len(words):
+        return None
+    return found.start(), start, stop
+
+
+def _paragraph_end(text: str, start: int) -> int:
+    end = text.find("\n\n", start)
+    return len(text) if end < 0 else end
+
+
+# A word of a person's name: "Kaiming", "He", "Tsung-Yi", "Dollár"; not "AI", "R-CNN" or "(FAIR)";
+# within one, a particle ("George van den Driessche").
+_NAME_WORD = re.compile(r"[A-Z][a-zß-ÿ]+(?:-[A-Z]?[a-zß-ÿ]+)?")
+_PARTICLE = frozenset("van von den der de del da di du le la".split())
+# Where a byline's names end: its first institution ("Microsoft Research", "Facebook AI Research").
+_INSTITUTION_WORD = re.compile(r"Research|Universit\w*|Institut\w*|Laborator\w*|Labs?|College|School|Cent(?:er|re)|Academy|Inc|Corporation")
+_SEPARATOR = re.compile(r"\s*(?:,|&|\band\b)\s*")
+
+
+def byline_authors(chunk: Chunk) -> list[str]:
+    """The authors a document's byline lists, in its order: names between commas or "and"
+    ("Kaiming He, Xiangyu Zhang, Shaoqing Ren, and Jian Sun"), else its run of name words up to
+    the first institution, read two words a name ("Shaoqing Ren∗ Kaiming He Ross Girshick Jian Sun
+    Microsoft Research": a word left over is the institution's, "Microsoft"). [] without a byline."""
+    span = byline_span(chunk)
+    if span is None:
+        return []
+    text = _EMAIL.sub(" ", chunk.text[span[1]:span[2]])
+    pieces = [p for p in _SEPARATOR.split(text) if p.strip()]
+    if len(pieces) > 1:
+        names = [" ".join(_name_words(piece)[:4]) for piece in pieces]
+        return [n for n in names if " " in n]
+    words = _name_words(text)
+    return [" ".join(words[k:k + 2]) for k in range(0, len(words) - 1, 2)]
+
+
+def _name_words(text: str) -> list[str]:
+    """The name words ``text`` opens with (marks such as "∗" or "1" stripped), up to an institution's."""
+    words = []
+    for token in text.split():
+        word = token.strip("∗*†‡§¶#0123456789,;:.")
+        if word in _PARTICLE and words:
+            words.append(word)
+            continue
+        if not _NAME_WORD.fullmatch(word) or _INSTITUTION_WORD.fullmatch(word):
+            break
+        words.append(word)
+    while words and words[-1] in _PARTICLE:
+        words.pop()
+    return words
+
+
+def authors_in_role(searcher: Searcher, role: int, phrases: Sequence[str]) -> list[str]:
+    """The author at ``role`` (0 first, 1 second, -1 last) of the byline of the document the first
+    of ``phrases`` naming one names ("Faster R-CNN", "the ResNet paper"): ["Shaoqing Ren"]; [] when
+    none names a document with a byline. A name several documents use names none ("ResNet's lead
+    author" is the article's phrase as much as the ResNet paper's)."""
+    named = next((found for found in map(searcher.documents.named, phrases) if found), [])
+    registry = searcher.index.registry
+    for source in named:
+        first = registry.chunks_beside(source, -1, after=True, limit=1)
+        authors = byline_authors(first[0]) if first else []
+        if authors and role < len(authors):
+            return [authors[role]]
+    return []
