@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.abbreviations import abbreviations, long_form_terms, stands_for
-from assistant.answering.definitions import defines, definition_subject, glosses
+from assistant.answering.definitions import defines, definition_subject, glosses, opens_with_subject
 from assistant.answering.question import analyse, expansion_terms
 from assistant.retrieval.definitions import _defining_rank, definitional, with_definitions
 from assistant.types import Chunk
@@ -17,12 +17,27 @@ from assistant.types import Chunk
     ("anchors", "We refer to these reference boxes, which we call anchors.", True),
     ("Region Proposal Networks", "To this end, we introduce novel Region Proposal Networks (RPNs) that share layers.", True),
     ("shortcut connections", "Shortcut connections are those skipping one or more layers.", True),
+    # Citations in square brackets after the subject, as a PDF's text gives them.
+    ("shortcut connection", "Shortcut connections [2, 34, 49] are those skipping one or more layers.", True),
     ("ResNet", "ResNet is deeper than VGG nets but still has lower complexity.", False),
     ("shortcut connections", "When shortcut connections are used, they are connected to the pairs of 3×3 layers.", False),
     ("degradation problem", "We present comprehensive experiments on ImageNet to show the degradation problem.", False),
 ])
 def test_a_defining_form_needs_the_subject_as_what_is_defined(subject, sentence, expected):
     assert definitional(subject, sentence) is expected
+
+
+@pytest.mark.parametrize("subject, sentence, expected", [
+    ("RetinaNet", "RetinaNet is a single, unified network composed of a backbone network and two subnetworks.", True),
+    # The subject asked in the singular, the sentence in the plural (session 33: t26-049 right, and
+    # 7 more right answers of wide dev open with their definition).
+    ("shortcut connection", "Shortcut connections [2, 34, 49] are those skipping one or more layers.", True),
+    ("anchor box", "Anchor boxes are the reference boxes of each position.", True),
+    ("shortcut connection", "Practices and theories that lead to shortcut connections have been studied.", False),
+    ("ResNet", "The ResNet paper was authored by four researchers.", False),
+])
+def test_a_sentence_opens_with_the_defined_subject_as_its_own(subject, sentence, expected):
+    assert opens_with_subject(subject, sentence) is expected
 
 
 def test_what_is_resnet_reads_the_section_whose_heading_names_it(seed_assistant):

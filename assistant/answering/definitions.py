@@ -135,7 +135,7 @@ def opens_with_subject(subject: str, sentence: str) -> bool:
     escaped = re.escape(fold(subject).replace("∗", "*"))
     # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
     short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
-    opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{escaped}{short})(?!\w)[”\"’']?", text)
+    opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{escaped}(?:e?s)?{short})(?!\w)[”\"’']?", text)
     if not opens or _ABOUT_ITS_DOCUMENT.match(text[opens.end():]):
         return False
     return definitional(subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))

@@ -21,6 +21,8 @@ from ..text import fold, sentence_spans, terms
 from ..types import SECTION_SEPARATOR, Chunk, Passage
 from .search import Searcher
 
+# A bracket after a term: its abbreviation or citations ("Shortcut connections [2, 34, 49] are those ...").
+BRACKET = r"(?:\s+(?:\([^)]*\)|\[[^\]]*\]))?"
 DEFINITION_PASSAGES = 2  # chunks added at most (dev: see docs/EVALUATION.md, "Definition questions")
 SUBJECT_CANDIDATES = 30  # chunks the subject-only BM25 query reads
 
@@ -71,7 +73,7 @@ def definitional(subject: str, sentence: str) -> bool:
 @functools.lru_cache(maxsize=64)
 def _defining_forms(subject: str) -> tuple[re.Pattern, ...]:
     """``definitional``'s patterns for one subject, built once for all the sentences it reads."""
-    x = re.escape(fold(subject)).replace(r"\ ", r"[\s-]+") + r"\w*(?:\s+\([^)]*\))?"
+    x = re.escape(fold(subject)).replace(r"\ ", r"[\s-]+") + r"\w*" + BRACKET
     return (
         re.compile(rf"^(?:(?:the|a|an|our|this|these)\s+)?{x},?\s+(?:is|are|was|were)\s+"
                    r"(?:simply\s+|essentially\s+|basically\s+)?(?:an?|the|those|ones|defined|called|designed)\b"),
