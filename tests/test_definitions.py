@@ -164,6 +164,11 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     ("In the ResNet paper, what counts as a shortcut connection?", "shortcut connection"),
     ("In Go terminology as used in the AlphaGo Zero paper, what does 'joseki' refer to?", "joseki"),
     ("What does the Whampoa comparison refer to?", "Whampoa comparison"),
+    # "Tell me what X does / is" (session 33: wide dev +1 -0); not "Explain what happens ...".
+    ("Tell me what an RoI pooling layer does.", "RoI pooling layer"),
+    ("Explain what a projection shortcut is in deep residual learning.", "projection shortcut"),
+    ("Explain what happens when the ReLU is moved.", ""),
+    ("Tell me what the focal loss does to easy examples.", ""),
     ("Spell out MSRA for me — what is it?", "MSRA"),
     ("What is the full name of MSRA?", "MSRA"),
     ("Expand the abbreviation RPN.", "RPN"),

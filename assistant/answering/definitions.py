@@ -41,6 +41,9 @@ _DEFINITION_REQUEST = re.compile(
     r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<defined>[^?]+?)\s*\??$"
     r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<kind>[^?]+?)\s*\??$"
     r"|what\s+(?:counts|qualifies)\s+as\s+(?:an?\s+|the\s+)?(?P<counted>[^?]+?)\s*\??$"
+    # "Tell me what an RoI pooling layer does.", "Explain what a projection shortcut is in deep residual learning."
+    r"|(?:explain|describe|tell\s+me|say)\s+what\s+(?:an?\s+|the\s+)?(?P<clause>[^?.]+?)\s+(?:is|are|does|do|means|stands\s+for)"
+    r"(?:\s+(?:in|for|according\s+to|per)\b[^?.]*)?[?.]?$"
     r"|(?P<headed>[^:?—–]{2,60}?)\s*(?::|—|–| - )\s*what\s+(?:is|are|was|were)\s+(?:it|they|those|these|that(?:\s+[\w-]+){0,2})"
     r",?(?:\s+(?:exactly|concretely|really|actually))?\s*\??$)",
     re.I,
