@@ -71,6 +71,16 @@ def test_that_company_is_what_the_earlier_answer_named():
     assert referents("And Megvii?", history) == [] and referents("Where is Megvii based?", history) == []
 
 
+def test_that_company_is_no_person_the_earlier_answer_named():
+    """"That company" after "Xiangyu Zhang and Jian Sun joined Megvii, ..." is Megvii: a person
+    the answer names besides the asked one is no thing it points at (session 33: wide dev +3 -0)."""
+    history = [("Which company did Xiangyu Zhang move to after MSRA?",
+                "Xiangyu Zhang and Jian Sun joined Megvii, the Chinese computer vision startup recently added to "
+                "the US entity list for participation in surveillance in Xinjiang. [1]")]
+    named = referents("What US government list is that company on?", history)
+    assert "Megvii" in named and "Jian Sun" not in named
+
+
 def test_a_refused_turn_is_not_read_whatever_the_refusal_says():
     # no citation marker: the answer stated nothing from the corpus, in any wording
     for refusal in (REFUSAL, "Not found in your documents; Yann LeCun might know."):

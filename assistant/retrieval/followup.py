@@ -253,7 +253,9 @@ def _new_names(turn: _Turn) -> list[str]:
     found = [m.group(0) for m in _CAPITALISED.finditer(sentence) if m.start() > 0 or " " in m.group(0)]
     found += _IDENTIFIER.findall(sentence)
     names = [_without_leading_stopwords(n) for n in found]
-    names = [n for n in dict.fromkeys(names) if n and n.lower() not in asked and n.lower() not in _NOT_A_NAME]
+    persons = set(people(sentence))
+    names = [n for n in dict.fromkeys(names) if n and n.lower() not in asked and n.lower() not in _NOT_A_NAME
+             and n not in persons]
     return names[:3]
 
 
