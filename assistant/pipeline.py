@@ -35,7 +35,7 @@ from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
-from .retrieval.front_matter import authors_in_role, with_bylines_naming, with_front_matter
+from .retrieval.front_matter import named_by_role, with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
 from .retrieval.parts import search_parts, searched_again, with_reserved
@@ -124,29 +124,30 @@ class Assistant:
         keeps places in the top k for each part's best (retrieval/parts.py); a definition question
         also gets the passages that define its subject (retrieval/definitions.py)."""
         # A person the question names by their place in a byline ("the first author of Faster
-        # R-CNN") is searched and answered by name, as a follow-up's "he" is; in a question asked
-        # in parts, by the part naming them.
-        in_role = self._in_role(question.text)
-        room = max(0, self.settings.max_question_chars - len(question.text) - len(" (; )") - len(in_role))
-        follow_up = follow_up_context(question.text, question.history, room)
+        # R-CNN") is named: the question is read as "... Shaoqing Ren ..." from here on. When it
+        # asks who holds the role ("Which ResNet co-author was first author of Faster R-CNN?"), the
+        # name is what it refers to, as a follow-up's "he" is; in a question asked in parts, that part's.
+        text, in_role = self._read_roles(question.text)
+        room = max(0, self.settings.max_question_chars - len(text) - len(" (; )") - len(in_role))
+        follow_up = follow_up_context(text, question.history, room)
         context = joined(in_role, follow_up)
-        query = with_context(question.text, context)
+        query = with_context(text, context)
         # The documents the question names; a follow-up's, those its conversation named.
         earlier = earlier_questions(question.history) if follow_up else []
-        named = self.searcher.documents.named_in_conversation(question.text, earlier)
+        named = self.searcher.documents.named_in_conversation(text, earlier)
         passages = self.searcher.search(query, k=question.k, sources=question.sources, named=named)
         # A question asking the authors' affiliation on each of several documents is answered
         # whole, from their bylines ("... on Fast R-CNN, and what on the focal loss paper?"): its
         # second part alone ("what on the focal loss paper?") no longer asks for one. Unless a part
         # asks something else of its own ("Which startup did he co-found, and which university ...?").
-        asked = question_parts(question.text) if self.settings.question_parts else None
-        affiliation = asks_affiliation(question.text)
+        asked = question_parts(text) if self.settings.question_parts else None
+        affiliation = asks_affiliation(text)
         if asked and affiliation and not asks_besides_affiliation(asked.texts):
             asked = None
         parts = ()
         if asked and len(asked.texts) > 1:
             context = follow_up
-            leaned = [joined(self._in_role(text), before) for text, before in zip(asked.texts, leans_on(asked.texts))]
+            leaned = [joined(self._read_roles(part)[1], before) for part, before in zip(asked.texts, leans_on(asked.texts))]
             parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context, leaned=leaned)
             passages = with_reserved(passages, parts)
             # A part asking where the authors were ("..., and which university was he with in the
@@ -155,22 +156,22 @@ class Assistant:
         affiliation = affiliation and not parts  # answered whole, from the bylines
         # The definition is looked up in the documents the question names ("... in the ResNet paper"), if any.
         within = [s for s in named if not question.sources or s in question.sources]
-        passages = with_definitions(self.searcher, question.text, definition_subject(question.text), passages,
+        passages = with_definitions(self.searcher, text, definition_subject(text), passages,
                                     within or question.sources)
-        passages = with_relation_section(self.searcher, question.text, asked_relation(question.text), passages,
+        passages = with_relation_section(self.searcher, text, asked_relation(text), passages,
                                          threshold=DEFAULT_SELECTION.relation_heading)
-        if asks_address(question.text):
-            passages = with_addresses(self.searcher, question.text, within, passages)
-        if asks_authors(question.text) or affiliation:
-            passages = with_front_matter(self.searcher, question.text, within, passages, several=affiliation)
-        writers = written_by(question.text)
+        if asks_address(text):
+            passages = with_addresses(self.searcher, text, within, passages)
+        if asks_authors(text) or affiliation:
+            passages = with_front_matter(self.searcher, text, within, passages, several=affiliation)
+        writers = written_by(text)
         if writers:
             passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
         # A table's rows are quoted under its caption (what they measure, on which data and how).
         passages = with_captions(self.searcher.index.registry, passages)
         parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))
                       for part in parts)
-        return Retrieval(question=question, context=context, query=query, passages=tuple(passages),
+        return Retrieval(question=question, text=text, context=context, query=query, passages=tuple(passages),
                          parts=parts, either=bool(parts) and asked.either)
 
     def _answer(self, retrieval: Retrieval):
@@ -185,9 +186,9 @@ class Assistant:
             )
         else:
             extract = extractive.extract(
-                question.text, passages, self.encoder,
+                retrieval.text, passages, self.encoder,
                 max_words=self.settings.max_answer_words, context=retrieval.context,
-                idf=self.searcher.bm25.idf(query_terms(question.text, retrieval.context)),
+                idf=self.searcher.bm25.idf(query_terms(retrieval.text, retrieval.context)),
             )
         unknown = self._unknown_names(question.text)
         if unknown or not self._answerable(passages, extract):
@@ -197,11 +198,23 @@ class Assistant:
             return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
 
-    def _in_role(self, text: str) -> str:
-        """The person ``text`` names by their place in a byline ("the first author of Faster
-        R-CNN": "Shaoqing Ren"), "" when it names none so."""
+    def _read_roles(self, text: str) -> tuple[str, str]:
+        """(``text`` as read, the person it asks about): the words naming a person by their place
+        in a byline replaced by their name ("What startup did Shaoqing Ren co-found?" for "... the
+        first author of Faster R-CNN ...") and ""; ``text`` and the name when it asks who holds the
+        role or where they were, which the byline says; ``text`` and "" when it names no one so
+        (``front_matter.named_by_role``)."""
         role = author_in_role(text)
-        return ", ".join(authors_in_role(self.searcher, *role)) if role else ""
+        found = named_by_role(self.searcher, text, role) if role else None
+        if found is None:
+            return text, ""
+        name, (start, end) = found
+        read = text[:start] + name + text[end:]
+        # Asked where the authors were ("Where does the last author of the focal loss paper
+        # work?"), the document's byline answers: the question keeps the words naming it.
+        if role.asked or (asks_affiliation(text) and not asks_affiliation(read)) or (asks_authors(text) and not asks_authors(read)):
+            return text, name
+        return read, ""
 
     def _with_affiliations(self, part: Part, before: Sequence[str], question: Question) -> Part:
         """``part`` with the bylines of the document it names (else the nearest part before it naming

@@ -101,12 +101,28 @@ class Part:
     leans_on: str = ""
 
 
+@dataclass(frozen=True)
+class AuthorRole:
+    """A person a question names by their place in a byline ("the first author of Faster R-CNN")."""
+
+    place: int  # in the byline: 0 first, 1 second, -1 last
+    start: int  # where the role's words ("first author") stand in the question
+    end: int
+    # The words that may name the document, each with where it starts in the question, likeliest first.
+    documents: tuple[tuple[int, str], ...]
+    # The question asks who holds the role ("Who is the first author of X?"): it names no one.
+    asked: bool
+
+
 @dataclass(frozen=True, kw_only=True)
 class Retrieval:
     """The retrieve stage's output: the question, what a follow-up refers back to (``context``,
     "" when it stands alone), the query searched and the passages found, best first."""
 
     question: Question
+    # The question as read: a person it names by their place in a byline named instead ("What
+    # startup did Shaoqing Ren co-found?" for "... the first author of Faster R-CNN ..."); else its text.
+    text: str
     context: str
     query: str
     passages: tuple[Passage, ...]

@@ -530,6 +530,14 @@ def test_a_person_named_by_their_place_in_a_byline_is_searched_by_name(library_a
     both = library_assistant.ask("What startup did the Faster R-CNN first author go on to co-found, "
                                  "and at what frame rate did his VGG-16 detection system run?")
     assert "Momenta" in both.answer and "5fps" in both.answer
+    # The question is read with his name in place of the words naming him: "the ResNet paper"
+    # no longer draws the author list (session 33: wide dev +1 -0 more, t26-071).
+    later = library_assistant.ask("What did the second author of the ResNet paper do later?")
+    assert later.answer.startswith("Xiangyu Zhang and Jian Sun joined Megvii"), later.answer
+    # Asked where the role's holder works, the byline answers: the words naming them stay.
+    where = library_assistant.ask("Where does the last author of the focal loss paper work?")
+    assert "Facebook AI Research" in where.answer
+    assert where.question == "Where does the last author of the focal loss paper work?"
 
 
 def test_library_train_split_meets_measured_threshold(library_assistant):

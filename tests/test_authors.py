@@ -196,13 +196,23 @@ def test_a_bylines_authors_are_read_in_its_order(text, title, authors):
     assert byline_authors(passage(text, title=title).chunk) == authors
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("What startup did the first author of Faster R-CNN go on to co-found?", (0, ["Faster R-CNN go on to co-found"])),
-    ("The last author on the Faster R-CNN paper: who is he?", (-1, ["the Faster R-CNN paper"])),
+@pytest.mark.parametrize("question, place, words, documents, asked", [
+    ("What startup did the first author of Faster R-CNN go on to co-found?", 0, "first author",
+     ["Faster R-CNN go on to co-found"], False),
+    ("The last author on the Faster R-CNN paper: who is he?", -1, "last author", ["the Faster R-CNN paper"], False),
     # At most three words before the role, any of which may start the document's name.
-    ("Which startup did the Faster R-CNN first author co-found?", (0, ["the Faster R-CNN", "Faster R-CNN", "R-CNN"])),
-    ("Where did ResNet's second author study?", (1, ["Where did ResNet", "did ResNet", "ResNet"])),
-    ("Who wrote Fast R-CNN?", None),
+    ("Which startup did the Faster R-CNN first author co-found?", 0, "first author",
+     ["the Faster R-CNN", "Faster R-CNN", "R-CNN"], False),
+    ("Where did ResNet's second author study?", 1, "second author", ["Where did ResNet", "did ResNet", "ResNet"], False),
+    # The role is what is asked: the question names no one.
+    ("Who is the first author of the AlphaGo Zero paper?", 0, "first author", ["the AlphaGo Zero paper"], True),
 ])
-def test_which_questions_name_a_person_by_their_place_in_a_byline(question, expected):
-    assert author_in_role(question) == expected
+def test_which_questions_name_a_person_by_their_place_in_a_byline(question, place, words, documents, asked):
+    role = author_in_role(question)
+    assert role.place == place and question[role.start:role.end] == words and role.asked is asked
+    assert [phrase for _, phrase in role.documents] == documents
+    assert all(question[offset:offset + len(phrase)] == phrase for offset, phrase in role.documents)
+
+
+def test_a_question_naming_no_one_by_a_role_has_none():
+    assert author_in_role("Who wrote Fast R-CNN?") is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..retrieval.followup import people
+from ..types import AuthorRole
 
 # What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
 # as what the question opens by asking: "What startup did the first author of X co-found?" asks
@@ -36,26 +37,30 @@ def asks_authors(question: str) -> bool:
 # "Faster R-CNN's first author", "the ResNet lead author", "the last author on the focal loss
 # paper". The document is named after the role ("of X") or before it ("X's", "the X"). "The lead
 # author" alone refers back to the conversation (``retrieval/followup.py``).
-_ROLE = r"(?P<role>first|lead|main|principal|second|third|last|senior)[- ]author\b"
+_ROLE = r"(?P<words>(?P<role>first|lead|main|principal|second|third|last|senior)[- ]author)\b"
 _ROLE_THEN_DOCUMENT = re.compile(rf"\b{_ROLE}\s+(?:of|on|in|for)\s+(?P<document>[^,;:?]+)", re.I)
 _DOCUMENT_THEN_ROLE = re.compile(rf"(?P<document>(?:[\w-]+\s+){{0,2}}[\w-]+)(?:['’]s)?\s+{_ROLE}", re.I)
 _ROLE_PLACE = {"first": 0, "lead": 0, "main": 0, "principal": 0, "second": 1, "third": 2, "last": -1, "senior": -1}
+# "Who is the first author of X?", "Which ResNet co-author was first author of X?": the role is what is asked.
+_ASKED_ROLE = re.compile(r"\b(?:is|was|are|were)\s+(?:the\s+)?$", re.I)
 
 
-def author_in_role(question: str) -> tuple[int, list[str]] | None:
-    """(the byline position, the words that may name the document, the likeliest first) of a
-    person a question names by their place in a byline: "What startup did the first author of
-    Faster R-CNN co-found?" -> (0, ["Faster R-CNN co-found"]), "Which company poached ResNet's
-    lead author?" -> (0, ["company poached ResNet", "poached ResNet", "ResNet"]); None when it
-    names none so."""
+def author_in_role(question: str) -> AuthorRole | None:
+    """The person a question names by their place in a byline: "What startup did the first author
+    of Faster R-CNN co-found?" -> place 0, the document in "Faster R-CNN co-found"; "Which company
+    poached ResNet's lead author?" -> place 0, the document in "company poached ResNet", "poached
+    ResNet" or "ResNet"; None when it names none so."""
     found = _ROLE_THEN_DOCUMENT.search(question)
     if found:
-        return _ROLE_PLACE[found.group("role").lower()], [found.group("document")]
-    found = _DOCUMENT_THEN_ROLE.search(question)
-    if found:
-        words = found.group("document").split()
-        return _ROLE_PLACE[found.group("role").lower()], [" ".join(words[k:]) for k in range(len(words))]
-    return None
+        documents = ((found.start("document"), found.group("document")),)
+    else:
+        found = _DOCUMENT_THEN_ROLE.search(question)
+        if found is None:
+            return None
+        words = list(re.finditer(r"\S+", found.group("document")))
+        documents = tuple((found.start("document") + w.start(), found.group("document")[w.start():]) for w in words)
+    return AuthorRole(place=_ROLE_PLACE[found.group("role").lower()], start=found.start("words"), end=found.end("words"),
+                      documents=documents, asked=bool(_ASKED_ROLE.search(question[:found.start("words")])))
 
 
 # What asks which documents a person wrote: "Which papers in the library did Jian Sun co-author?",

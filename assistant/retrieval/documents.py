@@ -132,18 +132,22 @@ class DocumentNames:
 
     def named(self, text: str) -> list[str]:
         """The sources ``text`` names, in the order it names them."""
+        return list(dict.fromkeys(source for _, _, sources in self.naming(text) for source in sources))
+
+    def naming(self, text: str) -> list[tuple[int, int, list[str]]]:
+        """Where ``text`` names documents: (start, end, the sources named there), in its order."""
         self._sync()
         if not text:
             return []
         papers = list(self._paper_pattern.finditer(text)) if self._paper_pattern is not None else []
-        found = [(m.start(), self._papers[_key(m.group(1))]) for m in papers]
+        found = [(m.start(), m.end(), self._papers[_key(m.group(1))]) for m in papers]
         if self._pattern is not None:
             # "the X paper" says more than X: a name inside it is read as the paper's
             found += [
-                (m.start(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)
+                (m.start(), m.end(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)
                 if not any(p.start() <= m.start() < p.end() for p in papers)
             ]
-        return list(dict.fromkeys(source for _, sources in sorted(found, key=lambda f: f[0]) for source in sources))
+        return sorted(found, key=lambda f: f[0])
 
     def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
         """The sources a question names, else, for a follow-up (``earlier``: the questions it

@@ -7,7 +7,7 @@ question's words. The answerer quotes the byline from it (``answering/candidates
 
 A question may also name a person by their place in a byline: "What startup did the first author
 of Faster R-CNN co-found?" asks about Shaoqing Ren, whom only the byline connects with the
-paper. ``authors_in_role`` reads that name, for the question to be searched and answered with it.
+paper. ``named_by_role`` reads that name from the byline, for the question to be read with it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from ..text import fold
-from ..types import Chunk, Passage
+from ..types import AuthorRole, Chunk, Passage
 from .search import Searcher
 
 # A question about a paper asks for its byline: "the ResNet paper" also names an article about
@@ -145,16 +145,29 @@ def _name_words(text: str) -> list[str]:
     return words
 
 
-def authors_in_role(searcher: Searcher, role: int, phrases: Sequence[str]) -> list[str]:
-    """The author at ``role`` (0 first, 1 second, -1 last) of the byline of the document the first
-    of ``phrases`` naming one names ("Faster R-CNN", "the ResNet paper"): ["Shaoqing Ren"]; [] when
-    none names a document with a byline. A name several documents use names none ("ResNet's lead
-    author" is the article's phrase as much as the ResNet paper's)."""
-    named = next((found for found in map(searcher.documents.named, phrases) if found), [])
+def named_by_role(searcher: Searcher, question: str, role: AuthorRole) -> tuple[str, tuple[int, int]] | None:
+    """The person ``question`` names by their place in a byline (``role``): the author at that
+    place of the byline of the document that the first of the role's document words naming one
+    names ("Faster R-CNN", "the ResNet paper"), and where the question's words naming them stand,
+    the role's with the document's name and a "the" before them ("the first author of Faster R-CNN",
+    "Faster R-CNN's first author"). None when no such document has a byline. A name several
+    documents use names none ("ResNet's lead author" is the article's phrase as much as the
+    ResNet paper's)."""
     registry = searcher.index.registry
-    for source in named:
-        first = registry.chunks_beside(source, -1, after=True, limit=1)
-        authors = byline_authors(first[0]) if first else []
-        if authors and role < len(authors):
-            return [authors[role]]
-    return []
+    for offset, words in role.documents:
+        naming = searcher.documents.naming(words)
+        if not naming:
+            continue
+        found_start, found_end, sources = naming[0]
+        for source in sources:
+            first = registry.chunks_beside(source, -1, after=True, limit=1)
+            authors = byline_authors(first[0]) if first else []
+            if authors and role.place < len(authors):
+                span_start, span_end = min(role.start, offset + found_start), max(role.end, offset + found_end)
+                article = _THE_BEFORE.search(question[:span_start])
+                return authors[role.place], (article.start() if article else span_start, span_end)
+        return None
+    return None
+
+
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
