@@ -258,6 +258,13 @@ HEADLINE27_MIN_CORRECT = 0.4
 LIBRARY_TEST28_MIN_CORRECT = 0.49
 LIBRARY_TEST28_MIN_REFUSAL = 0.52
 HEADLINE28_MIN_CORRECT = 0.4
+# The twenty-ninth, written by an engineer who never ran the system (2026-12-06 02:22-02:37 UTC, at
+# the start of session 32), run once on 2026-12-06 06:15 UTC on bdbc773 ("The twenty-ninth sealed
+# split: the one run"): 84/160 correct (0.525), 26/40 unanswerables refused (0.65); its headline
+# phrasings 8 of 10. One question below each.
+LIBRARY_TEST29_MIN_CORRECT = 0.51
+LIBRARY_TEST29_MIN_REFUSAL = 0.62
+HEADLINE29_MIN_CORRECT = 0.7
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -583,6 +590,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test26.jsonl", "headline26.jsonl", LIBRARY_TEST26_MIN_CORRECT, LIBRARY_TEST26_MIN_REFUSAL, HEADLINE26_MIN_CORRECT),
     ("library_test27.jsonl", "headline27.jsonl", LIBRARY_TEST27_MIN_CORRECT, LIBRARY_TEST27_MIN_REFUSAL, HEADLINE27_MIN_CORRECT),
     ("library_test28.jsonl", "headline28.jsonl", LIBRARY_TEST28_MIN_CORRECT, LIBRARY_TEST28_MIN_REFUSAL, HEADLINE28_MIN_CORRECT),
+    ("library_test29.jsonl", "headline29.jsonl", LIBRARY_TEST29_MIN_CORRECT, LIBRARY_TEST29_MIN_REFUSAL, HEADLINE29_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
