@@ -146,6 +146,7 @@ class Assistant:
             asked = None
         parts = ()
         if asked and len(asked.texts) > 1:
+            # The person named by a role goes with the part naming them, not with every part.
             context = follow_up
             leaned = [joined(self._read_roles(part)[1], before) for part, before in zip(asked.texts, leans_on(asked.texts))]
             parts = search_parts(self.searcher, asked.texts, question.k, question.sources, context, leaned=leaned)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
-from ..retrieval.front_matter import byline_span
+from ..retrieval.front_matter import INSTITUTION_WORD, byline_span
 from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
@@ -140,8 +140,7 @@ AUTHOR_NOTE_WORDS = 40
 
 # What shows a byline (or a sentence) names where its authors work: an institution's kind of
 # name or an e-mail address ("Microsoft Research {kahe, ...}@microsoft.com", "Facebook AI Research (FAIR)").
-_INSTITUTION_NAME = re.compile(r"\b(?:Research|Universit\w*|Institut\w*|Laborator\w*|Labs?|College|School|Cent(?:er|re)|Academy"
-                               r"|Inc|Corporation)\b|@")
+_INSTITUTION_NAME = re.compile(rf"\b{INSTITUTION_WORD}\b|@")
 
 
 def names_institution(text: str) -> bool:

@@ -107,8 +107,10 @@ def _paragraph_end(text: str, start: int) -> int:
 # within one, a particle ("George van den Driessche").
 _NAME_WORD = re.compile(r"[A-Z][a-zß-ÿ]+(?:-[A-Z]?[a-zß-ÿ]+)?")
 _PARTICLE = frozenset("van von den der de del da di du le la".split())
-# Where a byline's names end: its first institution ("Microsoft Research", "Facebook AI Research").
-_INSTITUTION_WORD = re.compile(r"Research|Universit\w*|Institut\w*|Laborator\w*|Labs?|College|School|Cent(?:er|re)|Academy|Inc|Corporation")
+# The words of an institution's kind of name: where a byline's names end ("Microsoft Research",
+# "Facebook AI Research"); what shows a sentence names where its authors work (``candidates``).
+INSTITUTION_WORD = r"(?:Research|Universit\w*|Institut\w*|Laborator\w*|Labs?|College|School|Cent(?:er|re)|Academy|Inc|Corporation)"
+_INSTITUTION_WORD = re.compile(INSTITUTION_WORD)
 _SEPARATOR = re.compile(r"\s*(?:,|&|\band\b)\s*")
 
 
