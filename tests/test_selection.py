@@ -10,7 +10,7 @@ import pytest
 
 from assistant.answering.front_matter import addressed, asks_address
 from assistant.answering.readings import holds_address
-from assistant.answering.selection import Selection, announces, complements, select
+from assistant.answering.selection import Selection, announces, complements, opening_sentence, select, series
 from assistant.text import sentence_spans
 
 from .helpers import sentence_pool
@@ -126,6 +126,44 @@ def test_a_list_answer_opening_with_a_sentence_that_announces_its_items_takes_th
     assert 1 not in select(pool, probability, max_words=110, selection=Selection(announced_follow=0))
     named = ["It undergoes three transformations: a RoI pooling layer, two sibling layers and two data inputs."] + sentences[1:]
     assert 1 not in select(sentence_pool(question, named), probability, max_words=110)
+
+
+MODELS = ["The first is the CaffeNet, essentially AlexNet, from R-CNN.",
+          "We call this network model S, for small.",
+          "The second network is VGG CNN M 1024, which has the same depth as S but is wider.",
+          "Fast R-CNN is trained end to end with a multi-task loss.",
+          "The final network is the very deep VGG16 model."]
+
+
+def test_a_question_saying_how_many_items_it_asks_is_answered_by_the_series_its_best_sentence_is_in():
+    """"What three models ...?" asks for every item of the series "The first is ...", "The second
+    ...", "The final ...": they join however improbable they are alone, and the answer reads
+    them in their order; a question asking fewer items than the series has is not answered by it."""
+    probability = np.asarray([0.05, 0.3, 0.6, 0.4, 0.05])
+    pool = sentence_pool("What three pre-trained models does Fast R-CNN start from?", MODELS)
+    chosen = select(pool, probability, max_words=110)
+    assert {0, 2, 4} <= set(chosen)
+    assert opening_sentence(pool, chosen, Selection()) == 0
+    assert not {0, 4} & set(select(pool, probability, max_words=110, selection=Selection(series_items=0)))
+    unsaid = sentence_pool("Which pre-trained models does Fast R-CNN start from?", MODELS)
+    assert not {0, 4} & set(select(unsaid, probability, max_words=110))
+    fewer = sentence_pool("Which two pre-trained models does Fast R-CNN start from?", MODELS)
+    assert not {0, 4} & set(select(fewer, probability, max_words=110))
+
+
+def test_a_series_is_its_kind_of_marker_counting_on_and_a_closing_finally():
+    steps = sentence_pool("What are the four steps?", [
+        "In the first step, we train the RPN.", "(7) A tanh nonlinearity outputs a scalar.",
+        "In the second step, we train a separate detection network.", "First, the loss is computed.",
+        "In the third step, we fix the shared conv layers.", "Finally, we fine-tune the fc layers.",
+        "In the second step of the next method, we do it again."])
+    assert series(steps, 2) == [0, 4, 5]
+    # "Finally" closes the series: it opens none, and what comes after it is another series.
+    assert series(steps, 5) == [] and series(steps, 6) == []
+    variants = sentence_pool("Name the four variants.", [
+        "(1) dual-res: a residual tower.", "(2) sep-res: two residual towers.", "(3) dual-conv: a non-residual tower.",
+        "The first tower has a policy head.", "(4) sep-conv: two non-residual towers.", "(7) A tanh nonlinearity."])
+    assert series(variants, 2) == [0, 1, 4]
 
 
 @pytest.mark.parametrize("sentence, announcing", [

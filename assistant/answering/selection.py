@@ -4,9 +4,10 @@ question term, or, for list questions such as "Who benefited ...?" or "Which one
 ...?", another name), never two that say the same thing, within a word budget. A who/which list
 gathers its items under its relation's heading; a definition opens with a sentence whose subject
 is the term; a why-question takes the sentence after its best one, a list or a definition the
-sentences after one announcing its items; once the answer is chosen, sentences holding what it
-lacks of the question join it (``complements``), and so does the sentence after its best one when
-nearly as probable (``continuation``). Every setting is a field of ``Selection``, chosen
+sentences after one announcing its items, a question saying how many items it asks the other
+items of the marked series ("The first is ...", "The second ...") its best one opens; once the
+answer is chosen, sentences holding what it lacks of the question join it (``complements``), and
+so does the sentence after its best one when nearly as probable (``continuation``). Every setting is a field of ``Selection``, chosen
 on dev (docs/EVALUATION.md). Nothing here is fitted: the probabilities come from ``scorer``.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..retrieval.followup import names_any, people
 from ..text import terms, word_count
-from .candidates import Pool, names_institution, with_header
+from .candidates import Pool, names_institution, position, with_header
 from .counts import states_count
 from .answer_types import DIGIT
 from .definitions import glosses, opens_with_subject
@@ -106,6 +107,15 @@ class Selection:
     # "several": −12 (the next sentence of "... and several previous Go programs." is not them;
     # docs/EVALUATION.md, session 19).
     announced_follow: int = 3
+    # A question saying how many items it asks for ("What three pre-trained models ...?") whose
+    # best sentence is an item of a series its document marks ("The first is the CaffeNet ...",
+    # "In the second step, ...", "(3) dual-conv: ...") is answered by the series: its other items
+    # join, whatever their probability, up to this many (0: never), and the answer reads them in
+    # their order; not when the series has more items than asked ("Which two backbones ...?" is not
+    # answered by four training steps). Wide dev +3, train +1, nothing lost; for every list
+    # question too, +7 −0, but "Which scoring rules ...?" then quotes the items of "domain
+    # knowledge" around the one it asks (docs/EVALUATION.md, session 34).
+    series_items: int = 5
     # Once the answer is chosen, a sentence it left out still joins, down to this share of the
     # best one's probability, when it holds what the chosen ones lack of the question: a number
     # the question names, or ``complement_gain`` of its terms' idf weight ("... on PASCAL VOC 2007
@@ -201,6 +211,12 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         j = order[0]
         while len(follows) < selection.announced_follow and (j := _following(pool, j)) is not None:
             follows.append(j)
+    asked = asked_count(question.text)
+    if not follows and selection.series_items and asked and not gathering:
+        follows = series(pool, order[0])[: selection.series_items]
+        # "Which two backbones ...?" is not answered by a series of four steps.
+        if len(follows) + 1 > asked:
+            follows = []
     if follows:
         order = [order[0], *follows] + [i for i in order[1:] if i not in follows]
     best = probability[order[0]]
@@ -353,6 +369,76 @@ def announces(sentence: str) -> bool:
             and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
 
 
+# Where a sentence, or a sentence the splitter glued to the one before it ("... available online.2
+# The first is the CaffeNet ..."), opens as an item of a marked series, by the kind of its marker:
+# a step, an ordinal ("The second network ...", "Second, ..."), a number or letter in brackets.
+_SERIES = re.compile(
+    r"(?:^|[.!?]\S*\s+)(?:"
+    r"(?:In\s+)?(?:the\s+)?(?P<step>first|second|third|fourth|fifth|final|last)\s+step\b"
+    r"|(?:The\s+(?P<ordinal>first|second|third|fourth|fifth|final|last)\b(?!\s+(?:time|place|author)\b)"
+    r"|(?P<adverb>First|Second|Third|Fourth|Fifth)(?:ly)?,)"
+    r"|\((?P<bracketed>\d|i{1,3}|iv|v|vi|[a-f])\)\s"
+    r")"
+)
+# "Finally, ..." or "Lastly, ..." closes a series of any kind.
+_SERIES_END = re.compile(r"^(?:Finally|Lastly),")
+_PLACE = {word: n for n, word in enumerate("first second third fourth fifth".split(), start=1)}
+_PLACE.update({"final": 99, "last": 99})
+_PLACE.update({numeral: n for n, numeral in enumerate("i ii iii iv v vi".split(), start=1)})
+
+
+def _series_item(text: str) -> tuple[str, int] | None:
+    """The kind of series a sentence opens an item of, and the item's place in it."""
+    end = _SERIES_END.match(text.strip())
+    if end:
+        return "end", 99
+    found = _SERIES.search(text)
+    if found is None:
+        return None
+    kind, marker = next((k, v) for k, v in found.groupdict().items() if v)
+    kind = "ordinal" if kind == "adverb" else kind
+    marker = marker.lower()
+    place = int(marker) if marker.isdigit() else _PLACE.get(marker, ord(marker[0]) - ord("a") + 1)
+    return kind, place
+
+
+_COUNT_WORDS = {word: n for n, word in enumerate("two three four five six seven eight nine ten".split(), start=2)}
+# ("the four-step training" says how many steps it has, not how many items are asked)
+_ASKED_COUNT = re.compile(r"\b(" + "|".join(_COUNT_WORDS) + r")\b(?!-)", re.I)
+
+
+def asked_count(question: str) -> int | None:
+    """How many items a question says it asks for ("Which two backbones ...?": 2), if it says."""
+    found = _ASKED_COUNT.search(question)
+    return _COUNT_WORDS[found.group(1).lower()] if found else None
+
+
+def series(pool: Pool, i: int) -> list[int]:
+    """The other items of the marked series sentence ``i`` is an item of, in the document's order:
+    the candidates of its document and section whose markers are of the same kind and count on
+    from it (a "Finally, ..." closes any series); [] when ``i`` is none."""
+    item = _series_item(pool.quotes[i].text)
+    if item is None or item[0] == "end":
+        return []
+    chunk = pool.quotes[i].passage.chunk
+    marked = {j: _series_item(q.text) for j, q in enumerate(pool.quotes)
+              if q.passage.chunk.source == chunk.source and q.passage.chunk.section == chunk.section}
+    marked = {j: m for j, m in marked.items() if m is not None and m[0] in (item[0], "end")}
+    order = sorted(marked, key=lambda j: position(pool.quotes[j]))
+
+    def follows_on(a: int, b: int) -> bool:
+        # (an item may be missing: its chunk need not be a candidate)
+        return marked[a][0] != "end" and (marked[b][1] == 99 or marked[a][1] < marked[b][1] <= marked[a][1] + 2)
+
+    k = order.index(i)
+    first, last = k, k
+    while first > 0 and follows_on(order[first - 1], order[first]):
+        first -= 1
+    while last + 1 < len(order) and follows_on(order[last], order[last + 1]):
+        last += 1
+    return [j for j in order[first : last + 1] if j != i]
+
+
 def _following(pool: Pool, i: int) -> int | None:
     """The candidate that follows sentence ``i`` in its passage (None when it ends the passage)."""
     quote = pool.quotes[i]
@@ -372,6 +458,10 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
     question = pool.question
     if len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses:
         return chosen[0]
+    if (selection.series_items and asked_count(question.text)
+            and (items := [j for j in series(pool, chosen[0]) if j in chosen])):
+        # A series answering a count is read in its order: "The first is ..." before "The second ...".
+        return min([chosen[0], *items], key=lambda j: position(pool.quotes[j]))
     if (selection.opening_by_relation and len(pool.relation_cos) and (question.listing or question.who)
             and not question.authors and relation_section(pool, selection) is not None):
         return max(chosen, key=lambda i: pool.relation_cos[i])
