@@ -151,6 +151,23 @@ def test_a_question_saying_how_many_items_it_asks_is_answered_by_the_series_its_
     assert not {0, 4} & set(select(fewer, probability, max_words=110))
 
 
+def test_a_list_is_answered_by_a_series_the_document_announces_with_its_count():
+    """"Which pre-trained models ...?" says no count, but "We use three pre-trained models:" before
+    the series does; an unannounced series ("(1) ... perfect knowledge of the game rules. (2) ...")
+    is no answer to a list question asking one of its items."""
+    probability = np.asarray([0.05, 0.05, 0.3, 0.6, 0.4, 0.05])
+    announced = sentence_pool("Which pre-trained models does Fast R-CNN start from?",
+                              ["We use three pre-trained ImageNet models.", *MODELS])
+    assert {1, 3, 5} <= set(select(announced, probability, max_words=110))
+    glued = sentence_pool("Which pre-trained models does Fast R-CNN start from?",
+                          ["We use three pre-trained ImageNet models: (1) the CaffeNet from R-CNN.",
+                           "Fast R-CNN is trained end to end.", "(2) VGG CNN M 1024, which is wider.", "(3) the very deep VGG16."])
+    assert {0, 3} <= set(select(glued, np.asarray([0.05, 0.3, 0.6, 0.05]), max_words=110))
+    unannounced = sentence_pool("Which pre-trained models does Fast R-CNN start from?",
+                                ["Fast R-CNN reuses pre-trained ImageNet models.", *MODELS])
+    assert not {1, 5} & set(select(unannounced, probability, max_words=110))
+
+
 def test_a_series_is_its_kind_of_marker_counting_on_and_a_closing_finally():
     steps = sentence_pool("What are the four steps?", [
         "In the first step, we train the RPN.", "(7) A tanh nonlinearity outputs a scalar.",
