@@ -169,6 +169,14 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     ("Explain what a projection shortcut is in deep residual learning.", "projection shortcut"),
     ("Explain what happens when the ReLU is moved.", ""),
     ("Tell me what the focal loss does to easy examples.", ""),
+    # What something is for, or how a document sums it up (session 34: wide dev +3 -0); not a
+    # person's role.
+    ("What job does an RoI pooling layer do?", "RoI pooling layer"),
+    ("What role does truncated SVD play in Fast R-CNN?", "truncated SVD"),
+    ("What is the purpose of the RoI pooling layer?", "RoI pooling layer"),
+    ("How is the Feature Pyramid Network summarised in the focal loss paper?", "Feature Pyramid Network"),
+    ("What role did Jian Sun play at Megvii?", ""),
+    ("How is the learning rate set?", ""),
     ("Spell out MSRA for me — what is it?", "MSRA"),
     ("What is the full name of MSRA?", "MSRA"),
     ("Expand the abbreviation RPN.", "RPN"),

@@ -1,6 +1,6 @@
 """Definition questions and the sentences that answer them: whether a question asks what something
 is ("What is X?", "What does X stand for?", "Explain X.", "Tell me about X.", "What is the full name
-of X?") and of what (``definition_subject``); whether a sentence defines that subject ("X is ...",
+of X?", "What role does X play?", "How is X summarised?") and of what (``definition_subject``); whether a sentence defines that subject ("X is ...",
 "called X": ``defines``), glosses it in a bracket ("X (that ...)": ``glosses``) or opens with it
 as its own subject ("RetinaNet is a single, unified network ...": ``opens_with_subject``); and
 whether a heading is the opening section, where papers say what their terms are (``opening_section``).
@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..retrieval.definitions import definitional
+from ..retrieval.followup import people
 from ..text import fold
 from ..types import SECTION_SEPARATOR
 
@@ -41,6 +42,10 @@ _DEFINITION_REQUEST = re.compile(
     r"|how\s+(?:does|do|did)\s+(?:[\w.'’-]+\s+){1,5}?(?:define|describe|characteri[sz]e)\s+(?:an?\s+|the\s+)?(?P<defined>[^?]+?)\s*\??$"
     r"|what\s+(?:kind|sort|type)\s+of\s+[\w-]+\s+(?:is|are|was|were)\s+(?P<kind>[^?]+?)\s*\??$"
     r"|what\s+(?:counts|qualifies)\s+as\s+(?:an?\s+|the\s+)?(?P<counted>[^?]+?)\s*\??$"
+    # "What job does an RoI pooling layer do?", "What role does the value head play?"
+    r"|what\s+(?:job|role|function|purpose)\s+(?:does|do|did)\s+(?:an?\s+|the\s+)?(?P<served>[^?]+?)\s+(?:do|play|serve|have|perform|fulfil+)\b[^?]*\??$"
+    # "How is the Feature Pyramid Network summarised in the focal loss paper?"
+    r"|how\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<passive>[^?]+?)\s+(?:defined|described|summari[sz]ed|characteri[sz]ed|explained)\b[^?]*\??$"
     # "Tell me what an RoI pooling layer does.", "Explain what a projection shortcut is in deep residual learning."
     r"|(?:explain|describe|tell\s+me|say)\s+what\s+(?:an?\s+|the\s+)?(?P<clause>[^?.]+?)\s+(?:is|are|does|do|means|stands\s+for)"
     r"(?:\s+(?:in|for|according\s+to|per)\b[^?.]*)?[?.]?$"
@@ -69,6 +74,7 @@ _PRONOUNS = {"it", "this", "that", "they", "these", "those"}
 # What names an abbreviation's long form: "the full name of MSRA" asks what MSRA stands for.
 LONG_FORM = r"(?:full\s+(?:name|form|title)|long\s+form|expansion)"
 _SPELLED_OUT = re.compile(rf"^{LONG_FORM}\s+of\s+(?:the\s+)?", re.I)
+_SERVED = re.compile(r"^(?:job|role|function|purpose)\s+of\s+(?:an?\s+|the\s+)?", re.I)
 _WHATS = re.compile(r"\b(what|who)['’]s\b", re.I)  # "What's X?" asks what "What is X?" does
 _DEFINING_VERB = r"(?:is|are|was|were|refers to|denotes|means|stands for|consists of|called|named|dubbed)"
 
@@ -87,11 +93,14 @@ def definition_subject(question: str) -> str:
     if definition.lastgroup == "headed" and (request := _DEFINITION_REQUEST.match(definition["headed"])):
         definition = request  # "Spell out MSRA for me — what is it?": the heading is a request itself
     subject = _QUALIFIER.sub("", next(group for group in definition.groups() if group))
+    if definition.lastgroup == "served" and people(subject):
+        return ""  # "What role did Jian Sun play at Megvii?" asks his role, not what he is
     if not _DEFINITION.match(text):
         subject = _OWNING_DOCUMENT.sub("", _REQUEST_QUALIFIER.sub("", subject))
     subject = _PAIRED_QUOTES.sub(r"\1", subject).strip().strip("'\"‘’“”")
-    # "What is the full name of MSRA?" asks what MSRA stands for.
-    subject = _SPELLED_OUT.sub("", subject)
+    # "What is the full name of MSRA?" asks what MSRA stands for; "What is the purpose of the RoI
+    # pooling layer?" what it does.
+    subject = _SPELLED_OUT.sub("", _SERVED.sub("", subject))
     # "What does it mean that ...?" asks about the clause, not about "it"
     return "" if subject.lower() in _PRONOUNS else subject
 
