@@ -81,6 +81,12 @@ _NAMING_WH = frozenset(("who", "whom", "whose", "which", "what", "where"))
 # the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
 _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|described|stated|told|explained) (?:in|by))"
                           r"\s*[^,;:?]*", re.I)
+# A place a person left, which dates what is asked of them: "Which company hired Kaiming He away
+# from Microsoft?", "What did he do after MSRA?", "... after leaving Microsoft, and ...". The answer
+# says where they went, seldom what they left, and the place's own sentences outnumber theirs.
+_PLACE_LEFT = re.compile(r"\s+(?:away\s+from|(?:right\s+|soon\s+)?after(?:\s+(?:leaving|quitting))?|since\s+leaving|upon\s+leaving)"
+                         r"\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*(?=\s*(?:[?,;.!]|$|\band\b))")
+_HE_OR_SHE = re.compile(r"\b(?:he|she|him|her)\b", re.I)
 # A document the question names as where its answer is: "the ResNet paper", "Girshick's article".
 _A_DOCUMENT = (r"(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?[^,;:?]{0,40}?"
                rf"\b{DOCUMENT_NOUN}['’]?s?")
@@ -245,16 +251,20 @@ def without_attribution(question: str) -> str:
     """``question`` without where it says its answer is: its attribution (``_ATTRIBUTION``, "Who was
     the lead author of ResNet, according to Sheehan?" -> "Who was the lead author of ResNet?") and
     the document it ends or opens by naming (``_DOCUMENT_AT_END``, "What is shortcut option A in the
-    ResNet paper?"; ``_DOCUMENT_FIRST``, "In the Fast R-CNN paper, what is model S?"). The sentences
-    are scored against what it asks, not against the author's or the document's name ("Matt Sheehan
-    is a Fellow at MacroPolo."); retrieval reads the whole question, and favours the document it
-    names. The question as it is when little else is left."""
-    if not (_ATTRIBUTION.search(question) or _DOCUMENT_AT_END.search(question) or _DOCUMENT_FIRST.search(question)):
+    ResNet paper?"; ``_DOCUMENT_FIRST``, "In the Fast R-CNN paper, what is model S?"), and a place
+    the person it asks about left (``_PLACE_LEFT``, "Which company hired Kaiming He away from
+    Microsoft?"). The sentences are scored against what it asks, not against the author's or the
+    document's name ("Matt Sheehan is a Fellow at MacroPolo."); retrieval reads the whole question,
+    and favours the document it names. The question as it is when little else is left."""
+    left = bool(_PLACE_LEFT.search(question) and (people(question) or _HE_OR_SHE.search(question)))
+    if not (left or _ATTRIBUTION.search(question) or _DOCUMENT_AT_END.search(question) or _DOCUMENT_FIRST.search(question)):
         return question
     rest = _DOCUMENT_FIRST.sub("", _DOCUMENT_AT_END.sub("", _ATTRIBUTION.sub(" ", question)))
+    rest = _PLACE_LEFT.sub("", rest) if left else rest
     rest = re.sub(r"\s*[,;:]\s*(?=[,;:?.!]|$)", "", " ".join(rest.split())).strip(" ,;:")
     rest = re.sub(r"\s+([?.!])", r"\1", rest)
-    return rest if len(question_terms(rest)) >= 2 else question
+    # (A person's name is enough of what it asks: "Which company hired Kaiming He?")
+    return rest if len(question_terms(rest)) >= (1 if left else 2) else question
 
 
 # The category a question asks something's place in: "What sort of outfit is Momenta?", "what kind
