@@ -56,8 +56,9 @@ PAPERS_MIN_REFUSAL = 0.66
 # list items"): train 0.538 (63/117), dev 0.667 (46/69), headline_dev 7 of 10. Raised after the
 # session-9 merge (list items, abbreviations, document scoping; "Session 9: the merge"): train
 # 0.564 (66/117), dev 0.681 (47/69) correct and 13 of 18 refused.
-LIBRARY_TRAIN_MIN_CORRECT = 0.62  # session 16: raised to one question below its measured figure
-LIBRARY_DEV_MIN_CORRECT = 0.71  # session 16: raised to one question below its measured figure
+# Session 34 (459cab9): train 0.650 (76/117), dev 0.754 (52/69).
+LIBRARY_TRAIN_MIN_CORRECT = 0.64  # session 34: raised to one question below its measured figure
+LIBRARY_DEV_MIN_CORRECT = 0.73  # session 34: raised to one question below its measured figure
 LIBRARY_DEV_MIN_REFUSAL = 0.72  # session 16: raised to one question below its measured figure
 HEADLINE_DEV_MIN_CORRECT = 0.70  # session 10: raised to one question below its measured figure
 # The sealed test split and the headline phrasings, run once on 2026-12-02 after all tuning
