@@ -332,7 +332,12 @@ def test_a_number_spelt_another_way_is_the_same_number():
     assert readings.numbers("10x faster than 2 × 3") == {"10", "2x3"}
     # ... but a size holds its side: "the usual 224 crop" is the paper's "224×224 crop" (t15-001).
     assert scorer.numbers_missing(analysis.analyse("Why not test on the usual 224 crop?"), "a 224×224 crop") == 0.0
-    assert scorer.numbers_missing(analysis.analyse("What error with 3x3 filters?"), "3 filters") == 1.0
+    # ... and its sides a size: "the RPN's 3x3 window" is the paper's "n = 3" (session 34: wide dev
+    # +10 −0, ten phrasings of one question), both sides of a size that is not square, and no "1":
+    # most texts hold one.
+    assert scorer.numbers_missing(analysis.analyse("How large is the RPN's 3x3 window's field?"), "We use n = 3.") == 0.0
+    assert scorer.numbers_missing(analysis.analyse("What error with 3x5 filters?"), "3 filters") == 1.0
+    assert scorer.numbers_missing(analysis.analyse("What error with 1x1 shortcuts?"), "ResNet-110 (1-layer)") == 1.0
     # "γ = 2.0" is the "γ = 2" of the question (session 13: u110 was refused for it).
     assert scorer.numbers_missing(analysis.analyse("Which α goes with γ = 2?"), "We use γ = 2.0 with α = .25") == 0.0
     assert readings.numbers("0.50 and 10.0 and 100") == {"0.5", "10", "100"}

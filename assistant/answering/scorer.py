@@ -185,11 +185,13 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 def numbers_missing(question: Question, text: str) -> float:
     """The share of the question's numbers (``asked_numbers``) that ``text`` lacks (0 when it names
     none). A year is held by its last two digits too, as papers write it: "VOC12", "ILSVRC ’14", "07+12";
-    a size by its side: "224×224" holds the "224" of "the usual 224 crop"."""
+    a size by its side: "224×224" holds the "224" of "the usual 224 crop", and its sides a size:
+    "n = 3" holds the "3x3" of "the RPN's 3x3 window" (a "1" not "1x1": a 1 is in most texts)."""
     asked = asked_numbers(question.text)
     stated = numbers(text)
     held = stated | {side for size in stated if "x" in size for side in size.split("x")}
-    missing = [n for n in asked if n not in held and not (_YEAR.fullmatch(n) and n[2:] in held)]
+    missing = [n for n in asked if n not in held and not (_YEAR.fullmatch(n) and n[2:] in held)
+               and not ("x" in n and all(side in held and side != "1" for side in n.split("x")))]
     return len(missing) / len(asked) if asked else 0.0
 
 
