@@ -266,6 +266,13 @@ HEADLINE28_MIN_CORRECT = 0.4
 LIBRARY_TEST29_MIN_CORRECT = 0.51
 LIBRARY_TEST29_MIN_REFUSAL = 0.62
 HEADLINE29_MIN_CORRECT = 0.7
+# The thirtieth, written by an engineer who never ran the system (2026-12-06 05:02-05:09 UTC, at
+# the start of session 33), run once on 2026-12-06 09:00 UTC on 687ea92 ("The thirtieth sealed
+# split: the one run"): 81/160 correct (0.506), 25/40 unanswerables refused (0.625); its headline
+# phrasings 8 of 10. One question below each.
+LIBRARY_TEST30_MIN_CORRECT = 0.50
+LIBRARY_TEST30_MIN_REFUSAL = 0.60
+HEADLINE30_MIN_CORRECT = 0.7
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -592,6 +599,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test27.jsonl", "headline27.jsonl", LIBRARY_TEST27_MIN_CORRECT, LIBRARY_TEST27_MIN_REFUSAL, HEADLINE27_MIN_CORRECT),
     ("library_test28.jsonl", "headline28.jsonl", LIBRARY_TEST28_MIN_CORRECT, LIBRARY_TEST28_MIN_REFUSAL, HEADLINE28_MIN_CORRECT),
     ("library_test29.jsonl", "headline29.jsonl", LIBRARY_TEST29_MIN_CORRECT, LIBRARY_TEST29_MIN_REFUSAL, HEADLINE29_MIN_CORRECT),
+    ("library_test30.jsonl", "headline30.jsonl", LIBRARY_TEST30_MIN_CORRECT, LIBRARY_TEST30_MIN_REFUSAL, HEADLINE30_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
