@@ -1,9 +1,10 @@
 """Definition questions and the sentences that answer them: whether a question asks what something
 is ("What is X?", "What does X stand for?", "Explain X.", "Tell me about X.", "What is the full name
-of X?", "What role does X play?", "How is X summarised?") and of what (``definition_subject``); whether a sentence defines that subject ("X is ...",
-"called X": ``defines``), glosses it in a bracket ("X (that ...)": ``glosses``) or opens with it
-as its own subject ("RetinaNet is a single, unified network ...": ``opens_with_subject``); and
-whether a heading is the opening section, where papers say what their terms are (``opening_section``).
+of X?", "What role does X play?", "How is X summarised?") and of what (``definition_subject``);
+whether a sentence defines that subject ("X is ...", "called X": ``defines``), glosses it in a
+bracket ("X (that ...)": ``glosses``) or opens with it as its own subject ("RetinaNet is a single,
+unified network ...": ``opens_with_subject``); and whether a heading is the opening section, where
+papers say what their terms are (``opening_section``).
 
 ``question`` reads the subject into its ``Question``; the sentence model's features (``scorer``),
 the gate and the selection (``extractive``, ``selection``) and the retrieval's definition step

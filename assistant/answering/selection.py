@@ -28,6 +28,7 @@ from .answer_types import DIGIT
 from .definitions import glosses, opens_with_subject
 from .question import Question, asked_numbers, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
+from .series import announced_count, asked_count, series
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
@@ -214,12 +215,13 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         j = order[0]
         while len(follows) < selection.announced_follow and (j := _following(pool, j)) is not None:
             follows.append(j)
-    if not follows and selection.series_items and not gathering and (listing or asked_count(question.text)):
+    asked = asked_count(question.text)
+    if not follows and selection.series_items and not gathering and (listing or asked):
         found = series(pool, order[0])
         # As many items as the question asks for, else, for a list, as the document says it has
         # ("We compare three distinct versions of AlphaGo: (1) ..."): "Which two backbones ...?"
         # is not answered by a series of four steps.
-        wanted = asked_count(question.text) or announced_count(pool, min([order[0], *found], key=lambda j: position(pool.quotes[j])))
+        wanted = asked or announced_count(pool, min([order[0], *found], key=lambda j: position(pool.quotes[j])))
         if wanted and len(found) + 1 <= wanted:
             follows = found[: selection.series_items]
     if follows:
@@ -372,96 +374,6 @@ def announces(sentence: str) -> bool:
     # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
     return (found is not None and ":" not in text[:found.start()]
             and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
-
-
-# Where a sentence, or a sentence the splitter glued to the one before it ("... available online.2
-# The first is the CaffeNet ..."), opens as an item of a marked series, by the kind of its marker:
-# a step, an ordinal ("The second network ...", "Second, ..."), a number or letter in brackets.
-_SERIES = re.compile(
-    r"(?:^|[.!?:]\S*\s+)(?:"
-    r"(?:In\s+)?(?:the\s+)?(?P<step>first|second|third|fourth|fifth|final|last)\s+step\b"
-    r"|(?:The\s+(?P<ordinal>first|second|third|fourth|fifth|final|last)\b(?!\s+(?:time|place|author)\b)"
-    r"|(?P<adverb>First|Second|Third|Fourth|Fifth)(?:ly)?,)"
-    r"|\((?P<bracketed>\d|i{1,3}|iv|v|vi|[a-f])\)\s"
-    r")"
-)
-# "Finally, ..." or "Lastly, ..." closes a series of any kind.
-_SERIES_END = re.compile(r"^(?:Finally|Lastly),")
-_PLACE = {word: n for n, word in enumerate("first second third fourth fifth".split(), start=1)}
-_PLACE.update({"final": 99, "last": 99})
-_PLACE.update({numeral: n for n, numeral in enumerate("i ii iii iv v vi".split(), start=1)})
-
-
-def _series_item(text: str) -> tuple[str, int] | None:
-    """The kind of series a sentence opens an item of, and the item's place in it."""
-    end = _SERIES_END.match(text.strip())
-    if end:
-        return "end", 99
-    found = _SERIES.search(text)
-    if found is None:
-        return None
-    kind, marker = next((k, v) for k, v in found.groupdict().items() if v)
-    kind = "ordinal" if kind == "adverb" else kind
-    marker = marker.lower()
-    place = int(marker) if marker.isdigit() else _PLACE.get(marker, ord(marker[0]) - ord("a") + 1)
-    return kind, place
-
-
-_COUNT_WORDS = {word: n for n, word in enumerate("two three four five six seven eight nine ten".split(), start=2)}
-# ("the four-step training" says how many steps it has, not how many items are asked)
-_ASKED_COUNT = re.compile(r"\b(" + "|".join(_COUNT_WORDS) + r")\b(?!-)", re.I)
-
-
-def asked_count(question: str) -> int | None:
-    """How many items a question says it asks for ("Which two backbones ...?": 2), if it says."""
-    found = _ASKED_COUNT.search(question)
-    return _COUNT_WORDS[found.group(1).lower()] if found else None
-
-
-def announced_count(pool: Pool, first: int) -> int | None:
-    """How many items the words before a series' ``first`` item say it has: those before its
-    marker in its sentence ("We compare three distinct versions of AlphaGo: (1) ..."), else the
-    sentence before it in its passage."""
-    text = pool.quotes[first].text
-    found = _SERIES.search(text)
-    before = text[: found.start()] if found else ""
-    if not before.strip() and (j := _preceding(pool, first)) is not None:
-        before = pool.quotes[j].text
-    counts = list(_ASKED_COUNT.finditer(before))
-    return _COUNT_WORDS[counts[-1].group(1).lower()] if counts else None
-
-
-def series(pool: Pool, i: int) -> list[int]:
-    """The other items of the marked series sentence ``i`` is an item of, in the document's order:
-    the candidates of its document and section whose markers are of the same kind and count on
-    from it (a "Finally, ..." closes any series); [] when ``i`` is none."""
-    item = _series_item(pool.quotes[i].text)
-    if item is None or item[0] == "end":
-        return []
-    chunk = pool.quotes[i].passage.chunk
-    marked = {j: _series_item(q.text) for j, q in enumerate(pool.quotes)
-              if q.passage.chunk.source == chunk.source and q.passage.chunk.section == chunk.section}
-    marked = {j: m for j, m in marked.items() if m is not None and m[0] in (item[0], "end")}
-    order = sorted(marked, key=lambda j: position(pool.quotes[j]))
-
-    def follows_on(a: int, b: int) -> bool:
-        # (an item may be missing: its chunk need not be a candidate)
-        return marked[a][0] != "end" and (marked[b][1] == 99 or marked[a][1] < marked[b][1] <= marked[a][1] + 2)
-
-    k = order.index(i)
-    first, last = k, k
-    while first > 0 and follows_on(order[first - 1], order[first]):
-        first -= 1
-    while last + 1 < len(order) and follows_on(order[last], order[last + 1]):
-        last += 1
-    return [j for j in order[first : last + 1] if j != i]
-
-
-def _preceding(pool: Pool, i: int) -> int | None:
-    """The candidate before sentence ``i`` in its passage (None when it opens the passage)."""
-    quote = pool.quotes[i]
-    before = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.end <= quote.start]
-    return max(before, key=lambda j: pool.quotes[j].start) if before else None
 
 
 def _following(pool: Pool, i: int) -> int | None:
