@@ -10,8 +10,8 @@ import pytest
 
 from assistant.answering.front_matter import addressed, asks_address
 from assistant.answering.readings import holds_address
-from assistant.answering.selection import Selection, announces, complements, opening_sentence, select
-from assistant.answering.series import series
+from assistant.answering.selection import Selection, complements, opening_sentence, select
+from assistant.answering.series import announces, series
 from assistant.text import sentence_spans
 
 from .helpers import sentence_pool

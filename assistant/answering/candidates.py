@@ -327,6 +327,20 @@ def _addresses(question: Question, texts: list[str]) -> frozenset[int]:
     return frozenset(i for i, t in enumerate(texts) if holds_address(t) and (kind is None or kind.search(t)))
 
 
+def following(pool: Pool, i: int) -> int | None:
+    """The candidate that follows sentence ``i`` in its passage (None when it ends the passage)."""
+    quote = pool.quotes[i]
+    after = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.start >= quote.end]
+    return min(after, key=lambda j: pool.quotes[j].start) if after else None
+
+
+def preceding(pool: Pool, i: int) -> int | None:
+    """The candidate before sentence ``i`` in its passage (None when it opens the passage)."""
+    quote = pool.quotes[i]
+    before = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.end <= quote.start]
+    return max(before, key=lambda j: pool.quotes[j].start) if before else None
+
+
 def with_header(quote: Quote, header: tuple[Quote, ...]) -> str:
     """A table row as the sentence model reads it: under its header line and group label (a
     sentence: itself). Not under its caption: the model was fitted on rows without one, and a

@@ -15,20 +15,19 @@ Nothing here is fitted: the probabilities come from ``scorer``.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..retrieval.followup import names_any, people
 from ..text import terms, word_count
-from .candidates import Pool, names_institution, position, with_header
+from .candidates import Pool, following, names_institution, position, with_header
 from .counts import states_count
 from .answer_types import DIGIT
 from .definitions import glosses, opens_with_subject
 from .question import Question, asked_numbers, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
-from .series import announced_count, asked_count, series
+from .series import announced_count, announces, asked_count, series
 
 # A name in more than this share of the candidate sentences is the topic of a list, not an item.
 TOPIC_SHARE = 0.1
@@ -210,10 +209,10 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         order = opening + [i for i in order if i not in opening]
     follows: list[int] = []
     if selection.reason_follows and question.reason:
-        follows = [j for j in [_following(pool, order[0])] if j is not None]
+        follows = [j for j in [following(pool, order[0])] if j is not None]
     elif selection.announced_follow and (listing or question.subject) and not gathering and announces(pool.quotes[order[0]].text):
         j = order[0]
-        while len(follows) < selection.announced_follow and (j := _following(pool, j)) is not None:
+        while len(follows) < selection.announced_follow and (j := following(pool, j)) is not None:
             follows.append(j)
     asked = asked_count(question.text)
     if not follows and selection.series_items and not gathering and (listing or asked):
@@ -333,7 +332,7 @@ def continuation(pool: Pool, probability: np.ndarray, chosen: list[int], *, max_
     none for a who/which-company list (its further sentences are its items), a byline or a web address."""
     if not selection.best_continues or _complete(pool, chosen, selection):
         return []
-    j = _following(pool, chosen[0])
+    j = following(pool, chosen[0])
     if j is None or j in chosen or probability[j] < selection.ratio * probability[chosen[0]]:
         return []
     if _about_someone_else(pool.question.text, pool.quotes[chosen[0]].text, pool.quotes[j].text):
@@ -360,27 +359,6 @@ def _complete(pool: Pool, chosen: list[int], selection: Selection) -> bool:
     nearest = relation_section(pool, selection) if selection.list_section else None
     return (not chosen or chosen[0] in pool.bylines | pool.addresses
             or (pool.question.entity and _answered_as_list(pool.question, nearest)))
-
-
-# A count of things, or "the following", near a sentence's end with no item after it (nor a colon
-# before it): the items come in the sentences after it.
-_ANNOUNCING = re.compile(r"\b(?:two|three|four|five|six|following|as follows)\b(?P<rest>(?:\W+\w+){0,4})\W*[.:]?\W*$", re.I)
-
-
-def announces(sentence: str) -> bool:
-    """The sentence ends announcing things it does not name ("... it undergoes three transformations.")."""
-    text = sentence.strip()
-    found = _ANNOUNCING.search(text)
-    # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
-    return (found is not None and ":" not in text[:found.start()]
-            and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
-
-
-def _following(pool: Pool, i: int) -> int | None:
-    """The candidate that follows sentence ``i`` in its passage (None when it ends the passage)."""
-    quote = pool.quotes[i]
-    after = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.start >= quote.end]
-    return min(after, key=lambda j: pool.quotes[j].start) if after else None
 
 
 def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int:

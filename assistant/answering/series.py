@@ -1,4 +1,5 @@
-"""Marked series in a document's text: sentences that open as the items of one enumeration ("In
+"""How a document enumerates items: a sentence announcing items it does not name ("... it undergoes
+three transformations."), and marked series, sentences that open as the items of one enumeration ("In
 the first step, ...", "The second network is ...", "Second, ...", "(3) dual-conv: ..."), how many
 items a question says it asks for ("Which two backbones ...?"), and how many the words before a
 series say it has ("We compare three distinct versions of AlphaGo: (1) ..."). ``selection`` answers
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .candidates import Pool, position
+from .candidates import Pool, position, preceding
 
 # Where a sentence, or a sentence the splitter glued to the one before it ("... available online.2
 # The first is the CaffeNet ..."), opens as an item of a marked series, by the kind of its marker:
@@ -63,7 +64,7 @@ def announced_count(pool: Pool, first: int) -> int | None:
     text = pool.quotes[first].text
     found = _SERIES.search(text)
     before = text[: found.start()] if found else ""
-    if not before.strip() and (j := _preceding(pool, first)) is not None:
+    if not before.strip() and (j := preceding(pool, first)) is not None:
         before = pool.quotes[j].text
     counts = list(_ASKED_COUNT.finditer(before))
     return _COUNT_WORDS[counts[-1].group(1).lower()] if counts else None
@@ -95,8 +96,15 @@ def series(pool: Pool, i: int) -> list[int]:
     return [j for j in order[first : last + 1] if j != i]
 
 
-def _preceding(pool: Pool, i: int) -> int | None:
-    """The candidate before sentence ``i`` in its passage (None when it opens the passage)."""
-    quote = pool.quotes[i]
-    before = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.end <= quote.start]
-    return max(before, key=lambda j: pool.quotes[j].start) if before else None
+# A count of things, or "the following", near a sentence's end with no item after it (nor a colon
+# before it): the items come in the sentences after it.
+_ANNOUNCING = re.compile(r"\b(?:two|three|four|five|six|following|as follows)\b(?P<rest>(?:\W+\w+){0,4})\W*[.:]?\W*$", re.I)
+
+
+def announces(sentence: str) -> bool:
+    """The sentence ends announcing things it does not name ("... it undergoes three transformations.")."""
+    text = sentence.strip()
+    found = _ANNOUNCING.search(text)
+    # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
+    return (found is not None and ":" not in text[:found.start()]
+            and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
