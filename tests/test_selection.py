@@ -169,6 +169,34 @@ def test_a_list_is_answered_by_a_series_the_document_announces_with_its_count():
     assert not {1, 5} & set(select(unannounced, probability, max_words=110))
 
 
+PRE_ACTIVATION = ["We experiment with two such designs: (i) ReLU-only pre-activation, and (ii) full pre-activation.",
+                  "We find the impact of pre-activation is twofold.",
+                  "First, the optimization is further eased because f is an identity mapping.",
+                  "Second, using BN as pre-activation improves regularization of the models.",
+                  "The distinction between post-activation and pre-activation is caused by the addition."]
+
+
+def test_a_count_question_is_answered_from_the_sentence_announcing_as_many_items_before_a_series():
+    """"What two benefits ...?" opens with "... is twofold." when "First, ..." follows it, however
+    improbable it is against "We experiment with two such designs ..."; not a sentence ending on
+    another count ("... over the past two decades."), nor one announcing as many of something else
+    ("three transformations" for "Which three networks ...?")."""
+    probability = np.asarray([0.4, 0.05, 0.08, 0.06, 0.2])
+    pool = sentence_pool("What two benefits does pre-activation bring?", PRE_ACTIVATION)
+    chosen = select(pool, probability, max_words=110)
+    assert chosen[0] == 1 and opening_sentence(pool, chosen, Selection()) == 1
+    assert select(pool, probability, max_words=110, selection=Selection(count_reach=0))[0] == 0
+    decades = sentence_pool("What two benefits does pre-activation bring?",
+                            [PRE_ACTIVATION[0], "Pre-activation has been studied over the past two decades.",
+                             *PRE_ACTIVATION[4:]])
+    assert select(decades, np.asarray([0.4, 0.05, 0.2]), max_words=110)[0] == 0
+    networks = sentence_pool("Which three networks does Fast R-CNN start from?", [
+        "We experiment with three pre-trained ImageNet networks.",
+        "When a pre-trained network initializes a Fast R-CNN network, it undergoes three transformations.",
+        "First, the last max pooling layer is replaced by a RoI pooling layer."])
+    assert select(networks, np.asarray([0.3, 0.2, 0.1]), max_words=110)[0] == 0
+
+
 def test_a_series_is_its_kind_of_marker_counting_on_and_a_closing_finally():
     steps = sentence_pool("What are the four steps?", [
         "In the first step, we train the RPN.", "(7) A tanh nonlinearity outputs a scalar.",

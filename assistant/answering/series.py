@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .candidates import Pool, position, preceding
+from ..text import terms
+from .candidates import Pool, following, position, preceding
 
 # Where a sentence, or a sentence the splitter glued to the one before it ("... available online.2
 # The first is the CaffeNet ..."), opens as an item of a marked series, by the kind of its marker:
@@ -98,7 +99,8 @@ def series(pool: Pool, i: int) -> list[int]:
 
 # A count of things, or "the following", near a sentence's end with no item after it (nor a colon
 # before it): the items come in the sentences after it.
-_ANNOUNCING = re.compile(r"\b(?:two|three|four|five|six|following|as follows)\b(?P<rest>(?:\W+\w+){0,4})\W*[.:]?\W*$", re.I)
+_ANNOUNCING = re.compile(r"\b(?P<count>two|three|four|five|six|following|as follows|(?:two|three|four)fold)\b"
+                         r"(?P<rest>(?:\W+\w+){0,4})\W*[.:]?\W*$", re.I)
 
 
 def announces(sentence: str) -> bool:
@@ -108,3 +110,40 @@ def announces(sentence: str) -> bool:
     # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
     return (found is not None and ":" not in text[:found.start()]
             and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
+
+
+
+def announcing_as_asked(pool: Pool, candidates: list[int], asked: int) -> int | None:
+    """The first of ``candidates`` that announces ``asked`` items (``announces``) of something the
+    question names, or says its subject is "twofold", and whose next sentence opens a marked series
+    ("We find the impact of pre-activation is twofold. First, ..."); None when none does. Not "...
+    over the past two decades." (no series after it), nor "between the two countries" (the items
+    are named already), nor "three transformations" for "Which three networks ...?"."""
+    asked_terms = set(terms(pool.question.text))
+    for i in candidates:
+        announced = _announced_items(pool.quotes[i].text)
+        if (announced is not None and announced[0] == asked
+                and (not announced[1] or set(terms(announced[1])) & asked_terms)
+                and (j := following(pool, i)) is not None and _opens_series(pool.quotes[j].text)):
+            return i
+    return None
+
+
+def _announced_items(sentence: str) -> tuple[int, str] | None:
+    """How many items an announcing sentence says follow it, and the words naming them: "... it
+    undergoes three transformations." (3, "transformations"), "The impact of pre-activation is
+    twofold." (2, ""); None for "the following" or "the two countries"."""
+    if not announces(sentence):
+        return None
+    text = sentence.strip()
+    found = _ANNOUNCING.search(text)
+    if re.search(r"\b(?:the|these|those|its|their|our|both|all)\s+$", text[: found.start()], re.I):
+        return None
+    count = _COUNT_WORDS.get(found.group("count").lower().removesuffix("fold"))
+    return (count, found.group("rest").strip(" .:")) if count else None
+
+
+def _opens_series(sentence: str) -> bool:
+    """The sentence is the first item of a marked series ("First, ...", "The first is ...", "(1) ...")."""
+    item = _series_item(sentence)
+    return item is not None and item[1] == 1
