@@ -123,6 +123,7 @@ def test_typed_questions_need_their_type():
     "What mAP results when the cls scores are dropped?",
     "When compressing VGG16's fc6 and fc7 with truncated SVD, how many singular values are kept?",
     "When does an anchor count as a negative example in RPN training?",  # a condition, not a time
+    "When training on ImageNet, after which epochs is the learning rate cut by a factor of ten?",
 ])
 def test_when_as_a_conjunction_asks_no_date(question):
     assert analysis.holds_type(analysis.analyse(question), "It keeps 1024 singular values.")

@@ -40,11 +40,12 @@ MONEY = re.compile(
 DIGIT = re.compile(r"\d")  # a token holding a digit
 # "When was ... published?", "What year ...?": a date answers, not any number ("γ = 2" does not).
 # Only "when" that asks: as a conjunction ("What mAP results when the cls scores are dropped?",
-# "When compressing fc6, how many ...?") it asks nothing. Opening the question in the present
-# tense it asks a condition, not a time: "When does an anchor count as a negative example?" (IoU
-# below 0.3; test8's t8-086), a number question (``_QUANTITY_QUESTION``).
+# "When compressing fc6, how many ...?", "When training on ImageNet, after which epochs ...?") it
+# asks nothing. Opening the question in the present tense it asks a condition, not a time: "When
+# does an anchor count as a negative example?" (IoU below 0.3; test8's t8-086), a number question
+# (``_QUANTITY_QUESTION``).
 _DATE_QUESTION = re.compile(rf"{_OPENING_WHEN}(?!\s+(?:does|do|is|are)\b)"
-                            r"(?![^?]*,\s*(?:how|what|which|who|where)\b)"
+                            r"(?![^?]*,\s*(?:(?:after|before|at|by|during|for|from|in|on|over|under|with)\s+)?(?:how|what|which|who|where)\b)"
                             r"|\b(what|which|in what) (year|date|month)\b", re.I)
 _DATE = re.compile(
     r"\b(1[6-9]\d\d|20\d\d)s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
