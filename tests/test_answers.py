@@ -273,6 +273,13 @@ HEADLINE29_MIN_CORRECT = 0.7
 LIBRARY_TEST30_MIN_CORRECT = 0.50
 LIBRARY_TEST30_MIN_REFUSAL = 0.60
 HEADLINE30_MIN_CORRECT = 0.7
+# The thirty-first, written by an engineer who never ran the system (2026-12-06 07:20-07:31 UTC, at
+# the start of session 34), run once on 2026-12-06 11:56 UTC on 66ca50f ("The thirty-first sealed
+# split: the one run"): 74/160 correct (0.4625), 26/40 unanswerables refused (0.65); its headline
+# phrasings 8 of 10. One question below each.
+LIBRARY_TEST31_MIN_CORRECT = 0.45
+LIBRARY_TEST31_MIN_REFUSAL = 0.62
+HEADLINE31_MIN_CORRECT = 0.7
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -600,6 +607,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test28.jsonl", "headline28.jsonl", LIBRARY_TEST28_MIN_CORRECT, LIBRARY_TEST28_MIN_REFUSAL, HEADLINE28_MIN_CORRECT),
     ("library_test29.jsonl", "headline29.jsonl", LIBRARY_TEST29_MIN_CORRECT, LIBRARY_TEST29_MIN_REFUSAL, HEADLINE29_MIN_CORRECT),
     ("library_test30.jsonl", "headline30.jsonl", LIBRARY_TEST30_MIN_CORRECT, LIBRARY_TEST30_MIN_REFUSAL, HEADLINE30_MIN_CORRECT),
+    ("library_test31.jsonl", "headline31.jsonl", LIBRARY_TEST31_MIN_CORRECT, LIBRARY_TEST31_MIN_REFUSAL, HEADLINE31_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
