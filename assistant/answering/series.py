@@ -112,7 +112,6 @@ def announces(sentence: str) -> bool:
             and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
 
 
-
 def announcing_as_asked(pool: Pool, candidates: list[int], asked: int) -> int | None:
     """The first of ``candidates`` that announces ``asked`` items (``announces``) of something the
     question names, or says its subject is "twofold", and whose next sentence opens a marked series
