@@ -215,30 +215,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         opening = [i for i in order if opens_with_subject(question.subject, pool.quotes[i].text)
                    or glosses(question.subject, pool.quotes[i].text)]
         order = opening + [i for i in order if i not in opening]
-    asked = asked_count(question.text)
-    if asked and not gathering:
-        # "What two benefits does pre-activation bring?": "We find the impact of pre-activation is
-        # twofold." and its "First, ..." open the answer, however probable the rest.
-        announcing = announcing_as_asked(pool, order[: selection.count_reach], asked)
-        if announcing is not None:
-            order = [announcing] + [i for i in order if i != announcing]
-    follows: list[int] = []
-    if selection.reason_follows and question.reason:
-        follows = [j for j in [following(pool, order[0])] if j is not None]
-    elif selection.announced_follow and (listing or question.subject) and not gathering and announces(pool.quotes[order[0]].text):
-        j = order[0]
-        while len(follows) < selection.announced_follow and (j := following(pool, j)) is not None:
-            follows.append(j)
-    if not follows and selection.series_items and not gathering and (listing or asked):
-        found = series(pool, order[0])
-        # As many items as the question asks for, else, for a list, as the document says it has
-        # ("We compare three distinct versions of AlphaGo: (1) ..."): "Which two backbones ...?"
-        # is not answered by a series of four steps.
-        wanted = asked or announced_count(pool, min([order[0], *found], key=lambda j: position(pool.quotes[j])))
-        if wanted and len(found) + 1 <= wanted:
-            follows = found[: selection.series_items]
-    if follows:
-        order = [order[0], *follows] + [i for i in order[1:] if i not in follows]
+    order, follows = _with_followers(pool, order, listing=listing, gathering=gathering, selection=selection)
     best = probability[order[0]]
     limit = selection.list_sentences if listing else selection.sentences
     extra = 0 if listing else selection.extra_sentences
@@ -290,6 +267,41 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
             # advantages:" and its items): it is the list; what would join lists nothing of it.
             break
     return chosen
+
+
+def _with_followers(pool: Pool, order: list[int], *, listing: bool, gathering: bool,
+         selection: Selection) -> tuple[list[int], list[int]]:
+    """``order`` with the sentence the answer opens from first, and the sentences that join right
+    after it whatever their probability (``follows``): a why-question's reason after its best
+    sentence; a list's or a definition's items after the sentence announcing them; a count
+    question's items after the sentence announcing as many ("... is twofold. First, ..."), or the
+    other items of the marked series its best sentence is in."""
+    question = pool.question
+    asked = asked_count(question.text)
+    if asked and not gathering:
+        # "What two benefits does pre-activation bring?": "We find the impact of pre-activation is
+        # twofold." and its "First, ..." open the answer, however probable the rest.
+        announcing = announcing_as_asked(pool, order[: selection.count_reach], asked)
+        if announcing is not None:
+            order = [announcing] + [i for i in order if i != announcing]
+    follows: list[int] = []
+    if selection.reason_follows and question.reason:
+        follows = [j for j in [following(pool, order[0])] if j is not None]
+    elif selection.announced_follow and (listing or question.subject) and not gathering and announces(pool.quotes[order[0]].text):
+        j = order[0]
+        while len(follows) < selection.announced_follow and (j := following(pool, j)) is not None:
+            follows.append(j)
+    if not follows and selection.series_items and not gathering and (listing or asked):
+        found = series(pool, order[0])
+        # As many items as the question asks for, else, for a list, as the document says it has
+        # ("We compare three distinct versions of AlphaGo: (1) ..."): "Which two backbones ...?"
+        # is not answered by a series of four steps.
+        wanted = asked or announced_count(pool, min([order[0], *found], key=lambda j: position(pool.quotes[j])))
+        if wanted and len(found) + 1 <= wanted:
+            follows = found[: selection.series_items]
+    if follows:
+        order = [order[0], *follows] + [i for i in order[1:] if i not in follows]
+    return order, follows
 
 
 def _answered_as_list(question: Question, nearest: str | None) -> bool:

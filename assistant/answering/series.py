@@ -105,11 +105,16 @@ _ANNOUNCING = re.compile(r"\b(?P<count>two|three|four|five|six|following|as foll
 
 def announces(sentence: str) -> bool:
     """The sentence ends announcing things it does not name ("... it undergoes three transformations.")."""
-    text = sentence.strip()
+    return _announcement(sentence.strip()) is not None
+
+
+def _announcement(text: str) -> re.Match | None:
+    """Where ``text`` (stripped) announces things it does not name, if it does."""
     found = _ANNOUNCING.search(text)
     # (Items after a colon are named: "... three transformations: a RoI pooling layer, ... and two data inputs.")
-    return (found is not None and ":" not in text[:found.start()]
-            and not re.search(r",|\band\b|\bor\b|\(", found.group("rest")))
+    if found is None or ":" in text[: found.start()] or re.search(r",|\band\b|\bor\b|\(", found.group("rest")):
+        return None
+    return found
 
 
 def announcing_as_asked(pool: Pool, candidates: list[int], asked: int) -> int | None:
@@ -132,11 +137,9 @@ def _announced_items(sentence: str) -> tuple[int, str] | None:
     """How many items an announcing sentence says follow it, and the words naming them: "... it
     undergoes three transformations." (3, "transformations"), "The impact of pre-activation is
     twofold." (2, ""); None for "the following" or "the two countries"."""
-    if not announces(sentence):
-        return None
     text = sentence.strip()
-    found = _ANNOUNCING.search(text)
-    if re.search(r"\b(?:the|these|those|its|their|our|both|all)\s+$", text[: found.start()], re.I):
+    found = _announcement(text)
+    if found is None or re.search(r"\b(?:the|these|those|its|their|our|both|all)\s+$", text[: found.start()], re.I):
         return None
     count = _COUNT_WORDS.get(found.group("count").lower().removesuffix("fold"))
     return (count, found.group("rest").strip(" .:")) if count else None
