@@ -116,3 +116,18 @@ def test_a_part_after_a_page_break_may_open_with_a_number(tmp_path: Path):
         assert whole[0].text == "Our single model with ResNet-101 has"
     finally:
         registry.close()
+
+
+def test_a_tables_header_line_is_no_part_of_a_cut_sentence(tmp_path: Path):
+    """A table's header line opens in lower case ("method augmentation ... top-1 top-5"), as the
+    rest of a cut sentence does; it is no part of the sentence the page before left unfinished."""
+    header = "method augmentation train crop test crop top-1 top-5\nInception v3 [19] scale+asp ratio 299×299 299×299 21.2 5.6"
+    chunks = [Chunk("c0", PAGE_1, "p.pdf", "P", 1, 0, 0, len(PAGE_1)),
+              Chunk("c1", header, "p.pdf", "P", 2, 1, 0, len(header), kind="table")]
+    registry = Registry(tmp_path / "registry.sqlite3")
+    registry.commit_documents([(_doc("p.pdf", chunks=len(chunks)), chunks)])
+    try:
+        line = _quote(chunks[1], "method augmentation train crop test crop top-1 top-5")
+        assert whole_sentence(registry, line) == (line,)
+    finally:
+        registry.close()

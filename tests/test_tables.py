@@ -26,6 +26,22 @@ def test_a_table_row_is_read_under_its_header_and_group_label():
         ("CIFAR-100", "ResNet-164 25.16 24.33"), ("CIFAR-100", "ResNet-1001 27.82 22.71")]]
 
 
+def test_a_table_opening_with_a_line_of_names_has_rows():
+    """A first line of names without a value was no header (it is not mostly words), so the table
+    had no rows: "CIFAR-10 error (%)" over a group of rows, "CIFAR-100 error (%)" over the others,
+    or Table 2's "case Fig. ResNet-110 ResNet-164" over "ReLU-only pre-activation Fig. 4(d) 6.71 5.91"."""
+    table = "CIFAR-10 error (%)\nNIN [15] 8.81\nAll-CNN [14] 7.25\nCIFAR-100 error (%)\nNIN [15] 35.68\nAll-CNN [14] 33.71"
+    passage = Passage(Chunk("t", table, "identity.pdf", "Identity", 12, 59, 0, len(table), kind="table"), 1.0, 0.5)
+    rows = [with_header(quote, header).split("\n") for quote, header in _sentences([passage])[0]]
+    assert rows == [["CIFAR-10 error (%)", "NIN [15] 8.81"], ["CIFAR-10 error (%)", "All-CNN [14] 7.25"],
+                    ["CIFAR-100 error (%)", "NIN [15] 35.68"], ["CIFAR-100 error (%)", "All-CNN [14] 33.71"]]
+    table = "case Fig. ResNet-110 ResNet-164\nReLU-only pre-activation Fig. 4(d) 6.71 5.91"
+    passage = Passage(Chunk("t", table, "identity.pdf", "Identity", 7, 30, 0, len(table), kind="table"), 1.0, 0.5)
+    rows = [with_header(quote, header).split("\n") for quote, header in _sentences([passage])[0]]
+    assert rows == [["case Fig. ResNet-110 ResNet-164", "ReLU-only pre-activation Fig. 4(d) 6.71 5.91"]]
+
+
+
 # A document whose captions stand below their tables (the ResNet paper's style): the table between
 # two captions takes the one below it.
 PROSE = "We evaluate our method on the ImageNet 2012 classification dataset that consists of 1000 classes."

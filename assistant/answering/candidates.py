@@ -97,8 +97,9 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, tuple[Quote, ...]]]:
     """(row, header) quotes of a table passage: each line after its first under the first line
     as the header when that line is a header (mostly words), and under the label line the table
     groups it by when one stands above it (a line holding no value: "CIFAR-100" over the rows
-    measured on it, "# layers # params" over the rows giving them). No header, no rows: a row of
-    numbers without its column names does not tell a reader anything."""
+    measured on it, "# layers # params" over the rows giving them); a first line of names that
+    holds no value is read as such a label. No header or label, no rows: a row of numbers without
+    its column names does not tell a reader anything."""
     text = passage.chunk.text
     lines, start = [], 0
     for line in text.split("\n"):
@@ -107,16 +108,21 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, tuple[Quote, ...]]]:
             offset = start + line.index(stripped)
             lines.append((offset, offset + len(stripped)))
         start += len(line) + 1
-    if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]) or _is_numeric_run(text[lines[0][0]:lines[0][1]]):
+    if len(lines) < 2 or not _is_numeric_run(text[lines[1][0]:lines[1][1]]):
         return []
-    header = Quote(passage, *lines[0])
+    first = text[lines[0][0]:lines[0][1]]
+    # A first line of names holding no value is a label too: its first group's ("CIFAR-10 error
+    # (%)" over its rows, "CIFAR-100 error (%)" further down over the others), or a header naming
+    # the columns ("case Fig. ResNet-110 ResNet-164"): wide dev +6 −1 (docs/EVALUATION.md, session 36).
+    opens_with_label = _is_numeric_run(first) and not _VALUE.search(first) and word_count(first) <= LABEL_WORDS
+    if _is_numeric_run(first) and not opens_with_label:
+        return []
+    header: tuple[Quote, ...] = () if opens_with_label else (Quote(passage, *lines[0]),)
     if passage.caption is not None:
         # What the rows measure, on which data and how, is in the table's caption.
-        header = (Quote(replace(passage, chunk=passage.caption, caption=None), *caption_title(passage.caption.text)), header)
-    else:
-        header = (header,)
+        header = (Quote(replace(passage, chunk=passage.caption, caption=None), *caption_title(passage.caption.text)), *header)
     rows: list[tuple[Quote, tuple[Quote, ...]]] = []
-    label: tuple[Quote, ...] = ()
+    label: tuple[Quote, ...] = (Quote(passage, *lines[0]),) if opens_with_label else ()
     for s, e in lines[1:]:
         if not _VALUE.search(text[s:e]):
             label = (Quote(passage, s, e),) if word_count(text[s:e]) <= LABEL_WORDS else ()

@@ -32,7 +32,10 @@ LOOK_AROUND = 6  # chunks on either side that may hold the other part (a figure'
 
 def whole_sentence(registry: Registry, quote: Quote) -> tuple[Quote, ...]:
     """``quote`` with the part of its sentence before it and the part after it that a break cut
-    off, each from the nearest prose chunk on that side; ``(quote,)`` when it is whole."""
+    off, each from the nearest prose chunk on that side; ``(quote,)`` when it is whole, or no
+    prose (a table's header line opens in lower case too: "method augmentation ... top-1")."""
+    if quote.passage.chunk.kind != "text":
+        return (quote,)
     head, rest = _before(registry, quote), _after(registry, quote)
     return tuple(q for q in (head, quote, rest) if q is not None)
 
