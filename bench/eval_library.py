@@ -1,6 +1,6 @@
 """Evaluate one split of the library question bank on the library index (the article + six PDFs).
 
-    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test31|headline31 [--kind KIND ...] [--json OUT]
+    .venv/bin/python bench/eval_library.py --split train|dev|test|test2|...|test32|headline32 [--kind KIND ...] [--json OUT]
                                            [--backend NAME] [--root bench/.cache/library]
     .venv/bin/python bench/eval_library.py --questions tests/questions/headline_dev.jsonl
 
@@ -52,7 +52,8 @@ at the end of session 31); test28 and headline28 the twenty-eighth (written at t
 the start of session 32, 02:22-02:37 UTC, run once at the end of session 33); test30 and headline30 the
 thirtieth (written at the start of session 33, 05:02-05:09 UTC, run once at the end of session 34); test31
 and headline31 the thirty-first (written at the start of session 34, 07:20-07:31 UTC, run once at the end of
-session 35)."""
+session 35); test32 and headline32 the thirty-second (written at the start of session 35, 10:31-10:38 UTC,
+run once at the end of session 36)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ SPLITS = ("train", "dev", "test", "test2", "headline2", "test3", "headline3", "t
           "test17", "headline17", "test18", "headline18", "test19", "headline19", "test20", "headline20",
           "test21", "headline21", "test22", "headline22", "test23", "headline23", "test24", "headline24",
           "test25", "headline25", "test26", "headline26", "test27", "headline27",
-          "test28", "headline28", "test29", "headline29", "test30", "headline30", "test31", "headline31")
+          "test28", "headline28", "test29", "headline29", "test30", "headline30", "test31", "headline31",
+          "test32", "headline32")
 KINDS = ("fact", "number", "list", "definition", "follow-up", "cross-document", "unanswerable")
 
 

@@ -280,6 +280,13 @@ HEADLINE30_MIN_CORRECT = 0.7
 LIBRARY_TEST31_MIN_CORRECT = 0.45
 LIBRARY_TEST31_MIN_REFUSAL = 0.62
 HEADLINE31_MIN_CORRECT = 0.7
+# The thirty-second, written by an engineer who never ran the system (2026-12-06 10:31-10:38 UTC, at
+# the start of session 35), run once on 2026-12-06 14:13 UTC on 98047a9 ("The thirty-second sealed
+# split: the one run"): 80/160 correct (0.50), 26/40 unanswerables refused (0.65); its headline
+# phrasings 4 of 10. One question below each.
+LIBRARY_TEST32_MIN_CORRECT = 0.49
+LIBRARY_TEST32_MIN_REFUSAL = 0.62
+HEADLINE32_MIN_CORRECT = 0.3
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -608,6 +615,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test29.jsonl", "headline29.jsonl", LIBRARY_TEST29_MIN_CORRECT, LIBRARY_TEST29_MIN_REFUSAL, HEADLINE29_MIN_CORRECT),
     ("library_test30.jsonl", "headline30.jsonl", LIBRARY_TEST30_MIN_CORRECT, LIBRARY_TEST30_MIN_REFUSAL, HEADLINE30_MIN_CORRECT),
     ("library_test31.jsonl", "headline31.jsonl", LIBRARY_TEST31_MIN_CORRECT, LIBRARY_TEST31_MIN_REFUSAL, HEADLINE31_MIN_CORRECT),
+    ("library_test32.jsonl", "headline32.jsonl", LIBRARY_TEST32_MIN_CORRECT, LIBRARY_TEST32_MIN_REFUSAL, HEADLINE32_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
