@@ -41,7 +41,6 @@ def test_a_table_opening_with_a_line_of_names_has_rows():
     assert rows == [["case Fig. ResNet-110 ResNet-164", "ReLU-only pre-activation Fig. 4(d) 6.71 5.91"]]
 
 
-
 # A document whose captions stand below their tables (the ResNet paper's style): the table between
 # two captions takes the one below it.
 PROSE = "We evaluate our method on the ImageNet 2012 classification dataset that consists of 1000 classes."

@@ -114,10 +114,11 @@ def _table_rows(passage: Passage) -> list[tuple[Quote, tuple[Quote, ...]]]:
     # A first line of names holding no value is a label too: its first group's ("CIFAR-10 error
     # (%)" over its rows, "CIFAR-100 error (%)" further down over the others), or a header naming
     # the columns ("case Fig. ResNet-110 ResNet-164"): wide dev +6 −1 (docs/EVALUATION.md, session 36).
-    opens_with_label = _is_numeric_run(first) and not _VALUE.search(first) and word_count(first) <= LABEL_WORDS
-    if _is_numeric_run(first) and not opens_with_label:
+    first_is_header = not _is_numeric_run(first)
+    opens_with_label = not first_is_header and not _VALUE.search(first) and word_count(first) <= LABEL_WORDS
+    if not (first_is_header or opens_with_label):
         return []
-    header: tuple[Quote, ...] = () if opens_with_label else (Quote(passage, *lines[0]),)
+    header: tuple[Quote, ...] = (Quote(passage, *lines[0]),) if first_is_header else ()
     if passage.caption is not None:
         # What the rows measure, on which data and how, is in the table's caption.
         header = (Quote(replace(passage, chunk=passage.caption, caption=None), *caption_title(passage.caption.text)), *header)
