@@ -21,11 +21,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from eval_library import split_path  # noqa: E402
+from eval_library import HEADLINES, TESTS, split_path  # noqa: E402
 from library import DEFAULT_ROOT, library_settings  # noqa: E402
 
-WIDE_DEV = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19", "test20", "test21", "test22", "test23", "test24", "test25", "test26", "test27", "test28", "test29", "test30", "test31", "test32")
-BESIDE = ("train", "headline_dev", "headline", "headline2", "headline3", "headline4", "headline5", "headline6", "headline7", "headline8", "headline9", "headline10", "headline11", "headline12", "headline13", "headline14", "headline15", "headline16", "headline17", "headline18", "headline19", "headline20", "headline21", "headline22", "headline23", "headline24", "headline25", "headline26", "headline27", "headline28", "headline29", "headline30", "headline31", "headline32")
+WIDE_DEV = ("dev", *TESTS)
+BESIDE = ("train", "headline_dev", *HEADLINES)
 
 
 OPENED = "opens_with_fact"  # the --json key listing, per set, the right answers opening with a fact

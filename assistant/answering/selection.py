@@ -270,7 +270,7 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
 
 
 def _with_followers(pool: Pool, order: list[int], *, listing: bool, gathering: bool,
-         selection: Selection) -> tuple[list[int], list[int]]:
+                    selection: Selection) -> tuple[list[int], list[int]]:
     """``order`` with the sentence the answer opens from first, and the sentences that join right
     after it whatever their probability (``follows``): a why-question's reason after its best
     sentence; a list's or a definition's items after the sentence announcing them; a count
