@@ -260,14 +260,18 @@ def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
 
 @pytest.mark.parametrize("question, asked", [
     ("Which companies got the most out of the ResNet paper, according to Sheehan?", {"compani", "got", "resnet"}),
-    ("who gained something from the paper, per the MacroPolo article?", {"gain", "someth"}),
+    ("who gained something from the paper, per the MacroPolo article?", {"gain"}),
+    ("List the companies the article says got something out of ResNet.", {"compani", "got", "resnet"}),
+    ("Which application areas does the essay cite as tasks that improve?", {"applic", "area", "cite", "task", "improv"}),
     ("What is Megvii, in the article's words?", {"megvii"}),
     ("How many frames per second does Fast R-CNN run at?", {"frame", "per", "second", "fast", "r", "cnn", "run"}),
 ])
 def test_an_answer_need_not_repeat_where_the_question_says_it_is_found(question, asked):
     """The gate's coverage reads the terms a quote must hold: not the attribution ("according to
     Sheehan", "per the MacroPolo article") nor the document the question refers to, which an
-    answering sentence does not name; "per" as a rate stays asked."""
+    answering sentence does not name; nor the request's "list", nor a placeholder ("something",
+    "anyone"), which the corpus seldom holds and so weighed as its rarest term (wide dev +2 -0,
+    session 37); "per" as a rate stays asked."""
     assert set(analysis.analyse(question).asked_terms) == asked
 
 

@@ -224,10 +224,13 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 # Terms an answering sentence does not repeat: the document the question refers to and what it
 # does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
 # leaves ("What's", "the RPN's window"); and the words that request a definition ("Tell me about
-# Megvii.": no sentence about Megvii says "tell"); and "according" of an attribution a short question
-# keeps ("What is Momenta, according to the article?": ``without_attribution``).
+# Megvii.": no sentence about Megvii says "tell"), or a list ("List the companies ..."); and
+# "according" of an attribution a short question keeps ("What is Momenta, according to the
+# article?": ``without_attribution``); and a placeholder for what is asked ("got something out of
+# ResNet"), which the corpus seldom holds, so it weighed as the rarest term (session 37).
 _UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports according ’s "
-                           "tell know explain define definition overview rundown summary"))
+                           "tell know explain define definition overview rundown summary "
+                           "essay list enumerate something anything someone anyone somebody anybody everything"))
 
 
 def _referents(question: str, context: str, own: tuple[str, ...]) -> tuple[str, ...]:
