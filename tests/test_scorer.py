@@ -117,6 +117,13 @@ def test_typed_questions_need_their_type():
     role = analysis.analyse("What position does Jian Sun hold at Megvii?")
     assert analysis.holds_type(role, "Jian Sun became chief scientist of Megvii.")
     assert analysis.asking_terms(role) == {"posit"}
+    # "Where" asks for a place or an organisation, not a person: the collaboration sentence ranked
+    # first and opened "Where did Kaiming He go after Microsoft?" (session 37).
+    where = analysis.analyse("Where did Kaiming He go?")
+    assert not analysis.holds_type(where, "By that time, two of the papers’ four authors (Kaiming He and Jian Sun) had "
+                                          "already been collaborating on research for three years.")
+    assert analysis.holds_type(where, "Kaiming He joined Facebook AI Research in California in 2016.")
+    assert analysis.holds_type(analysis.analyse("Who did Kaiming He work with?"), "Kaiming He and Jian Sun had been collaborating.")
 
 
 @pytest.mark.parametrize("question", [
@@ -285,6 +292,8 @@ def test_the_sentences_are_scored_against_the_question_without_its_attribution()
     assert analysis.analyse("What is shortcut option A in the ResNet paper?").text == "What is shortcut option A?"
     assert analysis.analyse("In the Fast R-CNN paper, what is model S?").text == "what is model S?"
     assert analysis.analyse("Who profited from the ResNet paper?").text == "Who profited from the ResNet paper?"
+    assert analysis.analyse("Which firms in America and in China got a lift from the residual-net paper?").text == (
+        "Which firms in America and in China got a lift from the residual-net paper?")
     assert analysis.analyse("What mAP@[.5, .95] did it reach?").text == "What mAP@[.5, .95] did it reach?"
     assert analysis.analyse("What did he say, according to Sheehan?").text == "What did he say, according to Sheehan?"
 

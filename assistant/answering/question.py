@@ -88,10 +88,11 @@ _PLACE_LEFT = re.compile(r"\s+(?:away\s+from|(?:right\s+|soon\s+)?after(?:\s+(?:
                          r"\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*(?=\s*(?:[?,;.!]|$|\band\b))")
 _HE_OR_SHE = re.compile(r"\b(?:he|she|him|her)\b", re.I)
 # A document the question names as where its answer is: "the ResNet paper", "Girshick's article".
-_A_DOCUMENT = (r"(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?[^,;:?]{0,40}?"
+_A_DOCUMENT = (r"(?:in|per|within)\s+(?:the\s+|this\s+|that\s+|[A-Z]\w+['’]s\s+)?(?:(?!\bfrom\b)[^,;:?]){0,40}?"
                rf"\b{DOCUMENT_NOUN}['’]?s?")
 # ... at its end: "... in the ResNet paper?", ", per the article?"; not "from the ResNet paper",
-# which is what "Who profited from ...?" asks about.
+# which is what "Who profited from ...?" asks about, even after an "in": "Which firms in America
+# and in China got a lift from the residual-net paper?".
 _DOCUMENT_AT_END = re.compile(rf",?\s+{_A_DOCUMENT}\s*(?=[?.!]?$)", re.I)
 # ... or opening it: "In the identity mappings paper, what ...?".
 _DOCUMENT_FIRST = re.compile(rf"^\s*{_A_DOCUMENT}\s*,\s*", re.I)
@@ -386,7 +387,13 @@ def new_names(question: Question, sentence: str, known: frozenset[str] = frozens
     capitalised mid-sentence elsewhere) holds it: "Microsoft itself also benefited ..."."""
     if not question.entity:
         return set()
-    return listed_names(question, sentence, known)
+    found = listed_names(question, sentence, known)
+    if opening_wh(question.text) == "where":
+        # "Where did Kaiming He go?" asks for a place or an organisation: the "Jian Sun" of a
+        # sentence about his collaboration with Kaiming He is no such name.
+        persons = {part.lower() for person in people(sentence) for part in person.split()}
+        found -= persons
+    return found
 
 
 def listed_names(question: Question, sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
