@@ -125,10 +125,13 @@ def test_an_article_names_its_author_in_a_note_at_its_end():
 def test_an_author_note_answers_who_wrote_the_article_not_who_wrote_what_it_names(seed_assistant):
     """"Who was the lead author of ResNet?" was answered "Matt Sheehan is a Fellow at MacroPolo.":
     the article's author note, though neither its title nor the note names ResNet (session 28:
-    wide dev +1 -0, a follow-up whose first answer that was)."""
+    wide dev +1 -0, a follow-up whose first answer that was). What a question says the article is
+    about ("the MacroPolo piece on ResNet") is in its body, not its title: it was answered with the
+    ResNet paper's authors (session 37)."""
     note = "Matt Sheehan is a Fellow at MacroPolo."
     assert note not in seed_assistant.ask("Who was the lead author of ResNet?").answer
-    for question in ("Who wrote the article?", "Who is the author of the MacroPolo article?"):
+    for question in ("Who wrote the article?", "Who is the author of the MacroPolo article?",
+                     "Who wrote the MacroPolo piece on ResNet?"):
         assert seed_assistant.ask(question).answer.startswith(note), question
 
 

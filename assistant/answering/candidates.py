@@ -20,6 +20,7 @@ from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
 from .front_matter import addressed
+from .definitions import DOCUMENT_NOUN
 from .question import Question
 from .readings import holds_address, names_and_identifiers
 
@@ -154,6 +155,11 @@ def names_institution(text: str) -> bool:
     return bool(_INSTITUTION_NAME.search(text))
 
 
+# What a question says a document is about ("the MacroPolo piece on ResNet"): the article's body
+# names it, not necessarily its title or its author note.
+_DOCUMENT_TOPIC = re.compile(rf"\b{DOCUMENT_NOUN}\s+(?:on|about)\s+[^,;:?]+", re.I)
+
+
 def byline(passage: Passage, *, with_title: bool = False) -> Quote | None:
     """The byline of a document's first chunk (``retrieval.front_matter.byline_span``); with
     ``with_title``, from the title on ("Fast R-CNN Ross Girshick Microsoft Research"). In any
@@ -276,7 +282,7 @@ def candidates(question: Question, passages: list[Passage], encoder: Encoder) ->
         # An article's author note answers who wrote the article, not a question naming something
         # its title and the note do not ("Who was the lead author of ResNet?" is not "Matt Sheehan
         # is a Fellow at MacroPolo.").
-        asked_names = names_and_identifiers(question.text)
+        asked_names = names_and_identifiers(_DOCUMENT_TOPIC.sub(" ", question.text))
         lines = [line for line in lines if line.passage.chunk.chunk_index == 0
                  or all(fold(name) in fold(f"{line.passage.chunk.title} {line.text}") for name in asked_names)]
     if question.written_by:
