@@ -41,6 +41,14 @@ def test_he_is_the_first_person_the_earlier_answer_names_when_the_question_named
     assert follow_up_context("Which company did he join, and when?", history) == "Kaiming He"
 
 
+def test_a_person_pointed_at_by_what_they_do_is_the_person_of_the_earlier_answer():
+    """"That writer" is the person the earlier answer names, not the "Fellow" of its words, which
+    it was read as when only "he" or "she" pointed at a person (session 37)."""
+    history = [("Who wrote the MacroPolo essay on ResNet?", "Matt Sheehan is a Fellow at MacroPolo. [1]")]
+    for question in ("Which beats does that writer cover at MacroPolo?", "What does this researcher work on?"):
+        assert follow_up_context(question, history) == "Matt Sheehan", question
+
+
 def test_the_lead_author_is_read_from_the_answers():
     history = [("Who wrote the ResNet paper?", AUTHORS)]
     assert follow_up_context("Where did the lead author go?", history) == "Kaiming He"

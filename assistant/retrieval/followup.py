@@ -37,6 +37,8 @@ MAX_TURN_CHARS = 2_000  # of each earlier question and answer: an extractive ans
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _PRONOUN = re.compile(r"\b(he|she|they|it|its|his|her|hers|him|them|their|theirs|this|that|these|those|there|then)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|his|him|her|hers|himself|herself)\b", re.I)
+# ... or a person pointed at by what they do: "that writer", "this researcher", "that person".
+_PERSON_POINTED_AT = re.compile(r"\b(?:that|this)\s+(?:writer|author|co-?author|researcher|scientist|person|engineer)\b", re.I)
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
 # "the lead author", "the first author" (not "the first author of the Faster R-CNN paper": anchored)
 _ROLE = re.compile(
@@ -182,7 +184,7 @@ def _people_referred_to(question: str, turns: list[_Turn]) -> list[str]:
         return _not_yet_discussed(turns, _count(count) if count else None)
     if others:  # "the two", "both": the people the nearest answer named
         return _named_by_nearest(turns, _count(others.group("bare")))
-    if _PERSON_PRONOUN.search(_without_people(question)):
+    if _PERSON_PRONOUN.search(_without_people(question)) or _PERSON_POINTED_AT.search(question):
         return _the_person(turns)
     return []
 
