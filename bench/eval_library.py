@@ -53,7 +53,8 @@ the start of session 32, 02:22-02:37 UTC, run once at the end of session 33); te
 thirtieth (written at the start of session 33, 05:02-05:09 UTC, run once at the end of session 34); test31
 and headline31 the thirty-first (written at the start of session 34, 07:20-07:31 UTC, run once at the end of
 session 35); test32 and headline32 the thirty-second (written at the start of session 35, 10:31-10:38 UTC,
-run once at the end of session 36)."""
+run once at the end of session 36); test33 and headline33 the thirty-third (written at the start of
+session 36, 13:33-13:37 UTC, run once at the end of session 37)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 
 # The sealed splits run once and spent (test, test2, ...) and their headline phrasings; raise it when
 # the next one is run.
-LAST_SPENT = 32
+LAST_SPENT = 33
 TESTS = ("test", *(f"test{n}" for n in range(2, LAST_SPENT + 1)))
 HEADLINES = ("headline", *(f"headline{n}" for n in range(2, LAST_SPENT + 1)))
 SPLITS = ("train", "dev", *(split for pair in zip(TESTS, HEADLINES) for split in pair))

@@ -287,6 +287,13 @@ HEADLINE31_MIN_CORRECT = 0.7
 LIBRARY_TEST32_MIN_CORRECT = 0.49
 LIBRARY_TEST32_MIN_REFUSAL = 0.62
 HEADLINE32_MIN_CORRECT = 0.3
+# The thirty-third, written by an engineer who never ran the system (2026-12-06 13:33-13:37 UTC, at
+# the start of session 36), run once on 2026-12-06 17:29 UTC on 570d695 ("The thirty-third sealed
+# split: the one run"): 82/160 correct (0.5125), 26/40 unanswerables refused (0.65); its headline
+# phrasings 7 of 10. One question below each.
+LIBRARY_TEST33_MIN_CORRECT = 0.5
+LIBRARY_TEST33_MIN_REFUSAL = 0.62
+HEADLINE33_MIN_CORRECT = 0.6
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -616,6 +623,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test30.jsonl", "headline30.jsonl", LIBRARY_TEST30_MIN_CORRECT, LIBRARY_TEST30_MIN_REFUSAL, HEADLINE30_MIN_CORRECT),
     ("library_test31.jsonl", "headline31.jsonl", LIBRARY_TEST31_MIN_CORRECT, LIBRARY_TEST31_MIN_REFUSAL, HEADLINE31_MIN_CORRECT),
     ("library_test32.jsonl", "headline32.jsonl", LIBRARY_TEST32_MIN_CORRECT, LIBRARY_TEST32_MIN_REFUSAL, HEADLINE32_MIN_CORRECT),
+    ("library_test33.jsonl", "headline33.jsonl", LIBRARY_TEST33_MIN_CORRECT, LIBRARY_TEST33_MIN_REFUSAL, HEADLINE33_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
