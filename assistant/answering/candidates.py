@@ -19,8 +19,8 @@ from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
 from . import scorer
-from .front_matter import addressed
 from .definitions import DOCUMENT_NOUN
+from .front_matter import addressed
 from .question import Question
 from .readings import holds_address, names_and_identifiers
 
