@@ -496,6 +496,15 @@ def test_a_question_naming_what_no_document_mentions_is_refused_and_says_so(seed
     assert not any("mentions" in note for note in known.notes)
 
 
+def test_a_question_about_nothing_the_corpus_holds_is_refused(seed_assistant):
+    """No chunk holds "invented" or "transistor": the article's author note answered it as a
+    question asking who wrote the one document (session 37; test33's "Who invented the
+    transistor?" was answered from a heading near its words). Who wrote the piece is still its
+    author note."""
+    assert seed_assistant.ask("Who invented the transistor?").refused
+    assert seed_assistant.ask("Who wrote this piece?").citations[0].quote == "Matt Sheehan is a Fellow at MacroPolo."
+
+
 def test_a_question_in_another_language_is_not_refused_for_its_words(seed_assistant):
     """German capitalises nouns: "Firma", "Forschung" are not names the corpus lacks."""
     answer = seed_assistant.ask("Welche Firma hat von der ResNet Forschung bei Microsoft Research Asia profitiert?")

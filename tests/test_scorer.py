@@ -265,6 +265,22 @@ def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
     assert question.idf["ethanol"] == 2.0 and question.idf["point"] == 1.0
 
 
+def test_a_question_about_nothing_the_corpus_holds_is_known_as_such():
+    """Every term "Who invented the transistor?" asks with (the words asking for authors aside) is
+    one no chunk holds: nothing in the corpus is about it, and it was answered from a heading
+    near its words (session 37). One known term is enough to ask the corpus, and without the
+    corpus's idf nothing is known."""
+    assert analysis.analyse("Who invented the transistor?", idf={"invent": 0.0, "transistor": 0.0}).about_nothing_indexed
+    assert analysis.analyse("What is the chemical symbol for tungsten?",
+                            idf={"chemic": 0.0, "symbol": 0.0, "tungsten": 0.0}).about_nothing_indexed
+    assert not analysis.analyse("Who invented Fast R-CNN?", idf={"invent": 0.0, "fast": 1.0, "r": 1.0, "cnn": 2.0}).about_nothing_indexed
+    assert not analysis.analyse("Who wrote this piece?", idf={"wrote": 0.0, "piec": 0.0}).about_nothing_indexed
+    assert not analysis.analyse("Who invented the transistor?").about_nothing_indexed
+    # A part or a follow-up asks of what its context names: "when is it cut?" after the learning rate.
+    assert not analysis.analyse("when is it cut?", "What learning rate does RetinaNet start at?",
+                                idf={"cut": 0.0, "learn": 1.0, "rate": 1.0, "retinanet": 2.0}).about_nothing_indexed
+
+
 @pytest.mark.parametrize("question, asked", [
     ("Which companies got the most out of the ResNet paper, according to Sheehan?", {"compani", "got", "resnet"}),
     ("who gained something from the paper, per the MacroPolo article?", {"gain"}),

@@ -133,6 +133,8 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     ``follow_up``: ``context`` is the conversation's (``analyse``), not the parts' before it."""
     sentence_model, gate_model = scorer.models()
     analysed = analyse(question, context, idf, follow_up=follow_up)
+    if analysed.about_nothing_indexed:
+        return Extract(())
     pool = candidates(analysed, passages, encoder)
     if not pool.quotes or (analysed.address and not pool.addresses) or (analysed.written_by and not pool.bylines):
         # Nothing to quote; or a question asking where code or data is, and no passage gives an

@@ -33,6 +33,12 @@ def asks_authors(question: str) -> bool:
     return bool(_ASKS_AUTHORS.search(question))
 
 
+def without_asking_authors(question: str) -> str:
+    """``question`` without its words asking for authors ("Who invented" of "Who invented the
+    transistor?"): what it asks the authors of."""
+    return _ASKS_AUTHORS.sub(" ", question)
+
+
 # A person named by their place in a document's byline: "the first author of Faster R-CNN",
 # "Faster R-CNN's first author", "the ResNet lead author", "the last author on the focal loss
 # paper". The document is named after the role ("of X") or before it ("X's", "the X"). "The lead

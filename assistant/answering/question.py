@@ -19,7 +19,7 @@ from ..text import QUESTION_WORDS, STOPWORDS, stem, terms, words
 from .answer_types import DIGIT, MONEY, asked_type, asking_words, holds_wanted
 from .counts import counted
 from .definitions import DOCUMENT_NOUN, LEAD_IN, LONG_FORM, definition_subject
-from .front_matter import asks_address, asks_affiliation, asks_authors, written_by
+from .front_matter import asks_address, asks_affiliation, asks_authors, without_asking_authors, written_by
 from .readings import names, names_and_identifiers, numbers, opening_name, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
@@ -142,6 +142,10 @@ class Question:
     reason: bool = False  # asks why, or what happens / happened ("Why are cross-boundary anchors ignored?")
     counted: tuple[str, ...] = ()  # what a "how many / how much" question counts ("gpus"; ``counts``)
     written_by: tuple[str, ...] = ()  # the people whose documents it asks for ("Which papers did Jian Sun co-author?"): their bylines answer
+    # Every term the question asks with (not the words asking for authors, nor those ``_UNASKED``)
+    # is one no chunk holds: "Who invented the transistor?", "What is the chemical symbol for
+    # tungsten?". Nothing in the corpus is about what it asks.
+    about_nothing_indexed: bool = False
 
 
 def asks_entity(question: str) -> bool:
@@ -192,6 +196,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     # about something else) weighs as much as the rarest term the corpus holds, not nothing, so
     # that quotes lacking it do not cover the question.
     fallback = max((v for v in (idf or {}).values() if v > 0), default=1.0)
+    unseen = frozenset(t for t, v in (idf or {}).items() if v <= 0)  # the terms no chunk holds
     idf = {t: v for t, v in (idf or {}).items() if v > 0}
     return Question(
         text=question,
@@ -219,7 +224,17 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         reason=bool(_REASON_QUESTION.search(question)),
         counted=counted(question),
         written_by=written_by(question),
+        # (Not a question read with a context: "when is it cut?" asks of what "it" refers to.)
+        about_nothing_indexed=not context and _all_unseen(question, own, unseen),
     )
+
+
+def _all_unseen(question: str, own: tuple[str, ...], unseen: frozenset[str]) -> bool:
+    """Every term ``question`` asks with is ``unseen`` (no chunk holds it; known only when the corpus
+    idf is given), the words asking for authors aside ("Who invented" asks of the byline)."""
+    authors_asked = set(terms(question)) - set(terms(without_asking_authors(question))) if asks_authors(question) else set()
+    asked = [t for t in _repeated(question, own) if t not in authors_asked]
+    return bool(asked) and all(t in unseen for t in asked)
 
 
 # Terms an answering sentence does not repeat: the document the question refers to and what it
