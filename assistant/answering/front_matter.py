@@ -30,13 +30,14 @@ _ASKS_AUTHORS = re.compile(
 
 
 def asks_authors(question: str) -> bool:
-    return bool(_ASKS_AUTHORS.search(question))
+    return bool(asking_for_authors(question))
 
 
-def without_asking_authors(question: str) -> str:
-    """``question`` without its words asking for authors ("Who invented" of "Who invented the
-    transistor?"): what it asks the authors of."""
-    return _ASKS_AUTHORS.sub(" ", question)
+def asking_for_authors(question: str) -> str:
+    """The words of ``question`` asking for authors ("Who invented" of "Who invented the
+    transistor?"), "" when it asks for none."""
+    found = _ASKS_AUTHORS.search(question)
+    return found.group(0) if found else ""
 
 
 # A person named by their place in a document's byline: "the first author of Faster R-CNN",

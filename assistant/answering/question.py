@@ -19,7 +19,7 @@ from ..text import QUESTION_WORDS, STOPWORDS, stem, terms, words
 from .answer_types import DIGIT, MONEY, asked_type, asking_words, holds_wanted
 from .counts import counted
 from .definitions import DOCUMENT_NOUN, LEAD_IN, LONG_FORM, definition_subject
-from .front_matter import asks_address, asks_affiliation, asks_authors, without_asking_authors, written_by
+from .front_matter import asking_for_authors, asks_address, asks_affiliation, asks_authors, written_by
 from .readings import names, names_and_identifiers, numbers, opening_name, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
@@ -232,7 +232,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
 def _all_unseen(question: str, own: tuple[str, ...], unseen: frozenset[str]) -> bool:
     """Every term ``question`` asks with is ``unseen`` (no chunk holds it; known only when the corpus
     idf is given), the words asking for authors aside ("Who invented" asks of the byline)."""
-    authors_asked = set(terms(question)) - set(terms(without_asking_authors(question))) if asks_authors(question) else set()
+    authors_asked = set(terms(asking_for_authors(question)))
     asked = [t for t in _repeated(question, own) if t not in authors_asked]
     return bool(asked) and all(t in unseen for t in asked)
 
