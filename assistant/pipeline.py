@@ -191,7 +191,7 @@ class Assistant:
                 max_words=self.settings.max_answer_words, context=retrieval.context,
                 idf=self.searcher.bm25.idf(query_terms(retrieval.text, retrieval.context)),
             )
-        unknown = self._unknown_names(question.text)
+        unknown = self._unknown_names(question.text) or list(extract.unindexed)
         if unknown or not self._answerable(passages, extract):
             notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
             return Answer(question.text, REFUSAL, True, question.backend, retrieved=tuple(passages), notes=notes)

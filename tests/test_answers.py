@@ -500,8 +500,10 @@ def test_a_question_about_nothing_the_corpus_holds_is_refused(seed_assistant):
     """No chunk holds "invented" or "transistor": the article's author note answered it as a
     question asking who wrote the one document (session 37; test33's "Who invented the
     transistor?" was answered from a heading near its words). Who wrote the piece is still its
-    author note."""
-    assert seed_assistant.ask("Who invented the transistor?").refused
+    author note. The reader is told which words no document holds, as for a name."""
+    answer = seed_assistant.ask("Who invented the transistor?")
+    assert answer.refused and answer.notes == ("no document mentions 'transistor'",)
+    assert answer.retrieved, "the closest passages are still shown"
     assert seed_assistant.ask("Who wrote this piece?").citations[0].quote == "Matt Sheehan is a Fellow at MacroPolo."
 
 

@@ -271,8 +271,9 @@ def test_a_question_about_nothing_the_corpus_holds_is_known_as_such():
     near its words (session 37). One known term is enough to ask the corpus, and without the
     corpus's idf nothing is known."""
     assert analysis.analyse("Who invented the transistor?", idf={"invent": 0.0, "transistor": 0.0}).about_nothing_indexed
-    assert analysis.analyse("What is the chemical symbol for tungsten?",
-                            idf={"chemic": 0.0, "symbol": 0.0, "tungsten": 0.0}).about_nothing_indexed
+    tungsten = analysis.analyse("What is the chemical symbol for tungsten?",
+                                idf={"chemic": 0.0, "symbol": 0.0, "tungsten": 0.0})
+    assert tungsten.about_nothing_indexed and tungsten.unindexed == ("chemical", "symbol", "tungsten")
     assert not analysis.analyse("Who invented Fast R-CNN?", idf={"invent": 0.0, "fast": 1.0, "r": 1.0, "cnn": 2.0}).about_nothing_indexed
     assert not analysis.analyse("Who wrote this piece?", idf={"wrote": 0.0, "piec": 0.0}).about_nothing_indexed
     assert not analysis.analyse("Who invented the transistor?").about_nothing_indexed

@@ -51,6 +51,9 @@ class Extract:
     # The best quote is a byline or a web address, which answers what was asked whatever the
     # passages' words: neither the gate nor the relevance floor judges it.
     exempt: bool = False
+    # The question's words when it asks only in words no chunk holds ("transistor"): there is
+    # nothing to quote, and the reader is told which words (``Question.unindexed``).
+    unindexed: tuple[str, ...] = ()
 
 
 def _refused_uncounted(found: Extract, quotes: Sequence[Quote]) -> Extract:
@@ -134,7 +137,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     sentence_model, gate_model = scorer.models()
     analysed = analyse(question, context, idf, follow_up=follow_up)
     if analysed.about_nothing_indexed:
-        return Extract(())
+        return Extract((), unindexed=analysed.unindexed)
     pool = candidates(analysed, passages, encoder)
     if not pool.quotes or (analysed.address and not pool.addresses) or (analysed.written_by and not pool.bylines):
         # Nothing to quote; or a question asking where code or data is, and no passage gives an

@@ -144,8 +144,13 @@ class Question:
     written_by: tuple[str, ...] = ()  # the people whose documents it asks for ("Which papers did Jian Sun co-author?"): their bylines answer
     # Every term the question asks with (not the words asking for authors, nor those ``_UNASKED``)
     # is one no chunk holds: "Who invented the transistor?", "What is the chemical symbol for
-    # tungsten?". Nothing in the corpus is about what it asks.
-    about_nothing_indexed: bool = False
+    # tungsten?". Nothing in the corpus is about what it asks: these are its words, as written
+    # ("invented", "transistor"), to tell the reader; empty when any asked term is indexed.
+    unindexed: tuple[str, ...] = ()
+
+    @property
+    def about_nothing_indexed(self) -> bool:
+        return bool(self.unindexed)
 
 
 def asks_entity(question: str) -> bool:
@@ -225,16 +230,19 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         counted=counted(question),
         written_by=written_by(question),
         # (Not a question read with a context: "when is it cut?" asks of what "it" refers to.)
-        about_nothing_indexed=not context and _all_unseen(question, own, unseen),
+        unindexed=() if context else _all_unseen(question, own, unseen),
     )
 
 
-def _all_unseen(question: str, own: tuple[str, ...], unseen: frozenset[str]) -> bool:
-    """Every term ``question`` asks with is ``unseen`` (no chunk holds it; known only when the corpus
-    idf is given), the words asking for authors aside ("Who invented" asks of the byline)."""
+def _all_unseen(question: str, own: tuple[str, ...], unseen: frozenset[str]) -> tuple[str, ...]:
+    """The words of ``question`` that ask with a term, when every such term is ``unseen`` (no chunk
+    holds it; known only when the corpus idf is given), the words asking for authors aside ("Who
+    invented" asks of the byline); () when one is not."""
     authors_asked = set(terms(asking_for_authors(question)))
-    asked = [t for t in _repeated(question, own) if t not in authors_asked]
-    return bool(asked) and all(t in unseen for t in asked)
+    asked = {t for t in _repeated(question, own) if t not in authors_asked}
+    if not asked or not asked <= unseen:
+        return ()
+    return tuple(dict.fromkeys(w for w in re.findall(r"[\w’'-]+", question) if asked & set(terms(w))))
 
 
 # Terms an answering sentence does not repeat: the document the question refers to and what it
