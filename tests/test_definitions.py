@@ -35,6 +35,9 @@ def test_a_defining_form_needs_the_subject_as_what_is_defined(subject, sentence,
     ("anchor box", "Anchor boxes are the reference boxes of each position.", True),
     ("shortcut connection", "Practices and theories that lead to shortcut connections have been studied.", False),
     ("ResNet", "The ResNet paper was authored by four researchers.", False),
+    # A numbered glossary entry, its term written with an en dash (session 38: t3-080 right).
+    ("dual-res", "(1) dual–res: the network contains a 20-block residual tower, followed by both a policy head and a value head.", True),
+    ("dual-res", "The combinations ‘dual–res’ and ‘sep–conv’ correspond to the neural network architectures.", False),
 ])
 def test_a_sentence_opens_with_the_defined_subject_as_its_own(subject, sentence, expected):
     assert opens_with_subject(subject, sentence) is expected

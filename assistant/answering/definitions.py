@@ -145,13 +145,16 @@ def opens_with_subject(subject: str, sentence: str) -> bool:
     verb lost "uses": wide dev −1 against this; session 13)."""
     text = fold(sentence).replace("∗", "*")
     initials = "".join(w[0] for w in subject.split())
-    escaped = re.escape(fold(subject).replace("∗", "*"))
+    # (A hyphen of the question's is any dash of the sentence's: "dual-res" is "dual–res".)
+    escaped = re.escape(fold(subject).replace("∗", "*")).replace(r"\-", "[-‐‑–—]")
     # "FPN augments ..." for "Feature Pyramid Network" (right after an article: "the learned RPN" is not it)
     short = rf"|(?:(?:the|an?|our)\s+)?{initials.lower()}" if len(initials) >= 2 and initials.isupper() else ""
     opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{escaped}(?:e?s)?{short})(?!\w)[”\"’']?", text)
     if not opens or _ABOUT_ITS_DOCUMENT.match(text[opens.end():]):
         return False
-    return definitional(subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
+    # A glossary entry says what its term is after a colon: "(1) dual–res: the network contains ...".
+    return (definitional(subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
+            or text[opens.end():].startswith(":"))
 
 
 # A head noun naming a document or people about the subject, whose sentence is about them: "The
@@ -159,8 +162,9 @@ def opens_with_subject(subject: str, sentence: str) -> bool:
 _ABOUT_ITS_DOCUMENT = re.compile(r"\s+(?:paper|papers|article|articles|authors?|team|teams|study|researchers|group)\b")
 
 
-# Before a sentence's subject: an opening quote mark, a short lead-in ("In brief, FPN augments ...").
-_LEAD = r"[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
+# Before a sentence's subject: an item's number ("(1) ", "(ii) "), an opening quote mark, a short
+# lead-in ("In brief, FPN augments ...").
+_LEAD = r"(?:\(?(?:\d{1,2}|[ivx]{1,4})\)\s+)?[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
 
 
 # After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").
