@@ -235,10 +235,12 @@ class Bm25Side:
             return {t: self.chunks.idf(t) for t in query_terms}
 
     def unknown(self, words: Iterable[str]) -> list[str]:
-        """The words no committed chunk mentions (compared as BM25 terms)."""
+        """The words no committed chunk mentions (compared as BM25 terms; "GitHub" is mentioned by
+        a chunk giving a github.com address)."""
         self.sync()
         with self._lock:
-            return [w for w in words if (found := terms(w)) and not all(self.chunks.contains(t) for t in found)]
+            return [w for w in words if (found := terms(w))
+                    and not all(self.chunks.contains(t) or self.chunks.contains_within(t) for t in found)]
 
     def search(self, query: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         keys, scores = self.scores(query, sources)

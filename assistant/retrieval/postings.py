@@ -68,6 +68,8 @@ class Postings:
         self.alive = np.zeros(0, dtype=bool)
         self.segments: list[_Segment] = []
         self.renumbered = 0  # counts merges and restores, which give entries new positions
+        self._parts: dict[str, list[str]] = {}  # ``_dotted_parts``, for its vocabulary version
+        self._parts_version: int | None = None
 
     def __len__(self) -> int:
         return len(self.position)
@@ -97,6 +99,23 @@ class Postings:
         """Whether any live entry holds ``term``."""
         term_id = self.vocabulary.get(term)
         return term_id is not None and self._postings(term_id)[0].size > 0
+
+    def contains_within(self, term: str) -> bool:
+        """Whether any live entry holds ``term`` as a dot-separated part of a longer term: a web
+        address is one term, so "github.com" holds "github"."""
+        return any(held != term and self.contains(held) for held in self._dotted_parts().get(term, ()))
+
+    def _dotted_parts(self) -> dict[str, list[str]]:
+        """Each part of the vocabulary's dotted terms -> those terms; built again once the
+        vocabulary grows (it never shrinks) or is restored."""
+        if self._parts_version != len(self.vocabulary):
+            self._parts = {}
+            for held in self.vocabulary:
+                if "." in held:
+                    for part in held.split("."):
+                        self._parts.setdefault(part, []).append(held)
+            self._parts_version = len(self.vocabulary)
+        return self._parts
 
     def idf(self, term: str) -> float:
         """The term's BM25 idf over the live entries (0 for a term none holds)."""
@@ -143,6 +162,7 @@ class Postings:
 
     def restore(self, arrays, prefix: str) -> None:
         self.vocabulary = {term: i for i, term in enumerate(arrays[f"{prefix}vocabulary"].tolist())}
+        self._parts_version = None
         self.keys = arrays[f"{prefix}keys"].tolist()
         self.position = {key: i for i, key in enumerate(self.keys)}
         self.lengths = arrays[f"{prefix}lengths"].astype(np.float32)
