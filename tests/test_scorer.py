@@ -265,6 +265,13 @@ def test_a_term_no_document_holds_weighs_as_the_rarest_not_nothing():
     assert question.idf["ethanol"] == 2.0 and question.idf["point"] == 1.0
 
 
+def test_a_question_asking_a_date_asks_no_web_address():
+    """Asked when code went on GitHub, a web address is no answer, and no exempt one: the gate
+    judges it (session 38: test's look-alike t063 was answered with the Fast R-CNN code's address)."""
+    assert analysis.analyse("Which GitHub account hosts the Faster R-CNN code?").address
+    assert not analysis.analyse("On what date was the Fast R-CNN code first published on GitHub?").address
+
+
 def test_a_question_about_nothing_the_corpus_holds_is_known_as_such():
     """Every term "Who invented the transistor?" asks with (the words asking for authors aside) is
     one no chunk holds: nothing in the corpus is about it, and it was answered from a heading

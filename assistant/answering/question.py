@@ -225,7 +225,8 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
         measure=measure_words(question) if typed[1] in (DIGIT, MONEY) else (),
         authors=asks_authors(question),
         affiliation=asks_affiliation(question),
-        address=asks_address(question),
+        # (Not one asking a date or a number: "On what date was the code published on GitHub?".)
+        address=asks_address(question) and typed[1] is None,
         reason=bool(_REASON_QUESTION.search(question)),
         counted=counted(question),
         written_by=written_by(question),
