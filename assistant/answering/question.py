@@ -181,6 +181,12 @@ def _naming_wh(question: str) -> tuple[int, str] | None:
 _INTENSIFIERS = re.compile(r"\b(?:exactly|really|actually|concretely|precisely|basically|specifically)\b", re.I)
 
 
+# The verb of a question asking where someone went asks for the place, as "where" does: "Where did
+# Kaiming He go?" is answered by "... joined Facebook AI Research", not by a sentence "Going back to 1998".
+_WHERE_MOVED = re.compile(r"\bwhere\s+(?:did|does|do|has|have|had|would|will|could|might)\s+[^?,;]{1,60}?\b"
+                          r"(go|goes|going|gone|went|head|headed|move|moved|end\s+up|ended\s+up)\b", re.I)
+
+
 def question_terms(text: str) -> list[str]:
     return [t for t in dict.fromkeys(terms(_INTENSIFIERS.sub(" ", text))) if t not in QUESTION_WORDS]
 
@@ -191,7 +197,8 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     parts of a question before it); with ``follow_up`` the context is the conversation's, and the
     names it gives what the question points back to are terms an answer must hold too."""
     question = without_attribution(question)
-    own = tuple(question_terms(question))
+    moved = _WHERE_MOVED.search(question)
+    own = tuple(t for t in question_terms(question) if not (moved and t in terms(moved.group(1))))
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = asked_type(question)
     several = len(people(context)) >= 2
