@@ -40,7 +40,7 @@ from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
 from .retrieval.parts import search_parts, searched_again, with_reserved
 from .retrieval.sections import with_relation_section
-from .retrieval.tables import with_captions
+from .retrieval.tables import with_captions, with_table_rows
 from .text import terms, word_count
 from .types import Answer, Citation, Part, Passage, Question, Retrieval, Sentence, Stage
 
@@ -169,7 +169,7 @@ class Assistant:
         if writers:
             passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
         # A table's rows are quoted under its caption (what they measure, on which data and how).
-        passages = with_captions(self.searcher.index.registry, passages)
+        passages = with_captions(self.searcher.index.registry, with_table_rows(self.searcher, text, passages))
         parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))
                       for part in parts)
         return Retrieval(question=question, text=text, context=context, query=query, passages=tuple(passages),

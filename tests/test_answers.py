@@ -869,6 +869,15 @@ def test_an_answer_about_a_person_opens_with_a_sentence_naming_them(seed_assista
     assert "joined Facebook AI Research" in answer.citations[0].quote
 
 
+def test_a_table_found_by_its_caption_is_read_with_its_rows(library_assistant):
+    """The focal loss paper's Table 2 caption ("Object detection single-model results ...") is
+    retrieved for its comparison table, its rows (one-stage methods: YOLOv2, SSD513, DSSD513)
+    are not: they join the passages with it (``retrieval.tables.with_table_rows``, session 38)."""
+    answer = library_assistant.ask("Which one-stage detectors does RetinaNet get compared against in the COCO test-dev table?")
+    assert any(p.chunk.kind == "table" and "YOLOv2" in p.chunk.text for p in answer.retrieved)
+    assert "YOLOv2" in answer.answer and "SSD513" in answer.answer
+
+
 def test_a_where_question_does_not_open_with_a_persons_name(library_assistant):
     """In the library, the most probable sentence for "Where did Kaiming He go after Microsoft?" is
     the one about his collaboration with Jian Sun: a name of the asked type only if "where" asked
