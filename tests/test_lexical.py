@@ -111,7 +111,7 @@ def test_the_side_follows_adds_updates_and_removals(fresh_root):
     side = Bm25Side(library.registry, k1=K1, b=B, document_weight=settings.bm25_document_weight)
     corpus = settings.corpus
     (corpus / "okapi.txt").write_text("The okapi lives in the rainforest of the Congo and eats leaves.\n\n"
-                                      "Photos are at https://github.com/okapi/photos for all.\n")
+                                      "Photos are at https://github.com/okapi/photos for all; it eats 10× more.\n")
     (corpus / "zebra.txt").write_text("Zebras graze on the savanna.\n\nA zebra has stripes that confuse flies.\n")
     library.sync()
     keys, scores = side.scores("zebra stripes")
@@ -129,6 +129,8 @@ def test_the_side_follows_adds_updates_and_removals(fresh_root):
     # A web address is one term: "github.com" mentions GitHub (session 38: 12 questions of wide dev
     # asking where code is on GitHub were refused as naming what no document mentions).
     assert side.unknown(["GitHub", "Gitlab"]) == ["Gitlab"]
+    # ... and "10×" (the term "10") says the "10x" of a question (session 38: t10-125).
+    assert side.unknown(["10x", "20x", "10px2"]) == ["20x", "10px2"]
     library.remove(["zebra.txt"])
     keys, scores = side.scores("giraffes acacia")
     assert not scores.any()

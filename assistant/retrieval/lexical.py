@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -239,12 +240,24 @@ class Bm25Side:
         a chunk giving a github.com address)."""
         self.sync()
         with self._lock:
-            return [w for w in words if (found := terms(w))
-                    and not all(self.chunks.contains(t) or self.chunks.contains_within(t) for t in found)]
+            return [w for w in words if (found := terms(w)) and not all(self._mentioned(t) for t in found)]
+
+    def _mentioned(self, term: str) -> bool:
+        """A committed chunk holds ``term``, or the web address ("github.com") or the number of
+        times or pixels ("1000x" for "1000×", "600px") it is part of."""
+        if self.chunks.contains(term) or self.chunks.contains_within(term):
+            return True
+        multiple = _MULTIPLE.fullmatch(term)
+        return bool(multiple) and self.chunks.contains(multiple.group(1))
 
     def search(self, query: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         keys, scores = self.scores(query, sources)
         return [(keys[i], float(scores[i])) for i in _top_positive(scores, n)]
+
+
+# A number of times or of pixels written as one word: papers write "1000×" (the number alone is
+# the term) or "600 pixels".
+_MULTIPLE = re.compile(r"(\d+(?:\.\d+)?)(?:x|px)")
 
 
 def _document_key(source: str, sha256: str) -> str:
