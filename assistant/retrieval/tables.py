@@ -38,7 +38,7 @@ def with_captions(registry: Registry, passages: Sequence[Passage]) -> list[Passa
 # A table found by its caption adds up to this many of its row chunks to the passages, each with
 # this fused score (the passages' own are min-max normalised, in [0, 1]). Chosen on wide dev
 # (docs/EVALUATION.md, session 38): 1, 2 or 4 row chunks at score 0 gain 5, 6, 7 questions; 2 at
-# 0.5 gains 10 (16 gained, 6 lost, two of them look-alikes); 1.0 one more but fewer right answers
+# 0.5 gains 10 (14 gained, 4 lost, two of them look-alikes); 1.0 one more but fewer right answers
 # open with the fact; the caption's own score 9.
 TABLE_ROW_CHUNKS = 2
 TABLE_ROW_SCORE = 0.5
