@@ -294,6 +294,13 @@ HEADLINE32_MIN_CORRECT = 0.3
 LIBRARY_TEST33_MIN_CORRECT = 0.5
 LIBRARY_TEST33_MIN_REFUSAL = 0.62
 HEADLINE33_MIN_CORRECT = 0.6
+# The thirty-fourth, written by an engineer who never ran the system (2026-12-06 16:23-16:30 UTC, at
+# the start of session 37), run once on 2026-12-06 20:36 UTC on 05bcc0f ("The thirty-fourth sealed
+# split: the one run"): 88/160 correct (0.55), 32/40 unanswerables refused (0.80); its headline
+# phrasings 3 of 10. One question below each.
+LIBRARY_TEST34_MIN_CORRECT = 0.54
+LIBRARY_TEST34_MIN_REFUSAL = 0.77
+HEADLINE34_MIN_CORRECT = 0.2
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -635,6 +642,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test31.jsonl", "headline31.jsonl", LIBRARY_TEST31_MIN_CORRECT, LIBRARY_TEST31_MIN_REFUSAL, HEADLINE31_MIN_CORRECT),
     ("library_test32.jsonl", "headline32.jsonl", LIBRARY_TEST32_MIN_CORRECT, LIBRARY_TEST32_MIN_REFUSAL, HEADLINE32_MIN_CORRECT),
     ("library_test33.jsonl", "headline33.jsonl", LIBRARY_TEST33_MIN_CORRECT, LIBRARY_TEST33_MIN_REFUSAL, HEADLINE33_MIN_CORRECT),
+    ("library_test34.jsonl", "headline34.jsonl", LIBRARY_TEST34_MIN_CORRECT, LIBRARY_TEST34_MIN_REFUSAL, HEADLINE34_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
