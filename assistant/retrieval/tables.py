@@ -31,8 +31,14 @@ def with_captions(registry: Registry, passages: Sequence[Passage]) -> list[Passa
     if not any(p.chunk.kind == "table" for p in passages):
         return list(passages)
     generation = registry.generation()
-    return [replace(p, caption=_tables(registry, p.chunk.source, generation).get(p.chunk.chunk_index, (None, None))[1])
-            if p.chunk.kind == "table" else p for p in passages]
+    return [replace(p, caption=_caption_of(registry, p.chunk, generation)) if p.chunk.kind == "table" else p
+            for p in passages]
+
+
+def _caption_of(registry: Registry, row: Chunk, generation: int) -> Chunk | None:
+    """The caption chunk of the table ``row`` is a chunk of, or None."""
+    found = _tables(registry, row.source, generation).get(row.chunk_index)
+    return found[1] if found else None
 
 
 # A table found by its caption adds up to this many of its row chunks to the passages, each with
@@ -69,7 +75,7 @@ def with_table_rows(searcher: Searcher, question: str, passages: Sequence[Passag
 def _table_of(registry: Registry, caption: Chunk, generation: int) -> list[Chunk]:
     """The row chunks (in order) of the table whose caption is ``caption``; [] for none."""
     tables = _tables(registry, caption.source, generation)
-    return [row for _, (row, above) in sorted(tables.items()) if above.chunk_id == caption.chunk_id]
+    return [row for _, (row, its_caption) in sorted(tables.items()) if its_caption.chunk_id == caption.chunk_id]
 
 
 @lru_cache(maxsize=32)
