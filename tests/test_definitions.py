@@ -38,6 +38,8 @@ def test_a_defining_form_needs_the_subject_as_what_is_defined(subject, sentence,
     # A numbered glossary entry, its term written with an en dash (session 38: t3-080 right).
     ("dual-res", "(1) dual–res: the network contains a 20-block residual tower, followed by both a policy head and a value head.", True),
     ("dual-res", "The combinations ‘dual–res’ and ‘sep–conv’ correspond to the neural network architectures.", False),
+    # ... not a paragraph's run-in heading (the CI of session 38: "What exactly is focal loss?").
+    ("focal loss", "Focal Loss: We use the focal loss introduced in this work as the loss on the output of the classification subnet.", False),
 ])
 def test_a_sentence_opens_with_the_defined_subject_as_its_own(subject, sentence, expected):
     assert opens_with_subject(subject, sentence) is expected

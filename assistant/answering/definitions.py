@@ -152,9 +152,10 @@ def opens_with_subject(subject: str, sentence: str) -> bool:
     opens = re.match(rf"{_LEAD}(?:(?:(?:the|an?|our)\s+)?(?:[\w-]+\s+)?{escaped}(?:e?s)?{short})(?!\w)[”\"’']?", text)
     if not opens or _ABOUT_ITS_DOCUMENT.match(text[opens.end():]):
         return False
-    # A glossary entry says what its term is after a colon: "(1) dual–res: the network contains ...".
+    # A numbered entry says what its term is after a colon: "(1) dual–res: the network contains ...";
+    # a paragraph's run-in heading does not ("Focal Loss: We use the focal loss ...").
     return (definitional(subject, sentence) or bool(_VERB_AFTER.match(text[opens.end():]))
-            or text[opens.end():].startswith(":"))
+            or (bool(_ITEM_NUMBER.match(text)) and text[opens.end():].startswith(":")))
 
 
 # A head noun naming a document or people about the subject, whose sentence is about them: "The
@@ -164,7 +165,9 @@ _ABOUT_ITS_DOCUMENT = re.compile(r"\s+(?:paper|papers|article|articles|authors?|
 
 # Before a sentence's subject: an item's number ("(1) ", "(ii) "), an opening quote mark, a short
 # lead-in ("In brief, FPN augments ...").
-_LEAD = r"(?:\(?(?:\d{1,2}|[ivx]{1,4})\)\s+)?[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
+_ITEM = r"\(?(?:\d{1,2}|[ivx]{1,4})\)\s+"
+_ITEM_NUMBER = re.compile(_ITEM)
+_LEAD = rf"(?:{_ITEM})?[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
 
 
 # After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").
