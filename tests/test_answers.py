@@ -894,12 +894,15 @@ def test_a_where_question_does_not_open_with_a_persons_name(library_assistant):
     assert "joined Facebook AI Research" in answer.citations[0].quote
 
 
-def test_where_someone_went_is_not_asked_with_the_verb(seed_assistant):
+def test_where_someone_went_or_what_happened_to_them_is_not_asked_with_the_verb(seed_assistant):
     """On the seed article "Where did Kaiming He go after Microsoft?" was refused: "go" made
     "Going all the way back to 1998, ... if Microsoft had never founded MSRA ..." its most probable
     sentence, which the gate judged. The verb asks the place, as "where" does (session 38)."""
     answer = seed_assistant.ask("Where did Kaiming He go after Microsoft?")
     assert not answer.refused and "joined Facebook AI Research" in answer.citations[0].quote
+    # So "happen" of "What happened to X?": no answer says what X did with it.
+    fate = seed_assistant.ask("What happened to Shaoqing Ren after ResNet?")
+    assert not fate.refused and "Momenta" in fate.answer
 
 
 def test_a_question_naming_its_source_is_answered_from_it(seed_assistant):

@@ -182,9 +182,12 @@ _INTENSIFIERS = re.compile(r"\b(?:exactly|really|actually|concretely|precisely|b
 
 
 # The verb of a question asking where someone went asks for the place, as "where" does: "Where did
-# Kaiming He go?" is answered by "... joined Facebook AI Research", not by a sentence "Going back to 1998".
-_WHERE_MOVED = re.compile(r"\bwhere\s+(?:did|does|do|has|have|had|would|will|could|might)\s+[^?,;]{1,60}?\b"
-                          r"(go|goes|going|gone|went|head|headed|move|moved|end\s+up|ended\s+up)\b", re.I)
+# Kaiming He go?" is answered by "... joined Facebook AI Research", not by a sentence "Going back to
+# 1998"; and "happen" of "What happened to X?" asks what X did or became, which no answer says
+# with "happen" ("Shaoqing Ren joined two other MSRA alumni in co-founding Momenta").
+_ASKING_VERB = re.compile(r"\bwhere\s+(?:did|does|do|has|have|had|would|will|could|might)\s+[^?,;]{1,60}?\b"
+                          r"(go|goes|going|gone|went|head|headed|move|moved|end\s+up|ended\s+up)\b"
+                          r"|\bwhat\s+(?:(?:has|had|would\s+have|will|would)\s+)?(happens?|happened|happen)\b", re.I)
 
 
 def question_terms(text: str) -> list[str]:
@@ -197,8 +200,9 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     parts of a question before it); with ``follow_up`` the context is the conversation's, and the
     names it gives what the question points back to are terms an answer must hold too."""
     question = without_attribution(question)
-    moved = _WHERE_MOVED.search(question)
-    own = tuple(t for t in question_terms(question) if not (moved and t in terms(moved.group(1))))
+    verb = _ASKING_VERB.search(question)
+    asking_verb = terms(next(g for g in verb.groups() if g)) if verb else []
+    own = tuple(t for t in question_terms(question) if t not in asking_verb)
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = asked_type(question)
     several = len(people(context)) >= 2
