@@ -903,6 +903,9 @@ def test_where_someone_went_or_what_happened_to_them_is_not_asked_with_the_verb(
     # So "happen" of "What happened to X?": no answer says what X did with it.
     fate = seed_assistant.ask("What happened to Shaoqing Ren after ResNet?")
     assert not fate.refused and "Momenta" in fate.answer
+    # ... nor "become" of "What became of X?" (refused in session 38: "became" scored the sentences).
+    fate = seed_assistant.ask("What became of Jian Sun after he left the lab?")
+    assert not fate.refused and "Megvii" in fate.citations[0].quote
 
 
 def test_a_question_naming_its_source_is_answered_from_it(seed_assistant):

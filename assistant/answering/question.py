@@ -184,10 +184,12 @@ _INTENSIFIERS = re.compile(r"\b(?:exactly|really|actually|concretely|precisely|b
 # The verb of a question asking where someone went asks for the place, as "where" does: "Where did
 # Kaiming He go?" is answered by "... joined Facebook AI Research", not by a sentence "Going back to
 # 1998"; and "happen" of "What happened to X?" asks what X did or became, which no answer says
-# with "happen" ("Shaoqing Ren joined two other MSRA alumni in co-founding Momenta").
+# with "happen" ("Shaoqing Ren joined two other MSRA alumni in co-founding Momenta"), nor "become"
+# of "What became of X?".
 _ASKING_VERB = re.compile(r"\bwhere\s+(?:did|does|do|has|have|had|would|will|could|might)\s+[^?,;]{1,60}?\b"
                           r"(go|goes|going|gone|went|head|headed|move|moved|end\s+up|ended\s+up)\b"
-                          r"|\bwhat\s+(?:(?:has|had|would\s+have|will|would)\s+)?(happens?|happened|happen)\b", re.I)
+                          r"|\bwhat\s+(?:(?:has|had|would\s+have|will|would)\s+)?(happens?|happened|happen)\b"
+                          r"|\bwhat\s+(?:(?:has|had|have|will|would\s+have)\s+)?(became|become|becomes)\s+of\b", re.I)
 
 
 def question_terms(text: str) -> list[str]:
@@ -201,7 +203,7 @@ def analyse(question: str, context: str = "", idf: dict[str, float] | None = Non
     names it gives what the question points back to are terms an answer must hold too."""
     question = without_attribution(question)
     verb = _ASKING_VERB.search(question)
-    asking_verb = terms(next(g for g in verb.groups() if g)) if verb else []
+    asking_verb = terms(verb[verb.lastindex]) if verb else []
     own = tuple(t for t in question_terms(question) if t not in asking_verb)
     from_context = tuple(t for t in question_terms(context) if t not in own)
     typed = asked_type(question)
