@@ -469,3 +469,21 @@ def test_a_part_of_a_year_is_a_date_not_a_name():
 
     assert names_and_identifiers("How many times had ResNet been cited by mid-2019?") == ["ResNet"]
     assert names_and_identifiers("Was ResNet-152 trained in early-2015 or late-2015?") == ["ResNet-152"]
+
+
+@pytest.mark.parametrize("question", ["What is the parameter count of the 152-layer ImageNet ResNet?",
+                                      "What peak VRAM footprint does RetinaNet-101-800 have while training?",
+                                      "What constant was chosen for the PUCT exploration term in AlphaGo Zero?",
+                                      "In the final evaluation tournament, what Elo rating did Pachi receive?"])
+def test_what_asks_a_quantity_by_its_noun_after_a_word_or_two(question):
+    """A count, a constant, a footprint or a rating is a number: a sentence without one does not
+    answer ("What constant was chosen for the PUCT exploration term?" was answered by the sentence
+    naming the temperature that controls exploration; wide dev +4, nothing lost)."""
+    asked = analysis.analyse(question)
+    assert analysis.typed(asked)
+    assert not analysis.holds_type(asked, "τ is a temperature parameter that controls the level of exploration.")
+    assert analysis.holds_type(asked, "It was set to 5 in all runs.")
+
+
+def test_what_kind_of_quantity_asks_no_number():
+    assert not analysis.typed(analysis.analyse("What kind of ratio do the anchors use?"))
