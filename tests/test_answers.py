@@ -720,6 +720,17 @@ def test_the_gate_reads_the_relations_heading_as_the_selection_it_is_given_says(
     assert default.probability > strict.probability
 
 
+def test_a_quote_leaves_out_the_run_in_heading_pdf_text_glues_to_its_sentence(library_assistant):
+    """"Inference: RetinaNet forms ..." and "Translation-Invariant Anchors At each ..." were quoted
+    with their paragraph's heading, as if it were part of the sentence."""
+    answer = library_assistant.ask("How does RetinaNet run inference?")
+    assert answer.citations[0].quote.startswith("RetinaNet forms a single FCN")
+    answer = library_assistant.ask("How does Faster R-CNN make its anchors translation invariant?")
+    quotes = [c.quote for c in answer.citations]
+    assert any(q.startswith("At each sliding-window location") for q in quotes), quotes
+    assert not any(q.startswith("Translation-Invariant Anchors") for q in quotes)
+
+
 def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(library_assistant):
     """"Give a short definition of X", "How does the paper define X?" ask what "What is X?" asks: the
     answer opens with the sentence saying what an RPN is, not with how the paper builds one, and

@@ -8,13 +8,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from assistant.answering.candidates import without_run_in_heading
 from assistant.answering.front_matter import addressed, asks_address
 from assistant.answering.readings import holds_address
 from assistant.answering.selection import Selection, complements, opening_sentence, select
 from assistant.answering.series import announces, series
+from assistant.citations import Quote
 from assistant.text import sentence_spans
 
-from .helpers import sentence_pool
+from .helpers import passage, sentence_pool
 
 QUESTION = "How was the deep residual network trained on ImageNet?"
 SHORT = [
@@ -315,3 +317,23 @@ def test_where_the_code_is_is_answered_by_the_likeliest_sentence_with_a_web_addr
 ])
 def test_the_address_answers_the_kind_of_thing_asked(question, sentence, gives):
     assert bool(addressed(question).search(sentence)) is gives
+
+
+@pytest.mark.parametrize("sentence, quoted", [
+    ("Translation-Invariant Anchors At each sliding-window location, we simultaneously predict k region proposals.",
+     "At each sliding-window location, we simultaneously predict k region proposals."),
+    ("Inference: RetinaNet forms a single FCN comprised of a ResNet-FPN backbone.",
+     "RetinaNet forms a single FCN comprised of a ResNet-FPN backbone."),
+    ("Appendix A: Focal Loss* The exact form of the focal loss is not crucial.",
+     "The exact form of the focal loss is not crucial."),
+    ("A Loss Function for Learning Region Proposals For training RPNs, we assign a binary class label to each anchor.",
+     "For training RPNs, we assign a binary class label to each anchor."),
+    # Prose opening with capitals is not a heading: a sentence, a reference to a table, a name.
+    ("In Table 3 we compare three options for the shortcuts.", None),
+    ("Microsoft itself also benefited from the paper.", None),
+    ("Correspondence to: David Silver and Demis Hassabis.", None),
+    ("Faster R-CNN: Towards Real-Time", None),  # too little left to be a sentence
+])
+def test_a_quote_leaves_out_its_paragraphs_run_in_heading(sentence, quoted):
+    quote = Quote(passage(sentence), 0, len(sentence))
+    assert without_run_in_heading(quote).text == (quoted or sentence)

@@ -76,6 +76,37 @@ def _is_heading_or_question(text: str) -> bool:
     return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
 
 
+# A paragraph's run-in heading, which PDF text glues to its first sentence: a few capitalised
+# words ("Translation-Invariant Anchors", "A Loss Function for Learning Region Proposals") before
+# a sentence's opening word, or before a colon ("Inference: RetinaNet forms a single FCN ...").
+# Quoted, the sentence starts after it. (Not "In Table 3 we ...", nor "Correspondence to: ...".)
+_HEADING_WORDS = r"[A-Z][\w’'*-]*(?:\s+(?:[A-Z][\w’'*-]*|of|for|and|the|in|on|with|a|an))*"
+_OPENING_WORD = (r"(?:The|We|For|At|In|Our|This|These|To|As|Given|A|An|It|Each|Unlike|On|With|Following|Using|"
+                 r"Here|When|Since|If|One|All|Both|Instead|There|Because|Although|While|After|By|From|Then|"
+                 r"Finally|First|Second|Third|However|Thus)")
+_RUN_IN_HEADING = re.compile(rf"(?!(?:In|See|On|For|At|To|By|As)\s)(?:{_HEADING_WORDS}\s+(?={_OPENING_WORD}\s)|{_HEADING_WORDS}:\s+(?=[A-Z]))")
+MAX_RUN_IN_HEADING_WORDS = 10
+
+
+def without_run_in_heading(quote: Quote) -> Quote:
+    """``quote`` from where the sentence after its run-in heading starts, if it opens with one. Only
+    the quote is trimmed: the sentence is scored with the heading's words, which often are what
+    was asked ("Did a hinge-style loss work?": "Hinge Loss: Finally, in early experiments, ...")."""
+    skip = _run_in_heading(quote.text)
+    return replace(quote, start=quote.start + skip) if skip else quote
+
+
+def _run_in_heading(text: str) -> int:
+    """How many characters of ``text`` a run-in heading takes at its start (0: none); what is left is a
+    quotable sentence. A section's heading may stand before one ("Appendix A: Focal Loss* The exact form ...")."""
+    start = 0
+    while found := _RUN_IN_HEADING.match(text, start):
+        if word_count(found.group()) > MAX_RUN_IN_HEADING_WORDS or word_count(text[found.end():]) < MIN_SENTENCE_WORDS:
+            break
+        start = found.end()
+    return start
+
+
 # A word, hyphenated or possessive too ("single-crop", "model’s"): letters alone between its marks.
 _WORDLIKE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 

@@ -23,7 +23,7 @@ from ..retrieval.followup import follow_up_context, joined, referents
 from ..text import terms
 from ..types import Part, Passage
 from . import scorer
-from .candidates import Pool, as_quoted, candidates, position, with_header
+from .candidates import Pool, as_quoted, candidates, position, with_header, without_run_in_heading
 from .counts import counted_head, states_count
 from .definitions import defines, glosses
 from .question import analyse, asking_terms, expansion_terms, holds_type, query_terms, typed
@@ -168,7 +168,9 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     quotes: list[Quote] = []
     for i in [opening, *rest]:
         quotes.extend(pool.headers[i])
-        quotes.append(pool.quotes[i])
+        # A prose sentence is quoted without its run-in heading; a byline with its title.
+        prose = not pool.headers[i] and i not in pool.bylines
+        quotes.append(without_run_in_heading(pool.quotes[i]) if prose else pool.quotes[i])
     # A byline is quoted only for a question that opens by asking who wrote the one document it
     # names, or their affiliation (``select``; retrieval/front_matter.py), and it names them: the
     # gate, fitted on prose sentences, does not judge it (its words are names, like no question's).
