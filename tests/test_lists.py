@@ -94,6 +94,9 @@ def test_a_question_asking_which_businesses_or_players_wants_names(question):
     # Asked politely (session 15: "Can you list the players ...?" was refused).
     "Can you list the players that drew advantage from the ResNet research?",
     "Could you please name the companies that benefited from ResNet?",
+    # Every or each item (session 39: answered as one fact, with the author list).
+    "Name every firm that the MacroPolo piece says gained from ResNet.",
+    "Name each firm that benefited from ResNet: the tech giant behind the lab and the rest.",
 ])
 def test_a_request_to_name_companies_asks_for_a_list_of_names(question):
     asked = analyse(question)

@@ -63,10 +63,11 @@ _MEASURE = (
 # The asking words of a list question: several items are wanted, one sentence each. "List" (and
 # "Enumerate") asks when it opens the question ("List the ..."), not as a noun ("the US entity list") or a verb
 # after its plural object ("What drawbacks ... does the paper list?", a plural wh-phrase anyway).
+# "Name every firm ..." and "Name each firm ..." ask for all of them (headline sets +2, wide dev unchanged).
 _LIST_QUESTION = re.compile(
     r"\b(who (benefit\w*|gain\w*|profit\w*|lost|los[et]\w*|won|win\w*)|which (companies|firms|labs|people|products|startups|universities|"
     r"organi[sz]ations|areas|datasets|tasks|methods|techniques|components|layers)|what (companies|firms|products|"
-    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|(?:name|identify) (the|all|some))\b|" + _REQUEST + r"(?:list|enumerate)\b",
+    r"areas|datasets|tasks|methods|techniques|components|positions|roles)|(?:name|identify|list) (the|all|some|every|each))\b|" + _REQUEST + r"(?:list|enumerate)\b",
     re.I,
 )
 # A question's wh-phrase ("which Chinese tech companies", "what drawbacks of R-CNN") ends at an
