@@ -487,3 +487,21 @@ def test_what_asks_a_quantity_by_its_noun_after_a_word_or_two(question):
 
 def test_what_kind_of_quantity_asks_no_number():
     assert not analysis.typed(analysis.analyse("What kind of ratio do the anchors use?"))
+
+
+@pytest.mark.parametrize("question", ["How long did the 40-block AlphaGo Zero train?",
+                                      "How long does ResNet-200 take to train on ImageNet?",
+                                      "By 2012, for how long had Kaiming He and Jian Sun been doing research together?"])
+def test_how_long_asks_a_duration(question):
+    """Any number answered "How long did the 40-block AlphaGo Zero train?" ("... the 40-block
+    instance of AlphaGo Zero against AlphaGo Master, ... in Seoul, 2016."), never the 40 days."""
+    asked = analysis.analyse(question)
+    assert all(analysis.holds_type(asked, sentence) for sentence in (
+        "Training continued for approximately 40 days.", "ResNet-200 takes about 3 weeks to train on 8 GPUs.",
+        "They had been collaborating for three years.", "It takes 198ms per image.", "We train for 90k iterations."))
+    assert not analysis.holds_type(asked, "The 40-block instance played against AlphaGo Master in Seoul, 2016.")
+
+
+def test_how_long_a_thing_is_asks_a_number():
+    asked = analysis.analyse("How long is the vector output by AlphaGo Zero's policy head?")
+    assert analysis.holds_type(asked, "The policy head outputs a vector of size 19 × 19 + 1 = 362.")
