@@ -301,6 +301,13 @@ HEADLINE33_MIN_CORRECT = 0.6
 LIBRARY_TEST34_MIN_CORRECT = 0.54
 LIBRARY_TEST34_MIN_REFUSAL = 0.77
 HEADLINE34_MIN_CORRECT = 0.2
+# The thirty-fifth, written by an engineer who never ran the system (2026-12-06 19:12-19:20 UTC, at
+# the start of session 38), run once on 2026-12-06 23:18 UTC on 719e27b ("The thirty-fifth sealed
+# split: the one run"): 83/160 correct (0.519), 25/40 unanswerables refused (0.625); its headline
+# phrasings 4 of 10. One question below each.
+LIBRARY_TEST35_MIN_CORRECT = 0.51
+LIBRARY_TEST35_MIN_REFUSAL = 0.6
+HEADLINE35_MIN_CORRECT = 0.3
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -643,6 +650,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test32.jsonl", "headline32.jsonl", LIBRARY_TEST32_MIN_CORRECT, LIBRARY_TEST32_MIN_REFUSAL, HEADLINE32_MIN_CORRECT),
     ("library_test33.jsonl", "headline33.jsonl", LIBRARY_TEST33_MIN_CORRECT, LIBRARY_TEST33_MIN_REFUSAL, HEADLINE33_MIN_CORRECT),
     ("library_test34.jsonl", "headline34.jsonl", LIBRARY_TEST34_MIN_CORRECT, LIBRARY_TEST34_MIN_REFUSAL, HEADLINE34_MIN_CORRECT),
+    ("library_test35.jsonl", "headline35.jsonl", LIBRARY_TEST35_MIN_CORRECT, LIBRARY_TEST35_MIN_REFUSAL, HEADLINE35_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
