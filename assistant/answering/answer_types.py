@@ -29,7 +29,8 @@ _QUANTITY_QUESTION = re.compile(
     r"what (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d)|"
     r"what (was|is|were|are) the (error|accuracy|rate|speed|size|value|depth|mAP|AP|score|top-\d|learning rate|"
     r"batch size|weight decay|momentum)|"
-    r"what (?:(?:is|was|are|were) the )?(?!(?:kinds?|types?|sorts?) )(?:[\w-]+\s+){0,2}(?:count|constant|footprint|rating|ratio|threshold|total))\b",
+    r"what (?:(?:is|was|are|were) the )?(?!(?:kinds?|types?|sorts?) )(?:[\w-]+\s+){0,2}"
+    r"(?:count|constant|footprint|rating|ratio|threshold|total))\b",
     re.I,
 )
 # Quantities of money: a year or a count in the sentence does not answer them.
@@ -91,7 +92,8 @@ _DURATION = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine
                        r"epochs?|iterations?|gpu-days|gpu-hours|fps)\b", re.I)
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.
 _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
-          (_AGE_QUESTION, _AGE), (_SPEED_QUESTION, _SPEED), (_DURATION_QUESTION, _DURATION), (_QUANTITY_QUESTION, DIGIT))
+          (_AGE_QUESTION, _AGE), (_SPEED_QUESTION, _SPEED), (_DURATION_QUESTION, _DURATION),
+          (_QUANTITY_QUESTION, DIGIT))
 
 
 def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:

@@ -84,7 +84,8 @@ _HEADING_WORDS = r"[A-Z][\w’'*-]*(?:\s+(?:[A-Z][\w’'*-]*|of|for|and|the|in|o
 _OPENING_WORD = (r"(?:The|We|For|At|In|Our|This|These|To|As|Given|A|An|It|Each|Unlike|On|With|Following|Using|"
                  r"Here|When|Since|If|One|All|Both|Instead|There|Because|Although|While|After|By|From|Then|"
                  r"Finally|First|Second|Third|However|Thus)")
-_RUN_IN_HEADING = re.compile(rf"(?!(?:In|See|On|For|At|To|By|As)\s)(?:{_HEADING_WORDS}\s+(?={_OPENING_WORD}\s)|{_HEADING_WORDS}:\s+(?=[A-Z]))")
+_RUN_IN_HEADING = re.compile(rf"(?!(?:In|See|On|For|At|To|By|As)\s)"
+                             rf"(?:{_HEADING_WORDS}\s+(?={_OPENING_WORD}\s)|{_HEADING_WORDS}:\s+(?=[A-Z]))")
 MAX_RUN_IN_HEADING_WORDS = 10
 
 
