@@ -739,14 +739,6 @@ def test_a_quote_leaves_out_the_run_in_heading_pdf_text_glues_to_its_sentence(li
     assert not any(q.startswith("Translation-Invariant Anchors") for q in quotes)
 
 
-def test_a_statement_before_the_question_leaves_its_words_to_the_part_that_asks(library_assistant):
-    """The statement and the question had half the answer's words each: the question's answer,
-    "... takes in total 198ms ...", came fourth and did not fit (test11's t11-063)."""
-    answer = library_assistant.ask("Fast R-CNN needs 0.3s per image without proposals; how long does the full "
-                                   "VGG-16 Faster R-CNN pipeline take per image, proposals included?")
-    assert "198ms" in answer.answer
-
-
 def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(library_assistant):
     """"Give a short definition of X", "How does the paper define X?" ask what "What is X?" asks: the
     answer opens with the sentence saying what an RPN is, not with how the paper builds one, and

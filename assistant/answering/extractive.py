@@ -20,7 +20,7 @@ from ..abbreviations import long_form_terms, stands_for
 from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.followup import follow_up_context, joined, referents
-from ..text import terms, word_count
+from ..text import terms
 from ..types import Part, Passage
 from . import scorer
 from .candidates import Pool, as_quoted, candidates, position, with_header, without_run_in_heading
@@ -199,10 +199,9 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
                   selection: Selection = DEFAULT_SELECTION) -> Extract:
     """A question asked in several parts (``question_parts``), each given with its own
     passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an
-    equal share of the word budget (what a statement's one sentence leaves goes to the parts that
-    ask), in the parts' order, one answer. A part that points back ("how many anchors did that
-    method use?") is read as a follow-up of the parts before it and their quotes and, given
-    ``search_again`` (a part and what to search it with -> the part with the passages found), is
+    equal share of the word budget, in the parts' order, one answer. A part that points back ("how
+    many anchors did that method use?") is read as a follow-up of the parts before it and their
+    quotes and, given ``search_again`` (a part and what to search it with -> the part with the passages found), is
     searched again with the names those quotes gave it: the method the first part's answer names. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
     not asked. A part that does not point back reads what it leans on (``Part.leans_on``: the
@@ -211,13 +210,7 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     probability is theirs together (``parts_probability``), its other features the weakest
     part's, or with ``either`` ("Which paper, A or B, ...?") the strongest's. ``idf``: the corpus
     idf of terms."""
-    # Each part's words are an equal share of the answer's; a statement the question builds on is
-    # quoted in one sentence, and the words it leaves go to the parts that ask ("ResNet came out
-    # of MSRA in Beijing. Who ended up benefiting from it?": a list needs them).
     share = max_words // len(parts)
-    asking_parts = sum(1 for part in parts if asks(part.text)) or len(parts)
-    statements_left = len(parts) - asking_parts
-    stated_words = 0
     # A list part runs no words past its share: the answer's allowance is for a whole list question.
     selection = replace(selection, list_words=0)
     found: list[Extract] = []
@@ -230,13 +223,9 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
             part = search_again(part, joined(", ".join(named), context))
         part_context = joined(own or part.leans_on, context)
         asking = asks(text)
-        words = (max_words - stated_words - share * statements_left) // asking_parts if asking else share
-        found.append(_extract(text, list(part.passages), encoder, max_words=words, context=part_context,
+        found.append(_extract(text, list(part.passages), encoder, max_words=share, context=part_context,
                               idf=idf(query_terms(text, part_context)),
                               selection=selection if asking else replace(selection, sentences=1)))
-        if not asking:
-            statements_left -= 1
-            stated_words += sum(word_count(q.text) for q in found[-1].quotes)
         history.append((text, " ".join(f"{q.text} [1]" for q in found[-1].quotes)))
     answered = [e for e in found if e.quotes]
     if not answered or (not either and len(answered) < len(found)):
