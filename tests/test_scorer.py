@@ -498,7 +498,8 @@ def test_how_long_asks_a_duration(question):
     asked = analysis.analyse(question)
     assert all(analysis.holds_type(asked, sentence) for sentence in (
         "Training continued for approximately 40 days.", "ResNet-200 takes about 3 weeks to train on 8 GPUs.",
-        "They had been collaborating for three years.", "It takes 198ms per image.", "We train for 90k iterations."))
+        "They had been collaborating for three years.", "It takes 198ms per image.", "We train for 90k iterations.",
+        "MSRA has been the most important institution over the past two decades."))
     assert not analysis.holds_type(asked, "The 40-block instance played against AlphaGo Master in Seoul, 2016.")
 
 
