@@ -80,7 +80,8 @@ _ROLE = re.compile(
 # "How fast ...?", "How quickly ...?", "What speed ...?" want a rate or a time ("5fps", "0.2s per
 # image", "24 h", a clock's "875 MHz"), not any number (nor the word "fast": "Fast R-CNN" holds it).
 _SPEED_QUESTION = re.compile(r"\bhow (?:fast|quick(?:ly)?|slow(?:ly)?)\b|\bwhat (?:speed|frame rate)\b", re.I)
-_SPEED = re.compile(r"\d\s*(?:fps|frames?\s+(?:per|a)\s+second|[mg]hz|ms|milliseconds?|s|secs?|seconds?|h|hrs?|hours?|days?)\b"
+_TIME_UNITS = r"ms|milliseconds?|s|secs?|seconds?|h|hrs?|hours?|days?"
+_SPEED = re.compile(rf"\d\s*(?:fps|frames?\s+(?:per|a)\s+second|[mg]hz|{_TIME_UNITS})\b"
                     r"|\d\s*(?:frames?|images?)\s*(?:/|per)\s*s", re.I)
 # "How long ...?" wants a duration: a number of a unit of time, or of training's iterations or
 # epochs ("27 hours", "3 weeks", "198ms", "three years", "two decades", "90k iterations"), or the frame rate
@@ -88,8 +89,8 @@ _SPEED = re.compile(r"\d\s*(?:fps|frames?\s+(?:per|a)\s+second|[mg]hz|ms|millise
 # length (a number question).
 _DURATION_QUESTION = re.compile(r"\bhow long\b(?!\s+(?:is|are)\s+(?:the|a|an|its|each)\b)", re.I)
 _DURATION = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few))\s*-?\s*k?\s*"
-                       r"(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?|"
-                       r"decades?|epochs?|iterations?|gpu-days|gpu-hours|fps)\b", re.I)
+                       rf"(?:{_TIME_UNITS}|mins?|minutes?|weeks?|months?|years?|decades?|epochs?|iterations?|"
+                       r"gpu-days|gpu-hours|fps)\b", re.I)
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.
 _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
           (_AGE_QUESTION, _AGE), (_SPEED_QUESTION, _SPEED), (_DURATION_QUESTION, _DURATION),

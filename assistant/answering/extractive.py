@@ -198,10 +198,10 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
                   search_again: Callable[[Part, str], Part] | None = None,
                   selection: Selection = DEFAULT_SELECTION) -> Extract:
     """A question asked in several parts (``question_parts``), each given with its own
-    passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an
-    equal share of the word budget, in the parts' order, one answer. A part that points back ("how
-    many anchors did that method use?") is read as a follow-up of the parts before it and their
-    quotes and, given ``search_again`` (a part and what to search it with -> the part with the passages found), is
+    passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an equal share of the
+    word budget, in the parts' order, one answer. A part that points back ("how many anchors did
+    that method use?") is read as a follow-up of the parts before it and their quotes and, given
+    ``search_again`` (a part and what to search it with -> the part with the passages found), is
     searched again with the names those quotes gave it: the method the first part's answer names. A
     statement the question builds on is quoted (its best sentence) but not gated: what it says is
     not asked. A part that does not point back reads what it leans on (``Part.leans_on``: the
