@@ -308,6 +308,13 @@ HEADLINE34_MIN_CORRECT = 0.2
 LIBRARY_TEST35_MIN_CORRECT = 0.51
 LIBRARY_TEST35_MIN_REFUSAL = 0.6
 HEADLINE35_MIN_CORRECT = 0.3
+# The thirty-sixth, written by an engineer who never ran the system (2026-12-06 22:11-22:19 UTC, at
+# the start of session 39), run once on 2026-12-07 01:38 UTC on 24af698 (the answering code of
+# d9adab9; "The thirty-sixth sealed split: the one run"): 80/160 correct (0.50), 27/40 unanswerables
+# refused (0.675); its headline phrasings 5 of 10. One question below each.
+LIBRARY_TEST36_MIN_CORRECT = 0.49
+LIBRARY_TEST36_MIN_REFUSAL = 0.65
+HEADLINE36_MIN_CORRECT = 0.4
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -651,6 +658,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test33.jsonl", "headline33.jsonl", LIBRARY_TEST33_MIN_CORRECT, LIBRARY_TEST33_MIN_REFUSAL, HEADLINE33_MIN_CORRECT),
     ("library_test34.jsonl", "headline34.jsonl", LIBRARY_TEST34_MIN_CORRECT, LIBRARY_TEST34_MIN_REFUSAL, HEADLINE34_MIN_CORRECT),
     ("library_test35.jsonl", "headline35.jsonl", LIBRARY_TEST35_MIN_CORRECT, LIBRARY_TEST35_MIN_REFUSAL, HEADLINE35_MIN_CORRECT),
+    ("library_test36.jsonl", "headline36.jsonl", LIBRARY_TEST36_MIN_CORRECT, LIBRARY_TEST36_MIN_REFUSAL, HEADLINE36_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
