@@ -35,7 +35,7 @@ import argparse
 import json
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +102,10 @@ class Item:
     read: list
     weight: float = 1.0  # the question's weight in the sentence fit (``SET_WEIGHTS``)
     gated: bool = True  # among the gate's rows (not of a ``SENTENCE_ONLY`` set)
+    authors: dict[str, tuple[str, ...]] = field(default_factory=dict)  # who wrote each document read
+
+    def authors_of(self, source: str) -> tuple[str, ...]:
+        return self.authors.get(source, ())
 
 
 def own_assistant(files: tuple[Path, ...]) -> Assistant:
@@ -135,7 +139,8 @@ def collect(assistant: Assistant, path: Path, weight: float = 1.0, gated: bool =
         texts = [candidates.with_header(quote, header) for quote, header in zip(pool.quotes, pool.headers)]
         labels = np.asarray([any(covered(t, g) for g in q.facts) for t in texts], dtype=int)
         items.append(Item(q.id, kinds.get(q.id, ""), q.answerable, q.facts, passages, pool, labels,
-                          bool(assistant._unknown_names(q.question)), read, weight, gated))
+                          bool(assistant._unknown_names(q.question)), read, weight, gated,
+                          {p.chunk.source: assistant._byline_names(p.chunk.source) for p in read}))
     return items
 
 
@@ -275,7 +280,8 @@ def gate_rows(items: list[Item], probabilities: list[np.ndarray], max_words: int
     for item, probability in zip(items, probabilities):
         chosen, right = answer(item, probability, max_words, selection) if len(item.pool.quotes) else ([], False)
         answered.append(bool(chosen))
-        rows.append(extractive.gate_features(item.pool, probability, chosen, item.read, selection=selection)
+        rows.append(extractive.gate_features(item.pool, probability, chosen, item.read, selection=selection,
+                                             authors=item.authors_of)
                     if chosen else (0.0,) * len(scorer.GATE_FEATURES))
         labels.append(int(right))
     return np.asarray(rows, dtype=np.float32), np.asarray(labels), answered
@@ -303,8 +309,9 @@ def tradeoff(items: list[Item], probabilities: list[np.ndarray], gate: scorer.Mo
             outcomes.append((0.0, False))
             continue
         chosen, right = answer(item, probability, max_words, selection)
-        p = float(gate.probability(np.asarray(extractive.gate_features(item.pool, probability, chosen, item.read,
-                                                                       selection=selection), dtype=np.float32))[0]) if chosen else 0.0
+        row = extractive.gate_features(item.pool, probability, chosen, item.read, selection=selection,
+                                       authors=item.authors_of) if chosen else ()
+        p = float(gate.probability(np.asarray(row, dtype=np.float32))[0]) if chosen else 0.0
         outcomes.append((-1.0 if item.unknown and name_rule else p, right))
     table = []
     for t in thresholds:

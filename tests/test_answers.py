@@ -747,6 +747,14 @@ def test_a_quote_leaves_out_the_run_in_heading_pdf_text_glues_to_its_sentence(li
     assert not any(q.startswith("Translation-Invariant Anchors") for q in quotes)
 
 
+def test_a_question_naming_a_paper_by_its_author_is_answered_from_it(library_assistant):
+    """"Girshick's multi-task loss" points at Fast R-CNN by its author, whom no sentence of the paper
+    names: the gate counted "Girshick" as a question word the quotes lack, and refused (0.24)."""
+    answer = library_assistant.ask("What two things does Girshick's multi-task loss learn for every RoI?")
+    assert not answer.refused
+    assert any("jointly train for classification and bounding-box regression" in c.quote for c in answer.citations)
+
+
 def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(library_assistant):
     """"Give a short definition of X", "How does the paper define X?" ask what "What is X?" asks: the
     answer opens with the sentence saying what an RPN is, not with how the paper builds one, and

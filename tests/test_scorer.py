@@ -506,3 +506,17 @@ def test_how_long_asks_a_duration(question):
 def test_how_long_a_thing_is_asks_a_number():
     asked = analysis.analyse("How long is the vector output by AlphaGo Zero's policy head?")
     assert analysis.holds_type(asked, "The policy head outputs a vector of size 19 × 19 + 1 = 362.")
+
+
+def test_an_author_the_question_names_its_document_by_is_held_by_that_documents_sentences():
+    """"Girshick's loss", "as Lin et al. summarise it": the document's sentences never name its
+    authors, its byline does. The surname names them, in any case; a given name alone does not
+    ("AlphaGo Fan" is no author of the AlphaGo Zero paper, whose byline lists Fan Hui)."""
+    from assistant.answering.extractive import named_authors
+
+    bylines = {"fast.pdf": ("Ross Girshick",), "go.pdf": ("David Silver", "Fan Hui")}.get
+    assert named_authors("What does Girshick's loss combine?", {"fast.pdf"}, lambda s: bylines(s, ())) == set(terms("Ross Girshick"))
+    assert named_authors("girshick's detector: what does it train?", {"fast.pdf"}, lambda s: bylines(s, ())) == set(terms("Ross Girshick"))
+    assert named_authors("What Elo did AlphaGo Fan reach?", {"go.pdf"}, lambda s: bylines(s, ())) == set()
+    # Only the quoted documents' authors: Girshick wrote none of go.pdf.
+    assert named_authors("What does Girshick's loss combine?", {"go.pdf"}, lambda s: bylines(s, ())) == set()

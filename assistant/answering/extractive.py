@@ -11,6 +11,7 @@ several parts is answered part by part (``extract_parts``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -63,10 +64,30 @@ def _refused_uncounted(found: Extract, quotes: Sequence[Quote]) -> Extract:
     return replace(found, probability=0.0)
 
 
+# The authors a document's byline lists, by its source (``retrieval.front_matter.byline_names``).
+Authors = Callable[[str], Sequence[str]]
+
+
+def _no_authors(source: str) -> Sequence[str]:
+    return ()
+
+
+def named_authors(question: str, sources: set[str], authors: Authors) -> set[str]:
+    """The terms of the authors of ``sources`` whom ``question`` names by their surname, as it
+    points at their document ("Girshick's single training loss", "Ren et al.'s anchors"): the
+    document's sentences never name them, its byline does."""
+    held: set[str] = set()
+    for source in sources:
+        for name in authors(source):
+            if re.search(rf"(?<!\w){re.escape(name.split()[-1])}(?!\w)", question, re.I):
+                held |= set(terms(name))
+    return held
+
+
 def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passages: list[Passage], *,
-                  selection: Selection = DEFAULT_SELECTION) -> tuple[float, ...]:
+                  selection: Selection = DEFAULT_SELECTION, authors: Authors = _no_authors) -> tuple[float, ...]:
     """The answer's ``scorer.GATE_FEATURES``, with the relation's heading read as ``selection``
-    chose the answer under it."""
+    chose the answer under it; ``authors``: who wrote each document."""
     question = pool.question
     if not chosen:
         return ()
@@ -87,6 +108,9 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
     # for "the residual-network breakthrough", "MSRA" for "Microsoft Research Asia". (The other way
     # round, "MSRA" held by a quote saying "Microsoft Research Asia", changed no answer of wide dev.)
     have |= long_form_terms(question.text, " ".join(texts))
+    # A question naming a quote's document by its authors holds their names with it (wide dev +9 −0,
+    # session 40).
+    have |= named_authors(question.text, {pool.quotes[i].passage.chunk.source for i in chosen}, authors)
     # Quotes from the section whose heading answers the question's relation ("Who were the
     # beneficiaries?" -> "Who Benefitted and Who Lost Out?") state that relation in the heading's
     # words, not the question's: its words count as held.
@@ -123,15 +147,18 @@ def gate_features(pool: Pool, probability: np.ndarray, chosen: list[int], passag
 
 
 def extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str = "",
-            idf: dict[str, float] | None = None, selection: Selection = DEFAULT_SELECTION) -> Extract:
+            idf: dict[str, float] | None = None, selection: Selection = DEFAULT_SELECTION,
+            authors: Authors = _no_authors) -> Extract:
     """The best quotes for ``question`` and the gate's probability that they answer it.
-    ``idf``: the corpus idf of the question's and the context's terms (``Bm25Side.idf``)."""
+    ``idf``: the corpus idf of the question's and the context's terms (``Bm25Side.idf``);
+    ``authors``: who wrote each document (``Authors``)."""
     return _refused_uncounted(_extract(question, passages, encoder, max_words=max_words, context=context, idf=idf,
-                                       selection=selection, follow_up=bool(context)), quotes=())
+                                       selection=selection, follow_up=bool(context), authors=authors), quotes=())
 
 
 def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_words: int, context: str,
-             idf: dict[str, float] | None, selection: Selection, follow_up: bool = False) -> Extract:
+             idf: dict[str, float] | None, selection: Selection, follow_up: bool = False,
+             authors: Authors = _no_authors) -> Extract:
     """``extract`` but for the count check, which a question in parts makes over all its parts' quotes.
     ``follow_up``: ``context`` is the conversation's (``analyse``), not the parts' before it."""
     sentence_model, gate_model = scorer.models()
@@ -162,7 +189,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     # The gate judges the selected sentences with the best one's continuation, which often holds
     # what was asked ("Sun now serves as the company's chief scientist." after the sentence naming
     # him); not the complements, which add to an answer the gate has already judged.
-    row = gate_features(pool, probability, selected + continued, passages, selection=selection)
+    row = gate_features(pool, probability, selected + continued, passages, selection=selection, authors=authors)
     best, opening = chosen[0], opening_sentence(pool, chosen, selection)
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
@@ -196,7 +223,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
 def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
                   idf: Callable[[list[str]], dict[str, float]], context: str = "", either: bool = False,
                   search_again: Callable[[Part, str], Part] | None = None,
-                  selection: Selection = DEFAULT_SELECTION) -> Extract:
+                  selection: Selection = DEFAULT_SELECTION, authors: Authors = _no_authors) -> Extract:
     """A question asked in several parts (``question_parts``), each given with its own
     passages (``retrieval.parts``): each part's best quotes, scored against the part alone within an equal share of the
     word budget, in the parts' order, one answer. A part that points back ("how many anchors did
@@ -209,7 +236,7 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
     when it leaves out what it asks) as its context. Every part that asks must be answered; the gate's
     probability is theirs together (``parts_probability``), its other features the weakest
     part's, or with ``either`` ("Which paper, A or B, ...?") the strongest's. ``idf``: the corpus
-    idf of terms."""
+    idf of terms; ``authors``: who wrote each document."""
     share = max_words // len(parts)
     # A list part runs no words past its share: the answer's allowance is for a whole list question.
     selection = replace(selection, list_words=0)
@@ -224,7 +251,7 @@ def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,
         part_context = joined(own or part.leans_on, context)
         asking = asks(text)
         found.append(_extract(text, list(part.passages), encoder, max_words=share, context=part_context,
-                              idf=idf(query_terms(text, part_context)),
+                              idf=idf(query_terms(text, part_context)), authors=authors,
                               selection=selection if asking else replace(selection, sentences=1)))
         history.append((text, " ".join(f"{q.text} [1]" for q in found[-1].quotes)))
     answered = [e for e in found if e.quotes]

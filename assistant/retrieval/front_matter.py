@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..store.registry import Registry
 from ..text import fold
 from ..types import AuthorRole, Chunk, Passage
 from .search import Searcher
@@ -129,6 +130,13 @@ def byline_authors(chunk: Chunk) -> list[str]:
         return [n for n in names if " " in n]
     words = _name_words(text)
     return [" ".join(words[k:k + 2]) for k in range(0, len(words) - 1, 2)]
+
+
+def byline_names(registry: Registry, source: str) -> tuple[str, ...]:
+    """The authors the byline of ``source`` lists (``byline_authors`` of its first chunk); () when
+    it has none."""
+    first = registry.chunks_beside(source, -1, after=True, limit=1)
+    return tuple(byline_authors(first[0])) if first else ()
 
 
 def _name_words(text: str) -> list[str]:
