@@ -755,6 +755,15 @@ def test_a_question_naming_a_paper_by_its_author_is_answered_from_it(library_ass
     assert any("jointly train for classification and bounding-box regression" in c.quote for c in answer.citations)
 
 
+def test_a_definition_asked_in_a_named_document_is_not_answered_with_its_authors_note(library_assistant):
+    """"What is Megvii in Sheehan's essay?": the essay's words were kept as asked (too little was left
+    without them), so "Matt Sheehan is a Fellow at MacroPolo." opened the answer."""
+    answer = library_assistant.ask("What is Megvii in Sheehan's essay?")
+    quotes = [c.quote for c in answer.citations]
+    assert not any("Sheehan" in q for q in quotes), quotes
+    assert any("Megvii, the Chinese computer vision startup" in q for q in quotes), quotes
+
+
 def test_a_request_for_a_definition_is_answered_with_the_defining_sentence(library_assistant):
     """"Give a short definition of X", "How does the paper define X?" ask what "What is X?" asks: the
     answer opens with the sentence saying what an RPN is, not with how the paper builds one, and

@@ -305,8 +305,9 @@ def without_attribution(question: str) -> str:
     rest = _PLACE_LEFT.sub("", rest) if left else rest
     rest = re.sub(r"\s*[,;:]\s*(?=[,;:?.!]|$)", "", " ".join(rest.split())).strip(" ,;:")
     rest = re.sub(r"\s+([?.!])", r"\1", rest)
-    # (A person's name is enough of what it asks: "Which company hired Kaiming He?")
-    return rest if len(question_terms(rest)) >= (1 if left else 2) else question
+    # (A person's name is enough of what it asks: "Which company hired Kaiming He?"; so is the
+    # subject of a definition: "What is Megvii in Sheehan's essay?")
+    return rest if len(question_terms(rest)) >= (1 if left or definition_subject(rest) else 2) else question
 
 
 # The category a question asks something's place in: "What sort of outfit is Momenta?", "what kind
