@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answering.candidates import byline, candidates, names_institution
 from assistant.answering.front_matter import asks_affiliation, asks_authors, author_in_role, written_by
-from assistant.retrieval.front_matter import byline_authors
+from assistant.retrieval.bylines import byline_authors
 from assistant.answering.question import analyse
 
 from .helpers import passage

@@ -185,6 +185,25 @@ def test_the_library_names_the_resnet_paper():
     assert names.named("How is the focal loss paper's RetinaNet built?") == ["focal_loss_1708.02002.pdf"]
 
 
+def test_the_library_names_a_paper_by_its_first_author():
+    """On the library index: "Ren et al." is the paper whose byline Shaoqing Ren opens (Faster R-CNN),
+    not the ResNet paper he co-wrote; "He et al." both papers Kaiming He opens. A co-author who
+    opens no byline names none ("Zhang et al.")."""
+    if not (PAPERS / "resnet_1512.03385.pdf").is_file():
+        pytest.skip(f"{PAPERS} does not hold the papers")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.library import library_settings
+
+    names = DocumentNames(Index(library_settings()).registry)
+    assert names.named("Which framework did Ren et al. implement their detector in?") == ["faster_rcnn_nips2015.pdf"]
+    assert sorted(names.named("What do He et al. mean by a plain network?")) == [
+        "identity_mappings_1603.05027.pdf", "resnet_1512.03385.pdf"]
+    assert names.named("how do lin et al. initialise the last layer?") == ["focal_loss_1708.02002.pdf"]
+    assert names.named("What did Zhang et al. find?") == []
+
+
 # The plain form of a phrase matcher: one alternation of every name. ``_Phrases`` must find what it finds.
 def _one_alternation(names: list[str], after: str = "") -> re.Pattern:
     phrases = "|".join(re.escape(n).replace("\\ ", "\\s+") for n in sorted(names, key=len, reverse=True))

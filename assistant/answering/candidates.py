@@ -14,7 +14,7 @@ import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
-from ..retrieval.front_matter import INSTITUTION_WORD, byline_span
+from ..retrieval.bylines import INSTITUTION_WORD, byline_span
 from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
@@ -193,7 +193,7 @@ _DOCUMENT_TOPIC = re.compile(rf"\b{DOCUMENT_NOUN}\s+(?:on|about)\s+[^,;:?]+", re
 
 
 def byline(passage: Passage, *, with_title: bool = False) -> Quote | None:
-    """The byline of a document's first chunk (``retrieval.front_matter.byline_span``); with
+    """The byline of a document's first chunk (``retrieval.bylines.byline_span``); with
     ``with_title``, from the title on ("Fast R-CNN Ross Girshick Microsoft Research"). In any
     other chunk, an author note: a short paragraph that opens by saying who a named person is
     ("Matt Sheehan is a Fellow at MacroPolo."), as an article's last one does. None when there

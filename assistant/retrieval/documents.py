@@ -15,6 +15,10 @@ names, read from the registry:
   text (its references aside), on its first page too, and at least ``COINED_SHARE`` of all their
   uses in the library: a name every paper uses ("ImageNet", "ResNet") names none of them.
 
+Readers also name a paper by its **first author**, "Ren et al." (the byline's first name's last
+word, ``bylines``): that names every document whose byline opens with them ("He et al." names the
+ResNet paper and the identity-mappings paper).
+
 A question names a document when it holds one of its names as a whole phrase (case-insensitive;
 "Faster R-CNN" is matched before "R-CNN", and "ResNet-110" does not hold "ResNet"). A title's
 name belongs to its document alone, whatever other documents coin.
@@ -48,6 +52,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..store.registry import Registry
+from .bylines import byline_authors
 
 MIN_COINED = 10  # uses of a coined name in its document's own text
 COINED_SHARE = 0.75  # of the library's uses of a coined name that its document must hold
@@ -62,6 +67,8 @@ _QUOTED_NAME = re.compile(rf"[\"“‘'(]\s*({_WORD})\s*[,.;]?\s*[\"”’')]")
 _EDGE_PUNCTUATION = "\"“”‘’'()[].,;:!?"
 # "the ResNet paper", "the ResNet paper's", "in the residual learning paper"
 _PAPER = r"\s+paper(?![\w-])"
+# A paper named by its first author: "Ren et al.", "He et al.'s".
+_ET_AL = re.compile(r"(?<![\w-])([^\W\d_][\w’'-]*)\s+et\s+al\b", re.I)
 
 
 def title_names(title: str) -> list[str]:
@@ -106,6 +113,10 @@ class _Document:
         self.counts: Counter = Counter()
         self.first_page: set[str] = set()
         self.quoted: list[tuple[str, str]] = []  # (the text before it, a quoted or parenthesised coined name)
+        chunks = list(chunks)
+        first = min(chunks, key=lambda c: c.chunk_index, default=None)
+        authors = byline_authors(first) if first is not None else []
+        self.first_author = authors[0].split()[-1] if authors else ""  # the last word of their name
         for chunk in chunks:
             if chunk.kind == "references":
                 continue
@@ -129,6 +140,7 @@ class DocumentNames:
         self._pattern: _Phrases | None = None
         self._papers: dict[str, list[str]] = {}  # folded X of "the X paper" -> the paper and those about it
         self._paper_pattern: _Phrases | None = None
+        self._first_authors: dict[str, list[str]] = {}  # folded surname -> the documents they first-authored
 
     def named(self, text: str) -> list[str]:
         """The sources ``text`` names, in the order it names them."""
@@ -147,6 +159,8 @@ class DocumentNames:
                 (m.start(), m.end(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)
                 if not any(p.start() <= m.start() < p.end() for p in papers)
             ]
+        found += [(m.start(), m.end(), self._first_authors[_key(m.group(1))]) for m in _ET_AL.finditer(text)
+                  if _key(m.group(1)) in self._first_authors]
         return sorted(found, key=lambda f: f[0])
 
     def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
@@ -183,6 +197,11 @@ class DocumentNames:
             self._pattern = _phrases(self._names)
             self._papers = _paper_names(documents, {s: d for s, (_, d) in read.items()})
             self._paper_pattern = _phrases(self._papers, _PAPER)
+            first_authors: dict[str, list[str]] = defaultdict(list)
+            for source, (_, document) in read.items():
+                if document.first_author:
+                    first_authors[_key(document.first_author)].append(source)
+            self._first_authors = dict(first_authors)
             self._generation = generation
 
 
