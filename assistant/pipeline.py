@@ -33,9 +33,9 @@ from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
+from .retrieval.bylines import byline_names
 from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
-from .retrieval.bylines import byline_names
 from .retrieval.front_matter import named_by_role, with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context

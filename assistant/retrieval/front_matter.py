@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from ..text import fold
-from ..types import AuthorRole, Chunk, Passage
+from ..types import AuthorRole, Passage
 from .bylines import byline_authors
 from .search import Searcher
 
