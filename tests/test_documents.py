@@ -204,6 +204,24 @@ def test_the_library_names_a_paper_by_its_first_author():
     assert names.named("What did Zhang et al. find?") == []
 
 
+def test_the_library_reads_who_wrote_each_document():
+    """A paper's byline lists its authors; an article without one names its author at its end
+    ("Matt Sheehan is a Fellow at MacroPolo."): a question may name either document by them."""
+    if not (PAPERS / "resnet_1512.03385.pdf").is_file():
+        pytest.skip(f"{PAPERS} does not hold the papers")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.library import library_settings
+
+    from assistant.retrieval.bylines import byline_names
+
+    registry = Index(library_settings()).registry
+    assert byline_names(registry, "fast_rcnn_iccv2015.pdf") == ("Ross Girshick",)
+    assert byline_names(registry, "faster_rcnn_nips2015.pdf")[0] == "Shaoqing Ren"
+    assert byline_names(registry, "who-benefits-from-american-ai-research-in-china.txt") == ("Matt Sheehan",)
+
+
 # The plain form of a phrase matcher: one alternation of every name. ``_Phrases`` must find what it finds.
 def _one_alternation(names: list[str], after: str = "") -> re.Pattern:
     phrases = "|".join(re.escape(n).replace("\\ ", "\\s+") for n in sorted(names, key=len, reverse=True))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..citations import Quote
 from ..encoder.encoder import Encoder
-from ..retrieval.bylines import INSTITUTION_WORD, byline_span
+from ..retrieval.bylines import INSTITUTION_WORD, author_note_span, byline_span
 from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
@@ -171,13 +171,6 @@ _VALUE = re.compile(r"(?<![\w.-])[-+−]?\d[\d.,]*(?:%|[KMB]|±[\d.]+)?(?![\w(-]
 LABEL_WORDS = 5
 
 
-# An article names its author at its end, in a short paragraph of its own: "Matt Sheehan is a
-# Fellow at MacroPolo. You can find his work ... here."
-_AUTHOR_NOTE = re.compile(r"(?:^|\n\n)(?P<note>[A-Z][\w’'-]+(?: [A-Z][\w’'.-]*){1,2} (?:is|was) (?:a|an|the) [^\n]{3,300}?)"
-                          r"(?=\n\n|\s*$)")
-AUTHOR_NOTE_WORDS = 40
-
-
 # What shows a byline (or a sentence) names where its authors work: an institution's kind of
 # name or an e-mail address ("Microsoft Research {kahe, ...}@microsoft.com", "Facebook AI Research (FAIR)").
 _INSTITUTION_NAME = re.compile(rf"\b{INSTITUTION_WORD}\b|@")
@@ -208,12 +201,11 @@ def byline(passage: Passage, *, with_title: bool = False) -> Quote | None:
 
 
 def _author_note(passage: Passage) -> Quote | None:
-    """The chunk's last paragraph that is an author note (``_AUTHOR_NOTE``) of at most
-    ``AUTHOR_NOTE_WORDS`` words, or None."""
-    notes = [m for m in _AUTHOR_NOTE.finditer(passage.chunk.text) if word_count(m.group("note")) <= AUTHOR_NOTE_WORDS]
-    if not notes:
+    """The chunk's author note's first sentence (``retrieval.bylines.author_note_span``), or None."""
+    span = author_note_span(passage.chunk.text)
+    if span is None:
         return None
-    start, stop = notes[-1].span("note")
+    start, stop = span
     first = sentence_spans(passage.chunk.text[start:stop])  # its first sentence says who it is
     return Quote(passage, start, start + first[0][1] if first else stop)
 

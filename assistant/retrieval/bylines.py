@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..store.registry import Registry
+from ..text import word_count
 from ..types import Chunk
 
 _EMAIL = re.compile(r"\{[^}]*\}\S*|\S+@\S+")
@@ -73,11 +74,34 @@ def byline_authors(chunk: Chunk) -> list[str]:
     return [" ".join(words[k:k + 2]) for k in range(0, len(words) - 1, 2)]
 
 
+# An article names its author at its end, in a short paragraph of its own: "Matt Sheehan is a
+# Fellow at MacroPolo. You can find his work ... here."
+_AUTHOR_NOTE = re.compile(r"(?:^|\n\n)(?P<note>(?P<name>[A-Z][\w’'-]+(?: [A-Z][\w’'.-]*){1,2}) (?:is|was) (?:a|an|the) [^\n]{3,300}?)"
+                          r"(?=\n\n|\s*$)")
+AUTHOR_NOTE_WORDS = 40
+
+
+def _author_notes(text: str) -> list[re.Match]:
+    return [m for m in _AUTHOR_NOTE.finditer(text) if word_count(m.group("note")) <= AUTHOR_NOTE_WORDS]
+
+
+def author_note_span(text: str) -> tuple[int, int] | None:
+    """Where ``text``'s last author note stands: a paragraph of at most ``AUTHOR_NOTE_WORDS`` words
+    that opens by saying who a named person is; None when there is none."""
+    notes = _author_notes(text)
+    return notes[-1].span("note") if notes else None
+
+
 def byline_names(registry: Registry, source: str) -> tuple[str, ...]:
-    """The authors the byline of ``source`` lists (``byline_authors`` of its first chunk); () when
-    it has none."""
+    """The authors the byline of ``source`` lists (``byline_authors`` of its first chunk), else the
+    person its last chunk's author note names ("Matt Sheehan is a Fellow at MacroPolo."); () when
+    it has neither."""
     first = registry.chunks_beside(source, -1, after=True, limit=1)
-    return tuple(byline_authors(first[0])) if first else ()
+    if first and (authors := byline_authors(first[0])):
+        return tuple(authors)
+    last = registry.chunks_beside(source, 1 << 30, after=False, limit=1)
+    notes = _author_notes(last[0].text) if last else []
+    return (notes[-1].group("name"),) if notes else ()
 
 
 def _name_words(text: str) -> list[str]:
