@@ -150,6 +150,9 @@ def test_the_x_paper_names_the_paper_known_as_x_and_the_documents_about_it(paper
     assert papers.named("Who benefited from ResNet?") == []  # the technique, not the paper
     assert papers.named("What is a ResNet unit?") == []
     assert papers.named("What does the identity mappings paper propagate?") == ["identity.md"]
+    # ... hyphenated as a reader may write a compound ("the identity-mappings paper")
+    assert papers.named("What does the identity-mappings paper propagate?") == ["identity.md"]
+    assert papers.named("What does the residual-learning paper add?") == ["resnet.md", "article.md"]
     assert papers.named("the deep residual paper") == []  # a phrase of two titles names neither
 
 

@@ -67,6 +67,8 @@ _QUOTED_NAME = re.compile(rf"[\"“‘'(]\s*({_WORD})\s*[,.;]?\s*[\"”’')]")
 _EDGE_PUNCTUATION = "\"“”‘’'()[].,;:!?"
 # "the ResNet paper", "the ResNet paper's", "in the residual learning paper"
 _PAPER = r"\s+paper(?![\w-])"
+# A hyphen between two lower-case letters: "identity-mappings", not the "R-CNN" of a name.
+_LOWER_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 # A paper named by its first author: "Ren et al.", "He et al.'s".
 _ET_AL = re.compile(r"(?<![\w-])([^\W\d_][\w’'-]*)\s+et\s+al\b", re.I)
 
@@ -151,7 +153,8 @@ class DocumentNames:
         self._sync()
         if not text:
             return []
-        papers = list(self._paper_pattern.finditer(text)) if self._paper_pattern is not None else []
+        # A reader may hyphenate a title phrase ("the identity-mappings paper"): read as spaced, in place.
+        papers = list(self._paper_pattern.finditer(_LOWER_HYPHEN.sub(" ", text))) if self._paper_pattern is not None else []
         found = [(m.start(), m.end(), self._papers[_key(m.group(1))]) for m in papers]
         if self._pattern is not None:
             # "the X paper" says more than X: a name inside it is read as the paper's
