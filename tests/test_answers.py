@@ -598,6 +598,14 @@ def test_a_person_named_by_their_place_in_a_byline_is_searched_by_name(library_a
     both = library_assistant.ask("What startup did the Faster R-CNN first author go on to co-found, "
                                  "and at what frame rate did his VGG-16 detection system run?")
     assert "Momenta" in both.answer and "5fps" in both.answer
+
+
+def test_a_role_in_the_byline_of_the_paper_known_by_a_shared_name_is_read(library_assistant):
+    """"ResNet" names no document alone (four use it), but "ResNet's lead author" is the first name
+    of the byline of the paper known as ResNet, as "the ResNet paper" names it: the question is read
+    as "... Kaiming He ..." (it was searched by its words and refused, t36-003)."""
+    answer = library_assistant.ask("In what year did ResNet's lead author move to Facebook's AI lab?")
+    assert not answer.refused and "2016" in answer.citations[0].quote, answer.answer
     # The question is read with his name in place of the words naming him: "the ResNet paper"
     # no longer draws the author list (session 33: wide dev +1 -0 more, t26-071).
     later = library_assistant.ask("What did the second author of the ResNet paper do later?")

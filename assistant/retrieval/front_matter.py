@@ -76,11 +76,12 @@ def named_by_role(searcher: Searcher, question: str, role: AuthorRole) -> tuple[
     names ("Faster R-CNN", "the ResNet paper"), and where the question's words naming them stand,
     the role's with the document's name and a "the" before them ("the first author of Faster R-CNN",
     "Faster R-CNN's first author"). None when no such document has a byline. A name several
-    documents use names none ("ResNet's lead author" is the article's phrase as much as the
-    ResNet paper's)."""
+    documents use names the paper known by it, as "the X paper" does ("ResNet's lead author": the
+    ResNet paper's byline; the article about it writes of him so too)."""
     registry = searcher.index.registry
     for offset, words in role.documents:
-        naming = searcher.documents.naming(words)
+        naming = searcher.documents.naming(words) or [
+            (start, min(end, len(words)), sources) for start, end, sources in searcher.documents.naming(f"{words} paper")]
         if not naming:
             continue
         found_start, found_end, sources = naming[0]
