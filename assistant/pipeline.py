@@ -33,7 +33,6 @@ from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
-from .retrieval.bylines import byline_names
 from .retrieval.continuations import whole_sentence
 from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import named_by_role, with_bylines_naming, with_front_matter
@@ -185,14 +184,14 @@ class Assistant:
                 max_words=self.settings.max_answer_words, idf=self.searcher.bm25.idf, context=retrieval.context,
                 either=retrieval.either,
                 search_again=lambda part, context: self._searched_again(part, context, question),
-                authors=self._byline_names,
+                authors=self.searcher.documents.authors,
             )
         else:
             extract = extractive.extract(
                 retrieval.text, passages, self.encoder,
                 max_words=self.settings.max_answer_words, context=retrieval.context,
                 idf=self.searcher.bm25.idf(query_terms(retrieval.text, retrieval.context)),
-                authors=self._byline_names,
+                authors=self.searcher.documents.authors,
             )
         unknown = self._unknown_names(question.text) or list(extract.unindexed)
         if unknown or not self._answerable(passages, extract):
@@ -228,10 +227,6 @@ class Assistant:
         named = self.searcher.documents.named_in_conversation(part.text, list(reversed(before)))
         within = [s for s in named if not question.sources or s in question.sources]
         return replace(part, passages=tuple(with_front_matter(self.searcher, part.text, within, list(part.passages))))
-
-    def _byline_names(self, source: str) -> tuple[str, ...]:
-        """Who wrote ``source``, as its byline lists them: a question may name a document by them."""
-        return byline_names(self.searcher.index.registry, source)
 
     def _searched_again(self, part: Part, context: str, question: Question) -> Part:
         """A part of ``question`` pointing back to an earlier part's answer, searched again with the

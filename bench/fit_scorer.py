@@ -140,7 +140,7 @@ def collect(assistant: Assistant, path: Path, weight: float = 1.0, gated: bool =
         labels = np.asarray([any(covered(t, g) for g in q.facts) for t in texts], dtype=int)
         items.append(Item(q.id, kinds.get(q.id, ""), q.answerable, q.facts, passages, pool, labels,
                           bool(assistant._unknown_names(q.question)), read, weight, gated,
-                          {p.chunk.source: assistant._byline_names(p.chunk.source) for p in read}))
+                          {p.chunk.source: assistant.searcher.documents.authors(p.chunk.source) for p in read}))
     return items
 
 

@@ -217,12 +217,10 @@ def test_the_library_reads_who_wrote_each_document():
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.library import library_settings
 
-    from assistant.retrieval.bylines import byline_names
-
-    registry = Index(library_settings()).registry
-    assert byline_names(registry, "fast_rcnn_iccv2015.pdf") == ("Ross Girshick",)
-    assert byline_names(registry, "faster_rcnn_nips2015.pdf")[0] == "Shaoqing Ren"
-    assert byline_names(registry, "who-benefits-from-american-ai-research-in-china.txt") == ("Matt Sheehan",)
+    names = DocumentNames(Index(library_settings()).registry)
+    assert names.authors("fast_rcnn_iccv2015.pdf") == ("Ross Girshick",)
+    assert names.authors("faster_rcnn_nips2015.pdf")[0] == "Shaoqing Ren"
+    assert names.authors("who-benefits-from-american-ai-research-in-china.txt") == ("Matt Sheehan",)
 
 
 # The plain form of a phrase matcher: one alternation of every name. ``_Phrases`` must find what it finds.

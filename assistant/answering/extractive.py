@@ -64,7 +64,7 @@ def _refused_uncounted(found: Extract, quotes: Sequence[Quote]) -> Extract:
     return replace(found, probability=0.0)
 
 
-# The authors a document's byline lists, by its source (``retrieval.bylines.byline_names``).
+# The authors a document's byline lists, by its source (``retrieval.documents.DocumentNames.authors``).
 Authors = Callable[[str], Sequence[str]]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from ..store.registry import Registry
 from ..text import word_count
 from ..types import Chunk
 
@@ -92,15 +91,10 @@ def author_note_span(text: str) -> tuple[int, int] | None:
     return notes[-1].span("note") if notes else None
 
 
-def byline_names(registry: Registry, source: str) -> tuple[str, ...]:
-    """The authors the byline of ``source`` lists (``byline_authors`` of its first chunk), else the
-    person its last chunk's author note names ("Matt Sheehan is a Fellow at MacroPolo."); () when
-    it has neither."""
-    first = registry.chunks_beside(source, -1, after=True, limit=1)
-    if first and (authors := byline_authors(first[0])):
-        return tuple(authors)
-    last = registry.chunks_beside(source, 1 << 30, after=False, limit=1)
-    notes = _author_notes(last[0].text) if last else []
+def author_note_names(text: str) -> tuple[str, ...]:
+    """The person ``text``'s last author note names ("Matt Sheehan" of "Matt Sheehan is a Fellow at
+    MacroPolo."): who wrote an article that has no byline; () when there is none."""
+    notes = _author_notes(text)
     return (notes[-1].group("name"),) if notes else ()
 
 

@@ -52,7 +52,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..store.registry import Registry
-from .bylines import byline_authors
+from .bylines import author_note_names, byline_authors
 
 MIN_COINED = 10  # uses of a coined name in its document's own text
 COINED_SHARE = 0.75  # of the library's uses of a coined name that its document must hold
@@ -115,10 +115,11 @@ class _Document:
         self.counts: Counter = Counter()
         self.first_page: set[str] = set()
         self.quoted: list[tuple[str, str]] = []  # (the text before it, a quoted or parenthesised coined name)
-        chunks = list(chunks)
-        first = min(chunks, key=lambda c: c.chunk_index, default=None)
-        authors = byline_authors(first) if first is not None else []
-        self.first_author = authors[0].split()[-1] if authors else ""  # the last word of their name
+        chunks = sorted(chunks, key=lambda c: c.chunk_index)
+        byline = byline_authors(chunks[0]) if chunks else []
+        self.first_author = byline[0].split()[-1] if byline else ""  # the last word of their name
+        # Who wrote it: its byline's authors, else (an article) the person its closing author note names.
+        self.authors = tuple(byline) or (author_note_names(chunks[-1].text) if chunks else ())
         for chunk in chunks:
             if chunk.kind == "references":
                 continue
@@ -165,6 +166,13 @@ class DocumentNames:
         found += [(m.start(), m.end(), self._first_authors[_key(m.group(1))]) for m in _ET_AL.finditer(text)
                   if _key(m.group(1)) in self._first_authors]
         return sorted(found, key=lambda f: f[0])
+
+    def authors(self, source: str) -> tuple[str, ...]:
+        """Who wrote ``source`` (its byline's authors, or the person an article's author note names);
+        () when it says neither: a question may name the document by them ("Girshick's loss")."""
+        self._sync()
+        known = self._read.get(source)
+        return known[1].authors if known else ()
 
     def named_in_conversation(self, question: str, earlier: Sequence[str]) -> list[str]:
         """The sources a question names, else, for a follow-up (``earlier``: the questions it
