@@ -146,7 +146,7 @@ def test_a_question_saying_how_many_items_it_asks_is_answered_by_the_series_its_
     pool = sentence_pool("What three pre-trained models does Fast R-CNN start from?", MODELS)
     chosen = select(pool, probability, max_words=110)
     assert {0, 2, 4} <= set(chosen)
-    assert opening_sentence(pool, chosen, Selection()) == 0
+    assert opening_sentence(pool, chosen, Selection(), probability) == 0
     assert not {0, 4} & set(select(pool, probability, max_words=110, selection=Selection(series_items=0)))
     unsaid = sentence_pool("Which pre-trained models does Fast R-CNN start from?", MODELS)
     assert not {0, 4} & set(select(unsaid, probability, max_words=110))
@@ -186,7 +186,7 @@ def test_a_count_question_is_answered_from_the_sentence_announcing_as_many_items
     probability = np.asarray([0.4, 0.05, 0.08, 0.06, 0.2])
     pool = sentence_pool("What two benefits does pre-activation bring?", PRE_ACTIVATION)
     chosen = select(pool, probability, max_words=110)
-    assert chosen[0] == 1 and opening_sentence(pool, chosen, Selection()) == 1
+    assert chosen[0] == 1 and opening_sentence(pool, chosen, Selection(), probability) == 1
     assert select(pool, probability, max_words=110, selection=Selection(count_reach=0))[0] == 0
     decades = sentence_pool("What two benefits does pre-activation bring?",
                             [PRE_ACTIVATION[0], "Pre-activation has been studied over the past two decades.",
@@ -337,3 +337,23 @@ def test_the_address_answers_the_kind_of_thing_asked(question, sentence, gives):
 def test_a_quote_leaves_out_its_paragraphs_run_in_heading(sentence, quoted):
     quote = Quote(passage(sentence), 0, len(sentence))
     assert without_run_in_heading(quote).text == (quoted or sentence)
+
+
+def test_a_who_list_opens_with_the_sentence_nearest_its_relation_weighed_with_its_probability():
+    """Under the heading nearest the relation, "Who benefited?" opens with "Microsoft itself also
+    benefited ...", nearest the relation though less probable; when the relation is about as near
+    several sentences, the most probable opens: the author list for "Who were the four people
+    behind ResNet?", not "All four of the authors got their degrees ...", a hair nearer. By the
+    relation alone, the latter opened (wide dev: opens +3 −0)."""
+    section = passage("x").chunk.section
+    benefited = sentence_pool("Who benefited from ResNet?", [
+        "The paper was rapidly adopted by much of the field, including Microsoft's competitors.",
+        "Microsoft itself also benefited from the paper."])
+    benefited = replace(benefited, relation_cos=np.asarray([0.2, 0.5], dtype=np.float32), relation_heading={section: 0.9})
+    assert opening_sentence(benefited, [0, 1], Selection(), np.asarray([0.4, 0.2])) == 1
+    behind = sentence_pool("Who were the four people behind ResNet?", [
+        "All four of the authors got their undergraduate degrees and PhDs at Chinese universities.",
+        "The ResNet paper was authored by four researchers: Kaiming He, Xiangyu Zhang, Shaoqing Ren, and Jian Sun."])
+    behind = replace(behind, relation_cos=np.asarray([0.34, 0.32], dtype=np.float32), relation_heading={section: 0.9})
+    assert behind.question.who and not behind.question.authors
+    assert opening_sentence(behind, [0, 1], Selection(), np.asarray([0.22, 0.37])) == 1

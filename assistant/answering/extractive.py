@@ -190,7 +190,7 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
     # what was asked ("Sun now serves as the company's chief scientist." after the sentence naming
     # him); not the complements, which add to an answer the gate has already judged.
     row = gate_features(pool, probability, selected + continued, passages, selection=selection, authors=authors)
-    best, opening = chosen[0], opening_sentence(pool, chosen, selection)
+    best, opening = chosen[0], opening_sentence(pool, chosen, selection, probability)
     rest = sorted((i for i in chosen if i != opening), key=lambda i: position(pool.quotes[i]))
     quotes: list[Quote] = []
     for i in [opening, *rest]:

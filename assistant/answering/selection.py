@@ -387,12 +387,14 @@ def _complete(pool: Pool, chosen: list[int], selection: Selection) -> bool:
             or (pool.question.entity and _answered_as_list(pool.question, nearest)))
 
 
-def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int:
+def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probability: np.ndarray) -> int:
     """The chosen sentence the answer opens with: the best, except in a who/which-company list
     gathered under its relation's heading, where it is the chosen sentence nearest the relation
-    ("Microsoft itself also benefited ..." for "Who benefited?", not "... adopted by much of the
-    field, including Microsoft's competitors"; a question asking who wrote a document is no such
-    list: "The ResNet paper was authored by ..." opens it), and for a typed question, where it is the best
+    with its ``probability`` added ("Microsoft itself also benefited ..." for "Who benefited?", not
+    "... adopted by much of the field, including Microsoft's competitors"; when the relation is about
+    as near several, the most probable: "The ResNet paper was authored by four researchers ..." for
+    "Who were the four people behind ResNet?"; a question asking who wrote a document is no such
+    list), and for a typed question, where it is the best
     holding the type (``holds_type``), preferring one that states a count of what a count question
     counts and one naming the person the question names. The gate has judged the same sentences
     either way."""
@@ -405,7 +407,7 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection) -> int
         return min([chosen[0], *items], key=lambda j: position(pool.quotes[j]))
     if (selection.opening_by_relation and len(pool.relation_cos) and (question.listing or question.who)
             and not question.authors and relation_section(pool, selection) is not None):
-        return max(chosen, key=lambda i: pool.relation_cos[i])
+        return max(chosen, key=lambda i: pool.relation_cos[i] + float(probability[i]))
     if typed(question) and not question.listing:
         # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
         texts = {i: with_header(pool.quotes[i], pool.headers[i]) for i in chosen}
