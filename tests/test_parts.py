@@ -88,6 +88,22 @@ def test_a_comparison_with_a_phrase_asks_of_each_side():
         assert question_parts(question).texts == (question,)
 
 
+def test_a_second_setting_after_and_a_preposition_asks_the_question_again():
+    """", and with 3 scales ...?" asks what the head asks, of another setting: it replaces the head's
+    last phrase of the same preposition (wide dev +5 −1)."""
+    assert question_parts("What AP does RetinaNet get with a single square anchor per location, and with 3 scales "
+                          "and 3 aspect ratios?").texts == (
+        "What AP does RetinaNet get with a single square anchor per location?",
+        "What AP does RetinaNet get with 3 scales and 3 aspect ratios?")
+    assert question_parts("What IoU does an anchor need with a ground-truth box to count as positive in the RPN, "
+                          "and to be assigned to an object in RetinaNet?").texts == (
+        "What IoU does an anchor need with a ground-truth box to count as positive in the RPN?",
+        "What IoU does an anchor need with a ground-truth box to be assigned to an object in RetinaNet?")
+    # Not when the head has no phrase of that preposition to replace.
+    single = "What mAP did ResNet-101 score on the ImageNet DET test set as a single model, and with an ensemble of three?"
+    assert question_parts(single).texts == (single,)
+
+
 def test_a_statement_the_question_builds_on_does_not_ask():
     assert not asks("Kaiming He joined Facebook AI Research in 2016.")
     assert asks("which later papers did he co-author")

@@ -53,6 +53,11 @@ _HOW_COMPARE = re.compile(r"^how\s+(?:does|did|do)\s+(?P<a>.+?)\s+compare\s+(?:w
 # "Give two sampling figures: the foreground fraction in a Fast R-CNN minibatch, and the
 # positive:negative ratio that Lin et al. say two-stage detectors sample with.": the two things asked.
 _AFTER_COLON = re.compile(r"^(?P<lead>[^:?]+):\s*(?P<a>[^?]+?),\s+and\s+(?P<b>(?:the|its|their|his|her)\b[^?]+)")
+# "What AP does RetinaNet get with one square anchor, and with 3 scales and 3 aspect ratios?": the
+# same question asked again of the setting after ", and <preposition>", which replaces the head's
+# last phrase of that preposition.
+_AND_SETTING = re.compile(r"^(?P<head>[^?]+?),\s+and\s+(?P<preposition>with|for|at|on|in|under|without|using|from|to|by)\s+"
+                          rf"(?P<tail>(?!(?:{_WH})\b)[^,?]+)\?$", re.I)
 _ASKS_AFTER = re.compile(rf"[,:;\u2013-]\s+(?:{_WH})\b", re.I)
 _IMPERATIVE = re.compile(r"(?:name|identify|give|list)\b", re.I)  # "Name that system", asking without a question word
 MIN_PART_WORDS = 4  # a shorter piece ("Thanks.", "OK, and what ...") is not a part of its own
@@ -75,7 +80,9 @@ def question_parts(question: str) -> Parts:
     what it asks), its clauses joined by ", and what/how/which ..." or "; ", or the same question
     asked of each of two named subjects ("A or B", "both A and B", "compare A and B"), or its two
     sides when it compares phrases ("X versus Y", "X, compared with Y", "How does X compare with Y?"),
-    or the two things a lead asks for after a colon ("Give two figures: A, and the B.")."""
+    or the two things a lead asks for after a colon ("Give two figures: A, and the B."), or the
+    question asked again of a second setting ("What AP ... with one square anchor, and with 3 scales
+    and 3 aspect ratios?")."""
     text = " ".join(question.split())
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     pieces = _short_pieces_joined([c for piece in pieces for c in _CLAUSES.split(piece)])
@@ -87,6 +94,14 @@ def question_parts(question: str) -> Parts:
             a, b = found.group("a") or found.group("a2"), found.group("b") or found.group("b2")
             if fold(a) != fold(b) and not (either and _ORIGIN.fullmatch(a) and _ORIGIN.fullmatch(b)):
                 return Parts(tuple(f"{text[:found.start()]}{name}{text[found.end():]}" for name in (a, b)), either)
+    setting = _AND_SETTING.match(text)
+    if setting:
+        head, preposition = setting["head"], setting["preposition"]
+        at = head.lower().rfind(f" {preposition.lower()} ")
+        if at > 0:
+            again = f"{head[:at]} {preposition} {setting['tail']}?"
+            if all(len(p.split()) >= MIN_PART_WORDS for p in (head, again)):
+                return Parts((head + "?", again))
     compared = _COMPARED.split(text)
     if len(compared) == 1 and (how := _HOW_COMPARE.match(text)):
         compared = [how["a"], how["b"]]
