@@ -28,6 +28,11 @@ from .helpers import passage
     ("Who penned the article on American AI research in China?", True),
     ("Who co-wrote the ResNet paper with Kaiming He?", True),
     ("Who came up with Fast R-CNN?", True),
+    # A place in the byline, the document named before it (session 41: "Who is the focal loss
+    # paper's last author?" was answered with the focal loss's definition; wide dev unchanged).
+    ("Who is the focal loss paper's last author?", True),
+    ("Who was Faster R-CNN's first author?", True),
+    ("Who is listed as the corresponding author of the focal loss paper?", False),  # no place in a byline
     ("Who is behind AlphaGo Zero?", True),
     ("Who proposed the focal loss?", True),
     # Every author, all of them (session 24: test20's t20-102 quoted the article's sentence naming the paper).
@@ -209,6 +214,10 @@ def test_a_bylines_authors_are_read_in_its_order(text, title, authors):
     ("Where did ResNet's second author study?", 1, "second author", ["Where did ResNet", "did ResNet", "ResNet"], False),
     # The role is what is asked: the question names no one.
     ("Who is the first author of the AlphaGo Zero paper?", 0, "first author", ["the AlphaGo Zero paper"], True),
+    # ... named before the role (session 41: "Who is ResNet's lead author?" was read "Who is Kaiming
+    # He?" and refused).
+    ("Who is ResNet's lead author?", 0, "lead author", ["Who is ResNet", "is ResNet", "ResNet"], True),
+    ("Who is the ResNet lead author?", 0, "lead author", ["is the ResNet", "the ResNet", "ResNet"], True),
 ])
 def test_which_questions_name_a_person_by_their_place_in_a_byline(question, place, words, documents, asked):
     role = author_in_role(question)

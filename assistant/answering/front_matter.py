@@ -20,7 +20,9 @@ _ASKS_AUTHORS = re.compile(
     r"^\s*(?:who\s+(?:wrote|penned|authored|co-?authored|co-?wrote|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+)?(?:co-?)?authors?\b"
     # "who were the people behind the faster r-cnn paper", "who came up with Fast R-CNN?"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
-    r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b)"
+    r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b"
+    # "Who is the focal loss paper's last author?": a place in the byline.
+    r"|(?:is|was)\s+(?:the\s+)?(?:[\w.-]+(?:['’]s)?\s+){1,3}(?:first|lead|main|principal|second|third|last|senior)[- ]author\b)"
     r"|(?:name|list|give)\s+(?:me\s+)?(?:the|every|each|all(?:\s+(?:of\s+)?the)?)\s+(?:\w+\s+)?(?:co-?)?authors?\b"
     r"|(?:which|what)\s+(?:people|researchers|scientists|authors)\s+(?:wrote|authored|co-?authored"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:co-?)?authors?\s+of)\b"
@@ -48,8 +50,10 @@ _ROLE = r"(?P<words>(?P<role>first|lead|main|principal|second|third|last|senior)
 _ROLE_THEN_DOCUMENT = re.compile(rf"\b{_ROLE}\s+(?:of|on|in|for)\s+(?P<document>[^,;:?]+)", re.I)
 _DOCUMENT_THEN_ROLE = re.compile(rf"(?P<document>(?:[\w-]+\s+){{0,2}}[\w-]+)(?:['’]s)?\s+{_ROLE}", re.I)
 _ROLE_PLACE = {"first": 0, "lead": 0, "main": 0, "principal": 0, "second": 1, "third": 2, "last": -1, "senior": -1}
-# "Who is the first author of X?", "Which ResNet co-author was first author of X?": the role is what is asked.
-_ASKED_ROLE = re.compile(r"\b(?:is|was|are|were)\s+(?:the\s+)?$", re.I)
+# "Who is the first author of X?", "Which ResNet co-author was first author of X?", "Who is
+# ResNet's lead author?": the role is what is asked.
+_ASKED_ROLE = re.compile(r"\b(?:is|was|are|were)\s+(?:the\s+)?$"
+                         r"|^\s*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?:[\w.-]+\s+){0,2}[\w.-]+(?:['’]s)?\s+$", re.I)
 
 
 def author_in_role(question: str) -> AuthorRole | None:
