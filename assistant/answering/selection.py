@@ -238,7 +238,8 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
         length = word_count(text)
         if words + length > max_words + (selection.list_words if listing else 0):
             continue
-        if len(chosen) >= limit and words + length > selection.extra_within_words:
+        # (A series' item joins past the limit: a count question asks for all of them.)
+        if len(chosen) >= limit and words + length > selection.extra_within_words and i not in follows:
             continue
         if chosen:
             # A who/which-company list's further sentence names a new item.
