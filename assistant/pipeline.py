@@ -33,7 +33,7 @@ from .store.index import Index
 from .limits import checked_k, checked_question, checked_request, checked_sources
 from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
-from .retrieval.continuations import whole_sentence
+from .retrieval.continuations import whole_sentence, with_continuations
 from .retrieval.definitions import with_definitions
 from .retrieval.front_matter import named_by_role, with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
@@ -136,6 +136,7 @@ class Assistant:
         earlier = earlier_questions(question.history) if follow_up else []
         named = self.searcher.documents.named_in_conversation(text, earlier)
         passages = self.searcher.search(query, k=question.k, sources=question.sources, named=named)
+        passages = with_continuations(self.searcher, query, passages)
         # A question asking the authors' affiliation on each of several documents is answered
         # whole, from their bylines ("... on Fast R-CNN, and what on the focal loss paper?"): its
         # second part alone ("what on the focal loss paper?") no longer asks for one. Unless a part

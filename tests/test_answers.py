@@ -1024,3 +1024,12 @@ def test_who_wrote_the_one_document_is_its_author_note_however_the_question_call
         answer = seed_assistant.ask(question)
         assert not answer.refused, question
         assert answer.citations[0].quote == "Matt Sheehan is a Fellow at MacroPolo."
+
+
+def test_a_passage_a_page_break_cuts_is_read_on_the_next_page(library_assistant):
+    """Fast R-CNN's page 4 ends "The first is the CaffeNet ... We alternatively refer" and three
+    tables later page 5 goes on "to this CaffeNet as model S ... The second network is VGG CNN M
+    1024 ... The final network is the very deep VGG16 model" (``with_continuations``; t11-068: the
+    answer named one of the three)."""
+    answer = library_assistant.ask("Which three ImageNet-pretrained networks does the Fast R-CNN paper experiment with?")
+    assert all(name in answer.answer for name in ("CaffeNet", "VGG CNN M 1024", "VGG16"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.citations import Quote
-from assistant.retrieval.continuations import whole_sentence
+from assistant.retrieval.continuations import unfinished, whole_sentence
 from assistant.store.registry import Registry
 from assistant.types import Chunk, Passage
 
@@ -131,3 +131,12 @@ def test_a_tables_header_line_is_no_part_of_a_cut_sentence(tmp_path: Path):
         assert whole_sentence(registry, line) == (line,)
     finally:
         registry.close()
+
+
+def test_prose_stopping_mid_sentence_before_its_footnote_is_unfinished():
+    """A footnote or the page's number closing the chunk is no part of its prose."""
+    cut = "The first is the CaffeNet from R-CNN. We alternatively refer\n\n2https://github.com/BVLC/caffe/wiki/Model-Zoo"
+    ended = "The first is the CaffeNet from R-CNN.\n\n4"
+    assert unfinished(Chunk("c0", cut, "p.pdf", "P", 4, 0, 0, len(cut)))
+    assert not unfinished(Chunk("c0", ended, "p.pdf", "P", 4, 0, 0, len(ended)))
+    assert not unfinished(Chunk("c0", "method top-1 err", "p.pdf", "P", 4, 0, 0, 16, kind="table"))

@@ -4,7 +4,10 @@ A PDF's sentence may run from the foot of one page onto the next ("... we presen
 object detector that, for the first time, matches the" | "state-of-the-art COCO AP of more complex
 two-stage detectors"). A chunk never spans two pages, so the answerer's quote is either part.
 This reads the other part from the document's neighbouring prose chunk, so the answer quotes the
-whole sentence, each part cited where it stands.
+whole sentence, each part cited where it stands (``whole_sentence``). Before that, a top passage
+whose prose a page break cuts is read on: the prose chunk on the next page joins the passages
+(``with_continuations``), for the sentences after the break ("The second network is ...") are
+often what the passage was found for.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from ..citations import Quote
 from ..store.registry import Registry
 from ..text import sentence_spans
 from ..types import Chunk, Passage
+from .search import Searcher
 
 # A sentence's end: its punctuation, perhaps inside a closing quote or bracket, or a reference
 # marker after it (papers cite at a sentence's end).
@@ -81,3 +85,44 @@ def _prose(chunks: list[Chunk]) -> Chunk | None:
 
 def _passage(chunk: Chunk) -> Passage:
     return Passage(chunk=chunk, score=0.0, relevance=0.0)
+
+
+
+# A chunk's closing lines that are no part of its prose: a footnote ("2https://github.com/...") or
+# the page's number.
+_CLOSING_MATTER = re.compile(r"(?:\n\s*(?:\d{1,2}(?:www\.|https?:|[A-Z][a-z])[^\n]*|\d{1,4})\s*)+$")
+# Chunks after a cut one that may stand before its prose goes on: a page of tables and captions
+# ("We alternatively refer" at the foot of Fast R-CNN's page 4 goes on after three tables).
+PAGE_AROUND = 16
+# The top passages whose prose a page break cut is read on (``with_continuations``): the first
+# (wide dev +9 −1; the top three: +9 −3, dev −1).
+CONTINUED_REACH = 1
+
+
+def unfinished(chunk: Chunk) -> bool:
+    """The chunk is prose that stops mid-sentence, before any footnote or page number closing it."""
+    text = _CLOSING_MATTER.sub("", chunk.text.rstrip()).rstrip()
+    return chunk.kind == "text" and bool(text) and not _ENDED.search(text)
+
+
+def with_continuations(searcher: Searcher, query: str, passages: list[Passage], *,
+                       reach: int = CONTINUED_REACH) -> list[Passage]:
+    """``passages`` with the prose chunk on the next page that a top passage's prose, cut by the page
+    break, goes on in, right after it: "Our experiments use three pre-trained ImageNet models ...
+    The first is the CaffeNet ... We alternatively refer" goes on "to this CaffeNet as model S ...
+    The second network is VGG CNN M 1024 ..." (session 41). Added to the passages, not in place of
+    the last: in their place, the questions they answered were lost."""
+    registry = searcher.index.registry
+    have = {p.chunk.chunk_id for p in passages}
+    continued: list[Passage] = []
+    for rank, passage in enumerate(passages):
+        continued.append(passage)
+        chunk = passage.chunk
+        if rank >= reach or not unfinished(chunk):
+            continue
+        following = _prose(registry.chunks_beside(chunk.source, chunk.chunk_index, after=True, limit=PAGE_AROUND))
+        if (following is not None and following.chunk_id not in have and following.section == chunk.section
+                and following.page != chunk.page and _GOES_ON.match(following.text.lstrip())):
+            continued += searcher.as_passages([following], searcher.encoder.encode_sentences([query])[0], score=passage.score)
+            have.add(following.chunk_id)
+    return continued
