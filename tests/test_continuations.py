@@ -140,3 +140,18 @@ def test_prose_stopping_mid_sentence_before_its_footnote_is_unfinished():
     assert unfinished(Chunk("c0", cut, "p.pdf", "P", 4, 0, 0, len(cut)))
     assert not unfinished(Chunk("c0", ended, "p.pdf", "P", 4, 0, 0, len(ended)))
     assert not unfinished(Chunk("c0", "method top-1 err", "p.pdf", "P", 4, 0, 0, 16, kind="table"))
+
+
+def test_a_sentence_goes_on_past_a_page_of_tables(tmp_path: Path):
+    """Fast R-CNN's page 4 ends "We alternatively refer"; page 5 opens with three tables, each its
+    rows and caption, before "to this CaffeNet as model S ..." (twelve chunks between)."""
+    tables = [(f"FRCN [ours] 07 74.{n} 78.3 69.2", "table") if n % 4 else (f"Table {n // 4 + 1}. VOC test detection average precision (%).", "caption")
+              for n in range(1, 13)]
+    texts = [("The first is the CaffeNet from R-CNN. We alternatively refer", "text"), *tables,
+             ("to this CaffeNet as model S, for small. The second network is VGG CNN M 1024.", "text")]
+    registry, chunks = document_registry(tmp_path / "registry.sqlite3", texts, page=5)
+    try:
+        whole = whole_sentence(registry, _quote(chunks[0], "We alternatively refer"))
+        assert [q.text for q in whole] == ["We alternatively refer", "to this CaffeNet as model S, for small."]
+    finally:
+        registry.close()

@@ -31,7 +31,10 @@ _PAGE_NUMBER = re.compile(r"\s*(?:\d{1,4}\s*)?")
 # A footnote at a page's foot is no part of the prose a cut sentence runs on from: its marker is
 # glued to its first word ("5www.robots.ox.ac.uk/~vgg/...", "6For RPN, the number of proposals ...").
 _FOOTNOTE = re.compile(r"\d{1,2}(?:www\.|https?:|[A-Z][a-z])")
-LOOK_AROUND = 6  # chunks on either side that may hold the other part (a figure's caption, a table and its caption may stand between)
+# Chunks on either side that may hold the other part: a figure's caption, or a page of tables and
+# captions, may stand between ("We alternatively refer" at the foot of Fast R-CNN's page 4 goes on
+# after three tables, twelve chunks later; 6 chunks: wide dev −4).
+LOOK_AROUND = 16
 
 
 def whole_sentence(registry: Registry, quote: Quote) -> tuple[Quote, ...]:
@@ -91,9 +94,6 @@ def _passage(chunk: Chunk) -> Passage:
 # A chunk's closing lines that are no part of its prose: a footnote ("2https://github.com/...") or
 # the page's number.
 _CLOSING_MATTER = re.compile(r"(?:\n\s*(?:\d{1,2}(?:www\.|https?:|[A-Z][a-z])[^\n]*|\d{1,4})\s*)+$")
-# Chunks after a cut one that may stand before its prose goes on: a page of tables and captions
-# ("We alternatively refer" at the foot of Fast R-CNN's page 4 goes on after three tables).
-PAGE_AROUND = 16
 # The top passages whose prose a page break cut is read on (``with_continuations``): the first
 # (wide dev +9 −1; the top three: +9 −3, dev −1).
 CONTINUED_REACH = 1
@@ -120,7 +120,7 @@ def with_continuations(searcher: Searcher, query: str, passages: list[Passage], 
         chunk = passage.chunk
         if rank >= reach or not unfinished(chunk):
             continue
-        following = _prose(registry.chunks_beside(chunk.source, chunk.chunk_index, after=True, limit=PAGE_AROUND))
+        following = _prose(registry.chunks_beside(chunk.source, chunk.chunk_index, after=True, limit=LOOK_AROUND))
         if (following is not None and following.chunk_id not in have and following.section == chunk.section
                 and following.page != chunk.page and _GOES_ON.match(following.text.lstrip())):
             continued += searcher.as_passages([following], searcher.encoder.encode_sentences([query])[0], score=passage.score)
