@@ -315,6 +315,13 @@ HEADLINE35_MIN_CORRECT = 0.3
 LIBRARY_TEST36_MIN_CORRECT = 0.49
 LIBRARY_TEST36_MIN_REFUSAL = 0.65
 HEADLINE36_MIN_CORRECT = 0.4
+# The thirty-seventh, written by an engineer who never ran the system (2026-12-07 01:04-01:11 UTC, at
+# the start of session 40), run once on 2026-12-07 05:11 UTC on ffd5a16 ("The thirty-seventh sealed
+# split: the one run"): 74/160 correct (0.4625), 34/40 unanswerables refused (0.85); its headline
+# phrasings 7 of 10. One question below each.
+LIBRARY_TEST37_MIN_CORRECT = 0.45
+LIBRARY_TEST37_MIN_REFUSAL = 0.82
+HEADLINE37_MIN_CORRECT = 0.6
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -667,6 +674,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test34.jsonl", "headline34.jsonl", LIBRARY_TEST34_MIN_CORRECT, LIBRARY_TEST34_MIN_REFUSAL, HEADLINE34_MIN_CORRECT),
     ("library_test35.jsonl", "headline35.jsonl", LIBRARY_TEST35_MIN_CORRECT, LIBRARY_TEST35_MIN_REFUSAL, HEADLINE35_MIN_CORRECT),
     ("library_test36.jsonl", "headline36.jsonl", LIBRARY_TEST36_MIN_CORRECT, LIBRARY_TEST36_MIN_REFUSAL, HEADLINE36_MIN_CORRECT),
+    ("library_test37.jsonl", "headline37.jsonl", LIBRARY_TEST37_MIN_CORRECT, LIBRARY_TEST37_MIN_REFUSAL, HEADLINE37_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
