@@ -90,10 +90,9 @@ def _passage(chunk: Chunk) -> Passage:
     return Passage(chunk=chunk, score=0.0, relevance=0.0)
 
 
-
 # A chunk's closing lines that are no part of its prose: a footnote ("2https://github.com/...") or
 # the page's number.
-_CLOSING_MATTER = re.compile(r"(?:\n\s*(?:\d{1,2}(?:www\.|https?:|[A-Z][a-z])[^\n]*|\d{1,4})\s*)+$")
+_CLOSING_MATTER = re.compile(rf"(?:\n\s*(?:{_FOOTNOTE.pattern}[^\n]*|\d{{1,4}})\s*)+$")
 # The top passages whose prose a page break cut is read on (``with_continuations``): the first
 # (wide dev +9 −1; the top three: +9 −3, dev −1).
 CONTINUED_REACH = 1
