@@ -485,6 +485,18 @@ def test_what_asks_a_quantity_by_its_noun_after_a_word_or_two(question):
     assert analysis.holds_type(asked, "It was set to 5 in all runs.")
 
 
+@pytest.mark.parametrize("question", ["ResNet-152, ImageNet val, 10-crop testing: top-5 error?",
+                                      "Parameter count of the 110-layer CIFAR-10 residual net?",
+                                      "Tally of self-generated games in the 72-hour, 20-block run?"])
+def test_a_question_asked_as_a_noun_phrase_naming_a_measure_asks_a_number(question):
+    """With no word that asks, a measure's noun asks for a number (session 41: wide dev +13 −4)."""
+    asked = analysis.analyse(question)
+    assert analysis.typed(asked)
+    assert analysis.holds_type(asked, "It was 4.49% in all runs.")
+    assert not analysis.typed(analysis.analyse("Megvii's role in the story?"))
+    assert not analysis.typed(analysis.analyse("Error analysis: what does Figure 6 show?"))
+
+
 def test_what_kind_of_quantity_asks_no_number():
     assert not analysis.typed(analysis.analyse("What kind of ratio do the anchors use?"))
 

@@ -91,10 +91,17 @@ _DURATION_QUESTION = re.compile(r"\bhow long\b(?!\s+(?:is|are)\s+(?:the|a|an|its
 _DURATION = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few))\s*-?\s*k?\s*"
                        rf"(?:{_TIME_UNITS}|mins?|minutes?|weeks?|months?|years?|decades?|epochs?|iterations?|"
                        r"gpu-days|gpu-hours|fps)\b", re.I)
+# A question asked as a noun phrase, with no word that asks ("ResNet-152, ImageNet val, 10-crop
+# testing: top-5 error?", "Parameter count of the 110-layer CIFAR-10 residual net?", "Tally of
+# self-generated games in the 72-hour run?"), asks a number when it names a measure.
+_FRAGMENT_QUANTITY = re.compile(
+    r"^(?!.*\b(?:who|whom|whose|what|which|where|when|why|how|is|are|was|were|did|does|do|can|could|should|would)\b)"
+    r"(?=.*\b(?:error|errors|rate|count|tally|number|time|times|latency|runtime|runtimes|mAP|AP|Elo|score|year|size|length|"
+    r"hours|ms|milliseconds|percent|percentage|accuracy|depth|parameters|params|FLOPs|margin|gap|speed|fps)\b)", re.I)
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.
 _TYPED = ((_ROLE_QUESTION, _ROLE), (_MONEY_QUESTION, MONEY), (_DAY_QUESTION, _DAY), (_DATE_QUESTION, _DATE),
           (_AGE_QUESTION, _AGE), (_SPEED_QUESTION, _SPEED), (_DURATION_QUESTION, _DURATION),
-          (_QUANTITY_QUESTION, DIGIT))
+          (_QUANTITY_QUESTION, DIGIT), (_FRAGMENT_QUANTITY, DIGIT))
 
 
 def asked_type(question: str) -> tuple[re.Pattern | None, re.Pattern | None]:
