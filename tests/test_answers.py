@@ -720,6 +720,9 @@ def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant
     # Further words of the reader's the section states in its own ("subsequent career moves") are
     # not required once its heading answers the relation (session 30: headline sets +8).
     "Which companies benefitted from the residual learning paper and from its authors' subsequent career moves?",
+    # Beneficiaries are named as companies are, and "Kindly" asks as "Please" does (session 41: it
+    # was answered with the author list; headline sets +5).
+    "Kindly identify the beneficiaries of ResNet, as the essay sees them.",
 ])
 def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_assistant, question):
     """"reaped the rewards" is not the article's word: the quotes come from the section whose

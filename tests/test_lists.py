@@ -83,6 +83,10 @@ def test_list_is_a_list_question_only_when_it_asks():
     "Which businesses ended up better off because of ResNet?",
     "What players gained from the paper?",
     "Which parties derived an advantage from ResNet?",
+    # Beneficiaries, winners and losers are named too, and "Kindly" asks as "Please" does (session
+    # 41: headline sets +5, wide dev unchanged).
+    "Kindly identify the beneficiaries of ResNet, as the essay sees them.",
+    "Name the winners of the ResNet story.",
 ])
 def test_a_question_asking_which_businesses_or_players_wants_names(question):
     assert analyse(question).entity

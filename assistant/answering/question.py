@@ -23,7 +23,8 @@ from .front_matter import asking_for_authors, asks_address, asks_affiliation, as
 from .readings import names, names_and_identifiers, numbers, opening_name, without_names
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
-                r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?)")
+                r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?|"
+                r"beneficiar(?:y|ies)|winners?|losers?)")
 # A word may qualify the noun ("which specific companies", "what Chinese firms"), not an auxiliary
 # or "of". One only: "Which venture capital firm led Momenta's last round?" asks no list of the
 # article's companies (the seed dev set's look-alike was answered with two).
@@ -31,7 +32,7 @@ _MODIFIER = r"(?!(?:is|are|was|were|do|does|did|has|have|had|of|in|the)\b)[a-z][
 # Asked as a question ("which companies ...") or as a request ("Name the companies that ...",
 # "Please identify the parties that ...").
 # A request may open politely: "Can you list ...?", "Could you please name ...?", "Please list ...".
-_REQUEST = r"^\s*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+_REQUEST = r"^\s*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|kindly\s+)?"
 _ENTITY_QUESTION = re.compile(
     rf"\b((?:which|what)(?:\s+{_MODIFIER})?\s+{_ENTITY_NOUN})\b"
     rf"|{_REQUEST}(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+|every\s+|each\s+|any\s+)?(?:{_MODIFIER}\s+)?{_ENTITY_NOUN}\b",
