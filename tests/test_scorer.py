@@ -489,7 +489,7 @@ def test_what_asks_a_quantity_by_its_noun_after_a_word_or_two(question):
                                       "Parameter count of the 110-layer CIFAR-10 residual net?",
                                       "Tally of self-generated games in the 72-hour, 20-block run?"])
 def test_a_question_asked_as_a_noun_phrase_naming_a_measure_asks_a_number(question):
-    """With no word that asks, a measure's noun asks for a number (session 41: wide dev +13 −4)."""
+    """With no word that asks, a measure's noun asks for a number (session 41: wide dev +11 −4)."""
     asked = analysis.analyse(question)
     assert analysis.typed(asked)
     assert analysis.holds_type(asked, "It was 4.49% in all runs.")
