@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..retrieval.followup import people
+from ..text import QUESTION_WORDS
 from .readings import numbers, stated_numbers
 
 # "When" asks a time or a condition where it opens the question; inside one it is a conjunction
@@ -95,7 +96,7 @@ _DURATION = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine
 # testing: top-5 error?", "Parameter count of the 110-layer CIFAR-10 residual net?", "Tally of
 # self-generated games in the 72-hour run?"), asks a number when it names a measure.
 _FRAGMENT_QUANTITY = re.compile(
-    r"^(?!.*\b(?:who|whom|whose|what|which|where|when|why|how|is|are|was|were|did|does|do|can|could|should|would)\b)"
+    rf"^(?!.*\b(?:{'|'.join(sorted(QUESTION_WORDS))}|is|are|was|were|did|does|do|can|could|should|would)\b)"
     r"(?=.*\b(?:error|errors|rate|count|tally|number|time|times|latency|runtime|runtimes|mAP|AP|Elo|score|year|size|length|"
     r"hours|ms|milliseconds|percent|percentage|accuracy|depth|parameters|params|FLOPs|margin|gap|speed|fps)\b)", re.I)
 # Typed questions, in order of precedence: the words that ask, and what an answer must hold.

@@ -13,6 +13,10 @@ import re
 from ..retrieval.followup import people
 from ..types import AuthorRole
 
+# A person's place in a byline, as a question names it ("the first author", "the last author").
+_ROLE_PLACE = {"first": 0, "lead": 0, "main": 0, "principal": 0, "second": 1, "third": 2, "last": -1, "senior": -1}
+_ROLE_WORD = "|".join(_ROLE_PLACE)
+
 # What asks for a document's authors: who wrote it, who its (first, lead ...) authors are. Only
 # as what the question opens by asking: "What startup did the first author of X co-found?" asks
 # for a startup.
@@ -22,7 +26,7 @@ _ASKS_AUTHORS = re.compile(
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
     r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b"
     # "Who is the focal loss paper's last author?": a place in the byline.
-    r"|(?:is|was)\s+(?:the\s+)?(?:[\w.-]+(?:['’]s)?\s+){1,3}(?:first|lead|main|principal|second|third|last|senior)[- ]author\b)"
+    rf"|(?:is|was)\s+(?:the\s+)?(?:[\w.-]+(?:['’]s)?\s+){{1,3}}(?:{_ROLE_WORD})[- ]author\b)"
     r"|(?:name|list|give)\s+(?:me\s+)?(?:the|every|each|all(?:\s+(?:of\s+)?the)?)\s+(?:\w+\s+)?(?:co-?)?authors?\b"
     r"|(?:which|what)\s+(?:people|researchers|scientists|authors)\s+(?:wrote|authored|co-?authored"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:co-?)?authors?\s+of)\b"
@@ -46,10 +50,9 @@ def asking_for_authors(question: str) -> str:
 # "Faster R-CNN's first author", "the ResNet lead author", "the last author on the focal loss
 # paper". The document is named after the role ("of X") or before it ("X's", "the X"). "The lead
 # author" alone refers back to the conversation (``retrieval/followup.py``).
-_ROLE = r"(?P<words>(?P<role>first|lead|main|principal|second|third|last|senior)[- ]author)\b"
+_ROLE = rf"(?P<words>(?P<role>{_ROLE_WORD})[- ]author)\b"
 _ROLE_THEN_DOCUMENT = re.compile(rf"\b{_ROLE}\s+(?:of|on|in|for)\s+(?P<document>[^,;:?]+)", re.I)
 _DOCUMENT_THEN_ROLE = re.compile(rf"(?P<document>(?:[\w-]+\s+){{0,2}}[\w-]+)(?:['’]s)?\s+{_ROLE}", re.I)
-_ROLE_PLACE = {"first": 0, "lead": 0, "main": 0, "principal": 0, "second": 1, "third": 2, "last": -1, "senior": -1}
 # "Who is the first author of X?", "Which ResNet co-author was first author of X?", "Who is
 # ResNet's lead author?": the role is what is asked.
 _ASKED_ROLE = re.compile(r"\b(?:is|was|are|were)\s+(?:the\s+)?$"

@@ -116,10 +116,9 @@ class _Document:
         self.first_page: set[str] = set()
         self.quoted: list[tuple[str, str]] = []  # (the text before it, a quoted or parenthesised coined name)
         chunks = sorted(chunks, key=lambda c: c.chunk_index)
-        byline = byline_authors(chunks[0]) if chunks else []
-        self.first_author = byline[0].split()[-1] if byline else ""  # the last word of their name
+        self.byline = tuple(byline_authors(chunks[0])) if chunks else ()
         # Who wrote it: its byline's authors, else (an article) the person its closing author note names.
-        self.authors = tuple(byline) or (author_note_names(chunks[-1].text) if chunks else ())
+        self.authors = self.byline or (author_note_names(chunks[-1].text) if chunks else ())
         for chunk in chunks:
             if chunk.kind == "references":
                 continue
@@ -167,6 +166,12 @@ class DocumentNames:
                   if _key(m.group(1)) in self._first_authors]
         return sorted(found, key=lambda f: f[0])
 
+    def byline(self, source: str) -> tuple[str, ...]:
+        """The authors the byline of ``source`` lists, in its order; () when it has none."""
+        self._sync()
+        known = self._read.get(source)
+        return known[1].byline if known else ()
+
     def authors(self, source: str) -> tuple[str, ...]:
         """Who wrote ``source`` (its byline's authors, or the person an article's author note names);
         () when it says neither: a question may name the document by them ("Girshick's loss")."""
@@ -210,8 +215,8 @@ class DocumentNames:
             self._paper_pattern = _phrases(self._papers, _PAPER)
             first_authors: dict[str, list[str]] = defaultdict(list)
             for source, (_, document) in read.items():
-                if document.first_author:
-                    first_authors[_key(document.first_author)].append(source)
+                if document.byline:  # by the last word of the first author's name
+                    first_authors[_key(document.byline[0].split()[-1])].append(source)
             self._first_authors = dict(first_authors)
             self._generation = generation
 

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from ..text import fold
 from ..types import AuthorRole, Passage
-from .bylines import byline_authors
 from .search import Searcher
 
 # A question about a paper asks for its byline: "the ResNet paper" also names an article about
@@ -78,7 +77,6 @@ def named_by_role(searcher: Searcher, question: str, role: AuthorRole) -> tuple[
     "Faster R-CNN's first author"). None when no such document has a byline. A name several
     documents use names the paper known by it, as "the X paper" does ("ResNet's lead author": the
     ResNet paper's byline; the article about it writes of him so too)."""
-    registry = searcher.index.registry
     for offset, words in role.documents:
         naming = searcher.documents.naming(words) or [
             (start, min(end, len(words)), sources) for start, end, sources in searcher.documents.naming(f"{words} paper")]
@@ -86,8 +84,7 @@ def named_by_role(searcher: Searcher, question: str, role: AuthorRole) -> tuple[
             continue
         found_start, found_end, sources = naming[0]
         for source in sources:
-            first = registry.chunks_beside(source, -1, after=True, limit=1)
-            authors = byline_authors(first[0]) if first else []
+            authors = searcher.documents.byline(source)
             if authors and role.place < len(authors):
                 span_start, span_end = min(role.start, offset + found_start), max(role.end, offset + found_end)
                 article = _THE_BEFORE.search(question[:span_start])
