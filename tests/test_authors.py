@@ -149,6 +149,15 @@ def test_who_wrote_a_paper_opens_with_the_sentence_naming_its_authors(seed_assis
     assert answer.answer.startswith("The ResNet paper was authored by four researchers"), answer.answer
 
 
+def test_who_holds_a_place_in_a_byline_opens_with_the_sentence_naming_that_place(seed_assistant):
+    """The seed article has no byline for ResNet: "Who is ResNet's lead author?" is answered from its
+    prose, and opens with the sentence that names the lead author as such, not the author list that
+    came first before session 42 ("Kaiming He, the lead author ..." was its fourth sentence)."""
+    for question in ("Who is ResNet's lead author?", "Who was the lead author of the ResNet paper?"):
+        answer = seed_assistant.ask(question).answer
+        assert answer.startswith("Kaiming He, the lead author and most celebrated of the group"), (question, answer)
+
+
 @pytest.mark.parametrize("text", [
     # A sentence inside a paragraph, not a note of its own; a note too long to be one.
     "The lab grew fast. Kaiming He is a research scientist at Facebook AI Research, where he works on vision.",

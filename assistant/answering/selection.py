@@ -25,6 +25,7 @@ from .candidates import Pool, following, names_institution, position, with_heade
 from .counts import states_count
 from .answer_types import DIGIT
 from .definitions import glosses, opens_with_subject
+from .front_matter import author_in_role
 from .question import Question, asked_numbers, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
 from .series import announced_count, announces, announcing_as_asked, asked_count, series
@@ -421,6 +422,13 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probab
         asked = people(question.text)
         if asked:
             holding = [i for i in holding if names_any(asked, texts[i])] or holding
+        # A question asking who holds a place in a byline opens with the sentence naming that place
+        # ("Kaiming He, the lead author and most celebrated of the group, ..." for "Who is ResNet's
+        # lead author?", not the author list).
+        role = author_in_role(question.text)
+        if role is not None and role.asked:
+            place = question.text[role.start:role.end].lower().replace("-", " ")
+            holding = [i for i in chosen if place in texts[i].lower().replace("-", " ")] or holding
         return holding[0] if holding else chosen[0]
     return chosen[0]
 
