@@ -21,7 +21,8 @@ _ROLE_WORD = "|".join(_ROLE_PLACE)
 # as what the question opens by asking: "What startup did the first author of X co-found?" asks
 # for a startup.
 _ASKS_AUTHORS = re.compile(
-    r"^\s*(?:who\s+(?:wrote|penned|authored|co-?authored|co-?wrote|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+)?(?:co-?)?authors?\b"
+    # "Who is the author of X?", "... the sole author", "... the one and only author"
+    r"^\s*(?:who\s+(?:wrote|penned|authored|co-?authored|co-?wrote|(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+){0,3}(?:co-?)?authors?\b"
     # "who were the people behind the faster r-cnn paper", "who came up with Fast R-CNN?"
     r"|(?:is|are|was|were)\s+(?:the\s+)?(?:people|researchers|scientists|team|minds|names)\s+behind\b"
     r"|(?:is|are|was|were)\s+behind\b|(?:created|invented|developed|came up with|proposed)\b"
