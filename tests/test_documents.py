@@ -221,6 +221,13 @@ def test_the_library_reads_who_wrote_each_document():
     assert names.authors("fast_rcnn_iccv2015.pdf") == ("Ross Girshick",)
     assert names.authors("faster_rcnn_nips2015.pdf")[0] == "Shaoqing Ren"
     assert names.authors("who-benefits-from-american-ai-research-in-china.txt") == ("Matt Sheehan",)
+    # The documents whose first chunk (title, byline) names a person, read once per registry
+    # generation, not per question ("Which papers did Jian Sun co-author?").
+    assert sorted(names.opening_naming(["Jian Sun"])) == [
+        "faster_rcnn_nips2015.pdf", "identity_mappings_1603.05027.pdf", "resnet_1512.03385.pdf"]
+    assert sorted(names.opening_naming(["ross girshick", "Lee Sedol"])) == [
+        "fast_rcnn_iccv2015.pdf", "faster_rcnn_nips2015.pdf", "focal_loss_1708.02002.pdf"]
+    assert names.opening_naming(["Lee Sedol"]) == []
 
 
 # The plain form of a phrase matcher: one alternation of every name. ``_Phrases`` must find what it finds.

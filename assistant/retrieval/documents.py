@@ -52,6 +52,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..store.registry import Registry
+from ..text import fold
 from .bylines import author_note_names, byline_authors
 
 MIN_COINED = 10  # uses of a coined name in its document's own text
@@ -117,6 +118,9 @@ class _Document:
         self.quoted: list[tuple[str, str]] = []  # (the text before it, a quoted or parenthesised coined name)
         chunks = sorted(chunks, key=lambda c: c.chunk_index)
         self.byline = tuple(byline_authors(chunks[0])) if chunks else ()
+        # Its first chunk (title, byline) folded, to find the documents whose byline names a person
+        # without reading every document's first chunk again per question.
+        self.opening = fold(chunks[0].text) if chunks else ""
         # Who wrote it: its byline's authors, else (an article) the person its closing author note names.
         self.authors = self.byline or (author_note_names(chunks[-1].text) if chunks else ())
         for chunk in chunks:
@@ -171,6 +175,13 @@ class DocumentNames:
         self._sync()
         known = self._read.get(source)
         return known[1].byline if known else ()
+
+    def opening_naming(self, people: Sequence[str]) -> list[str]:
+        """The sources whose first chunk (title and byline) names one of ``people``, in the
+        registry's order."""
+        self._sync()
+        folded = [fold(person) for person in people]
+        return [source for source, (_, document) in self._read.items() if any(p in document.opening for p in folded)]
 
     def authors(self, source: str) -> tuple[str, ...]:
         """Who wrote ``source`` (its byline's authors, or the person an article's author note names);

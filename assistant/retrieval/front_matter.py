@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..text import fold
 from ..types import AuthorRole, Passage
 from .search import Searcher
 
@@ -56,12 +55,9 @@ def with_bylines_naming(searcher: Searcher, people: Sequence[str], passages: lis
     asks a person wrote ("Which papers in the library did Jian Sun co-author?")."""
     registry = searcher.index.registry
     firsts = []
-    for document in registry.documents():
-        if sources and document.source not in sources:
-            continue
-        first = registry.chunks_beside(document.source, -1, after=True, limit=1)
-        if first and any(fold(person) in fold(first[0].text) for person in people):
-            firsts.append(first[0])
+    for source in searcher.documents.opening_naming(people):
+        if not sources or source in sources:
+            firsts += registry.chunks_beside(source, -1, after=True, limit=1)
     if not firsts:
         return passages
     matter = searcher.as_passages(firsts, searcher.encoder.encode_sentences([" ".join(people)])[0], score=1.0)
