@@ -19,7 +19,6 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.selection import DEFAULT_SELECTION
 from .answering.front_matter import asks_address, asks_affiliation, asks_authors, author_in_role, written_by
 from .answering.definitions import definition_subject
 from .answering.question import asked_relation, query_terms
@@ -160,8 +159,7 @@ class Assistant:
         within = [s for s in named if not question.sources or s in question.sources]
         passages = with_definitions(self.searcher, text, definition_subject(text), passages,
                                     within or question.sources)
-        passages = with_relation_section(self.searcher, text, asked_relation(text), passages,
-                                         threshold=DEFAULT_SELECTION.relation_heading)
+        passages = with_relation_section(self.searcher, text, asked_relation(text), passages)
         if asks_address(text):
             passages = with_addresses(self.searcher, text, within, passages)
         if asks_authors(text) or affiliation:

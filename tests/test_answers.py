@@ -723,6 +723,13 @@ def test_who_benefited_from_resnet_names_each_beneficiary_once(library_assistant
     # Beneficiaries are named as companies are, and "Kindly" asks as "Please" does (session 41: it
     # was answered with the author list; headline sets +5).
     "Kindly identify the beneficiaries of ResNet, as the essay sees them.",
+    # Idioms the encoder reads farther from "Benefitted": "Which companies cashed in?" is 0.28 from
+    # the heading, under session 11's 0.3 (session 42: 0.25, headline sets +14) ...
+    "Which companies cashed in on ResNet, one way or another?",
+    "Whose bottom line or talent pool improved because of ResNet?",
+    # ... while retrieval still needs 0.3 to stop at a retrieved heading: "The People: Who Was
+    # Behind the Breakthrough?" (0.27) kept this one from the beneficiaries' section at 0.25.
+    "who ended up better off because of resnet",
 ])
 def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_assistant, question):
     """"reaped the rewards" is not the article's word: the quotes come from the section whose

@@ -3,12 +3,11 @@ whole section whose heading states its relation."""
 
 from __future__ import annotations
 
-from assistant.answering.selection import DEFAULT_SELECTION
 from assistant.answering.question import asked_relation
-from assistant.retrieval.sections import with_relation_section
+from assistant.retrieval.sections import RELATION_HEADING, with_relation_section
 
 HEADING = "Who Benefitted and Who Lost Out?"
-THRESHOLD = DEFAULT_SELECTION.relation_heading
+THRESHOLD = RELATION_HEADING
 
 
 def _one_chunk_of_the_section(searcher, question: str) -> list:

@@ -5,8 +5,8 @@ from the deep residual learning paper?").
 Such a section lists the answer's items one sentence after another, and a question's own
 retrieval finds the chunk of it nearest the question's words, not every chunk: Facebook, Megvii
 and Momenta stand in the chunk after Microsoft's. When the heading of a retrieved passage's
-section is near the question's relation (the same cosine the answerer gathers a list's items by,
-``Selection.relation_heading``), the section's other chunks take the places of the last passages
+section is near the question's relation (``RELATION_HEADING``), the section's other chunks take
+the places of the last passages
 from other sections. When no retrieved section's heading is, any other section of the retrieved
 documents may be: "Who cashed in on ResNet?" retrieves none of the article's "Who Benefitted"
 chunks (the headline sets +3, wide dev unchanged; docs/EVALUATION.md, session 14).
@@ -20,10 +20,16 @@ from ..types import Passage
 from .search import Searcher
 
 SECTION_PASSAGES = 3  # chunks added at most
+# The cosine between a section's heading and the question's relation at which the section's other
+# chunks join. Higher than the answerer's (``Selection.relation_heading``, 0.25): a retrieved
+# heading this near stops the search of the documents' other sections, and at 0.25 "The People: Who
+# Was Behind the Breakthrough?" (0.27) kept "who ended up better off because of resnet" from "Who
+# Benefitted and Who Lost Out?" (one threshold for both: the headline sets +11; two: +14; session 42).
+RELATION_HEADING = 0.3
 
 
 def with_relation_section(searcher: Searcher, question: str, relation: str, passages: list[Passage], *,
-                          threshold: float | None, n: int = SECTION_PASSAGES) -> list[Passage]:
+                          threshold: float | None = RELATION_HEADING, n: int = SECTION_PASSAGES) -> list[Passage]:
     """``passages`` with up to ``n`` further chunks (in document order) of the retrieved section
     whose heading is nearest ``relation`` ("Who benefited?", ``answering.question.relation``) in
     place of the last passages from elsewhere, when that cosine reaches ``threshold``; unchanged
