@@ -745,6 +745,13 @@ def test_a_who_list_in_other_words_than_its_section_heading_is_answered(library_
     assert library_assistant.ask("Who is listed as the corresponding author of the focal loss paper?").refused
 
 
+def test_what_an_abbreviation_stands_for_opens_with_the_sentence_spelling_it_out(library_assistant):
+    """"What does RPN stand for?" opened with "An RPN is a fully-convolutional network ...", more
+    probable as a definition, and spelled RPN out in its second sentence (session 42)."""
+    answer = library_assistant.ask("What does RPN stand for?").answer
+    assert answer.startswith("In this work, we introduce a Region Proposal Network (RPN)"), answer
+
+
 def test_the_gate_reads_the_relations_heading_as_the_selection_it_is_given_says(library_assistant):
     """``gate_features`` read ``DEFAULT_SELECTION`` whatever selection the answer was chosen with, so
     a selection tried by ``bench/fit_scorer.py`` was judged by the default's ``relation_answers``."""

@@ -466,6 +466,13 @@ def asking_terms(question: Question) -> set[str]:
 _ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\bmean[st]?\b", re.I)
 
 
+def asks_long_form(question: Question) -> bool:
+    """The question asks what its subject stands for: "What does RPN stand for?", "What is the full
+    name of MSRA?", "Spell out MCTS.", "What does FPN mean?" (a sentence spelling the subject out
+    answers it, ``abbreviations.stands_for``)."""
+    return bool(question.subject) and bool(_SPELLING_REQUEST.search(question.text) or _ASKS_EXPANSION.search(question.text))
+
+
 def expansion_terms(question: Question) -> set[str]:
     """The terms of the words that ask what a definition's subject stands for or means ("stand",
     of "What does RPN stand for?"), not of the subject itself: a quote answers them with the

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..abbreviations import stands_for
 from ..retrieval.followup import names_any, people
 from ..text import terms, word_count
 from .candidates import Pool, following, names_institution, position, with_header
@@ -26,7 +27,7 @@ from .counts import states_count
 from .answer_types import DIGIT
 from .definitions import glosses, opens_with_subject
 from .front_matter import author_in_role
-from .question import Question, asked_numbers, holds_type, listed_names, new_names, typed
+from .question import Question, asked_numbers, asks_long_form, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
 from .series import announced_count, announces, announcing_as_asked, asked_count, series
 
@@ -398,7 +399,8 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probab
     "... adopted by much of the field, including Microsoft's competitors"; when the relation is about
     as near several, the most probable: "The ResNet paper was authored by four researchers ..." for
     "Who were the four people behind ResNet?"; a question asking who wrote a document is no such
-    list), and for a typed question, where it is the best
+    list), for a question asking what its subject stands for, where it is the first sentence
+    spelling it out, and for a typed question, where it is the best
     holding the type (``holds_type``), preferring one that states a count of what a count question
     counts and one naming the person the question names. The gate has judged the same sentences
     either way."""
@@ -412,6 +414,12 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probab
     if (selection.opening_by_relation and len(pool.relation_cos) and (question.listing or question.who)
             and not question.authors and relation_section(pool, selection) is not None):
         return max(chosen, key=lambda i: pool.relation_cos[i] + float(probability[i]))
+    if asks_long_form(question):
+        # "In this work, we introduce a Region Proposal Network (RPN) ..." for "What does RPN stand
+        # for?", not "An RPN is a fully-convolutional network ...", more probable as a definition.
+        spelled = [i for i in chosen if stands_for(question.subject, with_header(pool.quotes[i], pool.headers[i]))]
+        if spelled:
+            return spelled[0]
     if typed(question) and not question.listing:
         # "Founded in 1998 ..." for "When was MSRA set up?", not "ResNet was the product of ... MSRA".
         texts = {i: with_header(pool.quotes[i], pool.headers[i]) for i in chosen}
