@@ -752,6 +752,14 @@ def test_what_an_abbreviation_stands_for_opens_with_the_sentence_spelling_it_out
     assert answer.startswith("In this work, we introduce a Region Proposal Network (RPN)"), answer
 
 
+def test_a_number_answer_opens_with_prose_before_a_table_row_holding_a_number(library_assistant):
+    """"How many layers does the deepest ResNet on ImageNet have?" opened with Table 2's caption and
+    its row "18 layers 27.94 27.88"; the sentence stating it, "Our 152-layer residual net is the
+    deepest network ever presented on ImageNet ...", came fourth (session 42: wide dev opens +2 −0)."""
+    answer = library_assistant.ask("How many layers does the deepest ResNet on ImageNet have?").answer
+    assert answer.startswith("Our 152-layer residual net is the deepest network"), answer
+
+
 def test_the_gate_reads_the_relations_heading_as_the_selection_it_is_given_says(library_assistant):
     """``gate_features`` read ``DEFAULT_SELECTION`` whatever selection the answer was chosen with, so
     a selection tried by ``bench/fit_scorer.py`` was judged by the default's ``relation_answers``."""

@@ -402,7 +402,7 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probab
     list), for a question asking what its subject stands for, where it is the first sentence
     spelling it out, and for a typed question, where it is the best
     holding the type (``holds_type``), preferring one that states a count of what a count question
-    counts and one naming the person the question names. The gate has judged the same sentences
+    counts, prose over a table row, and one naming the person the question names. The gate has judged the same sentences
     either way."""
     question = pool.question
     if len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses:
@@ -429,6 +429,10 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probab
         # Research" for "Where did Kaiming He go?", not a sentence about Microsoft founding MSRA).
         if question.counted:
             holding = [i for i in holding if states_count(question.counted, texts[i])] or holding
+        # A prose sentence stating it before a table row holding some number ("Our 152-layer residual
+        # net is the deepest ..." for "How many layers does the deepest ResNet have?", not "18 layers
+        # 27.94 27.88" under Table 2's caption).
+        holding = [i for i in holding if not pool.headers[i]] or holding
         asked = people(question.text)
         if asked:
             holding = [i for i in holding if names_any(asked, texts[i])] or holding
