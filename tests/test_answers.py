@@ -322,6 +322,13 @@ HEADLINE36_MIN_CORRECT = 0.4
 LIBRARY_TEST37_MIN_CORRECT = 0.45
 LIBRARY_TEST37_MIN_REFUSAL = 0.82
 HEADLINE37_MIN_CORRECT = 0.6
+# The thirty-eighth, written by an engineer who never ran the system (2026-12-07 04:08-04:16 UTC, at
+# the start of session 41), run once on 2026-12-07 07:41 UTC on 3d196f5 ("The thirty-eighth sealed
+# split: the one run"): 99/160 correct (0.6188), 28/40 unanswerables refused (0.70); its headline
+# phrasings 8 of 10. One question below each.
+LIBRARY_TEST38_MIN_CORRECT = 0.61
+LIBRARY_TEST38_MIN_REFUSAL = 0.67
+HEADLINE38_MIN_CORRECT = 0.7
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -675,6 +682,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test35.jsonl", "headline35.jsonl", LIBRARY_TEST35_MIN_CORRECT, LIBRARY_TEST35_MIN_REFUSAL, HEADLINE35_MIN_CORRECT),
     ("library_test36.jsonl", "headline36.jsonl", LIBRARY_TEST36_MIN_CORRECT, LIBRARY_TEST36_MIN_REFUSAL, HEADLINE36_MIN_CORRECT),
     ("library_test37.jsonl", "headline37.jsonl", LIBRARY_TEST37_MIN_CORRECT, LIBRARY_TEST37_MIN_REFUSAL, HEADLINE37_MIN_CORRECT),
+    ("library_test38.jsonl", "headline38.jsonl", LIBRARY_TEST38_MIN_CORRECT, LIBRARY_TEST38_MIN_REFUSAL, HEADLINE38_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
