@@ -6,10 +6,10 @@ Such a section lists the answer's items one sentence after another, and a questi
 retrieval finds the chunk of it nearest the question's words, not every chunk: Facebook, Megvii
 and Momenta stand in the chunk after Microsoft's. When the heading of a retrieved passage's
 section is near the question's relation (``RELATION_HEADING``), the section's other chunks take
-the places of the last passages
-from other sections. When no retrieved section's heading is, any other section of the retrieved
-documents may be: "Who cashed in on ResNet?" retrieves none of the article's "Who Benefitted"
-chunks (the headline sets +3, wide dev unchanged; docs/EVALUATION.md, session 14).
+the places of the last passages from other sections. When no retrieved section's heading is, any
+other section of the retrieved documents may be: "Who cashed in on ResNet?" retrieves none of the
+article's "Who Benefitted" chunks (the headline sets +3, wide dev unchanged; docs/EVALUATION.md,
+session 14).
 """
 
 from __future__ import annotations
