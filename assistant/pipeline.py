@@ -39,6 +39,7 @@ from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
 from .retrieval.parts import search_parts, searched_again, with_reserved
 from .retrieval.sections import with_relation_section
+from .retrieval.spelling import spelled_as_indexed
 from .retrieval.tables import with_captions, with_table_rows
 from .text import terms, word_count
 from .types import Answer, Citation, Part, Passage, Question, Retrieval, Sentence, Stage
@@ -126,7 +127,9 @@ class Assistant:
         # R-CNN") is named: the question is read as "... Shaoqing Ren ..." from here on. When it
         # asks who holds the role ("Which ResNet co-author was first author of Faster R-CNN?"), the
         # name is what it refers to, as a follow-up's "he" is; in a question asked in parts, that part's.
-        text, in_role = self._read_roles(question.text)
+        # Its words spelled as the corpus spells them ("organisations" for a corpus writing
+        # "organizations"; retrieval/spelling.py).
+        text, in_role = self._read_roles(spelled_as_indexed(question.text, self.searcher.bm25.unknown))
         room = max(0, self.settings.max_question_chars - len(text) - len(" (; )") - len(in_role))
         follow_up = follow_up_context(text, question.history, room)
         context = joined(in_role, follow_up)

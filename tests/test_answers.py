@@ -768,6 +768,17 @@ def test_a_number_answer_opens_with_prose_before_a_table_row_holding_a_number(li
     assert answer.startswith("Our 152-layer residual net is the deepest network"), answer
 
 
+def test_a_british_spelling_finds_the_passage_an_american_one_does(library_assistant):
+    """"licence" and "license" stem to different terms: "What licence does Girshick ship Fast R-CNN
+    under?" found no passage naming the MIT License, and was refused; "Which software library was
+    used to optimise AlphaGo Zero's network on Google Cloud?" missed TensorFlow (session 42: about 90
+    questions of the banks spell a word the library spells otherwise, "organisations", "initialised",
+    "licence")."""
+    assert "MIT License" in library_assistant.ask("What licence does Girshick ship Fast R-CNN under?").answer
+    optimise = "Which software library was used to optimise AlphaGo Zero's network on Google Cloud?"
+    assert "TensorFlow" in library_assistant.ask(optimise).answer
+
+
 def test_the_gate_reads_the_relations_heading_as_the_selection_it_is_given_says(library_assistant):
     """``gate_features`` read ``DEFAULT_SELECTION`` whatever selection the answer was chosen with, so
     a selection tried by ``bench/fit_scorer.py`` was judged by the default's ``relation_answers``."""
