@@ -195,7 +195,9 @@ class Assistant:
                 idf=self.searcher.bm25.idf(query_terms(retrieval.text, retrieval.context)),
                 authors=self.searcher.documents.authors,
             )
-        unknown = self._unknown_names(question.text) or list(extract.unindexed)
+        # The question as read: "Which Organisations ...?" names nothing unknown to a corpus
+        # writing "organizations".
+        unknown = self._unknown_names(retrieval.text) or list(extract.unindexed)
         if unknown or not self._answerable(passages, extract):
             notes = (f"no document mentions {', '.join(repr(w) for w in unknown)}",) if unknown else ()
             return Answer(question.text, REFUSAL, True, question.backend, retrieved=tuple(passages), notes=notes)

@@ -777,6 +777,11 @@ def test_a_british_spelling_finds_the_passage_an_american_one_does(library_assis
     assert "MIT License" in library_assistant.ask("What licence does Girshick ship Fast R-CNN under?").answer
     optimise = "Which software library was used to optimise AlphaGo Zero's network on Google Cloud?"
     assert "TensorFlow" in library_assistant.ask(optimise).answer
+    # A capitalised British word is no name the library lacks: "Which Organisations ...?" was
+    # refused, "no document mentions 'Organisations'" (the check read the question as asked).
+    answer = library_assistant.ask("Which Organisations benefited from ResNet?")
+    assert not answer.refused and not answer.notes
+    assert "MIT License" in library_assistant.ask("What Licence does Fast R-CNN use?").answer
 
 
 def test_the_gate_reads_the_relations_heading_as_the_selection_it_is_given_says(library_assistant):
