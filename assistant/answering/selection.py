@@ -399,11 +399,11 @@ def opening_sentence(pool: Pool, chosen: list[int], selection: Selection, probab
     "... adopted by much of the field, including Microsoft's competitors"; when the relation is about
     as near several, the most probable: "The ResNet paper was authored by four researchers ..." for
     "Who were the four people behind ResNet?"; a question asking who wrote a document is no such
-    list), for a question asking what its subject stands for, where it is the first sentence
-    spelling it out, and for a typed question, where it is the best
-    holding the type (``holds_type``), preferring one that states a count of what a count question
-    counts, prose over a table row, and one naming the person the question names. The gate has judged the same sentences
-    either way."""
+    list); for a question asking what its subject stands for, the first sentence spelling it out;
+    and for a typed question, the best holding the type (``holds_type``), preferring one that states
+    a count of what a count question counts, prose over a table row, one naming the person the
+    question names, and one naming the byline place it asks the holder of ("the lead author"). The
+    gate has judged the same sentences either way."""
     question = pool.question
     if len(chosen) < 2 or chosen[0] in pool.bylines | pool.addresses:
         return chosen[0]

@@ -46,12 +46,14 @@ def spelled_as_indexed(text: str, unknown: Callable[[Iterable[str]], list[str]])
     missing = set(unknown(words)) if words else set()
     if not missing:
         return text
+    others = {word: other_spellings(word.lower()) for word in missing}
+    candidates = [w for spellings in others.values() for w in spellings]
+    mentioned = set(candidates) - set(unknown(candidates))  # one lookup for them all
     spelled: dict[str, str] = {}
-    for word in missing:
-        for other in other_spellings(word.lower()):
-            if not unknown([other]):
-                spelled[word] = other[0].upper() + other[1:] if word[0].isupper() else other
-                break
+    for word, spellings in others.items():
+        other = next((w for w in spellings if w in mentioned), None)
+        if other:
+            spelled[word] = other[0].upper() + other[1:] if word[0].isupper() else other
     if not spelled:
         return text
     return _WORD.sub(lambda m: spelled.get(m.group(0), m.group(0)), text)
