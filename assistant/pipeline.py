@@ -19,7 +19,8 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.front_matter import asks_address, asks_affiliation, asks_authors, author_in_role, written_by
+from .answering.front_matter import (asks_address, asks_affiliation, asks_authors, author_in_role, described_document,
+                                     names_a_document, only_a_document, written_by)
 from .answering.definitions import definition_subject
 from .answering.question import asked_relation, query_terms
 from .answering.readings import names_and_identifiers
@@ -34,7 +35,7 @@ from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence, with_continuations
 from .retrieval.definitions import with_definitions
-from .retrieval.front_matter import named_by_role, with_bylines_naming, with_front_matter
+from .retrieval.front_matter import named_by_role, opening_passages, with_bylines_naming, with_front_matter
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
 from .retrieval.parts import search_parts, searched_again, with_reserved
@@ -170,17 +171,45 @@ class Assistant:
         writers = written_by(text)
         if writers:
             passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
+        # "What is this article about?": the opening of the document it calls so (the library's one
+        # document when it holds one and the question calls it "this article").
+        overview = tuple(self._overview(text, question.sources)) if not parts else ()
+        passages = [*overview, *(p for p in passages if p.chunk.chunk_id not in {o.chunk.chunk_id for o in overview})]
         # A table's rows are quoted under its caption (what they measure, on which data and how).
         passages = with_captions(self.searcher.index.registry, with_table_rows(self.searcher, text, passages))
         parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))
                       for part in parts)
         return Retrieval(question=question, text=text, context=context, query=query, passages=tuple(passages),
-                         parts=parts, either=bool(parts) and asked.either)
+                         parts=parts, either=bool(parts) and asked.either, overview=overview)
+
+    def _overview(self, text: str, sources: Sequence[str] | None) -> list[Passage]:
+        """The opening passages of the document ``text`` asks the gist of (``described_document``):
+        the one its words name, or the only document in scope when they call it "this article",
+        "the paper"; none for any other question, or when they name none or several."""
+        words = described_document(text)
+        if words is None:
+            return []
+        rest = words
+        for start, end, _ in reversed(self.searcher.documents.naming(words)):
+            rest = f"{rest[:start]} {rest[end:]}"
+        if not only_a_document(rest):
+            return []
+        source = self.searcher.documents.called(words)
+        if source is None and names_a_document(words):
+            scope = list(sources) if sources else self.searcher.documents.sources()
+            source = scope[0] if len(scope) == 1 else None
+        if source is None or (sources and source not in sources):
+            return []
+        return opening_passages(self.searcher, source, text)
 
     def _answer(self, retrieval: Retrieval):
         """Gate, then answer with the question's backend; yields tokens, returns the ``Answer``."""
         question, passages = retrieval.question, list(retrieval.passages)
-        if retrieval.parts:
+        if retrieval.overview:
+            document = self.searcher.index.registry.document(retrieval.overview[0].chunk.source)
+            extract = extractive.overview(list(retrieval.overview), self.encoder, title=document.title if document else "",
+                                          max_words=self.settings.max_answer_words)
+        elif retrieval.parts:
             extract = extractive.extract_parts(
                 retrieval.parts, self.encoder,
                 max_words=self.settings.max_answer_words, idf=self.searcher.bm25.idf, context=retrieval.context,

@@ -130,6 +130,9 @@ class Retrieval:
     # ``either``: one part's answer suffices ("Which paper, A or B, ...?").
     parts: tuple[Part, ...] = ()
     either: bool = False
+    # A question asking what a document is about: that document's opening (its abstract or lede),
+    # also first among ``passages``; () for any other question.
+    overview: tuple[Passage, ...] = ()
 
 
 # The points an answer's stream announces (``Stage.name``), in the order they come: "retrieved",

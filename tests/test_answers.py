@@ -875,6 +875,24 @@ def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
 
 
 
+def test_what_a_named_paper_is_about_is_answered_from_its_abstract(library_assistant):
+    """The paper the question names, not the nearest sentences to its words: "What is the focal
+    loss paper about?" was answered with "While in our main experimental results we use the focal
+    loss definition above, its precise form is not crucial." (tests/test_overview.py)."""
+    for question, source in (("What is the focal loss paper about?", "focal_loss_1708.02002.pdf"),
+                             ("What is the main idea behind focal loss?", "focal_loss_1708.02002.pdf"),
+                             # "the ResNet paper" also names the article about it: the paper is meant.
+                             ("Summarize the ResNet paper", "resnet_1512.03385.pdf")):
+        answer = library_assistant.ask(question)
+        assert not answer.refused and len(answer.citations) >= 2, question
+        assert {(c.source, c.page, c.section) for c in answer.citations} == {(source, 1, "Abstract")}, question
+    answer = library_assistant.ask("What is the focal loss paper about?")
+    assert "Focal Loss focuses training on a sparse set of hard examples" in answer.answer
+    # Something in a paper is not the paper: "the point of truncated SVD in fast r-cnn" is its section's.
+    answer = library_assistant.ask("what's the point of truncated SVD in fast r-cnn")
+    assert any("SVD" in c.quote for c in answer.citations)
+
+
 def test_an_affiliation_is_answered_with_the_named_documents_bylines(library_assistant):
     """Where a paper's authors were is under its title: each named document's byline, in the
     order the question names them, cited on page 1 (session 15: all ten such questions of wide dev

@@ -69,9 +69,11 @@ def _is_signpost_or_aside(text: str) -> bool:
     return word_count(stripped) <= SIGNPOST_WORDS and bool(_SIGNPOST.search(stripped))
 
 
-def _is_heading_or_question(text: str) -> bool:
+def _is_heading_or_question(text: str, *, questions: bool = False) -> bool:
+    """``text`` is a heading, or a question unless ``questions`` are quotable (then only a short
+    one is, as a heading: "The Institution: What Lab Produced ResNet?")."""
     stripped = text.rstrip("\"'”’)] ")
-    if stripped.endswith("?"):
+    if stripped.endswith("?") and not questions:
         return True
     return not stripped.endswith((".", "!", ":", ";")) and word_count(text) < 12
 
@@ -246,12 +248,13 @@ def _enumerations(text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple[i
     return joined, enumerations
 
 
-def _sentences(passages: list[Passage], listing: bool = False, *,
-               prose_only: bool = False) -> tuple[list[tuple[Quote, tuple[Quote, ...]]], set[int]]:
+def _sentences(passages: list[Passage], listing: bool = False, *, prose_only: bool = False,
+               questions: bool = False) -> tuple[list[tuple[Quote, tuple[Quote, ...]]], set[int]]:
     """The quotable (sentence, table header) pairs of ``passages``, and the indexes of those that
     are a list question's enumerations. With ``prose_only`` (a definition question) no table row:
     a row states values, never what something is ("plain ResNet | 18 layers 27.94 27.88" answered
-    "What do the ResNet authors mean by a 'plain' network?")."""
+    "What do the ResNet authors mean by a 'plain' network?"); with ``questions``, the questions a
+    text asks too (``_is_heading_or_question``)."""
     seen: set[tuple[str, int | None, int]] = set()
     found: list[tuple[Quote, tuple[Quote, ...]]] = []
     enumerated: set[int] = set()
@@ -272,7 +275,7 @@ def _sentences(passages: list[Passage], listing: bool = False, *,
             text = quote.text
             if key in seen:
                 continue
-            if not header and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text)
+            if not header and (word_count(text) < MIN_SENTENCE_WORDS or _is_heading_or_question(text, questions=questions)
                                    or _is_numeric_run(text) or _CAPTION.match(text) or _is_signpost_or_aside(text)):
                 continue
             seen.add(key)
@@ -292,6 +295,13 @@ def _without_bylines(found: list[tuple[Quote, tuple[Quote, ...]]], enumerated: s
     kept = [i for i, (q, _) in enumerate(found)
             if not any(q.passage is b.passage and q.start < b.end and b.start < q.end for b in bylines)]
     return [found[i] for i in kept], {new for new, old in enumerate(kept) if old in enumerated}
+
+
+def prose_sentences(passages: list[Passage]) -> list[Quote]:
+    """The quotable prose sentences of ``passages`` (no table row, heading, caption or byline), the
+    questions they ask among them, in their order, each without a run-in heading."""
+    found, enumerated = _sentences(passages, prose_only=True, questions=True)
+    return [without_run_in_heading(quote) for quote, _ in _without_bylines(found, enumerated, passages)[0]]
 
 
 def candidates(question: Question, passages: list[Passage], encoder: Encoder) -> Pool:

@@ -21,10 +21,10 @@ from ..abbreviations import long_form_terms, stands_for
 from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.followup import follow_up_context, joined, referents
-from ..text import terms
+from ..text import terms, word_count
 from ..types import Part, Passage
 from . import scorer
-from .candidates import Pool, as_quoted, candidates, position, with_header, without_run_in_heading
+from .candidates import Pool, as_quoted, candidates, position, prose_sentences, with_header, without_run_in_heading
 from .counts import counted_head, states_count
 from .definitions import defines, glosses
 from .question import analyse, asking_terms, expansion_terms, holds_type, query_terms, typed
@@ -218,6 +218,34 @@ def _extract(question: str, passages: list[Passage], encoder: Encoder, *, max_wo
         uncounted=() if stated else analysed.counted,
         exempt=exempt,
     )
+
+
+def overview(passages: list[Passage], encoder: Encoder, *, title: str, max_words: int,
+             sentences: int = DEFAULT_SELECTION.sentences) -> Extract:
+    """What a document is about ("What is this article about?"), from its opening's ``passages``
+    (``retrieval.front_matter.opening_passages``) and its ``title``: the sentences nearest both
+    their centroid and the title (the centroid summary of Radev et al. 2004 with Edmundson's title
+    cue), at most ``sentences`` within ``max_words``, in the document's order; a question the
+    document opens by asking among them ("Who benefits from the research breakthroughs made in ...
+    labs of American AI companies?"). The gate does not judge them: the document's gist is what
+    was asked, and a question about a whole document shares its words with no sentence."""
+    quotes = prose_sentences(passages)
+    if not quotes:
+        return Extract(())
+    vectors = encoder.encode_sentences([q.text for q in quotes] + [title])
+    vectors, titled = vectors[:-1], vectors[-1]
+    central = np.argsort(-(vectors @ vectors.mean(axis=0) + vectors @ titled), kind="stable")
+    chosen: list[int] = []
+    words = 0
+    for i in central:
+        length = word_count(quotes[i].text)
+        if words + length <= max_words:
+            chosen.append(int(i))
+            words += length
+        if len(chosen) == sentences:
+            break
+    return Extract(tuple(quotes[i] for i in sorted(chosen, key=lambda i: position(quotes[i]))),
+                   probability=1.0, passages=tuple(passages), exempt=True)
 
 
 def extract_parts(parts: Sequence[Part], encoder: Encoder, *, max_words: int,

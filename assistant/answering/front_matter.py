@@ -151,3 +151,46 @@ def addressed(question: str) -> re.Pattern | None:
     kind = (next((k for k in _ADDRESSED if found.group(k) or found.group(f"{k}_first")), None)
             or ("code" if found.group("github") else None))
     return re.compile(rf"\b(?:{_ADDRESSED[kind]})\b", re.I) if kind else None
+
+
+# What asks what a document is about as a whole: "What is this article about?", "Summarise the
+# focal loss paper", "What's the gist of the ResNet paper?", "What does the Fast R-CNN paper
+# propose?". Its abstract or opening paragraphs answer (``retrieval/front_matter.opening_passages``),
+# not the sentence nearest its words: a question about a whole document shares no word with any.
+_DOCUMENT_WORD = r"(?:article|paper|essay|piece|post|report|document|study|text|story|write-?up|publication)"
+_DESCRIBED = re.compile(
+    r"^\s*(?:(?:so|and|ok(?:ay)?|briefly|in short),?\s+)?(?:"
+    r"what(?:'s|’s|\s+is|\s+was)\s+(?P<about>.+?)\s+(?:all\s+|mainly\s+|mostly\s+|really\s+|actually\s+|basically\s+)?about"
+    r"|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|an\s+)?(?:short\s+|brief\s+|quick\s+)?"
+    r"(?:summary|overview|gist)\s+of|(?:a\s+|an\s+)?(?:short\s+|brief\s+)?(?:summary|overview)\s+of)\s+(?P<summarised>.+?)"
+    r"|what(?:'s|’s|\s+is|\s+are)\s+the\s+(?:main\s+|central\s+|key\s+|overall\s+)?(?:gist|point|idea|thesis|argument|takeaway|message)s?"
+    r"\s+(?:of|in|behind)\s+(?P<pointed>.+?)"
+    r"|what\s+does\s+(?P<doing>.+?)\s+(?:argue|propose|present|cover|discuss|claim|introduce)"
+    r")\s*(?:,?\s*please)?\s*[?.!]*\s*$",
+    re.I,
+)
+_NAMES_A_DOCUMENT = re.compile(rf"\b{_DOCUMENT_WORD}s?\b", re.I)
+
+
+def described_document(question: str) -> str | None:
+    """The words naming the document a question asks the gist of ("this article", "the focal loss
+    paper"), or None when it asks no such thing. Whether they name a document is the documents'
+    to say (``DocumentNames.named``), or the library's when it holds one: ``opening_passages``."""
+    found = _DESCRIBED.match(question)
+    if found is None:
+        return None
+    return next(g for g in found.groups() if g is not None).strip()
+
+
+def names_a_document(words: str) -> bool:
+    """``words`` call what they name a document ("this article", "the paper"), not only by its name."""
+    return bool(_NAMES_A_DOCUMENT.search(words))
+
+
+_ONLY_A_DOCUMENT = re.compile(rf"(?:\s*\b(?:the|this|that|a|an|whole|entire|original|{_DOCUMENT_WORD}s?)\b|\s*['’]s\b)*\s*", re.I)
+
+
+def only_a_document(rest: str) -> bool:
+    """What ``described_document``'s words hold besides a document's name (``rest``) only calls it
+    a document ("the ... paper"): "truncated SVD in [Fast R-CNN]" asks about something in it."""
+    return bool(_ONLY_A_DOCUMENT.fullmatch(rest))

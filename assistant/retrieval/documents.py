@@ -170,6 +170,17 @@ class DocumentNames:
                   if _key(m.group(1)) in self._first_authors]
         return sorted(found, key=lambda f: f[0])
 
+    def called(self, words: str) -> str | None:
+        """The one document ``words`` call by name ("the focal loss paper", "AlphaGo Zero"): of "the
+        X paper", the paper known as X, not the documents about it; None when they name none or several
+        ("He et al." names two papers)."""
+        named = self.naming(words)
+        if len(named) != 1:
+            return None
+        sources = named[0][2]
+        paper = self._paper_pattern is not None and next(self._paper_pattern.finditer(_LOWER_HYPHEN.sub(" ", words)), None)
+        return sources[0] if len(sources) == 1 or paper else None
+
     def byline(self, source: str) -> tuple[str, ...]:
         """The authors the byline of ``source`` lists, in its order; () when it has none."""
         self._sync()

@@ -1,6 +1,7 @@
 """The front and back matter of the document a question asks the authors (or their affiliation) of: its first chunk,
 where a paper's byline stands under its title ("Who wrote Fast R-CNN?"), and its last, where an
-article names its author ("Matt Sheehan is a Fellow at MacroPolo.").
+article names its author ("Matt Sheehan is a Fellow at MacroPolo."); and the opening of the
+document a question asks the gist of ("What is this article about?"): its abstract or lede.
 
 A question's own retrieval rarely finds it: a byline is names and affiliations, nothing like the
 question's words. The answerer quotes the byline from it (``answering/candidates.byline``).
@@ -15,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..types import AuthorRole, Passage
+from ..types import SECTION_SEPARATOR, AuthorRole, Passage
 from .search import Searcher
+
+OPENING_CHUNKS = 4  # at most, of a document's opening: an abstract or a lede runs over two or three
 
 # A question about a paper asks for its byline: "the ResNet paper" also names an article about
 # it, whose author note at its end names the article's author, not the paper's.
@@ -90,3 +93,25 @@ def named_by_role(searcher: Searcher, question: str, role: AuthorRole) -> tuple[
 
 
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+
+
+def opening_passages(searcher: Searcher, source: str, query: str) -> list[Passage]:
+    """The opening of ``source``, as passages of ``query``: its prose chunks to the end of its
+    abstract, or, with none, those of the section it opens with (an article's lede before its first
+    heading, a README's introduction); at most ``OPENING_CHUNKS``. A paper's introduction comes
+    after its abstract and says more than the gist; an article's first heading ends its lede."""
+    registry = searcher.index.registry
+    chunks = sorted(registry.chunks(registry.chunk_ids(source)), key=lambda c: c.chunk_index)
+    opening = []
+    for chunk in chunks:
+        if chunk.section not in ("", chunks[0].section) and not _abstract(chunk.section):
+            break
+        if chunk.kind == "text":
+            opening.append(chunk)
+        if len(opening) == OPENING_CHUNKS:
+            break
+    return searcher.as_passages(opening, searcher.encoder.encode_sentences([query])[0], score=1.0) if opening else []
+
+
+def _abstract(section: str) -> bool:
+    return section.split(SECTION_SEPARATOR)[-1].strip().lower() == "abstract"
