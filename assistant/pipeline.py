@@ -173,7 +173,7 @@ class Assistant:
             passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
         # "What is this article about?": the opening of the document it calls so (the library's one
         # document when it holds one and the question calls it "this article").
-        overview = tuple(self._overview(text, question.sources)) if not parts else ()
+        overview = tuple(self._overview(text, question.sources, earlier)) if not parts else ()
         passages = [*overview, *(p for p in passages if p.chunk.chunk_id not in {o.chunk.chunk_id for o in overview})]
         # A table's rows are quoted under its caption (what they measure, on which data and how).
         passages = with_captions(self.searcher.index.registry, with_table_rows(self.searcher, text, passages))
@@ -182,10 +182,12 @@ class Assistant:
         return Retrieval(question=question, text=text, context=context, query=query, passages=tuple(passages),
                          parts=parts, either=bool(parts) and asked.either, overview=overview)
 
-    def _overview(self, text: str, sources: Sequence[str] | None) -> list[Passage]:
+    def _overview(self, text: str, sources: Sequence[str] | None, earlier: Sequence[str]) -> list[Passage]:
         """The opening passages of the document ``text`` asks the gist of (``described_document``):
-        the one its words name, or the only document in scope when they call it "this article",
-        "the paper"; none for any other question, or when they name none or several."""
+        the one its words name; when they call it "this article", "the paper" or "it", the one the
+        nearest of the ``earlier`` questions naming one document names ("Who wrote the focal loss
+        paper?" before "What is it about?"), else the only document in scope; none for any other
+        question, or when they name none or several."""
         words = described_document(text)
         if words is None:
             return []
@@ -194,10 +196,11 @@ class Assistant:
             rest = f"{rest[:start]} {rest[end:]}"
         if not only_a_document(rest):
             return []
-        source = self.searcher.documents.called(words)
+        documents = self.searcher.documents
+        source = documents.called(words)
         if source is None and names_a_document(words):
-            scope = list(sources) if sources else self.searcher.documents.sources()
-            source = scope[0] if len(scope) == 1 else None
+            scope = list(sources) if sources else documents.sources()
+            source = next(filter(None, map(documents.called, earlier)), scope[0] if len(scope) == 1 else None)
         if source is None or (sources and source not in sources):
             return []
         return opening_passages(self.searcher, source, text)

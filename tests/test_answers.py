@@ -888,6 +888,10 @@ def test_what_a_named_paper_is_about_is_answered_from_its_abstract(library_assis
         assert {(c.source, c.page, c.section) for c in answer.citations} == {(source, 1, "Abstract")}, question
     answer = library_assistant.ask("What is the focal loss paper about?")
     assert "Focal Loss focuses training on a sparse set of hard examples" in answer.answer
+    # "it" is the document the conversation named.
+    history = [("Who wrote the focal loss paper?", library_assistant.ask("Who wrote the focal loss paper?").answer)]
+    answer = library_assistant.ask("What is it about?", history=history)
+    assert not answer.refused and {(c.source, c.section) for c in answer.citations} == {("focal_loss_1708.02002.pdf", "Abstract")}
     # Something in a paper is not the paper: "the point of truncated SVD in fast r-cnn" is its section's.
     answer = library_assistant.ask("what's the point of truncated SVD in fast r-cnn")
     assert any("SVD" in c.quote for c in answer.citations)

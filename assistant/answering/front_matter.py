@@ -169,7 +169,7 @@ _DESCRIBED = re.compile(
     r")\s*(?:,?\s*please)?\s*[?.!]*\s*$",
     re.I,
 )
-_NAMES_A_DOCUMENT = re.compile(rf"\b{_DOCUMENT_WORD}s?\b", re.I)
+_NAMES_A_DOCUMENT = re.compile(rf"\b{_DOCUMENT_WORD}s?\b|^\s*(?:it|this|that)(?:\s+one)?\s*$", re.I)
 
 
 def described_document(question: str) -> str | None:
@@ -183,11 +183,12 @@ def described_document(question: str) -> str | None:
 
 
 def names_a_document(words: str) -> bool:
-    """``words`` call what they name a document ("this article", "the paper"), not only by its name."""
+    """``words`` call what they name a document ("this article", "the paper"), not only by its
+    name, or point back to one ("it", "that one")."""
     return bool(_NAMES_A_DOCUMENT.search(words))
 
 
-_ONLY_A_DOCUMENT = re.compile(rf"(?:\s*\b(?:the|this|that|a|an|whole|entire|original|{_DOCUMENT_WORD}s?)\b|\s*['’]s\b)*\s*", re.I)
+_ONLY_A_DOCUMENT = re.compile(rf"(?:\s*\b(?:the|this|that|it|one|a|an|whole|entire|original|{_DOCUMENT_WORD}s?)\b|\s*['’]s\b)*\s*", re.I)
 
 
 def only_a_document(rest: str) -> bool:
