@@ -344,6 +344,11 @@ def test_the_address_answers_the_kind_of_thing_asked(question, sentence, gives):
      "The exact form of the focal loss is not crucial."),
     ("A Loss Function for Learning Region Proposals For training RPNs, we assign a binary class label to each anchor.",
      "For training RPNs, we assign a binary class label to each anchor."),
+    # A byline's last line and the abstract's heading glued to its first sentence (the identity
+    # mappings paper; session 43: "What is the identity mappings paper about?").
+    ("Microsoft Research Abstract Deep residual networks [1] have emerged as a family of extremely deep architectures.",
+     "Deep residual networks [1] have emerged as a family of extremely deep architectures."),
+    ("The Abstract Syntax Tree is parsed in linear time by our method.", None),
     # Prose opening with capitals is not a heading: a sentence, a reference to a table, a name.
     ("In Table 3 we compare three options for the shortcuts.", None),
     ("Microsoft itself also benefited from the paper.", None),

@@ -87,7 +87,10 @@ _OPENING_WORD = (r"(?:The|We|For|At|In|Our|This|These|To|As|Given|A|An|It|Each|U
                  r"Here|When|Since|If|One|All|Both|Instead|There|Because|Although|While|After|By|From|Then|"
                  r"Finally|First|Second|Third|However|Thus)")
 _RUN_IN_HEADING = re.compile(rf"(?!(?:In|See|On|For|At|To|By|As)\s)"
-                             rf"(?:{_HEADING_WORDS}\s+(?={_OPENING_WORD}\s)|{_HEADING_WORDS}:\s+(?=[A-Z]))")
+                             rf"(?:{_HEADING_WORDS}\s+(?={_OPENING_WORD}\s)|{_HEADING_WORDS}:\s+(?=[A-Z])"
+                             # A byline's last line glued to the abstract's heading and first sentence:
+                             # "Microsoft Research Abstract Deep residual networks [1] have emerged ...".
+                             rf"|(?!(?:The|An?)\s)(?:[A-Z][\w’'*-]*\s+){{0,4}}Abstract[.:]?\s+(?=[A-Z]))")
 MAX_RUN_IN_HEADING_WORDS = 10
 
 
