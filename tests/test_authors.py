@@ -241,3 +241,11 @@ def test_which_questions_name_a_person_by_their_place_in_a_byline(question, plac
 
 def test_a_question_naming_no_one_by_a_role_has_none():
     assert author_in_role("Who wrote Fast R-CNN?") is None
+
+
+def test_who_the_articles_author_is_is_answered_with_the_note_naming_him(seed_assistant):
+    """"Who is Matt Sheehan?" names the person the article's closing note is about: it was answered
+    with sentences about the ResNet authors, gathered under "The People: Who Was Behind the
+    Breakthrough?", which "Who is?" was near (``question.relation``)."""
+    answer = seed_assistant.ask("Who is Matt Sheehan?")
+    assert answer.citations[0].quote == "Matt Sheehan is a Fellow at MacroPolo."

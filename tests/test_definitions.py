@@ -190,6 +190,10 @@ def test_the_words_asking_what_a_subject_stands_for_are_not_terms_an_answer_repe
     ("Explain how the RoI pooling layer works.", ""),  # asks a clause, not what something is
     ("Ross Girshick's affiliation: what is it on the Fast R-CNN paper and on the focal loss paper?", ""),
     ("What are those co-founders' names?", "those co-founders' names"),  # a possessive, not a quote
+    # "Who or what is X?" (session 43: wide dev's t36-084 was answered with the author's note once
+    # "Who or what is?" gathered no answer under a heading).
+    ("Who or what is Megvii in Sheehan's essay?", "Megvii"),
+    ("What or who is MSRA?", "MSRA"),
 ])
 def test_a_definition_is_asked_in_a_readers_other_words(question, subject):
     """"Explain X", "Describe X", "Give a short definition of X", "How does the paper define X?",

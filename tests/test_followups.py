@@ -64,6 +64,20 @@ def test_the_other_three_are_the_people_named_and_not_yet_discussed():
     assert follow_up_context("And the other two?", history) == "Xiangyu Zhang, Shaoqing Ren"
 
 
+def test_they_are_the_people_the_nearest_answer_named_when_it_names_several():
+    """"Where are they now?" after the four authors' names asks about all four (session 43: it was
+    answered with the author list and their awards); "they" after an answer naming one person or
+    none points at no one."""
+    history = [("Who wrote the ResNet paper?", AUTHORS)]
+    assert follow_up_context("Where are they now?", history) == "Kaiming He, Xiangyu Zhang, Shaoqing Ren, Jian Sun"
+    assert referents("What did they do next?", [("Where did the lead author go?", KAIMING)]) != ["Kaiming He"]
+
+
+def test_where_they_are_now_names_where_each_author_went(seed_assistant):
+    _, now = converse(seed_assistant, ["Who wrote the ResNet paper?", "Where are they now?"])
+    assert all(name in now.answer for name in ("Facebook", "Megvii", "Momenta")), now.answer
+
+
 def test_that_company_is_what_the_earlier_answer_named():
     history = [("Which startup did Shaoqing Ren co-found?",
                 "And Shaoqing Ren joined two other MSRA alumni in co-founding Momenta, a Beijing-based startup. [1]")]

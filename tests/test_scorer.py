@@ -85,6 +85,9 @@ def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     assert analysis.relation("Which companies cashed in on ResNet?") == "Which companies cashed in?"
     assert analysis.relation("Who came out ahead thanks to the paper?") == "Who came out ahead?"
     assert analysis.relation("Who moved to Facebook after the paper?") == "Who moved?"
+    # A wh-clause relating nothing is no relation (session 43: "Who is Matt Sheehan?" was answered
+    # under "The People: Who Was Behind the Breakthrough?", about the ResNet authors).
+    assert analysis.relation("Who is Matt Sheehan?") == "" and analysis.relation("Who were they?") == ""
     # "off" relates as "from" does, and a lower-cased name after it is cut with it (session 30: headline sets +1).
     assert analysis.relation("who profited off resnet? the lab owner plus the places its four authors ended up") == "who profited?"
     # A particle ending the question is the verb's: "cashed in?" is not cut to "cashed?".

@@ -24,7 +24,7 @@ from ..types import SECTION_SEPARATOR
 # is asked. A lead-in ("In Faster R-CNN, ...", "According to the article, ...") is dropped first, and the qualifiers
 # after the subject ("... in the ResNet paper", ", as the paper describes it") are cut from it.
 _DEFINITION = re.compile(
-    r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
+    r"^(?:so,?\s+)?(?:what|who)(?:\s+or\s+(?:what|who))?\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(?P<subject>[^?]+?)\s*\??$"
     r"|^what\s+does\s+(?:an?\s+|the\s+)?(?P<subject2>[^?]+?)\s+(?:stand for|mean|do|refer to)\b[^?]*\??$",
     re.I,
 )
@@ -69,7 +69,7 @@ _ADVERB_LEAD_IN = re.compile(r"^\w+ly,\s*", re.I)
 LEAD_IN = re.compile(r"^(?:in|according to|for|with|per)\b[^,]{0,60},\s*", re.I)
 _QUALIFIER = re.compile(r"\s*(?:,|\(|\s(?:in|as|from|according|described|used|for|of the \S+ paper)\b).*$", re.I)
 # "What does 'objectness' mean ...?", "what counts as 'fail'?": the quoted word is the subject.
-_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b|\brefers?\s+to\b", re.I)
+_ASKS_MEANING = re.compile(r"^(?:so,?\s+)?(?:what|who)(?:\s+or\s+(?:what|who))?\s+(?:exactly\s+|really\s+|actually\s+)?(?:is|are|was|were|does|do)\b|\bwhat counts as\b|\bmean\b|\bstand for\b|\brefers?\s+to\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘“\"]([^'’”\"?]{2,40})['’”\"](?!\w)")  # not a possessive's "'s ... '"
 _PRONOUNS = {"it", "this", "that", "they", "these", "those"}
 # What names an abbreviation's long form: "the full name of MSRA" asks what MSRA stands for.

@@ -409,7 +409,9 @@ def relation(question: str) -> str:
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
     # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
     text = without_names(text)
-    return text + "?"
+    # "Who is?" of "Who is Matt Sheehan?" relates nothing: near "The People: Who Was Behind the
+    # Breakthrough?", it gathered the answer under that heading, about other people.
+    return text + "?" if question_terms(text) else ""
 
 
 def measure_words(question: str) -> tuple[str, ...]:

@@ -37,6 +37,9 @@ MAX_TURN_CHARS = 2_000  # of each earlier question and answer: an extractive ans
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _PRONOUN = re.compile(r"\b(he|she|they|it|its|his|her|hers|him|them|their|theirs|this|that|these|those|there|then)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|his|him|her|hers|himself|herself)\b", re.I)
+# "they", "them": several people, when the nearest turn naming people asked who and named several
+_PEOPLE_PRONOUN = re.compile(r"\b(they|them|their|theirs|themselves)\b", re.I)
+_ASKS_WHO = re.compile(r"\b(?:who|whom)\b", re.I)
 # ... or a person pointed at by what they do: "that writer", "this researcher", "that person".
 _PERSON_POINTED_AT = re.compile(r"\b(?:that|this)\s+(?:writer|author|co-?author|researcher|scientist|person|engineer)\b", re.I)
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
@@ -184,6 +187,14 @@ def _people_referred_to(question: str, turns: list[_Turn]) -> list[str]:
         return _not_yet_discussed(turns, _count(count) if count else None)
     if others:  # "the two", "both": the people the nearest answer named
         return _named_by_nearest(turns, _count(others.group("bare")))
+    if _PEOPLE_PRONOUN.search(_without_people(question)):
+        # "Where are they now?" after "Who wrote the ResNet paper?" and the four authors' names: all
+        # of them, as "the four" would. Not people an answer named to another question ("... thanks
+        # three people in the acknowledgements. Which of them ...?": those of the question's own words).
+        nearest = next((turn for turn in reversed(turns) if turn.answered_people or turn.asked_people), None)
+        named = list(dict.fromkeys(nearest.answered_people or nearest.asked_people)) if nearest else []
+        if len(named) >= 2 and _ASKS_WHO.search(nearest.question):
+            return named
     if _PERSON_PRONOUN.search(_without_people(question)) or _PERSON_POINTED_AT.search(question):
         return _the_person(turns)
     return []
