@@ -276,7 +276,8 @@ class Assistant:
         within ``max_answer_words``."""
         sentences = self._whole_sentences(quotes)
         room = self.settings.max_answer_words - sum(word_count(q.text) for s in sentences for q in s)
-        definitions = spelled_out(self.searcher.index.registry, question, [q for s in sentences for q in s], room=room)
+        definitions = spelled_out(self.searcher.index.registry, question, [q for s in sentences for q in s], room=room,
+                                  asked=definition_subject(question))
         return sentences + [(d,) for d in definitions]
 
     def _whole_sentences(self, quotes: Sequence[Quote]) -> list[tuple[Quote, ...]]:

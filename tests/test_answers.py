@@ -1084,6 +1084,16 @@ def test_abbreviations_an_answer_compares_are_spelled_out_with_citations(library
     assert any("SS and EB" in q for q in quotes)
 
 
+def test_the_abbreviation_a_definition_question_asks_about_is_spelled_out(library_assistant):
+    """"What is MCTS?" was answered with three sentences using "MCTS" and none saying what it stands
+    for; the AlphaGo Zero paper spells it out once, in its introduction (session 43)."""
+    answer = library_assistant.ask("What is MCTS?")
+    assert "Monte Carlo tree search (MCTS)" in [c.quote for c in answer.citations]
+    # Not when a quote spells it out already.
+    answer = library_assistant.ask("What is an RPN?")
+    assert sum("Region Proposal Network" in c.quote for c in answer.citations) == 1
+
+
 def test_the_papers_a_person_wrote_are_the_bylines_naming_them(library_assistant):
     """Each document whose byline names the person, with its title, cited on its first page; a
     person no byline names is refused (session 16)."""

@@ -23,12 +23,19 @@ from ..types import Passage
 MAX_ENTRIES = 3  # abbreviations spelled out at most per answer
 
 
-def spelled_out(registry: Registry, question: str, quotes: Sequence[Quote], *, room: int) -> list[Quote]:
+def spelled_out(registry: Registry, question: str, quotes: Sequence[Quote], *, room: int, asked: str = "") -> list[Quote]:
     """The definitions of the abbreviations ``quotes`` name together (``_compared``) that the
     question does not use, and that the quotes do not spell out themselves, in the order the quotes
-    name them, at most ``MAX_ENTRIES`` within ``room`` words; each is its document's "long form (SHORT)"."""
+    name them, at most ``MAX_ENTRIES`` within ``room`` words; each is its document's "long form (SHORT)".
+    First the abbreviation a definition question asks about (``asked``: "What is MCTS?"), where the
+    first quote's document spells it out, unless a quote does."""
     said = fold(" ".join(q.text for q in quotes))
     found: list[Quote] = []
+    if asked and quotes:
+        entry = _definitions(registry, quotes[0].passage.chunk.source, registry.generation()).get(asked)
+        if entry and fold(entry[0]) not in said and word_count(entry[1].text) <= room:
+            room -= word_count(entry[1].text)
+            found.append(entry[1])
     for quote in quotes:
         if not _COMPARED.search(quote.text):
             continue  # most quotes compare nothing: their document's definitions are not read
@@ -55,6 +62,12 @@ def _compared(text: str, defined: dict[str, tuple[str, Quote]]) -> list[str]:
     an abbreviation used in passing ("(without NMS)", "the detection mAP") is left as it is."""
     named = [m.group(0) for group in _COMPARED.finditer(text) for m in re.finditer(_ABBREVIATION, group.group(0))]
     return [short for short in dict.fromkeys(named) if short in defined]
+
+
+def definition_of(registry: Registry, source: str, short: str) -> Quote | None:
+    """Where ``source`` spells out the abbreviation ``short`` ("Monte Carlo tree search (MCTS)"), or None."""
+    entry = _definitions(registry, source, registry.generation()).get(short)
+    return entry[1] if entry else None
 
 
 def _uses(short: str, text: str) -> re.Match | None:
