@@ -19,6 +19,8 @@ from assistant.answering.front_matter import described_document, names_a_documen
     ("What is the main idea behind focal loss?", "focal loss"),
     ("What does the Fast R-CNN paper propose?", "the Fast R-CNN paper"),
     ("Give me an overview of Faster R-CNN.", "Faster R-CNN"),
+    ("What are the main contributions of the focal loss paper?", "the focal loss paper"),
+    ("What are the key findings of this article?", "this article"),
     # Questions about something a document says, not about the document as a whole.
     ("What is focal loss?", None),
     ("What topics does he write about?", None),

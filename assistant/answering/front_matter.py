@@ -163,7 +163,7 @@ _DESCRIBED = re.compile(
     r"what(?:'s|’s|\s+is|\s+was)\s+(?P<about>.+?)\s+(?:all\s+|mainly\s+|mostly\s+|really\s+|actually\s+|basically\s+)?about"
     r"|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|an\s+)?(?:short\s+|brief\s+|quick\s+)?"
     r"(?:summary|overview|gist)\s+of|(?:a\s+|an\s+)?(?:short\s+|brief\s+)?(?:summary|overview)\s+of)\s+(?P<summarised>.+?)"
-    r"|what(?:'s|’s|\s+is|\s+are)\s+the\s+(?:main\s+|central\s+|key\s+|overall\s+)?(?:gist|point|idea|thesis|argument|takeaway|message)s?"
+    r"|what(?:'s|’s|\s+is|\s+are)\s+the\s+(?:main\s+|central\s+|key\s+|overall\s+)?(?:gist|point|idea|thesis|argument|takeaway|message|contribution|finding|result)s?"
     r"\s+(?:of|in|behind)\s+(?P<pointed>.+?)"
     r"|what\s+does\s+(?P<doing>.+?)\s+(?:argue|propose|present|cover|discuss|claim|introduce)"
     r")\s*(?:,?\s*please)?\s*[?.!]*\s*$",
