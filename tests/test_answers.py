@@ -329,6 +329,13 @@ HEADLINE37_MIN_CORRECT = 0.6
 LIBRARY_TEST38_MIN_CORRECT = 0.61
 LIBRARY_TEST38_MIN_REFUSAL = 0.67
 HEADLINE38_MIN_CORRECT = 0.7
+# The thirty-ninth, written by an engineer who never ran the system (2026-12-07 06:56-07:04 UTC, at
+# the start of session 42), run once on 2026-12-07 10:22 UTC on 8788da4 ("The thirty-ninth sealed
+# split: the one run"): 105/160 correct (0.6562), 26/40 unanswerables refused (0.65); its headline
+# phrasings 7 of 10. One question below each.
+LIBRARY_TEST39_MIN_CORRECT = 0.65
+LIBRARY_TEST39_MIN_REFUSAL = 0.62
+HEADLINE39_MIN_CORRECT = 0.6
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -683,6 +690,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test36.jsonl", "headline36.jsonl", LIBRARY_TEST36_MIN_CORRECT, LIBRARY_TEST36_MIN_REFUSAL, HEADLINE36_MIN_CORRECT),
     ("library_test37.jsonl", "headline37.jsonl", LIBRARY_TEST37_MIN_CORRECT, LIBRARY_TEST37_MIN_REFUSAL, HEADLINE37_MIN_CORRECT),
     ("library_test38.jsonl", "headline38.jsonl", LIBRARY_TEST38_MIN_CORRECT, LIBRARY_TEST38_MIN_REFUSAL, HEADLINE38_MIN_CORRECT),
+    ("library_test39.jsonl", "headline39.jsonl", LIBRARY_TEST39_MIN_CORRECT, LIBRARY_TEST39_MIN_REFUSAL, HEADLINE39_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
