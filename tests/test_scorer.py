@@ -88,6 +88,12 @@ def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     # A wh-clause relating nothing is no relation (session 43: "Who is Matt Sheehan?" was answered
     # under "The People: Who Was Behind the Breakthrough?", about the ResNet authors).
     assert analysis.relation("Who is Matt Sheehan?") == "" and analysis.relation("Who were they?") == ""
+    # A request after a lead-in relates from its verb (session 43: "From the tech giant?" was read).
+    assert (analysis.asked_relation("From the tech giant to the self-driving startup, name the companies the essay sees "
+                                    "as gaining from ResNet.") == "name the companies the essay sees as gaining?")
+    # "Outfits", "entities" are organisations asked for, as "firms" are (headline sets +3, wide dev unchanged).
+    assert analysis.asked_relation("Which entities gained from the residual learning breakthrough?") == "Which entities gained?"
+    assert analysis.analyse("Which outfits does the essay say came out better for it?").listing
     # "off" relates as "from" does, and a lower-cased name after it is cut with it (session 30: headline sets +1).
     assert analysis.relation("who profited off resnet? the lab owner plus the places its four authors ended up") == "who profited?"
     # A particle ending the question is the verb's: "cashed in?" is not cut to "cashed?".

@@ -24,7 +24,7 @@ from .readings import names, names_and_identifiers, numbers, opening_name, witho
 
 _ENTITY_NOUN = (r"(company|companies|lab|labs|firm|firms|university|universities|person|people|organi[sz]ations?|"
                 r"startups?|institutions?|business|businesses|players?|part(?:y|ies)|corporations?|enterprises?|employers?|"
-                r"beneficiar(?:y|ies)|winners?|losers?)")
+                r"beneficiar(?:y|ies)|winners?|losers?|outfits?|entit(?:y|ies))")
 # A word may qualify the noun ("which specific companies", "what Chinese firms"), not an auxiliary
 # or "of". One only: "Which venture capital firm led Momenta's last round?" asks no list of the
 # article's companies (the seed dev set's look-alike was answered with two).
@@ -33,9 +33,10 @@ _MODIFIER = r"(?!(?:is|are|was|were|do|does|did|has|have|had|of|in|the)\b)[a-z][
 # "Please identify the parties that ...").
 # A request may open politely: "Can you list ...?", "Could you please name ...?", "Please list ...".
 _REQUEST = r"^\s*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|kindly\s+)?"
+_LED_REQUEST = re.compile(r"[,;:]\s*((?:name|list|identify)\b.*)$", re.I)
 _ENTITY_QUESTION = re.compile(
     rf"\b((?:which|what)(?:\s+{_MODIFIER})?\s+{_ENTITY_NOUN})\b"
-    rf"|{_REQUEST}(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+|every\s+|each\s+|any\s+)?(?:{_MODIFIER}\s+)?{_ENTITY_NOUN}\b",
+    rf"|(?:{_REQUEST}|[,;:]\s*)(?:name|list|identify)\s+(?:the\s+|all\s+|some\s+|every\s+|each\s+|any\s+)?(?:{_MODIFIER}\s+)?{_ENTITY_NOUN}\b",
     re.I,
 )
 # The wh-word that asks: the first opening the question or one of its clauses ("According to
@@ -404,7 +405,10 @@ def relation(question: str) -> str:
         # Its opening word too is a name here ("ResNet turned out ..."), as the rest's are below.
         predicate = without_names(_going_on(predicate)).removeprefix("-").strip() + " " if predicate else ""
     else:
-        text = re.sub(_REQUEST, "", text, flags=re.I)
+        # A request, after a lead-in too: "From the tech giant to the self-driving startup, name the
+        # companies the essay sees as gaining from ResNet."
+        request = _LED_REQUEST.search(text)
+        text = request.group(1) if request else re.sub(_REQUEST, "", text, flags=re.I)
     text = predicate + (_RELATED_TO.sub("", text) or text)
     # The names it still holds are the topic too ("Who wrote the ResNet paper?" -> "Who wrote the
     # paper?"): with them, "The Breakthrough: What's So Important About ResNet?" was its nearest heading.
