@@ -174,7 +174,9 @@ class Assistant:
         # "What is this article about?": the opening of the document it calls so (the library's one
         # document when it holds one and the question calls it "this article").
         overview = tuple(self._overview(text, question.sources, earlier)) if not parts else ()
-        passages = [*overview, *(p for p in passages if p.chunk.chunk_id not in {o.chunk.chunk_id for o in overview})]
+        if overview:
+            opening = {p.chunk.chunk_id for p in overview}
+            passages = [*overview, *(p for p in passages if p.chunk.chunk_id not in opening)]
         # A table's rows are quoted under its caption (what they measure, on which data and how).
         passages = with_captions(self.searcher.index.registry, with_table_rows(self.searcher, text, passages))
         parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..retrieval.followup import people
+from .definitions import DOCUMENT_NOUN
 from ..types import AuthorRole
 
 # A person's place in a byline, as a question names it ("the first author", "the last author").
@@ -157,7 +158,7 @@ def addressed(question: str) -> re.Pattern | None:
 # focal loss paper", "What's the gist of the ResNet paper?", "What does the Fast R-CNN paper
 # propose?". Its abstract or opening paragraphs answer (``retrieval/front_matter.opening_passages``),
 # not the sentence nearest its words: a question about a whole document shares no word with any.
-_DOCUMENT_WORD = r"(?:article|paper|essay|piece|post|report|document|study|text|story|write-?up|publication)"
+_DOCUMENT_WORD = rf"(?:{DOCUMENT_NOUN}|post|document|text|story|write-?up|publication)"
 _DESCRIBED = re.compile(
     r"^\s*(?:(?:so|and|ok(?:ay)?|briefly|in short),?\s+)?(?:"
     r"what(?:'s|’s|\s+is|\s+was)\s+(?P<about>.+?)\s+(?:all\s+|mainly\s+|mostly\s+|really\s+|actually\s+|basically\s+)?about"
