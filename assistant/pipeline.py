@@ -22,7 +22,7 @@ from .answering import extractive
 from .answering.front_matter import (asks_address, asks_affiliation, asks_authors, author_in_role, described_document,
                                      names_a_document, only_a_document, written_by)
 from .answering.definitions import definition_subject
-from .answering.question import asked_relation, query_terms
+from .answering.question import asked_relation, query_terms, wh_head
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import asks_besides_affiliation, leans_on, question_parts
 from .citations import Quote, as_answer_sentence, cite
@@ -306,8 +306,10 @@ class Assistant:
     def _unknown_names(self, question: str) -> list[str]:
         """The names and identifiers of the question that no indexed chunk mentions ("Places365",
         "Yann LeCun"): the passages, whatever they say, are not about them. Not applied when most
-        of the question's words are unknown to the corpus (another language: the gate decides)."""
-        unknown = self.searcher.bm25.unknown(names_and_identifiers(question))
+        of the question's words are unknown to the corpus (another language: the gate decides), nor
+        to the noun a question asks for, capitalised as in a title ("What Organisation did ...?")."""
+        head = wh_head(question)
+        unknown = [w for w in self.searcher.bm25.unknown(names_and_identifiers(question)) if w != head]
         if unknown:
             words = [w for w in re.findall(r"[\w’'-]+", question) if terms(w)]
             if 2 * len(self.searcher.bm25.unknown(words)) > len(words):

@@ -536,6 +536,10 @@ def test_a_question_naming_what_no_document_mentions_is_refused_and_says_so(seed
     assert answer.retrieved, "the closest passages are still shown"
     known = seed_assistant.ask("What did Kaiming He do after leaving MSRA?")
     assert not any("mentions" in note for note in known.notes)
+    # The noun a question asks for, capitalised as in a title, is no name (session 43: "What
+    # Organisation did Xiangyu Zhang join?" was refused, "no document mentions 'Organisation'").
+    titled = seed_assistant.ask("What Organisation did Xiangyu Zhang join?")
+    assert not titled.refused and "Megvii" in titled.citations[0].quote
 
 
 def test_a_question_about_nothing_the_corpus_holds_is_refused(seed_assistant):

@@ -76,6 +76,12 @@ def test_the_question_analysis_finds_lists_names_and_definitions(question, listi
     assert (analysed.listing, analysed.entity, analysed.subject) == (listing, entity, subject)
 
 
+def test_the_noun_a_question_asks_for_may_be_capitalised_as_in_a_title():
+    assert analysis.wh_head("What Organisation did Xiangyu Zhang join?") == "Organisation"
+    assert analysis.wh_head("Which Google product uses ResNet?") == ""  # a name before the noun
+    assert analysis.wh_head("what organisation did he join") == ""
+
+
 def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
     assert analysis.relation("Who benefited from ResNet?") == "Who benefited?"
     assert analysis.relation("Which companies ended up benefiting from the ResNet breakthrough?") == "Which companies ended up benefiting?"

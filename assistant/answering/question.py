@@ -345,6 +345,17 @@ def asks_several(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question)) or plural_asked(question)
 
 
+_WH_HEAD = re.compile(r"\b(?i:what|which)\s+([A-Z][a-z]+)\s+(?i:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b")
+
+
+def wh_head(question: str) -> str:
+    """The one capitalised word between "what" or "which" and the auxiliary after it: the noun the
+    question asks for, written as a title would ("Organisation" of "What Organisation did Xiangyu
+    Zhang join?"), not a name; "" when there is none."""
+    found = _WH_HEAD.search(question)
+    return found.group(1) if found else ""
+
+
 def plural_asked(question: str) -> bool:
     """The question's wh-phrase names its items with a plural noun: "Which Microsoft products ...",
     "What drawbacks of R-CNN ...", "Who were the winners ...". After "what" a plural-looking word
