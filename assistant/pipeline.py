@@ -19,8 +19,8 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
-from .answering.front_matter import (asks_address, asks_affiliation, asks_authors, author_in_role, described_document,
-                                     names_a_document, only_a_document, written_by)
+from .answering.front_matter import (asks_address, asks_affiliation, asks_authors, author_in_role, concluded_document,
+                                     described_document, names_a_document, only_a_document, written_by)
 from .answering.definitions import definition_subject
 from .answering.question import asked_relation, query_terms, wh_head
 from .answering.readings import names_and_identifiers
@@ -35,7 +35,8 @@ from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence, with_continuations
 from .retrieval.definitions import with_definitions
-from .retrieval.front_matter import named_by_role, opening_passages, with_bylines_naming, with_front_matter
+from .retrieval.front_matter import (closing_passages, named_by_role, opening_passages, with_bylines_naming,
+                                     with_front_matter)
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
 from .retrieval.parts import search_parts, searched_again, with_reserved
@@ -172,7 +173,8 @@ class Assistant:
         if writers:
             passages = with_bylines_naming(self.searcher, writers, passages, question.sources)
         # "What is this article about?": the opening of the document it calls so (the library's one
-        # document when it holds one and the question calls it "this article").
+        # document when it holds one and the question calls it "this article"); "What does the
+        # paper conclude?": its conclusion.
         overview = tuple(self._overview(text, question.sources, earlier)) if not parts else ()
         if overview:
             opening = {p.chunk.chunk_id for p in overview}
@@ -185,12 +187,15 @@ class Assistant:
                          parts=parts, either=bool(parts) and asked.either, overview=overview)
 
     def _overview(self, text: str, sources: Sequence[str] | None, earlier: Sequence[str]) -> list[Passage]:
-        """The opening passages of the document ``text`` asks the gist of (``described_document``):
+        """The opening passages of the document ``text`` asks the gist of (``described_document``),
+        or its conclusion's when it asks what the document concludes (``concluded_document``):
         the one its words name; when they call it "this article", "the paper" or "it", the one the
         nearest of the ``earlier`` questions naming one document names ("Who wrote the focal loss
         paper?" before "What is it about?"), else the only document in scope; none for any other
         question, or when they name none or several."""
-        words = described_document(text)
+        words, part = described_document(text), opening_passages
+        if words is None:
+            words, part = concluded_document(text), closing_passages
         if words is None:
             return []
         rest = words
@@ -205,7 +210,7 @@ class Assistant:
             source = next(filter(None, map(documents.called, earlier)), scope[0] if len(scope) == 1 else None)
         if source is None or (sources and source not in sources):
             return []
-        return opening_passages(self.searcher, source, text)
+        return part(self.searcher, source, text)
 
     def _answer(self, retrieval: Retrieval):
         """Gate, then answer with the question's backend; yields tokens, returns the ``Answer``."""

@@ -900,6 +900,9 @@ def test_what_a_named_paper_is_about_is_answered_from_its_abstract(library_assis
         assert {(c.source, c.page, c.section) for c in answer.citations} == {(source, 1, "Abstract")}, question
     answer = library_assistant.ask("What is the focal loss paper about?")
     assert "Focal Loss focuses training on a sparse set of hard examples" in answer.answer
+    # What it concludes is in its conclusion, not its abstract (session 43).
+    answer = library_assistant.ask("What does the Faster R-CNN paper conclude?")
+    assert {(c.source, c.section) for c in answer.citations} == {("faster_rcnn_nips2015.pdf", "5 Conclusion")}
     # "it" is the document the conversation named.
     history = [("Who wrote the focal loss paper?", library_assistant.ask("Who wrote the focal loss paper?").answer)]
     answer = library_assistant.ask("What is it about?", history=history)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.front_matter import described_document, names_a_document, only_a_document
+from assistant.answering.front_matter import concluded_document, described_document, names_a_document, only_a_document
 
 
 @pytest.mark.parametrize("question, words", [
@@ -32,8 +32,21 @@ def test_which_questions_ask_what_a_document_is_about(question, words):
     assert described_document(question) == words
 
 
+@pytest.mark.parametrize("question, words", [
+    ("What does the paper conclude?", "the paper"),
+    ("What do the authors of the identity mappings paper conclude?", "the authors of the identity mappings paper"),
+    ("What is the conclusion of the focal loss paper?", "the focal loss paper"),
+    ("What are the main conclusions of this article?", "this article"),
+    ("What does Sheehan conclude about Megvii?", None),  # a conclusion about something
+    ("What is this article about?", None),
+])
+def test_which_questions_ask_what_a_document_concludes(question, words):
+    assert concluded_document(question) == words
+
+
 def test_a_document_is_called_so_by_a_word_for_one():
     assert names_a_document("this article") and names_a_document("the papers") and names_a_document("it")
+    assert names_a_document("the author") and only_a_document("the authors of ")
     assert not names_a_document("focal loss") and not names_a_document("AlphaGo Zero")
 
 

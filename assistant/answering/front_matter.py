@@ -170,7 +170,18 @@ _DESCRIBED = re.compile(
     r")\s*(?:,?\s*please)?\s*[?.!]*\s*$",
     re.I,
 )
-_NAMES_A_DOCUMENT = re.compile(rf"\b{_DOCUMENT_WORD}s?\b|^\s*(?:it|this|that)(?:\s+one)?\s*$", re.I)
+# ... or what it concludes: "What does the paper conclude?", "What is the conclusion of the focal
+# loss paper?". Its conclusion answers (``retrieval/front_matter.closing_passages``).
+_CONCLUDED = re.compile(
+    r"^\s*(?:(?:so|and|ok(?:ay)?),?\s+)?(?:"
+    r"what\s+(?:does|do|did)\s+(?P<concluding>.+?)\s+(?:finally\s+|ultimately\s+)?conclude"
+    r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:main\s+|final\s+|overall\s+|key\s+)?conclusions?"
+    r"\s+(?:of|in|from)\s+(?P<concluded>.+?)"
+    r")\s*[?.!]*\s*$",
+    re.I,
+)
+# "this article", "the paper", "it", "the author": what calls the document by what it is, or its writer.
+_NAMES_A_DOCUMENT = re.compile(rf"\b(?:{_DOCUMENT_WORD}|authors?|writers?)s?\b|^\s*(?:it|this|that)(?:\s+one)?\s*$", re.I)
 
 
 def described_document(question: str) -> str | None:
@@ -183,13 +194,22 @@ def described_document(question: str) -> str | None:
     return next(g for g in found.groups() if g is not None).strip()
 
 
+def concluded_document(question: str) -> str | None:
+    """The words naming the document a question asks the conclusion of ("the paper", "the focal loss
+    paper"), or None when it asks no such thing (``described_document``'s counterpart)."""
+    found = _CONCLUDED.match(question)
+    if found is None:
+        return None
+    return next(g for g in found.groups() if g is not None).strip()
+
+
 def names_a_document(words: str) -> bool:
     """``words`` call what they name a document ("this article", "the paper"), not only by its
-    name, or point back to one ("it", "that one")."""
+    name, or by its writer ("the author"), or point back to one ("it", "that one")."""
     return bool(_NAMES_A_DOCUMENT.search(words))
 
 
-_ONLY_A_DOCUMENT = re.compile(rf"(?:\s*\b(?:the|this|that|it|one|a|an|whole|entire|original|{_DOCUMENT_WORD}s?)\b|\s*['’]s\b)*\s*", re.I)
+_ONLY_A_DOCUMENT = re.compile(rf"(?:\s*\b(?:the|this|that|it|one|a|an|of|whole|entire|original|authors?|writers?|{_DOCUMENT_WORD}s?)\b|\s*['’]s\b)*\s*", re.I)
 
 
 def only_a_document(rest: str) -> bool:

@@ -20,6 +20,7 @@ from ..types import SECTION_SEPARATOR, AuthorRole, Passage
 from .search import Searcher
 
 OPENING_CHUNKS = 4  # at most, of a document's opening: an abstract or a lede runs over two or three
+CLOSING_CHUNKS = 2  # at most, of its conclusion: the papers' run over one or two
 
 # A question about a paper asks for its byline: "the ResNet paper" also names an article about
 # it, whose author note at its end names the article's author, not the paper's.
@@ -113,5 +114,29 @@ def opening_passages(searcher: Searcher, source: str, query: str) -> list[Passag
     return searcher.as_passages(opening, searcher.encoder.encode_sentences([query])[0], score=1.0) if opening else []
 
 
+def closing_passages(searcher: Searcher, source: str, query: str) -> list[Passage]:
+    """The conclusion of ``source``, as passages of ``query``: the prose chunks of its last section
+    whose heading says "Conclusion(s)", else "Discussion" or "Summary", else of its last section
+    before its references (an article's closing section); ``CLOSING_CHUNKS`` at most."""
+    registry = searcher.index.registry
+    chunks = sorted(registry.chunks(registry.chunk_ids(source)), key=lambda c: c.chunk_index)
+    prose = [c for c in chunks if c.kind == "text"]
+    sections = list(dict.fromkeys(c.section for c in prose))
+    closing = next((section for word in ("conclusion", "discussion", "summary")
+                    for section in reversed(sections) if word in _heading(section)), None)
+    if closing is None:
+        references = next((c.chunk_index for c in chunks if c.kind == "references"), None)
+        before = [c for c in prose if references is None or c.chunk_index < references]
+        closing = before[-1].section if before else None
+    # Its first chunks: a conclusion is short, and an appendix whose heading was not found runs on
+    # under it ("6 Conclusions" of the identity mappings paper holds "Appendix: Implementation Details").
+    ending = [c for c in prose if c.section == closing][:CLOSING_CHUNKS] if closing is not None else []
+    return searcher.as_passages(ending, searcher.encoder.encode_sentences([query])[0], score=1.0) if ending else []
+
+
+def _heading(section: str) -> str:
+    return section.split(SECTION_SEPARATOR)[-1].strip().lower()
+
+
 def _abstract(section: str) -> bool:
-    return section.split(SECTION_SEPARATOR)[-1].strip().lower() == "abstract"
+    return _heading(section) == "abstract"
