@@ -35,7 +35,7 @@ from .retrieval import Searcher
 from .retrieval.addresses import with_addresses
 from .retrieval.continuations import whole_sentence, with_continuations
 from .retrieval.definitions import with_definitions
-from .retrieval.front_matter import (closing_passages, named_by_role, opening_passages, with_bylines_naming,
+from .retrieval.front_matter import (closing_passages, named_by_role, opening_passages, put_first, with_bylines_naming,
                                      with_front_matter)
 from .retrieval.glossary import spelled_out
 from .retrieval.followup import REFUSED_PREFIX, earlier_questions, follow_up_context, joined, with_context
@@ -176,9 +176,7 @@ class Assistant:
         # document when it holds one and the question calls it "this article"); "What does the
         # paper conclude?": its conclusion.
         overview = tuple(self._overview(text, question.sources, earlier)) if not parts else ()
-        if overview:
-            opening = {p.chunk.chunk_id for p in overview}
-            passages = [*overview, *(p for p in passages if p.chunk.chunk_id not in opening)]
+        passages = put_first(overview, passages)
         # A table's rows are quoted under its caption (what they measure, on which data and how).
         passages = with_captions(self.searcher.index.registry, with_table_rows(self.searcher, text, passages))
         parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))

@@ -191,8 +191,8 @@ def _people_referred_to(question: str, turns: list[_Turn]) -> list[str]:
         # "Where are they now?" after "Who wrote the ResNet paper?" and the four authors' names: all
         # of them, as "the four" would. Not people an answer named to another question ("... thanks
         # three people in the acknowledgements. Which of them ...?": those of the question's own words).
-        nearest = next((turn for turn in reversed(turns) if turn.answered_people or turn.asked_people), None)
-        named = list(dict.fromkeys(nearest.answered_people or nearest.asked_people)) if nearest else []
+        nearest = _nearest_naming(turns)
+        named = _named_in(nearest) if nearest else []
         if len(named) >= 2 and _ASKS_WHO.search(nearest.question):
             return named
     if _PERSON_PRONOUN.search(_without_people(question)) or _PERSON_POINTED_AT.search(question):
@@ -233,11 +233,18 @@ def _the_person(turns: list[_Turn]) -> list[str]:
 
 
 def _named_by_nearest(turns: list[_Turn], count: int) -> list[str]:
-    for turn in reversed(turns):
-        named = list(dict.fromkeys(turn.answered_people or turn.asked_people))
-        if named:
-            return named[:count]
-    return []
+    nearest = _nearest_naming(turns)
+    return _named_in(nearest)[:count] if nearest else []
+
+
+def _nearest_naming(turns: list[_Turn]) -> _Turn | None:
+    """The nearest turn whose answer or question names people."""
+    return next((turn for turn in reversed(turns) if turn.answered_people or turn.asked_people), None)
+
+
+def _named_in(turn: _Turn) -> list[str]:
+    """The people ``turn``'s answer names, else those its question names, once each."""
+    return list(dict.fromkeys(turn.answered_people or turn.asked_people))
 
 
 def _not_yet_discussed(turns: list[_Turn], count: int | None) -> list[str]:

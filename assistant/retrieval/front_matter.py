@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..types import SECTION_SEPARATOR, AuthorRole, Passage
+from ..types import SECTION_SEPARATOR, AuthorRole, Chunk, Passage
 from .search import Searcher
 
 OPENING_CHUNKS = 4  # at most, of a document's opening: an abstract or a lede runs over two or three
@@ -45,11 +45,7 @@ def with_front_matter(searcher: Searcher, question: str, named: Sequence[str], p
             continue
         first, last = min(chunks, key=lambda c: c.chunk_index), max(chunks, key=lambda c: c.chunk_index)
         ends += [first] if last is first or _A_PAPER.search(question) else [first, last]
-    if not ends:
-        return passages
-    matter = searcher.as_passages(ends, searcher.encoder.encode_sentences([question])[0], score=1.0)
-    taken = {p.chunk.chunk_id for p in matter}
-    return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
+    return put_first(_passages_of(searcher, ends, question), passages)
 
 
 def with_bylines_naming(searcher: Searcher, people: Sequence[str], passages: list[Passage],
@@ -62,11 +58,19 @@ def with_bylines_naming(searcher: Searcher, people: Sequence[str], passages: lis
     for source in searcher.documents.opening_naming(people):
         if not sources or source in sources:
             firsts += registry.chunks_beside(source, -1, after=True, limit=1)
-    if not firsts:
-        return passages
-    matter = searcher.as_passages(firsts, searcher.encoder.encode_sentences([" ".join(people)])[0], score=1.0)
-    taken = {p.chunk.chunk_id for p in matter}
-    return [*matter, *(p for p in passages if p.chunk.chunk_id not in taken)]
+    return put_first(_passages_of(searcher, firsts, " ".join(people)), passages)
+
+
+def put_first(first: Sequence[Passage], passages: Sequence[Passage]) -> list[Passage]:
+    """``first``, then ``passages`` without the chunks ``first`` holds: what a retrieval step of the
+    front matter found leads the question's own passages."""
+    taken = {p.chunk.chunk_id for p in first}
+    return [*first, *(p for p in passages if p.chunk.chunk_id not in taken)]
+
+
+def _passages_of(searcher: Searcher, chunks: Sequence[Chunk], text: str) -> list[Passage]:
+    """``chunks``, found by a step of their own, as passages of ``text`` (fused score 1)."""
+    return searcher.as_passages(chunks, searcher.encoder.encode_sentences([text])[0], score=1.0) if chunks else []
 
 
 def named_by_role(searcher: Searcher, question: str, role: AuthorRole) -> tuple[str, tuple[int, int]] | None:
@@ -111,7 +115,7 @@ def opening_passages(searcher: Searcher, source: str, query: str) -> list[Passag
             opening.append(chunk)
         if len(opening) == OPENING_CHUNKS:
             break
-    return searcher.as_passages(opening, searcher.encoder.encode_sentences([query])[0], score=1.0) if opening else []
+    return _passages_of(searcher, opening, query)
 
 
 def closing_passages(searcher: Searcher, source: str, query: str) -> list[Passage]:
@@ -131,7 +135,7 @@ def closing_passages(searcher: Searcher, source: str, query: str) -> list[Passag
     # Its first chunks: a conclusion is short, and an appendix whose heading was not found runs on
     # under it ("6 Conclusions" of the identity mappings paper holds "Appendix: Implementation Details").
     ending = [c for c in prose if c.section == closing][:CLOSING_CHUNKS] if closing is not None else []
-    return searcher.as_passages(ending, searcher.encoder.encode_sentences([query])[0], score=1.0) if ending else []
+    return _passages_of(searcher, ending, query)
 
 
 def _heading(section: str) -> str:

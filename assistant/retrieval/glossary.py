@@ -64,12 +64,6 @@ def _compared(text: str, defined: dict[str, tuple[str, Quote]]) -> list[str]:
     return [short for short in dict.fromkeys(named) if short in defined]
 
 
-def definition_of(registry: Registry, source: str, short: str) -> Quote | None:
-    """Where ``source`` spells out the abbreviation ``short`` ("Monte Carlo tree search (MCTS)"), or None."""
-    entry = _definitions(registry, source, registry.generation()).get(short)
-    return entry[1] if entry else None
-
-
 def _uses(short: str, text: str) -> re.Match | None:
     return re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text)
 
