@@ -175,47 +175,57 @@ class Assistant:
         # "What is this article about?": the opening of the document it calls so (the library's one
         # document when it holds one and the question calls it "this article"); "What does the
         # paper conclude?": its conclusion.
-        overview = tuple(self._overview(text, question.sources, earlier)) if not parts else ()
+        overview, undecided = self._overview(text, question.sources, earlier) if not parts else ((), ())
         passages = put_first(overview, passages)
         # A table's rows are quoted under its caption (what they measure, on which data and how).
         passages = with_captions(self.searcher.index.registry, with_table_rows(self.searcher, text, passages))
         parts = tuple(replace(part, passages=tuple(with_captions(self.searcher.index.registry, part.passages)))
                       for part in parts)
         return Retrieval(question=question, text=text, context=context, query=query, passages=tuple(passages),
-                         parts=parts, either=bool(parts) and asked.either, overview=overview)
+                         parts=parts, either=bool(parts) and asked.either, overview=tuple(overview),
+                         undecided=undecided)
 
-    def _overview(self, text: str, sources: Sequence[str] | None, earlier: Sequence[str]) -> list[Passage]:
-        """The opening passages of the document ``text`` asks the gist of (``described_document``),
-        or its conclusion's when it asks what the document concludes (``concluded_document``):
-        the one its words name; when they call it "this article", "the paper" or "it", the one the
-        nearest of the ``earlier`` questions naming one document names ("Who wrote the focal loss
-        paper?" before "What is it about?"), else the only document in scope; none for any other
-        question, or when they name none or several."""
+    def _overview(self, text: str, sources: Sequence[str] | None,
+                  earlier: Sequence[str]) -> tuple[list[Passage], tuple[str, ...]]:
+        """(The opening passages of the document ``text`` asks the gist of (``described_document``),
+        or its conclusion's when it asks what the document concludes (``concluded_document``),
+        the documents it may mean when it cannot tell). The document is the one its words name;
+        when they call it "this article", "the paper" or "it", the one the nearest of the
+        ``earlier`` questions naming one document names ("Who wrote the focal loss paper?" before
+        "What is it about?"), else the only document in scope, else undecided among those in
+        scope. No passages for any other question, or when its words name none or several."""
         words, part = described_document(text), opening_passages
         if words is None:
             words, part = concluded_document(text), closing_passages
         if words is None:
-            return []
+            return [], ()
         rest = words
         for start, end, _ in reversed(self.searcher.documents.naming(words)):
             rest = f"{rest[:start]} {rest[end:]}"
         if not only_a_document(rest):
-            return []
+            return [], ()
         documents = self.searcher.documents
         source = documents.called(words)
         if source is None and names_a_document(words):
             scope = list(sources) if sources else documents.sources()
             source = next(filter(None, map(documents.called, earlier)), scope[0] if len(scope) == 1 else None)
+            if source is None and only_a_document(words):
+                return [], tuple(scope)
         if source is None or (sources and source not in sources):
-            return []
-        return part(self.searcher, source, text)
+            return [], ()
+        return part(self.searcher, source, text), ()
 
     def _answer(self, retrieval: Retrieval):
         """Gate, then answer with the question's backend; yields tokens, returns the ``Answer``."""
         question, passages = retrieval.question, list(retrieval.passages)
+        if retrieval.undecided:
+            # "What is this article about?" with several in scope: which one, not a guess.
+            titles = "; ".join(self._title(source) for source in retrieval.undecided)
+            note = f"which document? {len(retrieval.undecided)} are in scope ({titles}): name one in the question"
+            return Answer(question.text, REFUSAL, True, question.backend, notes=(note,))
         if retrieval.overview:
-            document = self.searcher.index.registry.document(retrieval.overview[0].chunk.source)
-            extract = extractive.overview(list(retrieval.overview), self.encoder, title=document.title if document else "",
+            extract = extractive.overview(list(retrieval.overview), self.encoder,
+                                          title=self._title(retrieval.overview[0].chunk.source, default=""),
                                           max_words=self.settings.max_answer_words)
         elif retrieval.parts:
             extract = extractive.extract_parts(
@@ -241,6 +251,11 @@ class Assistant:
         if question.backend == "extractive":
             return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
+
+    def _title(self, source: str, *, default: str | None = None) -> str:
+        """A document's title, else ``default``, else its source."""
+        document = self.searcher.index.registry.document(source)
+        return document.title if document and document.title else source if default is None else default
 
     def _read_roles(self, text: str) -> tuple[str, str]:
         """(``text`` as read, the person it asks about): the words naming a person by their place

@@ -133,6 +133,9 @@ class Retrieval:
     # A question asking what a document is about: that document's opening (its abstract or lede),
     # also first among ``passages``; () for any other question.
     overview: tuple[Passage, ...] = ()
+    # ... or asking it of "this article" with several documents in scope and none named before:
+    # their sources, for the answer to ask which one is meant; () otherwise.
+    undecided: tuple[str, ...] = ()
 
 
 # The points an answer's stream announces (``Stage.name``), in the order they come: "retrieved",

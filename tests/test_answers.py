@@ -903,6 +903,16 @@ def test_what_a_named_paper_is_about_is_answered_from_its_abstract(library_assis
     # What it concludes is in its conclusion, not its abstract (session 43).
     answer = library_assistant.ask("What does the Faster R-CNN paper conclude?")
     assert {(c.source, c.section) for c in answer.citations} == {("faster_rcnn_nips2015.pdf", "5 Conclusion")}
+    # No sentence of a summary leans on one left out: "Can you sum up the AlphaGo Zero paper?" opened
+    # with "These neural networks were trained ..." (session 44).
+    answer = library_assistant.ask("Can you sum up the AlphaGo Zero paper?")
+    assert not answer.refused and all(not scorer.points_back(c.quote) for c in answer.citations), answer.answer
+    # "this article" in a library of seven is any of them: the answer asks which (session 44: it
+    # was refused with three passages of the ResNet paper as the closest).
+    for question in ("What is this article about?", "What does the author conclude?"):
+        answer = library_assistant.ask(question)
+        assert answer.refused and not answer.retrieved, question
+        assert answer.notes[0].startswith("which document? 7 are in scope (") and "Fast R-CNN;" in answer.notes[0], answer.notes
     # "it" is the document the conversation named.
     history = [("Who wrote the focal loss paper?", library_assistant.ask("Who wrote the focal loss paper?").answer)]
     answer = library_assistant.ask("What is it about?", history=history)

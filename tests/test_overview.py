@@ -37,6 +37,10 @@ def test_which_questions_ask_what_a_document_is_about(question, words):
     ("What do the authors of the identity mappings paper conclude?", "the authors of the identity mappings paper"),
     ("What is the conclusion of the focal loss paper?", "the focal loss paper"),
     ("What are the main conclusions of this article?", "this article"),
+    ("What's the writer's final verdict?", "the writer"),
+    ("What is the bottom line of the Fast R-CNN paper?", "the Fast R-CNN paper"),
+    ("What's the identity mappings paper's conclusion?", "the identity mappings paper"),
+    ("What is Sheehan's verdict on Megvii?", None),
     ("What does Sheehan conclude about Megvii?", None),  # a conclusion about something
     ("What is this article about?", None),
 ])
@@ -66,3 +70,13 @@ def test_what_the_article_is_about_is_answered_from_its_lede(seed_assistant):
         assert not answer.refused, question
         assert answer.citations[0].quote.startswith("Who benefits from the research breakthroughs"), question
         assert all(c.section == "" for c in answer.citations), [c.section for c in answer.citations]
+
+
+def test_what_the_article_concludes_is_answered_from_its_last_section(seed_assistant):
+    """The article has no "Conclusion" heading: its last section before the author's note
+    answers what it concludes, in any of the ways a reader asks ("What's the writer's final
+    verdict?" was refused until session 44)."""
+    for question in ("What does the author conclude?", "What's the writer's final verdict?"):
+        answer = seed_assistant.ask(question)
+        assert not answer.refused, question
+        assert {c.section for c in answer.citations} == {"Alternate Histories and Possible Futures"}, question

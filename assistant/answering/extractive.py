@@ -225,7 +225,8 @@ def overview(passages: list[Passage], encoder: Encoder, *, title: str, max_words
     """What a document is about ("What is this article about?"), from its opening's ``passages``
     (``retrieval.front_matter.opening_passages``) and its ``title``: the sentences nearest both
     their centroid and the title (the centroid summary of Radev et al. 2004 with Edmundson's title
-    cue), at most ``sentences`` within ``max_words``, in the document's order; a question the
+    cue), at most ``sentences`` within ``max_words``, in the document's order, none pointing back
+    to a sentence left out ("These neural networks ..."); a question the
     document opens by asking among them ("Who benefits from the research breakthroughs made in ...
     labs of American AI companies?"). The gate does not judge them: the document's gist is what
     was asked, and a question about a whole document shares its words with no sentence."""
@@ -239,7 +240,9 @@ def overview(passages: list[Passage], encoder: Encoder, *, title: str, max_words
     words = 0
     for i in central:
         length = word_count(quotes[i].text)
-        if words + length <= max_words:
+        # "These neural networks were trained ..." says nothing without the sentence before it.
+        leans = scorer.points_back(quotes[i].text) and (i == 0 or i - 1 not in chosen)
+        if not leans and words + length <= max_words:
             chosen.append(int(i))
             words += length
         if len(chosen) == sentences:

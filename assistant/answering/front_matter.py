@@ -171,12 +171,15 @@ _DESCRIBED = re.compile(
     re.I,
 )
 # ... or what it concludes: "What does the paper conclude?", "What is the conclusion of the focal
-# loss paper?". Its conclusion answers (``retrieval/front_matter.closing_passages``).
+# loss paper?", "What's the writer's final verdict?". Its conclusion answers
+# (``retrieval/front_matter.closing_passages``).
 _CONCLUDED = re.compile(
     r"^\s*(?:(?:so|and|ok(?:ay)?),?\s+)?(?:"
     r"what\s+(?:does|do|did)\s+(?P<concluding>.+?)\s+(?:finally\s+|ultimately\s+)?conclude"
-    r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:main\s+|final\s+|overall\s+|key\s+)?conclusions?"
+    r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:main\s+|final\s+|overall\s+|key\s+)?(?:conclusions?|verdict|bottom\s+line)"
     r"\s+(?:of|in|from)\s+(?P<concluded>.+?)"
+    # "What's the writer's final verdict?"
+    r"|what(?:'s|’s|\s+is|\s+was)\s+(?P<concluder>.+?)['’]s?\s+(?:main\s+|final\s+|overall\s+)?(?:conclusions?|verdict|bottom\s+line)"
     r")\s*[?.!]*\s*$",
     re.I,
 )

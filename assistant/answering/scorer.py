@@ -35,8 +35,13 @@ from .readings import numbers
 
 COEFFICIENTS = Path(__file__).with_name("scorer.json")
 
-# A sentence that opens by pointing back ("This", "It", "They") leans on the one before it.
 _POINTS_BACK = re.compile(r"^(this|these|that|those|it|its|they|their|such|he|she|his|her)\b", re.I)
+
+
+def points_back(text: str) -> bool:
+    """A sentence that opens by pointing back ("This", "These neural networks", "They") leans on
+    the one before it."""
+    return bool(_POINTS_BACK.match(text))
 
 # -- the sentences' features ------------------------------------------------------------------------
 SENTENCE_FEATURES = (
@@ -113,7 +118,7 @@ def sentence_features(question: Question, texts: list[str], sections: list[str],
             math.log(len(tokens)),
             sum(1 for t in tokens if DIGIT.search(t)) / len(tokens),
             sum(1 for t in tokens if t[:1].isupper()) / len(tokens),
-            float(bool(_POINTS_BACK.match(text))),
+            float(points_back(text)),
             subject_heading(subject, sections[i]),
             measure_number(question.measure, asked_numbers, text),
             float(bool(question.subject) and opening_section(sections[i])),
