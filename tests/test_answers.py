@@ -887,6 +887,16 @@ def test_who_wrote_a_paper_is_answered_with_its_byline(library_assistant):
 
 
 
+def test_a_definition_opens_with_the_subject_itself_before_a_noun_it_qualifies(library_assistant):
+    """Among the sentences opening with what a definition question asks about, those defining it
+    come before those about a thing it qualifies: "Each RoI is defined by a four-tuple ..." and
+    "In this paper, an RoI is a rectangular window ...", not "The RoI layer is simply ..." (session
+    44: wide dev's t19-070)."""
+    answer = library_assistant.ask("How does Girshick define an RoI, and what four numbers specify it?")
+    assert "rectangular window" in answer.answer and "four-tuple" in answer.answer
+    assert "The RoI layer" not in answer.answer
+
+
 def test_what_a_named_paper_is_about_is_answered_from_its_abstract(library_assistant):
     """The paper the question names, not the nearest sentences to its words: "What is the focal
     loss paper about?" was answered with "While in our main experimental results we use the focal

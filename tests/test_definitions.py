@@ -40,6 +40,9 @@ def test_a_defining_form_needs_the_subject_as_what_is_defined(subject, sentence,
     ("dual-res", "The combinations ‘dual–res’ and ‘sep–conv’ correspond to the neural network architectures.", False),
     # ... not a paragraph's run-in heading (the CI of session 38: "What exactly is focal loss?").
     ("focal loss", "Focal Loss: We use the focal loss introduced in this work as the loss on the output of the classification subnet.", False),
+    # After a lead-in saying where the definition holds (session 44: t19-070 right).
+    ("RoI", "In this paper, an RoI is a rectangular window into a conv feature map.", True),
+    ("RoI", "In this paper, we use RoI pooling to extract features.", False),
 ])
 def test_a_sentence_opens_with_the_defined_subject_as_its_own(subject, sentence, expected):
     assert opens_with_subject(subject, sentence) is expected

@@ -164,10 +164,11 @@ _ABOUT_ITS_DOCUMENT = re.compile(r"\s+(?:paper|papers|article|articles|authors?|
 
 
 # Before a sentence's subject: an item's number ("(1) ", "(ii) "), an opening quote mark, a short
-# lead-in ("In brief, FPN augments ...").
+# lead-in ("In brief, FPN augments ...", "In this paper, an RoI is a rectangular window ...").
 _ITEM = r"\(?(?:\d{1,2}|[ivx]{1,4})\)\s+"
 _ITEM_NUMBER = re.compile(_ITEM)
-_LEAD = rf"(?:{_ITEM})?[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words),\s+)?"
+_LEAD = (rf"(?:{_ITEM})?[“\"‘']?(?:(?:in brief|in short|in summary|briefly|formally|specifically|in other words"
+         r"|here|in practice|in general|in this (?:paper|work|section)|in our (?:work|method|approach|experiments)),\s+)?")
 
 
 # After the subject: a word ending in -s (not -ss), at once or after one head noun ("layer uses").

@@ -25,7 +25,7 @@ from ..text import terms, word_count
 from .candidates import Pool, following, names_institution, position, with_header
 from .counts import states_count
 from .answer_types import DIGIT
-from .definitions import glosses, opens_with_subject
+from .definitions import defines, glosses, opens_with_subject
 from .front_matter import author_in_role
 from .question import Question, asked_numbers, asks_long_form, holds_type, listed_names, new_names, typed
 from .readings import names, numbers, opening_name
@@ -95,7 +95,8 @@ class Selection:
     # single, unified network ...", "The RoI pooling layer uses max pooling to ..."), when one is a
     # candidate, not with the most probable sentence about it ("In Figure 2 we plot ... RetinaNet").
     # (Session 12, requiring a defining verb: wide dev and train unchanged; session 13, any verb
-    # after the term: wide dev +1, train +1; docs/EVALUATION.md.)
+    # after the term: wide dev +1, train +1; session 44, those defining the term itself before those
+    # about a noun it qualifies, "The RoI layer is ...": wide dev +1; docs/EVALUATION.md.)
     definition_first: bool = True
     # A question asking why, or what happens, is answered by the sentence after the one that
     # states its circumstance ("During training, we ignore all cross-boundary anchors ..." is
@@ -218,6 +219,10 @@ def select(pool: Pool, probability: np.ndarray, *, max_words: int, selection: Se
     if question.subject and selection.definition_first:
         opening = [i for i in order if opens_with_subject(question.subject, pool.quotes[i].text)
                    or glosses(question.subject, pool.quotes[i].text)]
+        # ... the subject itself before a noun it qualifies: "Each RoI is defined by ..." before
+        # "The RoI layer is ...".
+        opening = ([i for i in opening if defines(question.subject, pool.quotes[i].text)]
+                   + [i for i in opening if not defines(question.subject, pool.quotes[i].text)])
         order = opening + [i for i in order if i not in opening]
     order, follows = _with_followers(pool, order, listing=listing, gathering=gathering, selection=selection)
     best = probability[order[0]]
