@@ -12,7 +12,12 @@ from assistant.answering.counts import counted, states_count
     ("How many GPUs were used to train Fast R-CNN on COCO?", ("gpus",)),
     ("How much GPU memory does Faster R-CNN need at test time with VGG-16?", ("gpu", "memory")),
     ("how many parameters does it have", ("parameters",)),
-    ("How many fellow MSRA alumni started it with him?", ("fellow", "msra", "alumni", "started")),
+    ("How many fellow MSRA alumni started it with him?", ("fellow", "msra", "alumni")),
+    # "How many" counts a plural; a question naming none leaves out what it counts (session 44).
+    ("So for k anchors, how many scores and how many coordinates come out?", ("coordinates",)),
+    ("After ignoring anchors that cross the image border, about how many remain per training image?", ()),
+    ("ResNet-1001 has how many units in total, and how many per stage?", ("units",)),
+    ("how many per stage?", ()),
     # Comparisons and ratios count no thing; nor does a "how much" that goes straight to its verb.
     ("How much faster is Fast R-CNN than R-CNN at test time?", ()),
     ("Compared with SPPnet, how much quicker is Fast R-CNN to train with VGG16?", ()),
@@ -56,6 +61,12 @@ def test_what_a_question_counts(question, expected):
     ("How many researchers work at MSRA?", "Since 2015, researchers around the globe have applied it.", False),
     ("How many GPUs did the training use?", "Trained in 2015 on 8 GPUs.", True),
     ("How many proposals are used at test time?", "We use 2000 proposals at test time.", True),
+    # A time in the unit the question names, and a rate as a percentage (session 44).
+    ("How many hours does it take to train the RPN?", "The RPN alone takes only 10 ms computing the additional layers.", False),
+    ("How many milliseconds does the RPN add per image?", "The RPN alone takes only 10 ms computing the additional layers.", True),
+    ("How much time does training take?", "ResNet-1001 takes about 27 hours to train on 2 GPUs.", True),
+    ("What win rate must a newcomer exceed?", "If the new player wins by a margin of >55% it becomes the best player.", True),
+    ("What win rate must a newcomer exceed?", "Each evaluation consists of 400 games.", False),
 ])
 def test_a_sentence_states_a_count_of_what_is_counted(question, sentence, states):
     assert states_count(counted(question), sentence) is states

@@ -40,7 +40,9 @@ _TIME = "s ms sec secs second seconds minute minutes min hour hours h day days w
 _PERSONS = ("people persons individuals researchers authors co-authors scientists engineers employees staff members "
             "students interns alumni founders co-founders")
 _UNITS = {
-    "time": _TIME, "hour": _TIME, "day": _TIME, "second": _TIME, "millisecond": _TIME, "minut": _TIME,
+    # A time in a unit the question names is stated in that unit ("how many hours" is not "10ms").
+    "time": _TIME, "hour": "h hr hrs hour hours gpu-hours", "day": "day days gpu-days",
+    "second": "s sec secs second seconds", "millisecond": "ms millisecond milliseconds", "minut": "min mins minute minutes",
     "memori": "gb mb kb gigabytes megabytes bytes", "gigabyt": "gb", "megabyt": "mb",
     "comput": "flops gflops multiply-adds " + _TIME,
     "paramet": "params", "money": "$ dollars usd yuan rmb million billion", "fund": "$ dollars usd yuan rmb million billion",
@@ -58,15 +60,34 @@ _YEAR = re.compile(r"19\d\d|20[0-3]\d")
 _RATE_HEADS = frozenset({"rate", "size", "decay", "momentum"})  # stems of ``_RATE``'s heads
 
 
+# Plurals not ending in -s that "how many" counts.
+_IRREGULAR_PLURALS = frozenset("people men women children alumni data criteria phenomena".split())
+
+
+def _plural(word: str) -> bool:
+    return word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith("ss"))
+
+
 def counted(question: str) -> tuple[str, ...]:
     """The words of what a "how many / how much" question counts ("gpu", "memory"), of the rate it
-    asks ("dropout", "rate"), ``("percent",)`` for a share; () when it asks no count of a thing."""
+    asks ("dropout", "rate"), ``("percent",)`` for a share; () when it asks no count of a thing.
+    "How many" counts a plural: its words end with the last one ("how many coordinates come out"),
+    and a question naming none leaves out what it counts ("how many remain for training?", "how
+    many per stage?"): it asks no count of a named thing."""
     if _SHARE.search(question):
         return _PERCENT
-    found = _COUNTED.search(question) or _RATE.search(question)
+    found = _COUNTED.search(question)
+    phrase = words(found.group(1)) if found else []
+    if found and re.match(r"how\s+many\b", found.group(0), re.I):
+        last = max((i for i, w in enumerate(phrase) if _plural(w)), default=-1)
+        phrase = phrase[: last + 1]
+        if not phrase:
+            return ()
     if not found:
-        return ()
-    phrase = words(found.group(1))
+        found = _RATE.search(question)
+        if not found:
+            return ()
+        phrase = words(found.group(1))
     if set(phrase) & _NOT_COUNTED:
         return ()
     return tuple(w for w in phrase if w not in STOPWORDS)
@@ -111,6 +132,9 @@ def states_count(counted_words: tuple[str, ...], sentence: str) -> bool:
         named = set().union(*(_stems(t) for t in tokens))
         if not _stems(counted_words[-2]) & named:
             return False
+    if "rate" in head and "%" in sentence:
+        # A rate is stated as a percentage: "... wins by a margin of >55%".
+        return True
     for j, token in enumerate(tokens):
         if not names_counted(token):
             continue
