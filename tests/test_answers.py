@@ -336,6 +336,14 @@ HEADLINE38_MIN_CORRECT = 0.7
 LIBRARY_TEST39_MIN_CORRECT = 0.65
 LIBRARY_TEST39_MIN_REFUSAL = 0.62
 HEADLINE39_MIN_CORRECT = 0.6
+# The fortieth, written by an engineer who never ran the system (2026-12-07 09:13-09:20 UTC, at the
+# start of session 43), run once on 2026-12-07 13:11 UTC on 64bf690 ("The fortieth sealed split:
+# the one run"): 68/160 correct (0.425), 29/40 unanswerables refused (0.725); its headline
+# phrasings 1 of 10 (one below is 0: no minimum that cannot fail, only their citation support is
+# held). One question below each.
+LIBRARY_TEST40_MIN_CORRECT = 0.41
+LIBRARY_TEST40_MIN_REFUSAL = 0.70
+HEADLINE40_MIN_CORRECT = 0.0
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -695,6 +703,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test37.jsonl", "headline37.jsonl", LIBRARY_TEST37_MIN_CORRECT, LIBRARY_TEST37_MIN_REFUSAL, HEADLINE37_MIN_CORRECT),
     ("library_test38.jsonl", "headline38.jsonl", LIBRARY_TEST38_MIN_CORRECT, LIBRARY_TEST38_MIN_REFUSAL, HEADLINE38_MIN_CORRECT),
     ("library_test39.jsonl", "headline39.jsonl", LIBRARY_TEST39_MIN_CORRECT, LIBRARY_TEST39_MIN_REFUSAL, HEADLINE39_MIN_CORRECT),
+    ("library_test40.jsonl", "headline40.jsonl", LIBRARY_TEST40_MIN_CORRECT, LIBRARY_TEST40_MIN_REFUSAL, HEADLINE40_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
