@@ -220,12 +220,12 @@ class Assistant:
         question, passages = retrieval.question, list(retrieval.passages)
         if retrieval.undecided:
             # "What is this article about?" with several in scope: which one, not a guess.
-            titles = "; ".join(self._title(source) for source in retrieval.undecided)
+            titles = "; ".join(self._title(source) or source for source in retrieval.undecided)
             note = f"which document? {len(retrieval.undecided)} are in scope ({titles}): name one in the question"
             return Answer(question.text, REFUSAL, True, question.backend, notes=(note,))
         if retrieval.overview:
             extract = extractive.overview(list(retrieval.overview), self.encoder,
-                                          title=self._title(retrieval.overview[0].chunk.source, default=""),
+                                          title=self._title(retrieval.overview[0].chunk.source),
                                           max_words=self.settings.max_answer_words)
         elif retrieval.parts:
             extract = extractive.extract_parts(
@@ -252,10 +252,10 @@ class Assistant:
             return extractive_answer(question.text, self._quoted(question.text, extract.quotes), passages)
         return (yield from self._generate(question, passages, extract))
 
-    def _title(self, source: str, *, default: str | None = None) -> str:
-        """A document's title, else ``default``, else its source."""
+    def _title(self, source: str) -> str:
+        """A document's title ("" when it has none)."""
         document = self.searcher.index.registry.document(source)
-        return document.title if document and document.title else source if default is None else default
+        return document.title if document else ""
 
     def _read_roles(self, text: str) -> tuple[str, str]:
         """(``text`` as read, the person it asks about): the words naming a person by their place

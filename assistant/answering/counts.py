@@ -77,13 +77,13 @@ def counted(question: str) -> tuple[str, ...]:
     if _SHARE.search(question):
         return _PERCENT
     found = _COUNTED.search(question)
-    phrase = words(found.group(1)) if found else []
-    if found and re.match(r"how\s+many\b", found.group(0), re.I):
-        last = max((i for i, w in enumerate(phrase) if _plural(w)), default=-1)
-        phrase = phrase[: last + 1]
-        if not phrase:
-            return ()
-    if not found:
+    if found:
+        phrase = words(found.group(1))
+        if re.match(r"how\s+many\b", found.group(0), re.I):
+            phrase = phrase[: 1 + max((i for i, w in enumerate(phrase) if _plural(w)), default=-1)]
+            if not phrase:
+                return ()
+    else:
         found = _RATE.search(question)
         if not found:
             return ()

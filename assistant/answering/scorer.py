@@ -43,6 +43,7 @@ def points_back(text: str) -> bool:
     the one before it."""
     return bool(_POINTS_BACK.match(text))
 
+
 # -- the sentences' features ------------------------------------------------------------------------
 SENTENCE_FEATURES = (
     "cos",  # cosine(question, sentence): does it say what was asked
