@@ -67,6 +67,10 @@ def test_what_a_question_counts(question, expected):
     ("How much time does training take?", "ResNet-1001 takes about 27 hours to train on 2 GPUs.", True),
     ("What win rate must a newcomer exceed?", "If the new player wins by a margin of >55% it becomes the best player.", True),
     ("What win rate must a newcomer exceed?", "Each evaluation consists of 400 games.", False),
+    # Things a paper counts under another name (session 44).
+    ("How many graphics cards did that run use?", "We train the model on 8 GPUs.", True),
+    ("How many networks went into the ensemble?", "We combine six models of different depth to form an ensemble.", True),
+    ("How many networks went into the ensemble?", "The ensemble has 3.57% top-5 error on the test set.", False),
 ])
 def test_a_sentence_states_a_count_of_what_is_counted(question, sentence, states):
     assert states_count(counted(question), sentence) is states

@@ -49,6 +49,8 @@ _UNITS = {
     # People are counted as what they are: "How many people wrote the ResNet paper?" is answered
     # by "authored by four researchers".
     "peopl": _PERSONS, "person": _PERSONS, "individu": _PERSONS,
+    # Things a paper counts under another name: graphics cards are GPUs, networks its models.
+    "card": "gpu gpus", "network": "model models net nets",
 }
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
                           "thousand thousands million millions billion billions twice".split())
