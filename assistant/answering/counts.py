@@ -66,7 +66,10 @@ _RATE_HEADS = frozenset({"rate", "size", "decay", "momentum"})  # stems of ``_RA
 _IRREGULAR_PLURALS = frozenset("people men women children alumni data criteria phenomena".split())
 
 
-def _plural(word: str) -> bool:
+def _may_end_counted(word: str) -> bool:
+    """A folded word that may end what "how many" counts. Grammar makes that a plural, so any -s
+    word will do ("gpus", "ms"); ``question.plural_asked`` must tell a plural from "focus" or
+    "its", and reads the word as written, with a stricter test."""
     return word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith("ss"))
 
 
@@ -82,7 +85,7 @@ def counted(question: str) -> tuple[str, ...]:
     if found:
         phrase = words(found.group(1))
         if re.match(r"how\s+many\b", found.group(0), re.I):
-            phrase = phrase[: 1 + max((i for i, w in enumerate(phrase) if _plural(w)), default=-1)]
+            phrase = phrase[: 1 + max((i for i, w in enumerate(phrase) if _may_end_counted(w)), default=-1)]
             if not phrase:
                 return ()
     else:
