@@ -1166,3 +1166,14 @@ def test_a_passage_a_page_break_cuts_is_read_on_the_next_page(library_assistant)
     answer named one of the three)."""
     answer = library_assistant.ask("Which three ImageNet-pretrained networks does the Fast R-CNN paper experiment with?")
     assert all(name in answer.answer for name in ("CaffeNet", "VGG CNN M 1024", "VGG16"))
+
+
+def test_a_why_questions_reason_is_read_on_past_the_chunk_that_cuts_its_circumstance(library_assistant):
+    """ResNet's page 8: a chunk ends "The testing result of this 1202-layer network is worse than
+    that of our 110-layer network, although both" and the next on the page goes on "have similar
+    training error. We argue that this is because of overfitting." The top passage is read on in
+    the chunk after it on its own page too, and the reason follows the sentence it explains there
+    (``candidates.following``; t39-054 quoted the circumstance alone)."""
+    answer = library_assistant.ask("Why would a 1202-layer CIFAR model with under 0.1% training error still test worse "
+                                   "than a 110-layer one?")
+    assert "because of overfitting" in answer.answer

@@ -8,13 +8,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answering.candidates import without_run_in_heading
+from assistant.answering import scorer
+from assistant.answering.candidates import Pool, following, without_run_in_heading
+from assistant.answering.question import analyse
 from assistant.answering.front_matter import addressed, asks_address
 from assistant.answering.readings import holds_address
 from assistant.answering.selection import Selection, complements, opening_sentence, select
 from assistant.answering.series import announces, series
 from assistant.citations import Quote
-from assistant.text import sentence_spans
+from assistant.text import sentence_spans, terms
+from assistant.types import Chunk, Passage
 
 from .helpers import passage, sentence_pool
 
@@ -107,11 +110,37 @@ def test_a_why_question_takes_the_sentence_after_its_circumstance():
     why = sentence_pool("Why are cross-boundary anchors ignored when training the RPN?", sentences)
     assert why.question.reason
     assert sentence_pool("What goes wrong if cross-boundary anchors are kept?", sentences).question.reason
+    # An explanation asked for is a reason; a definition "as the paper explains" it is not.
+    for asking in ("Cross-boundary anchors are left out of training. What's the authors' explanation?",
+                   "The RPN ignores cross-boundary anchors; what explains it?"):
+        assert sentence_pool(asking, sentences).question.reason, asking
+    assert not sentence_pool("What are cross-boundary anchors, as the paper explains them?", sentences).question.reason
     assert select(why, np.asarray([0.6, 0.05, 0.5]), max_words=110)[:2] == [0, 1]
     assert 1 not in select(why, np.asarray([0.6, 0.05, 0.5]), max_words=110, selection=Selection(reason_follows=False))
     other = sentence_pool("How many anchors per image are used for training the RPN?", sentences)
     assert not other.question.reason
     assert 1 not in select(other, np.asarray([0.6, 0.05, 0.5]), max_words=110)
+
+
+def test_a_why_questions_reason_is_read_on_in_the_next_chunk_when_its_circumstance_is_cut():
+    """The sentence stating the circumstance ends its chunk unfinished ("..., although both"); the
+    chunk after goes on with the rest of it, then the reason, which follows it."""
+    first = ("We set n = 200 that leads to a 1202-layer network. "
+             "The testing result of this 1202-layer network is worse than that of our 110-layer network, although both")
+    second = "have similar training error. We argue that this is because of overfitting. Strong regularization is applied."
+    cut = Passage(Chunk("c0", first, "paper.pdf", "Paper", 8, 4, 0, len(first)), 1.0, 0.5)
+    going_on = Passage(Chunk("c1", second, "paper.pdf", "Paper", 8, 5, len(first) + 1, len(first) + 1 + len(second)), 0.9, 0.4)
+    quotes = [Quote(cut, 0, 50), Quote(cut, 51, len(first)), Quote(going_on, 29, 74), Quote(going_on, 75, len(second))]
+    assert quotes[2].text == "We argue that this is because of overfitting."
+    pool = Pool(analyse("Why does the 1202-layer network test worse than the 110-layer one?"), quotes, [()] * 4,
+                np.eye(4, dtype=np.float32), np.zeros((4, len(scorer.SENTENCE_FEATURES)), dtype=np.float32),
+                [frozenset(terms(q.text)) for q in quotes])
+    assert following(pool, 1) == 2
+    assert select(pool, np.asarray([0.3, 0.6, 0.05, 0.2]), max_words=110)[:2] == [1, 2]
+    # A sentence ending its chunk whole is followed by nothing read on elsewhere.
+    whole = "The testing result of this 1202-layer network is worse."
+    ended = Passage(replace(cut.chunk, text=whole, end=len(whole)), 1.0, 0.5)
+    assert following(replace(pool, quotes=[Quote(ended, 0, len(whole)), *quotes[2:]]), 0) is None
 
 
 def test_a_list_answer_opening_with_a_sentence_that_announces_its_items_takes_the_sentences_after_it():

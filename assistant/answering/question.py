@@ -48,10 +48,11 @@ _WH = r"(?:who|whom|whose|which|what|where|how|why|when)"
 _CLAUSE_WH = re.compile(rf"(?:^|[,.;:?!]\s+)\W*(?:(?:and|but|so|or|then)\s+)?(?:(?:to|for|from|with|by|of|at|in|on)\s+)?"
                         rf"({_WH})\b", re.I)
 _ANY_WH = re.compile(rf"\b({_WH})\b", re.I)
-# "Why ...?", "What happened when ...?", "What goes wrong if ...?": a reason or a consequence is
-# asked, which papers state in the sentence after the circumstance the question names
-# (``Selection.reason_follows``).
-_REASON_QUESTION = re.compile(r"\bwhy\b|\bwhat happen(?:s|ed)\b|\bhow come\b|\bwhat (?:goes|went) wrong\b", re.I)
+# "Why ...?", "What happened when ...?", "What goes wrong if ...?", "What's their explanation?",
+# "What explains it?": a reason or a consequence is asked, which papers state in the sentence
+# after the circumstance the question names (``Selection.reason_follows``).
+_REASON_QUESTION = re.compile(r"\bwhy\b|\bwhat happen(?:s|ed)\b|\bhow come\b|\bwhat (?:goes|went) wrong\b"
+                              r"|\bexplanation\b|\bwhat\s+(?:\w+\s+)?explains\b", re.I)
 # The measure a number question asks for is in the words that ask it ("how many training images",
 # "what top-5 error did", "top-1 error of ...", ": what CIFAR-10 error?"): the answer's number
 # stands next to it ("1.28 million training images", "3.57% top-5 error").

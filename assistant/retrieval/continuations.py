@@ -5,9 +5,9 @@ object detector that, for the first time, matches the" | "state-of-the-art COCO 
 two-stage detectors"). A chunk never spans two pages, so the answerer's quote is either part.
 This reads the other part from the document's neighbouring prose chunk, so the answer quotes the
 whole sentence, each part cited where it stands (``whole_sentence``). Before that, a top passage
-whose prose a page break cuts is read on: the prose chunk on the next page joins the passages
-(``with_continuations``), for the sentences after the break ("The second network is ...") are
-often what the passage was found for.
+whose prose a page break (or its chunk's end) cuts is read on: the next prose chunk joins the
+passages (``with_continuations``), for the sentences after the break ("The second network is ...",
+"We argue that this is because of overfitting.") are often what the passage was found for.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .search import Searcher
 _ENDED = re.compile(r"[.!?:;][\"”’')\]]*$|\]$")
 # A part after a break opens in lower case or with a number, as a sentence's middle does
 # ("state-of-the-art COCO AP ...", "58.8% mAP and our ensemble of 3 models has 62.1% mAP ...").
-_GOES_ON = re.compile(r"[a-z(\d]")
+GOES_ON = re.compile(r"[a-z(\d]")
 # What may stand between a part and its chunk's edge: nothing, or the page's number ("... matches the\n\n1").
 _PAGE_NUMBER = re.compile(r"\s*(?:\d{1,4}\s*)?")
 # A footnote at a page's foot is no part of the prose a cut sentence runs on from: its marker is
@@ -59,7 +59,7 @@ def _after(registry: Registry, quote: Quote) -> Quote | None:
     # Chunks of one page overlap: the rest starts where the cut chunk's text ends on the page.
     start = chunk.end - following.start if following.page == chunk.page and following.start < chunk.end else 0
     spans = sentence_spans(following.text[start:]) if 0 <= start < len(following.text) else []
-    if not spans or not _GOES_ON.match(following.text[start + spans[0][0]:]):
+    if not spans or not GOES_ON.match(following.text[start + spans[0][0]:]):
         return None
     return Quote(_passage(following), start + spans[0][0], start + spans[0][1])
 
@@ -68,7 +68,7 @@ def _before(registry: Registry, quote: Quote) -> Quote | None:
     """The sentence's start when ``quote`` opens its chunk in lower case: the previous prose
     chunk's last sentence (before an overlap on the same page), when that is unfinished."""
     chunk = quote.passage.chunk
-    if chunk.text[: quote.start].strip() or not _GOES_ON.match(quote.text):
+    if chunk.text[: quote.start].strip() or not GOES_ON.match(quote.text):
         return None
     previous = _prose(registry.chunks_beside(chunk.source, chunk.chunk_index, after=False, limit=LOOK_AROUND))
     if previous is None:
@@ -106,8 +106,8 @@ def unfinished(chunk: Chunk) -> bool:
 
 def with_continuations(searcher: Searcher, query: str, passages: list[Passage], *,
                        reach: int = CONTINUED_REACH) -> list[Passage]:
-    """``passages`` with the prose chunk on the next page that a top passage's prose, cut by the page
-    break, goes on in, right after it: "Our experiments use three pre-trained ImageNet models ...
+    """``passages`` with the next prose chunk that a top passage's prose, cut by the page break or its
+    chunk's end, goes on in, right after it: "Our experiments use three pre-trained ImageNet models ...
     The first is the CaffeNet ... We alternatively refer" goes on "to this CaffeNet as model S ...
     The second network is VGG CNN M 1024 ..." (session 41). Added to the passages, not in place of
     the last: in their place, the questions they answered were lost."""
@@ -120,8 +120,12 @@ def with_continuations(searcher: Searcher, query: str, passages: list[Passage], 
         if rank >= reach or not unfinished(chunk):
             continue
         following = _prose(registry.chunks_beside(chunk.source, chunk.chunk_index, after=True, limit=LOOK_AROUND))
-        if (following is not None and following.chunk_id not in have and following.section == chunk.section
-                and following.page != chunk.page and _GOES_ON.match(following.text.lstrip())):
+        if following is None:
+            continue
+        # The next chunk of the same page may overlap this one: the cut sentence goes on where this ends.
+        rest = following.text[max(0, chunk.end - following.start):] if following.page == chunk.page else following.text
+        if (following.chunk_id not in have and following.section == chunk.section
+                and GOES_ON.match(rest.lstrip())):
             continued += searcher.as_passages([following], searcher.encoder.encode_sentences([query])[0], score=passage.score)
             have.add(following.chunk_id)
     return continued
