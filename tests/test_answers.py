@@ -1168,6 +1168,15 @@ def test_a_passage_a_page_break_cuts_is_read_on_the_next_page(library_assistant)
     assert all(name in answer.answer for name in ("CaffeNet", "VGG CNN M 1024", "VGG16"))
 
 
+def test_a_count_in_a_table_row_is_read_under_the_tables_caption(library_assistant):
+    """Faster R-CNN's Table 4, "Timing (ms) on a K40 GPU ...": its row "VGG RPN + Fast R-CNN 141 10
+    47 198 5 fps" states milliseconds only under its caption; read without it, the count check
+    found no millisecond stated and the gate refused (t23-089)."""
+    answer = library_assistant.ask("how many ms does the conv stage take in the vgg rpn + fast r-cnn pipeline?")
+    assert not answer.refused
+    assert "141" in answer.answer
+
+
 def test_a_why_questions_reason_is_read_on_past_the_chunk_that_cuts_its_circumstance(library_assistant):
     """ResNet's page 8: a chunk ends "The testing result of this 1202-layer network is worse than
     that of our 110-layer network, although both" and the next on the page goes on "have similar
