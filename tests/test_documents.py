@@ -205,6 +205,11 @@ def test_the_library_names_a_paper_by_its_first_author():
         "identity_mappings_1603.05027.pdf", "resnet_1512.03385.pdf"]
     assert names.named("how do lin et al. initialise the last layer?") == ["focal_loss_1708.02002.pdf"]
     assert names.named("What did Zhang et al. find?") == []
+    # ... and by their name in the possessive: "Girshick's detector" is the paper he opens alone
+    # (Fast R-CNN), not Faster R-CNN or the focal loss paper he co-wrote; "He's" is "he is".
+    assert names.named("Under what licence is Girshick's detector released?") == ["fast_rcnn_iccv2015.pdf"]
+    assert names.named("What did Zhang's team find?") == []
+    assert names.named("Where's Kaiming He now? He's at Facebook, right?") == []
 
 
 def test_the_library_reads_who_wrote_each_document():

@@ -17,7 +17,8 @@ names, read from the registry:
 
 Readers also name a paper by its **first author**, "Ren et al." (the byline's first name's last
 word, ``bylines``): that names every document whose byline opens with them ("He et al." names the
-ResNet paper and the identity-mappings paper).
+ResNet paper and the identity-mappings paper). So does the name in the possessive, capitalised:
+"Girshick's detector" (not "He's", which is "he is").
 
 A question names a document when it holds one of its names as a whole phrase (case-insensitive;
 "Faster R-CNN" is matched before "R-CNN", and "ResNet-110" does not hold "ResNet"). A title's
@@ -70,8 +71,9 @@ _EDGE_PUNCTUATION = "\"“”‘’'()[].,;:!?"
 _PAPER = r"\s+paper(?![\w-])"
 # A hyphen between two lower-case letters: "identity-mappings", not the "R-CNN" of a name.
 _LOWER_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
-# A paper named by its first author: "Ren et al.", "He et al.'s".
+# A paper named by its first author: "Ren et al.", "He et al.'s", "Girshick's".
 _ET_AL = re.compile(r"(?<![\w-])([^\W\d_][\w’'-]*)\s+et\s+al\b", re.I)
+_POSSESSIVE = re.compile(r"(?<![\w-])((?-i:[A-Z])[^\W\d_]{2,})['’]s\b")
 
 
 def title_names(title: str) -> list[str]:
@@ -166,8 +168,8 @@ class DocumentNames:
                 (m.start(), m.end(), [self._names[_key(m.group(0))]]) for m in self._pattern.finditer(text)
                 if not any(p.start() <= m.start() < p.end() for p in papers)
             ]
-        found += [(m.start(), m.end(), self._first_authors[_key(m.group(1))]) for m in _ET_AL.finditer(text)
-                  if _key(m.group(1)) in self._first_authors]
+        found += [(m.start(), m.end(), self._first_authors[_key(m.group(1))])
+                  for m in (*_ET_AL.finditer(text), *_POSSESSIVE.finditer(text)) if _key(m.group(1)) in self._first_authors]
         return sorted(found, key=lambda f: f[0])
 
     def called(self, words: str) -> str | None:
