@@ -344,6 +344,13 @@ HEADLINE39_MIN_CORRECT = 0.6
 LIBRARY_TEST40_MIN_CORRECT = 0.41
 LIBRARY_TEST40_MIN_REFUSAL = 0.70
 HEADLINE40_MIN_CORRECT = 0.0
+# The forty-first, written by an engineer who never ran the system (2026-12-07 12:08-12:17 UTC, at
+# the start of session 44), run once on 2026-12-07 16:11 UTC on d07ade8 ("The forty-first sealed
+# split: the one run"): 81/160 correct (0.5062), 32/40 unanswerables refused (0.80); its headline
+# phrasings 6 of 10. One question below each.
+LIBRARY_TEST41_MIN_CORRECT = 0.50
+LIBRARY_TEST41_MIN_REFUSAL = 0.775
+HEADLINE41_MIN_CORRECT = 0.5
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -704,6 +711,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test38.jsonl", "headline38.jsonl", LIBRARY_TEST38_MIN_CORRECT, LIBRARY_TEST38_MIN_REFUSAL, HEADLINE38_MIN_CORRECT),
     ("library_test39.jsonl", "headline39.jsonl", LIBRARY_TEST39_MIN_CORRECT, LIBRARY_TEST39_MIN_REFUSAL, HEADLINE39_MIN_CORRECT),
     ("library_test40.jsonl", "headline40.jsonl", LIBRARY_TEST40_MIN_CORRECT, LIBRARY_TEST40_MIN_REFUSAL, HEADLINE40_MIN_CORRECT),
+    ("library_test41.jsonl", "headline41.jsonl", LIBRARY_TEST41_MIN_CORRECT, LIBRARY_TEST41_MIN_REFUSAL, HEADLINE41_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
