@@ -15,7 +15,7 @@ import numpy as np
 from ..citations import Quote
 from ..encoder.encoder import Encoder
 from ..retrieval.bylines import INSTITUTION_WORD, author_note_span, byline_span
-from ..retrieval.continuations import GOES_ON, unfinished
+from ..retrieval.continuations import GOES_ON, goes_on_in, unfinished
 from ..retrieval.tables import caption_title
 from ..text import fold, sentence_spans, terms, word_count
 from ..types import Passage
@@ -380,10 +380,10 @@ def _addresses(question: Question, texts: list[str]) -> frozenset[int]:
 
 def following(pool: Pool, i: int) -> int | None:
     """The candidate that follows sentence ``i`` in its passage; when ``i`` is cut at its chunk's
-    end, the first whole sentence of the next chunk of its section among the passages: "We argue
-    that this is because of overfitting." follows "The testing result of this 1202-layer network is
-    worse ..., although both" (the chunk after goes on "have similar training error."). None when
-    the passage ends, or no passage goes on."""
+    end, the first whole sentence of the nearest later chunk among the passages that it goes on in
+    (``continuations.goes_on_in``): "We argue that this is because of overfitting." follows "The
+    testing result of this 1202-layer network is worse ..., although both" (the chunk after goes on
+    "have similar training error."). None when the passage ends, or no passage goes on."""
     quote = pool.quotes[i]
     after = [j for j, q in enumerate(pool.quotes) if q.passage is quote.passage and q.start >= quote.end]
     if after:
@@ -391,11 +391,11 @@ def following(pool: Pool, i: int) -> int | None:
     chunk = quote.passage.chunk
     if not unfinished(chunk) or chunk.text[quote.end:].strip():
         return None
-    later = [q.passage.chunk for q in pool.quotes if q.passage.chunk.source == chunk.source
-             and q.passage.chunk.section == chunk.section and q.passage.chunk.chunk_index > chunk.chunk_index]
-    if not later:
+    later = [q.passage.chunk for q in pool.quotes
+             if q.passage.chunk.source == chunk.source and q.passage.chunk.chunk_index > chunk.chunk_index]
+    going_on = min(later, key=lambda c: c.chunk_index, default=None)
+    if going_on is None or not goes_on_in(chunk, going_on):
         return None
-    going_on = min(later, key=lambda c: c.chunk_index)
     whole = [j for j, q in enumerate(pool.quotes) if q.passage.chunk is going_on and not GOES_ON.match(q.text)]
     return min(whole, key=lambda j: pool.quotes[j].start) if whole else None
 

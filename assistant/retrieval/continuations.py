@@ -104,6 +104,13 @@ def unfinished(chunk: Chunk) -> bool:
     return chunk.kind == "text" and bool(text) and not _ENDED.search(text)
 
 
+def goes_on_in(chunk: Chunk, following: Chunk) -> bool:
+    """``chunk``'s cut sentence goes on in ``following``, a later chunk of its section: its text from
+    where ``chunk`` ends (past an overlap, on the same page) opens as a sentence's middle does."""
+    rest = following.text[max(0, chunk.end - following.start):] if following.page == chunk.page else following.text
+    return following.section == chunk.section and bool(GOES_ON.match(rest.lstrip()))
+
+
 def with_continuations(searcher: Searcher, query: str, passages: list[Passage], *,
                        reach: int = CONTINUED_REACH) -> list[Passage]:
     """``passages`` with the next prose chunk that a top passage's prose, cut by the page break or its
@@ -120,12 +127,7 @@ def with_continuations(searcher: Searcher, query: str, passages: list[Passage], 
         if rank >= reach or not unfinished(chunk):
             continue
         following = _prose(registry.chunks_beside(chunk.source, chunk.chunk_index, after=True, limit=LOOK_AROUND))
-        if following is None:
-            continue
-        # The next chunk of the same page may overlap this one: the cut sentence goes on where this ends.
-        rest = following.text[max(0, chunk.end - following.start):] if following.page == chunk.page else following.text
-        if (following.chunk_id not in have and following.section == chunk.section
-                and GOES_ON.match(rest.lstrip())):
+        if following is not None and following.chunk_id not in have and goes_on_in(chunk, following):
             continued += searcher.as_passages([following], searcher.encoder.encode_sentences([query])[0], score=passage.score)
             have.add(following.chunk_id)
     return continued

@@ -73,7 +73,7 @@ _PAPER = r"\s+paper(?![\w-])"
 _LOWER_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 # A paper named by its first author: "Ren et al.", "He et al.'s", "Girshick's".
 _ET_AL = re.compile(r"(?<![\w-])([^\W\d_][\w’'-]*)\s+et\s+al\b", re.I)
-_POSSESSIVE = re.compile(r"(?<![\w-])((?-i:[A-Z])[^\W\d_]{2,})['’]s\b")
+_POSSESSIVE = re.compile(r"(?<![\w-])([A-Z][^\W\d_]{2,})['’]s\b")
 
 
 def title_names(title: str) -> list[str]:
