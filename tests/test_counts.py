@@ -65,6 +65,9 @@ def test_what_a_question_counts(question, expected):
     ("How many hours does it take to train the RPN?", "The RPN alone takes only 10 ms computing the additional layers.", False),
     ("How many milliseconds does the RPN add per image?", "The RPN alone takes only 10 ms computing the additional layers.", True),
     ("How much time does training take?", "ResNet-1001 takes about 27 hours to train on 2 GPUs.", True),
+    # ... and one asked in no unit in any unit a unit's question takes (session 46).
+    ("How much time does the RPN add?", "The RPN adds only 10 milliseconds per image.", True),
+    ("How much time does training take?", "Training takes about 27 hrs on 2 GPUs.", True),
     ("What win rate must a newcomer exceed?", "If the new player wins by a margin of >55% it becomes the best player.", True),
     ("What win rate must a newcomer exceed?", "Each evaluation consists of 400 games.", False),
     # Things a paper counts under another name (session 44).

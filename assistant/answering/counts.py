@@ -36,13 +36,15 @@ _NOT_COUNTED = frozenset("does do did is was were are has have more less fewer t
                          "larger bigger higher lower better worse longer shorter deeper cheaper greater kinds kind "
                          "types type percentage percent share fraction of".split())
 # Units of the kinds of thing a question counts in other words than its unit.
-_TIME = "s ms sec secs second seconds minute minutes min hour hours h day days week weeks month months year years gpu-days gpu-hours"
+# A time in a unit the question names is stated in that unit ("how many hours" is not "10ms"); a
+# time asked in none ("how much time") in any of them.
+_TIME_UNITS = {"hour": "h hr hrs hour hours gpu-hours", "day": "day days gpu-days", "second": "s sec secs second seconds",
+               "millisecond": "ms millisecond milliseconds", "minut": "min mins minute minutes"}
+_TIME = " ".join([*_TIME_UNITS.values(), "week weeks month months year years"])
 _PERSONS = ("people persons individuals researchers authors co-authors scientists engineers employees staff members "
             "students interns alumni founders co-founders")
 _UNITS = {
-    # A time in a unit the question names is stated in that unit ("how many hours" is not "10ms").
-    "time": _TIME, "hour": "h hr hrs hour hours gpu-hours", "day": "day days gpu-days",
-    "second": "s sec secs second seconds", "millisecond": "ms millisecond milliseconds", "minut": "min mins minute minutes",
+    **_TIME_UNITS, "time": _TIME,
     "memori": "gb mb kb gigabytes megabytes bytes", "gigabyt": "gb", "megabyt": "mb",
     "comput": "flops gflops multiply-adds " + _TIME,
     "paramet": "params", "money": "$ dollars usd yuan rmb million billion", "fund": "$ dollars usd yuan rmb million billion",
