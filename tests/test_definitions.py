@@ -247,6 +247,16 @@ def test_a_sentence_glosses_its_subject_in_a_bracket(sentence, glossed):
     assert glosses(analyse("What does the ResNet paper mean by a 'plain' network?").subject, sentence) is glossed
 
 
+@pytest.mark.parametrize("question, sentence", [
+    # A noun phrase in the bracket glosses too, and "i.e.," before its comma (session 46).
+    ("minival in the RetinaNet experiments: what is it?",
+     "We report lesion and sensitivity studies by evaluating on the minival split (the remaining 5k images from val)."),
+    ("What is an RoI?", "Each RoI (i.e., a rectangular window) is pooled into a fixed-size feature map."),
+])
+def test_a_bracketed_noun_phrase_glosses_its_subject(question, sentence):
+    assert glosses(analyse(question).subject, sentence)
+
+
 def test_a_definition_question_never_quotes_a_table_row():
     """A row states values, never what something is: "plain ResNet | 18 layers 27.94 27.88" was the
     answer to "What do the ResNet authors mean by a 'plain' network?". A number question still

@@ -121,11 +121,12 @@ def defines(subject: str, sentence: str) -> bool:
 
 def glosses(subject: str, sentence: str) -> bool:
     """The sentence says what ``subject`` is in a bracket after it: "the
-    counterpart “plain” nets (that simply stack layers)", "each RoI (i.e., a rectangular window)"."""
+    counterpart “plain” nets (that simply stack layers)", "each RoI (i.e., a rectangular window)",
+    "the minival split (the remaining 5k images from val)"."""
     if not subject:
         return False
     subject = re.escape(fold(subject))
-    return bool(re.search(rf"(?<!\w){subject}(?!\w)[”\"’']?(?:\s+[\w-]+)?\s+\((?:that|which|who|i\.\s?e\.|namely)\b",
+    return bool(re.search(rf"(?<!\w){subject}(?!\w)[”\"’']?(?:\s+[\w-]+)?\s+\((?:(?:that|which|who|namely)\b|i\.\s?e\.|(?:the|an?)\s)",
                           fold(sentence)))
 
 
