@@ -19,10 +19,11 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .answering import extractive
+from .answering.asking import asked_relation, wh_head
 from .answering.front_matter import (asks_address, asks_affiliation, asks_authors, author_in_role, concluded_document,
                                      described_document, names_a_document, only_a_document, written_by)
 from .answering.definitions import definition_subject
-from .answering.question import asked_relation, query_terms, wh_head
+from .answering.question import query_terms
 from .answering.readings import names_and_identifiers
 from .answering.question_parts import asks_besides_affiliation, leans_on, question_parts
 from .citations import Quote, as_answer_sentence, cite

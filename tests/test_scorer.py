@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from assistant.answering import asking
 from assistant.answering import question as analysis
 from assistant.answering import readings
 from assistant.answering import scorer
@@ -77,46 +78,46 @@ def test_the_question_analysis_finds_lists_names_and_definitions(question, listi
 
 
 def test_the_noun_a_question_asks_for_may_be_capitalised_as_in_a_title():
-    assert analysis.wh_head("What Organisation did Xiangyu Zhang join?") == "Organisation"
-    assert analysis.wh_head("Which Google product uses ResNet?") == ""  # a name before the noun
-    assert analysis.wh_head("what organisation did he join") == ""
+    assert asking.wh_head("What Organisation did Xiangyu Zhang join?") == "Organisation"
+    assert asking.wh_head("Which Google product uses ResNet?") == ""  # a name before the noun
+    assert asking.wh_head("what organisation did he join") == ""
 
 
 def test_the_relation_is_the_wh_clause_without_what_it_relates_to():
-    assert analysis.relation("Who benefited from ResNet?") == "Who benefited?"
-    assert analysis.relation("Which companies ended up benefiting from the ResNet breakthrough?") == "Which companies ended up benefiting?"
-    assert analysis.relation("According to the piece, which firms gained from it?") == "which firms gained?"
+    assert asking.relation("Who benefited from ResNet?") == "Who benefited?"
+    assert asking.relation("Which companies ended up benefiting from the ResNet breakthrough?") == "Which companies ended up benefiting?"
+    assert asking.relation("According to the piece, which firms gained from it?") == "which firms gained?"
     # An infinitive's "to" and a verb's particle belong to the relation; "to the ...", "thanks to" do not.
-    assert analysis.relation("Who stood to gain from ResNet, according to Sheehan's essay?") == "Who stood to gain?"
-    assert analysis.relation("Which companies cashed in on ResNet?") == "Which companies cashed in?"
-    assert analysis.relation("Who came out ahead thanks to the paper?") == "Who came out ahead?"
-    assert analysis.relation("Who moved to Facebook after the paper?") == "Who moved?"
+    assert asking.relation("Who stood to gain from ResNet, according to Sheehan's essay?") == "Who stood to gain?"
+    assert asking.relation("Which companies cashed in on ResNet?") == "Which companies cashed in?"
+    assert asking.relation("Who came out ahead thanks to the paper?") == "Who came out ahead?"
+    assert asking.relation("Who moved to Facebook after the paper?") == "Who moved?"
     # A wh-clause relating nothing is no relation (session 43: "Who is Matt Sheehan?" was answered
     # under "The People: Who Was Behind the Breakthrough?", about the ResNet authors).
-    assert analysis.relation("Who is Matt Sheehan?") == "" and analysis.relation("Who were they?") == ""
+    assert asking.relation("Who is Matt Sheehan?") == "" and asking.relation("Who were they?") == ""
     # A request after a lead-in relates from its verb (session 43: "From the tech giant?" was read).
-    assert (analysis.asked_relation("From the tech giant to the self-driving startup, name the companies the essay sees "
+    assert (asking.asked_relation("From the tech giant to the self-driving startup, name the companies the essay sees "
                                     "as gaining from ResNet.") == "name the companies the essay sees as gaining?")
     # "Outfits", "entities" are organisations asked for, as "firms" are (headline sets +3, wide dev unchanged).
-    assert analysis.asked_relation("Which entities gained from the residual learning breakthrough?") == "Which entities gained?"
+    assert asking.asked_relation("Which entities gained from the residual learning breakthrough?") == "Which entities gained?"
     assert analysis.analyse("Which outfits does the essay say came out better for it?").listing
     # "off" relates as "from" does, and a lower-cased name after it is cut with it (session 30: headline sets +1).
-    assert analysis.relation("who profited off resnet? the lab owner plus the places its four authors ended up") == "who profited?"
+    assert asking.relation("who profited off resnet? the lab owner plus the places its four authors ended up") == "who profited?"
     # A particle ending the question is the verb's: "cashed in?" is not cut to "cashed?".
-    assert analysis.relation("ResNet was born at MSRA; which companies cashed in?") == "which companies cashed in?"
+    assert asking.relation("ResNet was born at MSRA; which companies cashed in?") == "which companies cashed in?"
     # A wh-phrase that is the object of the predicate before it asks with that predicate (the
     # names taken out, the opening one too).
-    assert analysis.relation("ResNet turned out to be a windfall for whom?") == "turned out to be a windfall for whom?"
-    assert analysis.relation("ResNet put a feather in which companies' caps?") == "put a feather in which companies' caps?"
+    assert asking.relation("ResNet turned out to be a windfall for whom?") == "turned out to be a windfall for whom?"
+    assert asking.relation("ResNet put a feather in which companies' caps?") == "put a feather in which companies' caps?"
     # A clause a conjunction opens says when the relation held, not what it is.
-    assert analysis.relation("Which organisations were the main beneficiaries once the authors left?") == "Which organisations were the main beneficiaries?"
-    assert analysis.relation("Who gained the most when the paper appeared?") == "Who gained the most?"
+    assert asking.relation("Which organisations were the main beneficiaries once the authors left?") == "Which organisations were the main beneficiaries?"
+    assert asking.relation("Who gained the most when the paper appeared?") == "Who gained the most?"
     # The asking word opens the question or a clause: a "where" inside a lead-in asks nothing.
-    assert analysis.relation("Trace where ResNet's value flowed: which firms came out as winners?") == (
+    assert asking.relation("Trace where ResNet's value flowed: which firms came out as winners?") == (
         "which firms came out as winners?")
     assert analysis.analyse("So, in the end, who came out ahead from ResNet?").who
     assert analysis.analyse("Who got value out of the ResNet paper?").who
-    assert analysis.plural_asked("Who were the winners from ResNet?")
+    assert asking.plural_asked("Who were the winners from ResNet?")
     assert analysis.analyse("What is ResNet?").relation == ""
 
 

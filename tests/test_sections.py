@@ -3,7 +3,7 @@ whole section whose heading states its relation."""
 
 from __future__ import annotations
 
-from assistant.answering.question import asked_relation
+from assistant.answering.asking import asked_relation
 from assistant.retrieval.sections import RELATION_HEADING, with_relation_section
 
 HEADING = "Who Benefitted and Who Lost Out?"

@@ -70,7 +70,7 @@ _IRREGULAR_PLURALS = frozenset("people men women children alumni data criteria p
 
 def _may_end_counted(word: str) -> bool:
     """A folded word that may end what "how many" counts. Grammar makes that a plural, so any -s
-    word will do ("gpus", "ms"); ``question.plural_asked`` must tell a plural from "focus" or
+    word will do ("gpus", "ms"); ``asking.plural_asked`` must tell a plural from "focus" or
     "its", and reads the word as written, with a stricter test."""
     return word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith("ss"))
 

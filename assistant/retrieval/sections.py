@@ -31,7 +31,7 @@ RELATION_HEADING = 0.3
 def with_relation_section(searcher: Searcher, question: str, relation: str, passages: list[Passage], *,
                           threshold: float | None = RELATION_HEADING, n: int = SECTION_PASSAGES) -> list[Passage]:
     """``passages`` with up to ``n`` further chunks (in document order) of the retrieved section
-    whose heading is nearest ``relation`` ("Who benefited?", ``answering.question.relation``) in
+    whose heading is nearest ``relation`` ("Who benefited?", ``answering.asking.relation``) in
     place of the last passages from elsewhere, when that cosine reaches ``threshold``; unchanged
     when there is no relation or no such section.
     (The chunks come from a retrieved passage's document, so within any ``sources`` it was searched in.)"""
