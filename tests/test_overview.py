@@ -19,6 +19,7 @@ from assistant.answering.front_matter import concluded_document, described_docum
     ("What is the main idea behind focal loss?", "focal loss"),
     ("What does the Fast R-CNN paper propose?", "the Fast R-CNN paper"),
     ("Give me an overview of Faster R-CNN.", "Faster R-CNN"),
+    ("Give me the gist of this piece", "this piece"),  # (session 46)
     ("What are the main contributions of the focal loss paper?", "the focal loss paper"),
     ("What are the key findings of this article?", "this article"),
     # Questions about something a document says, not about the document as a whole.
@@ -39,6 +40,10 @@ def test_which_questions_ask_what_a_document_is_about(question, words):
     ("What are the main conclusions of this article?", "this article"),
     ("What's the writer's final verdict?", "the writer"),
     ("What is the bottom line of the Fast R-CNN paper?", "the Fast R-CNN paper"),
+    # Asked as a request (session 46: a new user's "Give me the bottom line of this piece" was refused).
+    ("Give me the bottom line of this piece", "this piece"),
+    ("Can you tell me the main conclusion of the focal loss paper?", "the focal loss paper"),
+    ("Give me the verdict on Megvii", None),
     ("What's the identity mappings paper's conclusion?", "the identity mappings paper"),
     ("What is Sheehan's verdict on Megvii?", None),
     ("What does Sheehan conclude about Megvii?", None),  # a conclusion about something

@@ -162,7 +162,7 @@ _DOCUMENT_WORD = rf"(?:{DOCUMENT_NOUN}|post|document|text|story|write-?up|public
 _DESCRIBED = re.compile(
     r"^\s*(?:(?:so|and|ok(?:ay)?|briefly|in short),?\s+)?(?:"
     r"what(?:'s|’s|\s+is|\s+was)\s+(?P<about>.+?)\s+(?:all\s+|mainly\s+|mostly\s+|really\s+|actually\s+|basically\s+)?about"
-    r"|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|an\s+)?(?:short\s+|brief\s+|quick\s+)?"
+    r"|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|an\s+|the\s+)?(?:short\s+|brief\s+|quick\s+)?"
     r"(?:summary|overview|gist)\s+of|(?:a\s+|an\s+)?(?:short\s+|brief\s+)?(?:summary|overview)\s+of)\s+(?P<summarised>.+?)"
     r"|what(?:'s|’s|\s+is|\s+are)\s+the\s+(?:main\s+|central\s+|key\s+|overall\s+)?(?:gist|point|idea|thesis|argument|takeaway|message|contribution|finding|result)s?"
     r"\s+(?:of|in|behind)\s+(?P<pointed>.+?)"
@@ -171,12 +171,13 @@ _DESCRIBED = re.compile(
     re.I,
 )
 # ... or what it concludes: "What does the paper conclude?", "What is the conclusion of the focal
-# loss paper?", "What's the writer's final verdict?". Its conclusion answers
-# (``retrieval/front_matter.closing_passages``).
+# loss paper?", "Give me the bottom line of this piece", "What's the writer's final verdict?". Its
+# conclusion answers (``retrieval/front_matter.closing_passages``).
 _CONCLUDED = re.compile(
     r"^\s*(?:(?:so|and|ok(?:ay)?),?\s+)?(?:"
     r"what\s+(?:does|do|did)\s+(?P<concluding>.+?)\s+(?:finally\s+|ultimately\s+)?conclude"
-    r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:main\s+|final\s+|overall\s+|key\s+)?(?:conclusions?|verdict|bottom\s+line)"
+    r"|(?:what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:give|tell)(?:\s+me)?)"
+    r"\s+(?:the\s+)?(?:main\s+|final\s+|overall\s+|key\s+)?(?:conclusions?|verdict|bottom\s+line)"
     r"\s+(?:of|in|from)\s+(?P<concluded>.+?)"
     # "What's the writer's final verdict?"
     r"|what(?:'s|’s|\s+is|\s+was)\s+(?P<concluder>.+?)['’]s?\s+(?:main\s+|final\s+|overall\s+)?(?:conclusions?|verdict|bottom\s+line)"
