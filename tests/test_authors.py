@@ -65,6 +65,8 @@ def test_which_questions_ask_who_wrote_a_document(question, asks):
     ("Where did the focal loss paper's authors work?", True),
     ("Where does the author of this piece work?", True),
     ("Which lab are the authors of the focal loss paper from?", True),
+    ("Where did Lin, Goyal, Girshick, He and Dollar do the RetinaNet work?", True),  # (session 46)
+    ("Where did Kaiming He do his PhD?", False),
     ("Which university did Jian Sun get his PhD from?", False),  # his schooling, not a byline
     # What happened to the lab or its people, not where a document's byline puts them.
     ("Which lab did the ResNet work come out of?", False),

@@ -106,7 +106,9 @@ _ASKS_AFFILIATION = re.compile(
     # "Which lab are the authors of the focal loss paper from?"
     rf"|\b(?:which|what)\s+(?:\w+\s+)?{_INSTITUTION}\s+(?:is|are|was|were)\b[^?]*\bfrom\s*\??$"
     r"|\bwhere\s+(?:did|does|do|was|were|is)\s+[^?]*?\bwork(?:ed|s|ing)?\b[^?]*?\b(?:wrote|written|co-?wrote|authored|co-?authored|published)\b"
-    r"|\bwhere\s+(?:did|does|do|were|are|is)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:s|ed)?\b",
+    r"|\bwhere\s+(?:did|does|do|were|are|is)\s+[^?]*?\bauthors?\b[^?]*?\bwork(?:s|ed)?\b"
+    # "Where did Lin, Goyal, Girshick, He and Dollar do the RetinaNet work?"
+    r"|\bwhere\s+(?:did|do|does)\s+[^?]*?\b(?:do|carry\s+out|conduct)\s+(?:the|their|this|that)\s+(?:[\w-]+\s+){0,3}?(?:work|research)\b",
     re.I,
 )
 
