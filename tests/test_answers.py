@@ -351,6 +351,13 @@ HEADLINE40_MIN_CORRECT = 0.0
 LIBRARY_TEST41_MIN_CORRECT = 0.50
 LIBRARY_TEST41_MIN_REFUSAL = 0.775
 HEADLINE41_MIN_CORRECT = 0.5
+# The forty-second, written by an engineer who never ran the system (2026-12-07 15:16-15:23 UTC, at
+# the start of session 45), run once on 2026-12-07 18:35 UTC on b185fab ("The forty-second sealed
+# split: the one run"): 83/160 correct (0.5188), 29/40 unanswerables refused (0.725); its headline
+# phrasings 2 of 10. One question below each.
+LIBRARY_TEST42_MIN_CORRECT = 0.5125
+LIBRARY_TEST42_MIN_REFUSAL = 0.70
+HEADLINE42_MIN_CORRECT = 0.1
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -712,6 +719,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test39.jsonl", "headline39.jsonl", LIBRARY_TEST39_MIN_CORRECT, LIBRARY_TEST39_MIN_REFUSAL, HEADLINE39_MIN_CORRECT),
     ("library_test40.jsonl", "headline40.jsonl", LIBRARY_TEST40_MIN_CORRECT, LIBRARY_TEST40_MIN_REFUSAL, HEADLINE40_MIN_CORRECT),
     ("library_test41.jsonl", "headline41.jsonl", LIBRARY_TEST41_MIN_CORRECT, LIBRARY_TEST41_MIN_REFUSAL, HEADLINE41_MIN_CORRECT),
+    ("library_test42.jsonl", "headline42.jsonl", LIBRARY_TEST42_MIN_CORRECT, LIBRARY_TEST42_MIN_REFUSAL, HEADLINE42_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
