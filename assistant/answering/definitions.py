@@ -119,6 +119,11 @@ def defines(subject: str, sentence: str) -> bool:
     )
 
 
+# What opens a bracket that says what the word before it is: a relative clause, "i.e.", or a noun
+# phrase ("(the remaining 5k images from val)"); not a citation or a pointer ("(Fig. 4 left)").
+_GLOSS_OPENING = r"(?:(?:that|which|who|namely)\b|i\.\s?e\.|(?:the|an?)\s)"
+
+
 def glosses(subject: str, sentence: str) -> bool:
     """The sentence says what ``subject`` is in a bracket after it: "the
     counterpart “plain” nets (that simply stack layers)", "each RoI (i.e., a rectangular window)",
@@ -126,8 +131,8 @@ def glosses(subject: str, sentence: str) -> bool:
     if not subject:
         return False
     subject = re.escape(fold(subject))
-    return bool(re.search(rf"(?<!\w){subject}(?!\w)[”\"’']?(?:\s+[\w-]+)?\s+\((?:(?:that|which|who|namely)\b|i\.\s?e\.|(?:the|an?)\s)",
-                          fold(sentence)))
+    return bool(re.search(rf"(?<!\w){subject}(?!\w)[”\"’']?(?:\s+[\w-]+)?\s+\({_GLOSS_OPENING}", fold(sentence)))
+
 
 
 _OPENING_SECTION = re.compile(r"^(?:\d+\.?\s*)?(?:abstract|introduction)\b", re.I)
