@@ -67,10 +67,10 @@ _DAY = re.compile(rf"\b{_MONTHS}\s+\d|\b\d{{1,2}}\s+{_MONTHS}(?!\w)")
 # answers: a number question).
 _AGE_QUESTION = re.compile(r"\bhow old\b", re.I)
 _AGE = re.compile(r"\b\d+(?:\s+|-)years?(?:\s+|-)old\b|\bage[ds]?\s+(?:of\s+)?\d", re.I)
-# "What position/role/title ...?", "What's his title?": a sentence naming a role answers it, when
-# a person holds it (``_about_people``): not "How many board positions ...?", "What role does γ
-# play?", "the evaluator's job" or "What is the title of the ResNet paper?".
-_ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which)(?:['’]s|\s+(?:is|was|are|were))?\s+(?:(?:his|her|their)\s+)?titles?\b", re.I)
+# "What position/role/title ...?": a sentence naming a role answers it, when a person holds it
+# (``_about_people``): not "How many board positions ...?", "What role does γ play?" or "the
+# evaluator's job".
+_ROLE_QUESTION = re.compile(r"\b(position|role|job)s?\b|\b(what|which) titles?\b", re.I)
 _PERSON_WORD = re.compile(r"\b(he|she|his|her|him|who|whom|whose|someone|somebody|alum|alumn[ai]|alumnus|"
                           r"authors?|researchers?|scientists?|founders?|people|person|employees?|staff)\b", re.I)
 _ROLE = re.compile(
