@@ -161,10 +161,12 @@ def addressed(question: str) -> re.Pattern | None:
 # propose?". Its abstract or opening paragraphs answer (``retrieval/front_matter.opening_passages``),
 # not the sentence nearest its words: a question about a whole document shares no word with any.
 _DOCUMENT_WORD = rf"(?:{DOCUMENT_NOUN}|post|document|text|story|write-?up|publication)"
+# A request may open politely: "Can you summarise ...", "Please give me the bottom line of ...".
+_POLITELY = r"(?:can\s+you\s+|could\s+you\s+|please\s+)?"
 _DESCRIBED = re.compile(
     r"^\s*(?:(?:so|and|ok(?:ay)?|briefly|in short),?\s+)?(?:"
     r"what(?:'s|’s|\s+is|\s+was)\s+(?P<about>.+?)\s+(?:all\s+|mainly\s+|mostly\s+|really\s+|actually\s+|basically\s+)?about"
-    r"|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|an\s+|the\s+)?(?:short\s+|brief\s+|quick\s+)?"
+    r"|" + _POLITELY + r"(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|an\s+|the\s+)?(?:short\s+|brief\s+|quick\s+)?"
     r"(?:summary|overview|gist)\s+of|(?:a\s+|an\s+)?(?:short\s+|brief\s+)?(?:summary|overview)\s+of)\s+(?P<summarised>.+?)"
     r"|what(?:'s|’s|\s+is|\s+are)\s+the\s+(?:main\s+|central\s+|key\s+|overall\s+)?(?:gist|point|idea|thesis|argument|takeaway|message|contribution|finding|result)s?"
     r"\s+(?:of|in|behind)\s+(?P<pointed>.+?)"
@@ -178,7 +180,7 @@ _DESCRIBED = re.compile(
 _CONCLUDED = re.compile(
     r"^\s*(?:(?:so|and|ok(?:ay)?),?\s+)?(?:"
     r"what\s+(?:does|do|did)\s+(?P<concluding>.+?)\s+(?:finally\s+|ultimately\s+)?conclude"
-    r"|(?:what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)|(?:can\s+you\s+|could\s+you\s+|please\s+)?(?:give|tell)(?:\s+me)?)"
+    r"|(?:what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)|" + _POLITELY + r"(?:give|tell)(?:\s+me)?)"
     r"\s+(?:the\s+)?(?:main\s+|final\s+|overall\s+|key\s+)?(?:conclusions?|verdict|bottom\s+line)"
     r"\s+(?:of|in|from)\s+(?P<concluded>.+?)"
     # "What's the writer's final verdict?"
