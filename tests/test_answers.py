@@ -358,6 +358,13 @@ HEADLINE41_MIN_CORRECT = 0.5
 LIBRARY_TEST42_MIN_CORRECT = 0.5125
 LIBRARY_TEST42_MIN_REFUSAL = 0.70
 HEADLINE42_MIN_CORRECT = 0.1
+# The forty-third, written by an engineer who never ran the system (2026-12-07 17:36-17:44 UTC, at
+# the start of session 46), run once on 2026-12-07 21:16 UTC on 65d5411 ("The forty-third sealed
+# split: the one run"): 91/160 correct (0.5688), 30/40 unanswerables refused (0.75); its headline
+# phrasings 7 of 10. One question below each.
+LIBRARY_TEST43_MIN_CORRECT = 0.5625
+LIBRARY_TEST43_MIN_REFUSAL = 0.725
+HEADLINE43_MIN_CORRECT = 0.6
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -720,6 +727,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test40.jsonl", "headline40.jsonl", LIBRARY_TEST40_MIN_CORRECT, LIBRARY_TEST40_MIN_REFUSAL, HEADLINE40_MIN_CORRECT),
     ("library_test41.jsonl", "headline41.jsonl", LIBRARY_TEST41_MIN_CORRECT, LIBRARY_TEST41_MIN_REFUSAL, HEADLINE41_MIN_CORRECT),
     ("library_test42.jsonl", "headline42.jsonl", LIBRARY_TEST42_MIN_CORRECT, LIBRARY_TEST42_MIN_REFUSAL, HEADLINE42_MIN_CORRECT),
+    ("library_test43.jsonl", "headline43.jsonl", LIBRARY_TEST43_MIN_CORRECT, LIBRARY_TEST43_MIN_REFUSAL, HEADLINE43_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
