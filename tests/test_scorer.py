@@ -342,6 +342,12 @@ def test_the_sentences_are_scored_against_the_question_without_its_attribution()
         "Which firms in America and in China got a lift from the residual-net paper?")
     assert analysis.analyse("What mAP@[.5, .95] did it reach?").text == "What mAP@[.5, .95] did it reach?"
     assert analysis.analyse("What did he say, according to Sheehan?").text == "What did he say, according to Sheehan?"
+    # ... or as one who reports it puts it (wide dev +1 -0, session 47: t43-013).
+    assert analysis.analyse("What sort of business is Momenta, as the essay puts it?").text == (
+        "What sort of business is Momenta?")
+    assert analysis.analyse("Which players drew value from ResNet, as the article lays it out?").text == (
+        "Which players drew value from ResNet?")
+    assert analysis.analyse("Which labs did ResNet help, as Sheehan sees it?").text == "Which labs did ResNet help?"
 
 
 @pytest.mark.parametrize("question, read", [

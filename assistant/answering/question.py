@@ -42,7 +42,9 @@ _MEASURE = (
 # Where the question says its answer is to be found, not what it asks: "according to Sheehan", "per
 # the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
 _ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|as (?:reported|described|stated|told|explained) (?:in|by))"
-                          r"\s*[^,;:?]*", re.I)
+                          r"\s*[^,;:?]*"
+                          # ... or as one who reports it puts it: "as the article lays it out", "as Sheehan sees it".
+                          r"|\bas\s+(?:the\s+|this\s+)?[\w’'-]+\s+(?:lays\s+it\s+out|puts\s+it|sees\s+it|has\s+it|tells\s+it|frames\s+it)\b", re.I)
 # A place a person left, which dates what is asked of them: "Which company hired Kaiming He away
 # from Microsoft?", "What did he do after MSRA?", "... after leaving Microsoft, and ...". The answer
 # says where they went, seldom what they left, and the place's own sentences outnumber theirs.
