@@ -348,6 +348,14 @@ def test_the_sentences_are_scored_against_the_question_without_its_attribution()
     assert analysis.analyse("Which players drew value from ResNet, as the article lays it out?").text == (
         "Which players drew value from ResNet?")
     assert analysis.analyse("Which labs did ResNet help, as Sheehan sees it?").text == "Which labs did ResNet help?"
+    # ... in whose telling, or going by what (wide dev +1 -0, the headline sets +1; session 47).
+    assert analysis.analyse("What sort of firm is Megvii, in the essay's words?").text == "What sort of firm is Megvii?"
+    assert analysis.analyse("In Sheehan's telling, which companies gained from ResNet?").text == (
+        "which companies gained from ResNet?")
+    assert analysis.analyse("From the writer's point of view, which entities benefited from ResNet?").text == (
+        "which entities benefited from ResNet?")
+    assert analysis.analyse("which firms has resnet helped, going by the macropolo analysis").text == (
+        "which firms has resnet helped")
 
 
 @pytest.mark.parametrize("question, read", [
