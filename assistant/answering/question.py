@@ -40,13 +40,17 @@ _MEASURE = (
     re.compile(r":\s*(?:what\s+)?([\w\s-]+?)\??$"),
 )
 # Where the question says its answer is to be found, not what it asks: "according to Sheehan", "per
-# the MacroPolo article", "as reported in the paper". A quote from there need not repeat those words.
-_ATTRIBUTION = re.compile(r"\b(?:according to|per (?=the\b)|going by (?=(?:the|this|that)\b)|as (?:reported|described|stated|told|explained|laid out) (?:in|by))"
-                          r"\s*[^,;:?]*"
-                          # ... in whose telling: "in Sheehan's telling", "from the writer's point of view".
-                          r"|\b(?:in|from)\s+(?:the\s+)?[\w-]+['’]s\s+(?:own\s+)?(?:telling|view|assessment|account|words|reading|estimation|eyes|point\s+of\s+view)\b"
-                          # ... or as one who reports it puts it: "as the article lays it out", "as Sheehan sees it".
-                          r"|\bas\s+(?:the\s+|this\s+)?[\w’'-]+\s+(?:lays\s+it\s+out|puts\s+it|sees\s+it|has\s+it|tells\s+it|frames\s+it)\b", re.I)
+# the MacroPolo article", "as reported in the paper", "going by the essay" (to the next comma) ...
+_SOURCED = (r"\b(?:according to|per (?=the\b)|going by (?=(?:the|this|that)\b)"
+            r"|as (?:reported|described|stated|told|explained|laid out) (?:in|by))\s*[^,;:?]*")
+# ... in whose telling: "in Sheehan's telling", "from the writer's point of view" ...
+_IN_WHOSE_TELLING = (r"\b(?:in|from)\s+(?:the\s+)?[\w-]+['’]s\s+(?:own\s+)?"
+                     r"(?:telling|view|assessment|account|words|reading|estimation|eyes|point\s+of\s+view)\b")
+# ... or as one who reports it puts it: "as the article lays it out", "as Sheehan sees it".
+_AS_ONE_PUTS_IT = (r"\bas\s+(?:the\s+|this\s+)?[\w’'-]+\s+"
+                   r"(?:lays\s+it\s+out|puts\s+it|sees\s+it|has\s+it|tells\s+it|frames\s+it)\b")
+# A quote from there need not repeat those words.
+_ATTRIBUTION = re.compile("|".join((_SOURCED, _IN_WHOSE_TELLING, _AS_ONE_PUTS_IT)), re.I)
 # A place a person left, which dates what is asked of them: "Which company hired Kaiming He away
 # from Microsoft?", "What did he do after MSRA?", "... after leaving Microsoft, and ...". The answer
 # says where they went, seldom what they left, and the place's own sentences outnumber theirs.
