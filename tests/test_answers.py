@@ -633,6 +633,17 @@ def test_an_adverb_pressing_the_question_is_no_term_an_answer_repeats(library_as
     assert any("designed to address" in c.quote for c in answer.citations)
 
 
+def test_a_paper_cited_by_its_authors_is_answered_from_its_own_words(library_assistant):
+    """A paper says "we", never "He et al.": "et al." is held only by the sentences of related
+    work citing others, so the gate read the quotes as missing two of the question's terms and
+    refused (t12-091, t43-069; session 48: wide dev +11 −1)."""
+    plain = library_assistant.ask("What do He et al. mean by a 'plain' network?")
+    assert not plain.refused and "simply stack layers" in plain.answer
+    caffe = library_assistant.ask("Which common library do He et al. mention as enough to implement "
+                                  "their identity shortcuts without touching the solvers?")
+    assert not caffe.refused and "Caffe" in caffe.answer
+
+
 def test_a_part_is_answered_from_more_passages_than_a_whole_question(library_assistant):
     """The ResNet paper's "mini-batch size of 256 images" is not among the top 6 passages of "how
     many images are in a ResNet ImageNet mini-batch?"; a part reads ``PART_DEPTH`` more (session

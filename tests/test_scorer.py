@@ -318,13 +318,15 @@ def test_a_question_about_nothing_the_corpus_holds_is_known_as_such():
     ("Which application areas does the essay cite as tasks that improve?", {"applic", "area", "cite", "task", "improv"}),
     ("What is Megvii, in the article's words?", {"megvii"}),
     ("How many frames per second does Fast R-CNN run at?", {"frame", "per", "second", "fast", "r", "cnn", "run"}),
+    # A paper cited as "Lin et al." says "we" (session 48).
+    ("In Lin et al.'s loss, what's the role of the exponent γ?", {"lin", "loss", "role", "expon", "gamma"}),
 ])
 def test_an_answer_need_not_repeat_where_the_question_says_it_is_found(question, asked):
     """The gate's coverage reads the terms a quote must hold: not the attribution ("according to
     Sheehan", "per the MacroPolo article") nor the document the question refers to, which an
     answering sentence does not name; nor the request's "list", nor a placeholder ("something",
     "anyone"), which the corpus seldom holds and so weighed as its rarest term (wide dev +2 -0,
-    session 37); "per" as a rate stays asked."""
+    session 37); nor the "et al." of a paper cited by its authors; "per" as a rate stays asked."""
     assert set(analysis.analyse(question).asked_terms) == asked
 
 
