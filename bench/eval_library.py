@@ -64,7 +64,8 @@ and headline39 the thirty-ninth (written at the start of session 42, 06:56-07:04
 and headline40 the fortieth (written at the start of session 43, 09:13-09:20 UTC, run once at the end of session 44); test41
 and headline41 the forty-first (written at the start of session 44, 12:08-12:17 UTC, run once at the end of session 45); test42
 and headline42 the forty-second (written at the start of session 45, 15:16-15:23 UTC, run once at the end of session 46); test43
-and headline43 the forty-third (written at the start of session 46, 17:36-17:44 UTC, run once at the end of session 47)."""
+and headline43 the forty-third (written at the start of session 46, 17:36-17:44 UTC, run once at the end of session 47); test44
+and headline44 the forty-fourth (written at the start of session 47, 20:31-20:39 UTC, run once at the end of session 48)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ from assistant.config import BACKENDS, PROJECT_ROOT  # noqa: E402
 
 # The sealed splits run once and spent (test, test2, ...) and their headline phrasings; raise it when
 # the next one is run.
-LAST_SPENT = 43
+LAST_SPENT = 44
 TESTS = ("test", *(f"test{n}" for n in range(2, LAST_SPENT + 1)))
 HEADLINES = ("headline", *(f"headline{n}" for n in range(2, LAST_SPENT + 1)))
 SPLITS = ("train", "dev", *(split for pair in zip(TESTS, HEADLINES) for split in pair))

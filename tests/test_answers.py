@@ -365,6 +365,13 @@ HEADLINE42_MIN_CORRECT = 0.1
 LIBRARY_TEST43_MIN_CORRECT = 0.5625
 LIBRARY_TEST43_MIN_REFUSAL = 0.725
 HEADLINE43_MIN_CORRECT = 0.6
+# The forty-fourth, written by an engineer who never ran the system (2026-12-07 20:31-20:39 UTC, at
+# the start of session 47), run once on 2026-12-08 01:04 UTC on 172ff39 ("The forty-fourth sealed
+# split: the one run"): 86/160 correct (0.5375), 26/40 unanswerables refused (0.65); its headline
+# phrasings 7 of 10. One question below each.
+LIBRARY_TEST44_MIN_CORRECT = 0.53125
+LIBRARY_TEST44_MIN_REFUSAL = 0.625
+HEADLINE44_MIN_CORRECT = 0.6
 
 
 def page_text(root: Path, source: str, page: int | None) -> str:
@@ -739,6 +746,7 @@ def test_library_dev_split_meets_measured_thresholds(library_assistant):
     ("library_test41.jsonl", "headline41.jsonl", LIBRARY_TEST41_MIN_CORRECT, LIBRARY_TEST41_MIN_REFUSAL, HEADLINE41_MIN_CORRECT),
     ("library_test42.jsonl", "headline42.jsonl", LIBRARY_TEST42_MIN_CORRECT, LIBRARY_TEST42_MIN_REFUSAL, HEADLINE42_MIN_CORRECT),
     ("library_test43.jsonl", "headline43.jsonl", LIBRARY_TEST43_MIN_CORRECT, LIBRARY_TEST43_MIN_REFUSAL, HEADLINE43_MIN_CORRECT),
+    ("library_test44.jsonl", "headline44.jsonl", LIBRARY_TEST44_MIN_CORRECT, LIBRARY_TEST44_MIN_REFUSAL, HEADLINE44_MIN_CORRECT),
 ])
 def test_a_sealed_split_keeps_its_one_run_figure(library_assistant, split, headline, min_correct, min_refusal,
                                                 headline_min_correct):
