@@ -180,15 +180,19 @@ def _all_unseen(question: str, own: tuple[str, ...], unseen: frozenset[str]) -> 
     return tuple(dict.fromkeys(w for w in re.findall(r"[\w’'-]+", question) if asked & set(terms(w))))
 
 
-# Terms an answering sentence does not repeat: the document the question refers to and what it
-# does with it ("as the article describes it", "in the paper's words"), and the "s" a possessive
-# leaves ("What's", "the RPN's window"); and the words that request a definition ("Tell me about
-# Megvii.": no sentence about Megvii says "tell"), or a list ("List the companies ..."); and
-# "according" of an attribution a short question keeps ("What is Momenta, according to the
-# article?": ``without_attribution``); and a placeholder for what is asked ("got something out of
-# ResNet"), which the corpus seldom holds, so it weighed as the rarest term (session 37); and the
-# "et al." citing a paper ("What do He et al. mean by a 'plain' network?"): the paper says "we",
-# and only its related work, citing others, says "et al." (session 48: wide dev +11 −1).
+# Terms an answering sentence does not repeat:
+# - the document the question refers to and what it does with it ("as the article describes it",
+#   "in the paper's words"), and the "s" a possessive leaves ("What's", "the RPN's window");
+# - the words that request a definition ("Tell me about Megvii.": no sentence about Megvii says
+#   "tell") or a list ("List the companies ...");
+# - "according" of an attribution a short question keeps ("What is Momenta, according to the
+#   article?": ``without_attribution``);
+# - a placeholder for what is asked ("got something out of ResNet"), which the corpus seldom holds,
+#   so it weighed as the rarest term (session 37);
+# - the "et al." citing a paper ("What do He et al. mean by a 'plain' network?"): the paper says
+#   "we", and only its related work, citing others, says "et al." (session 48: wide dev +11 −1).
+#   The surname stays asked: the gate counts it held when the quote is from that author's paper
+#   (``extractive.named_authors``).
 _UNASKED = frozenset(terms("article paper piece words describes characterises characterizes says said reports according ’s "
                            "tell know explain define definition overview rundown summary "
                            "essay list enumerate something anything someone anyone somebody anybody everything et al"))
